@@ -1,0 +1,247 @@
+// Once per policy version: merge layers into a resolved policy, then compile it into per-scheme header plans.
+
+import { CSP_FALLBACKS, renderCsp, isEffectiveCsp, type DirectiveValue } from "./csp.js";
+import { parseHsts, specFor, splitListValue } from "./known-headers.js";
+import type {
+  CompiledPolicy,
+  CspLayer,
+  HeaderOp,
+  HstsLayer,
+  PolicyLayer,
+  ResolvedCsp,
+  ResolvedDirective,
+  ResolvedHeader,
+  ResolvedHsts,
+  ResolvedPolicy,
+} from "./policy.js";
+import { joinPath, renderReceived, type PolicyIssue, type Result } from "./result.js";
+
+/** Nothing owned: the starting point that the built-in defaults are merged onto. */
+export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null };
+
+/** HSTS preload list requirements (hstspreload.org): at least a year, and every subdomain. */
+const PRELOAD_MIN_MAX_AGE = 31536000;
+
+/** Header budget for everything the policy writes; workerd allows 32 KiB per response in all. */
+export const POLICY_HEADER_BUDGET = 16384;
+
+/**
+ * Merge one layer onto the policy below it. Fields the layer leaves out are inherited; `null` / `false`
+ * stop owning a header. Issues are the ones only visible in context, e.g. an action with no value anywhere.
+ */
+export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: string): Result<ResolvedPolicy> {
+  const issues: PolicyIssue[] = [];
+  const headers = new Map(base.headers);
+  for (const [name, entry] of Object.entries(layer.headers ?? {})) {
+    const lower = name.toLowerCase();
+    const path = joinPath("headers", name);
+    if (entry === null) {
+      headers.delete(lower);
+      continue;
+    }
+    const previous = headers.get(lower);
+    const inherited = previous?.action === "remove" ? undefined : previous;
+    const object = typeof entry === "string" ? { value: entry, action: undefined } : entry;
+    const action = object.action ?? inherited?.action ?? "default";
+    const value = action === "remove" ? undefined : (object.value ?? inherited?.value);
+    if (action !== "remove" && value === undefined) {
+      issues.push({ path: joinPath(path, "value"), message: `a value: no lower layer gives ${name} one to ${action}`, received: "undefined" });
+      continue;
+    }
+    headers.set(lower, { name, action, value, from });
+  }
+  for (const name of layer.remove ?? []) {
+    headers.set(name.toLowerCase(), { name, action: "remove", value: undefined, from });
+  }
+  const csp = mergeCspField(base.csp, layer.csp, from, "csp", issues);
+  const cspReportOnly = mergeCspField(base.cspReportOnly, layer.cspReportOnly, from, "cspReportOnly", issues);
+  const hsts = mergeHstsField(base.hsts, layer.hsts, from, issues);
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, value: { headers, csp, cspReportOnly, hsts } };
+}
+
+function mergeCspField(
+  base: ResolvedCsp | null,
+  layer: CspLayer | false | undefined,
+  from: string,
+  path: string,
+  issues: PolicyIssue[],
+): ResolvedCsp | null {
+  if (layer === undefined) return base;
+  if (layer === false) return null;
+  const directives = new Map<string, ResolvedDirective>(base?.directives ?? []);
+  for (const [name, value] of Object.entries(layer.directives ?? {})) {
+    directives.set(name, { value: value === true ? true : [...value], from });
+  }
+  for (const [name, sources] of Object.entries(layer.add ?? {})) {
+    const added = addSources(directives, name, sources);
+    if (added !== undefined) directives.set(name, { value: added, from });
+  }
+  for (const name of layer.remove ?? []) directives.delete(name);
+  if (directives.size === 0) {
+    issues.push({ path, message: `at least one directive (\`${path}: false\` sends no policy)`, received: renderReceived(layer) });
+    return base;
+  }
+  return { action: layer.action ?? base?.action ?? "default", directives, from };
+}
+
+/**
+ * The directive's sources after adding some, or undefined when adding changes nothing. A directive that
+ * is absent starts from the directive it falls back to, so adding to script-src keeps what default-src
+ * allowed; when nothing restricts the directive at all, adding would restrict it, so nothing is done.
+ */
+function addSources(directives: ReadonlyMap<string, ResolvedDirective>, name: string, sources: readonly string[]): DirectiveValue | undefined {
+  let current = directives.get(name)?.value;
+  for (const fallback of CSP_FALLBACKS.get(name) ?? []) {
+    if (current !== undefined) break;
+    current = directives.get(fallback)?.value;
+  }
+  if (current === undefined || current === true) return undefined;
+  const kept = current.filter((s) => s.toLowerCase() !== "'none'");
+  const seen = new Set(kept.map((s) => s.toLowerCase()));
+  for (const source of sources) {
+    if (!seen.has(source.toLowerCase())) kept.push(source);
+    seen.add(source.toLowerCase());
+  }
+  return kept;
+}
+
+function mergeHstsField(base: ResolvedHsts | null, layer: HstsLayer | false | undefined, from: string, issues: PolicyIssue[]): ResolvedHsts | null {
+  if (layer === undefined) return base;
+  if (layer === false) return null;
+  const maxAge = layer.maxAge ?? base?.maxAge;
+  if (maxAge === undefined) {
+    issues.push({ path: "hsts.maxAge", message: "a max-age in seconds: no lower layer gives one", received: "undefined" });
+    return base;
+  }
+  const merged: ResolvedHsts = {
+    action: layer.action ?? base?.action ?? "default",
+    maxAge,
+    includeSubDomains: layer.includeSubDomains ?? base?.includeSubDomains ?? false,
+    preload: layer.preload ?? base?.preload ?? false,
+    from,
+  };
+  if (merged.preload && (!merged.includeSubDomains || merged.maxAge < PRELOAD_MIN_MAX_AGE)) {
+    issues.push({
+      path: "hsts.preload",
+      message: `preload only with includeSubDomains and maxAge ≥ ${PRELOAD_MIN_MAX_AGE} (the preload list's requirements)`,
+      received: renderReceived({ maxAge: merged.maxAge, includeSubDomains: merged.includeSubDomains, preload: true }),
+    });
+    return base;
+  }
+  return merged;
+}
+
+export interface CompileOptions {
+  /** CSP_REPORT_ONLY: every enforced CSP goes out as Report-Only. */
+  readonly reportOnly: boolean;
+}
+
+/** Render an HSTS value from its resolved parts. */
+export function renderHsts(hsts: ResolvedHsts): string {
+  return `max-age=${hsts.maxAge}${hsts.includeSubDomains ? "; includeSubDomains" : ""}${hsts.preload ? "; preload" : ""}`;
+}
+
+const isValidHsts = (value: string): boolean => parseHsts(value) !== null;
+
+function wholeValueOp(name: string, action: "set" | "default", value: string, from: string, isValid: (v: string) => boolean): HeaderOp {
+  return action === "set" ? { kind: "set", name, value, from } : { kind: "default", name, value, isValid, from };
+}
+
+function headerOp(header: ResolvedHeader): HeaderOp {
+  const spec = specFor(header.name.toLowerCase());
+  const { name, from } = header;
+  const value = header.value ?? "";
+  switch (header.action) {
+    case "remove":
+      return { kind: "remove", name, from };
+    case "set":
+      return { kind: "set", name, value, from };
+    case "default":
+      return { kind: "default", name, value, isValid: spec.isValid, from };
+    case "append":
+      return { kind: "append", name, value, items: splitListValue(value), headerKind: spec.kind, isValid: spec.isValid, from };
+  }
+}
+
+function cspOps(policy: ResolvedPolicy, reportOnly: boolean, https: boolean): HeaderOp[] {
+  const render = (csp: ResolvedCsp) => renderCsp(new Map([...csp.directives].map(([k, d]) => [k, d.value])), https);
+  const ops: HeaderOp[] = [];
+  const enforced = reportOnly ? null : policy.csp;
+  const reported = [reportOnly ? policy.csp : null, policy.cspReportOnly].filter((c): c is ResolvedCsp => c !== null);
+  if (enforced !== null) {
+    ops.push(wholeValueOp("Content-Security-Policy", enforced.action, render(enforced), enforced.from, isEffectiveCsp));
+  }
+  const [first] = reported;
+  if (first !== undefined) {
+    const from = reported.map((c) => (c === policy.csp ? `${c.from} (CSP_REPORT_ONLY)` : c.from)).join(", ");
+    // Several policies in one header are comma-separated (CSP3 §3.1): one header, every policy reported.
+    ops.push(wholeValueOp("Content-Security-Policy-Report-Only", first.action, reported.map(render).join(", "), from, isEffectiveCsp));
+  }
+  return ops;
+}
+
+function planOps(policy: ResolvedPolicy, reportOnly: boolean, https: boolean): HeaderOp[] {
+  const ops: HeaderOp[] = [];
+  if (!https) ops.push({ kind: "remove", name: "Strict-Transport-Security", from: "http (HSTS is for https only)" });
+  else if (policy.hsts !== null) {
+    ops.push(wholeValueOp("Strict-Transport-Security", policy.hsts.action, renderHsts(policy.hsts), policy.hsts.from, isValidHsts));
+  }
+  ops.push(...cspOps(policy, reportOnly, https));
+  for (const header of policy.headers.values()) ops.push(headerOp(header));
+  return ops;
+}
+
+/** Compile a resolved policy into the plans requests use, checking the result fits in a response. */
+export function compilePolicy(policy: ResolvedPolicy, options: CompileOptions): Result<CompiledPolicy> {
+  const https = planOps(policy, options.reportOnly, true);
+  const http = planOps(policy, options.reportOnly, false);
+  let bytes = 0;
+  for (const op of https) if (op.kind !== "remove") bytes += op.name.length + op.value.length + 4;
+  if (bytes > POLICY_HEADER_BUDGET) {
+    return {
+      ok: false,
+      issues: [{ path: "", message: `policy headers within ${POLICY_HEADER_BUDGET} bytes, leaving room for the origin's (responses are capped at 32 KiB of headers)`, received: `${bytes} bytes` }],
+    };
+  }
+  return { ok: true, value: { https: { ops: https }, http: { ops: http }, resolved: policy, reportOnly: options.reportOnly } };
+}
+
+/** A layer of policy and where it came from ("defaults", "POLICY", …). */
+export interface SourcedLayer {
+  readonly from: string;
+  readonly layer: PolicyLayer;
+}
+
+/** A layer that was not applied, and why. */
+export interface RejectedLayer {
+  readonly from: string;
+  readonly issues: readonly PolicyIssue[];
+}
+
+/**
+ * Merge layers lowest first and compile the result. A layer that does not merge or compile is skipped,
+ * so the layers below it keep serving; the first layer (the built-in defaults) must succeed.
+ */
+export function compileLayers(
+  layers: readonly SourcedLayer[],
+  options: CompileOptions,
+): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
+  const rejected: RejectedLayer[] = [];
+  let resolved = EMPTY_POLICY;
+  let compiled: CompiledPolicy | undefined;
+  for (const { from, layer } of layers) {
+    const merged = mergeLayer(resolved, layer, from);
+    const next = merged.ok ? compilePolicy(merged.value, options) : merged;
+    if (!next.ok) {
+      rejected.push({ from, issues: next.issues });
+      continue;
+    }
+    resolved = next.value.resolved;
+    compiled = next.value;
+  }
+  if (compiled === undefined) {
+    throw new Error(`no policy layer compiled: ${JSON.stringify(rejected)}`);
+  }
+  return { policy: compiled, rejected };
+}

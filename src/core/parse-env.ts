@@ -1,0 +1,112 @@
+// The Worker's environment bindings → its configuration, with an issue for each bad binding. Each bad
+// binding falls back on its own, to the safe choice, so one typo never takes the others down.
+
+import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
+import type { PolicyDocument } from "./policy.js";
+import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./result.js";
+
+/** Where requests go: the route's own URL (the zone's origin), a fixed origin, or nowhere (misconfigured). */
+export type OriginTarget =
+  | { readonly kind: "route" }
+  | { readonly kind: "url"; readonly protocol: string; readonly hostname: string; readonly port: string }
+  | { readonly kind: "invalid" };
+
+export interface EnvConfig {
+  readonly origin: OriginTarget;
+  readonly originTimeoutMs: number;
+  readonly reportOnly: boolean;
+  /** The POLICY binding, validated; undefined when unset or invalid. */
+  readonly policy: PolicyDocument | undefined;
+}
+
+export const DEFAULT_ORIGIN_TIMEOUT_MS = 30000;
+const MAX_ORIGIN_TIMEOUT_MS = 600000;
+
+/** Every binding this Worker reads, for "did you mean" on near-miss names. */
+export const KNOWN_BINDINGS = ["ORIGIN_URL", "ORIGIN_TIMEOUT_MS", "POLICY", "CSP_REPORT_ONLY"] as const;
+
+/** Parse the bindings. Never throws; every problem is an issue whose path is the binding's name. */
+export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvConfig; issues: PolicyIssue[] } {
+  const issues: PolicyIssue[] = [];
+  const config: EnvConfig = {
+    origin: parseOrigin(env.ORIGIN_URL, issues),
+    originTimeoutMs: parseTimeout(env.ORIGIN_TIMEOUT_MS, issues),
+    reportOnly: parseBoolean("CSP_REPORT_ONLY", env.CSP_REPORT_ONLY, issues),
+    policy: parsePolicyBinding(env.POLICY, issues),
+  };
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;
+    const hit = suggest(name, KNOWN_BINDINGS);
+    if (hit !== undefined && hit !== name) {
+      issues.push({ path: name, message: `a binding this Worker reads${didYouMean(name, KNOWN_BINDINGS)}; ${name} is ignored`, received: renderReceived(value) });
+    }
+  }
+  return { config, issues };
+}
+
+function parseOrigin(raw: unknown, issues: PolicyIssue[]): OriginTarget {
+  if (raw === undefined || raw === "") return { kind: "route" };
+  const expected = "an origin such as https://origin.example.com (http or https, no path, query or credentials)";
+  if (typeof raw !== "string") {
+    issues.push({ path: "ORIGIN_URL", message: expected, received: renderReceived(raw) });
+    return { kind: "invalid" };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    issues.push({ path: "ORIGIN_URL", message: expected, received: renderReceived(raw) });
+    return { kind: "invalid" };
+  }
+  const problem =
+    url.protocol !== "http:" && url.protocol !== "https:"
+      ? "an http: or https: URL"
+      : url.username !== "" || url.password !== ""
+        ? "an origin without credentials (send them from the origin side)"
+        : url.pathname !== "/" || url.search !== "" || url.hash !== ""
+          ? "an origin without a path, query or fragment: the request's own path and query are kept exactly"
+          : undefined;
+  if (problem !== undefined) {
+    issues.push({ path: "ORIGIN_URL", message: problem, received: renderReceived(raw) });
+    return { kind: "invalid" };
+  }
+  return { kind: "url", protocol: url.protocol, hostname: url.hostname, port: url.port };
+}
+
+function parseTimeout(raw: unknown, issues: PolicyIssue[]): number {
+  if (raw === undefined || raw === "") return DEFAULT_ORIGIN_TIMEOUT_MS;
+  const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim() : "";
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_ORIGIN_TIMEOUT_MS) return n;
+  issues.push({
+    path: "ORIGIN_TIMEOUT_MS",
+    message: `whole milliseconds from 1 to ${MAX_ORIGIN_TIMEOUT_MS}; ${DEFAULT_ORIGIN_TIMEOUT_MS} serves instead`,
+    received: renderReceived(raw),
+  });
+  return DEFAULT_ORIGIN_TIMEOUT_MS;
+}
+
+function parseBoolean(name: string, raw: unknown, issues: PolicyIssue[]): boolean {
+  if (raw === undefined || raw === "" || raw === false || raw === "false") return false;
+  if (raw === true || raw === "true") return true;
+  issues.push({
+    path: name,
+    message: `"true" or "false"; "false" serves instead, so the policy stays enforced`,
+    received: renderReceived(raw),
+  });
+  return false;
+}
+
+function parsePolicyBinding(raw: unknown, issues: PolicyIssue[]): PolicyDocument | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const result = typeof raw === "string" ? parsePolicyJson(raw) : parsePolicy(raw);
+  if (result.ok) return result.value;
+  for (const issue of result.issues) issues.push({ ...issue, path: prefixPath("POLICY", issue.path) });
+  return undefined;
+}
+
+/** Prefix an issue path with where the document came from: `POLICY.hsts.maxAge`, `POLICY["X-A"]`. */
+export function prefixPath(prefix: string, path: string): string {
+  if (path === "") return prefix;
+  return path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
+}

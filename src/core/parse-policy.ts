@@ -1,0 +1,46 @@
+// Unknown JSON → a validated policy document, or every issue in it, each with its path.
+
+import * as v from "valibot";
+import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
+import { renderReceived, type PolicyIssue, type Result } from "./result.js";
+
+/** Validate a parsed JSON value as a policy document, collecting every issue. Never throws. */
+export function parsePolicy(input: unknown): Result<PolicyDocument> {
+  let result: v.SafeParseResult<typeof PolicyDocumentSchema>;
+  try {
+    result = v.safeParse(PolicyDocumentSchema, input, { abortEarly: false, abortPipeEarly: false });
+  } catch (error) {
+    // A schema bug must not take the Worker down: report it as an issue so the document is not applied.
+    return { ok: false, issues: [{ path: "", message: "a document the validator can read", received: String(error) }] };
+  }
+  if (result.success) return { ok: true, value: result.output };
+  return { ok: false, issues: result.issues.map(toPolicyIssue) };
+}
+
+/** Parse JSON text, then validate it; a syntax error is one issue at the document's root. */
+export function parsePolicyJson(text: string): Result<PolicyDocument> {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      issues: [{ path: "", message: `valid JSON (${error instanceof Error ? error.message : String(error)})`, received: renderReceived(text) }],
+    };
+  }
+  return parsePolicy(input);
+}
+
+function toPolicyIssue(issue: v.BaseIssue<unknown>): PolicyIssue {
+  const path = renderIssuePath(issue.path);
+  let received: string;
+  if (issue.type === "raw_check" || (issue.type === "strict_object" && issue.expected === "never")) {
+    received = cut(issue.received);
+  }
+  else received = renderReceived(issue.input);
+  return { path, message: issue.message, received };
+}
+
+function cut(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}

@@ -1,0 +1,292 @@
+// The policy document's schema: one definition that validates documents (eval-free, with valibot) and
+// that the JSON Schema for editors is generated from.
+
+import * as v from "valibot";
+import { CSP_DIRECTIVES, cspSourceProblem } from "./csp.js";
+import {
+  DEDICATED_HEADERS,
+  FORBIDDEN_HEADERS,
+  headerValueProblem,
+  isHeaderName,
+  specFor,
+} from "./known-headers.js";
+import { didYouMean, joinPath } from "./result.js";
+
+export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
+export type HeaderAction = (typeof HEADER_ACTIONS)[number];
+export const WHOLE_VALUE_ACTIONS = ["set", "default"] as const;
+
+/** A strict object: unknown keys are errors, with the closest known key offered as the likely fix. */
+function strict<const E extends v.ObjectEntries>(entries: E, what: string) {
+  const keys = Object.keys(entries);
+  return v.strictObject(entries, (issue) => {
+    const key = issue.path?.at(-1)?.key;
+    if (issue.expected === "never" && typeof key === "string") {
+      return `a known field (${keys.join(", ")})${didYouMean(key, keys)}`;
+    }
+    if (issue.received === "undefined" && typeof issue.expected === "string" && issue.expected.startsWith('"')) {
+      return `the required field ${issue.expected}`;
+    }
+    return what;
+  });
+}
+
+const HeaderName = v.pipe(
+  v.string("a header name"),
+  v.check(isHeaderName, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"),
+);
+
+const HeaderValue = v.pipe(
+  v.string("a header value (a string)"),
+  v.check(
+    (s) => headerValueProblem(s) === undefined,
+    (issue) => headerValueProblem(String(issue.input)) ?? "a valid header value",
+  ),
+);
+
+const HeaderActionSchema = v.picklist(HEADER_ACTIONS, (issue) => {
+  const hint = typeof issue.input === "string" ? didYouMean(issue.input, HEADER_ACTIONS) : "";
+  return `one of ${HEADER_ACTIONS.join(", ")}${hint}`;
+});
+
+const WholeValueAction = v.picklist(
+  WHOLE_VALUE_ACTIONS,
+  "set (the edge's value replaces the origin's) or default (the origin's valid value wins)",
+);
+
+export const HeaderEntryObject = strict(
+  { value: v.optional(HeaderValue), action: v.optional(HeaderActionSchema) },
+  "a header value string, an object { value, action }, or null to stop owning the header",
+);
+
+/** A header entry: a value string, { value, action }, or null (the header is no longer owned). */
+export const HeaderEntry = v.lazy((input) =>
+  typeof input === "string" ? HeaderValue : input === null ? v.null() : HeaderEntryObject,
+);
+
+type Ctx<T = Record<string, unknown>> = v.RawCheckContext<T>;
+
+function addAt(addIssue: Ctx["addIssue"], input: Record<string, unknown>, key: string, message: string, received: unknown, extra: (string | number)[] = []) {
+  // valibot paths are built from items; one item per step keeps the rendered path exact.
+  const path: v.IssuePathItem[] = [
+    { type: "object", origin: "value", input, key, value: input[key] } as v.ObjectPathItem,
+  ];
+  let parent: unknown = input[key];
+  for (const step of extra) {
+    const value = parent !== null && typeof parent === "object" ? (parent as Record<string | number, unknown>)[step] : undefined;
+    path.push(
+      typeof step === "number"
+        ? ({ type: "array", origin: "value", input: parent as unknown[], key: step, value } as v.ArrayPathItem)
+        : ({ type: "object", origin: "value", input: parent as Record<string, unknown>, key: step, value } as v.ObjectPathItem),
+    );
+    parent = value;
+  }
+  addIssue({ message, received: renderForIssue(received), path: path as [v.IssuePathItem, ...v.IssuePathItem[]] });
+}
+
+function renderForIssue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+/** Checks that need the header's name: what it may be, and what its value and action must look like. */
+function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
+  if (!dataset.typed) return;
+  const entries = dataset.value;
+  const seen = new Map<string, string>();
+  for (const [name, entry] of Object.entries(entries)) {
+    const lower = name.toLowerCase();
+    const previous = seen.get(lower);
+    if (previous !== undefined) {
+      addAt(addIssue, entries, name, `each header once: "${previous}" is the same header (names are case-insensitive)`, name);
+    }
+    seen.set(lower, name);
+    const forbidden = FORBIDDEN_HEADERS.get(lower);
+    if (forbidden !== undefined) {
+      addAt(addIssue, entries, name, `a header the policy may own: ${name} cannot be, because ${forbidden}`, name);
+      continue;
+    }
+    const dedicated = DEDICATED_HEADERS.get(lower);
+    if (dedicated !== undefined) {
+      addAt(addIssue, entries, name, `the \`${dedicated}\` field for ${name}, which validates it`, name);
+      continue;
+    }
+    if (entry === null) continue;
+    const spec = specFor(lower);
+    const object = typeof entry === "string" ? { value: entry } : (entry as { value?: string; action?: string });
+    const value = object.value;
+    if (value !== undefined && !spec.isValid(value)) {
+      addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, typeof entry === "string" ? [] : ["value"]);
+    }
+    if (typeof entry === "object") {
+      if (object.action === undefined && value === undefined) {
+        addAt(addIssue, entries, name, "a value, an action, or both (null stops owning the header)", entry);
+      }
+      if (object.action === "remove" && value !== undefined) {
+        addAt(addIssue, entries, name, "no value with action remove", value, ["value"]);
+      }
+      if (object.action === "append" && spec.kind === "singleton") {
+        addAt(addIssue, entries, name, `set or default: ${name} takes one value, so append would make it invalid`, "append", ["action"]);
+      }
+    }
+  }
+}
+
+const DirectiveName = v.pipe(
+  v.string("a CSP directive name"),
+  v.check(
+    (s) => CSP_DIRECTIVES.has(s),
+    (issue) => `a CSP directive in its spec spelling${didYouMean(String(issue.input), CSP_DIRECTIVES.keys())}`,
+  ),
+);
+
+const SourceList = v.array(v.string("a source (a string)"), "a list of sources, e.g. [\"'self'\", \"https:\"]");
+
+/** A directive's value: a list of sources, or true for a directive without one (upgrade-insecure-requests). */
+export const DirectiveValueSchema = v.lazy((input) =>
+  input === true ? v.literal(true) : SourceList,
+);
+
+/** Checks that need the directive's name: the shape of its value and each source in it. */
+function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>>>(mode: "replace" | "add") {
+  return ({ dataset, addIssue }: Ctx<T>): void => {
+    if (!dataset.typed) return;
+    const directives = dataset.value;
+    for (const [name, value] of Object.entries(directives)) {
+      const kind = CSP_DIRECTIVES.get(name);
+      if (kind === undefined) continue; // reported by the key check
+      if (kind === "flag") {
+        if (value !== true) addAt(addIssue, directives, name, `true: ${name} takes no sources`, value);
+        continue;
+      }
+      if (!Array.isArray(value)) {
+        addAt(addIssue, directives, name, `a list of sources: only flag directives take true`, value);
+        continue;
+      }
+      const sources = value as string[];
+      if (sources.length === 0 && kind !== "sandbox") {
+        addAt(addIssue, directives, name, mode === "add" ? "at least one source to add" : `at least one source ("'none'" to allow nothing)`, value);
+      }
+      if (kind === "token" && sources.length > 1) {
+        addAt(addIssue, directives, name, `one endpoint name: ${name} takes a single token`, value);
+      }
+      const lowered = new Set<string>();
+      sources.forEach((source, i) => {
+        const problem = cspSourceProblem(kind, source);
+        if (problem !== undefined) addAt(addIssue, directives, name, problem, source, [i]);
+        else if (lowered.has(source.toLowerCase())) addAt(addIssue, directives, name, "each source once", source, [i]);
+        lowered.add(source.toLowerCase());
+      });
+      if (sources.length > 1 && lowered.has("'none'")) {
+        addAt(addIssue, directives, name, "'none' alone: with other sources it is ignored, or it contradicts them", value);
+      }
+      if (mode === "add" && lowered.has("'none'")) {
+        addAt(addIssue, directives, name, "sources to allow: adding 'none' is meaningless (remove the directive or replace it)", value);
+      }
+    }
+  };
+}
+
+const DirectivesRecord = v.record(DirectiveName, DirectiveValueSchema, "an object of CSP directive name to sources");
+const Directives = v.pipe(
+  DirectivesRecord,
+  v.rawCheck<v.InferOutput<typeof DirectivesRecord>>(checkDirectiveValues("replace")),
+);
+
+const AdditionsRecord = v.record(DirectiveName, SourceList, "an object of CSP directive name to sources to add");
+const DirectiveAdditions = v.pipe(
+  AdditionsRecord,
+  v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")),
+);
+
+export const CspLayerSchema = strict(
+  {
+    action: v.optional(WholeValueAction),
+    directives: v.optional(Directives),
+    add: v.optional(DirectiveAdditions),
+    remove: v.optional(v.array(DirectiveName, "a list of directive names")),
+  },
+  "a CSP object { action, directives, add, remove }, or false to send none",
+);
+
+/** A CSP layer, or false: this layer sends no policy (an origin's own policy then passes). */
+export const CspField = v.lazy((input) => (input === false ? v.literal(false) : CspLayerSchema));
+
+export const HstsLayerSchema = strict(
+  {
+    action: v.optional(WholeValueAction),
+    maxAge: v.optional(
+      v.pipe(
+        v.number("a number of seconds"),
+        v.integer("a whole number of seconds"),
+        v.minValue(0, "0 or more seconds (0 tells browsers to forget the host)"),
+        v.maxValue(2 ** 31 - 1, "at most 2147483647 seconds"),
+      ),
+    ),
+    includeSubDomains: v.optional(v.boolean("true or false")),
+    preload: v.optional(v.boolean("true or false")),
+  },
+  "an HSTS object { action, maxAge, includeSubDomains, preload }, or false to send none",
+);
+
+export const HstsField = v.lazy((input) => (input === false ? v.literal(false) : HstsLayerSchema));
+
+const HeadersRecord = v.record(HeaderName, HeaderEntry, "an object of header name to entry");
+type HeadersOut = v.InferOutput<typeof HeadersRecord>;
+export const HeadersSchema = v.pipe(HeadersRecord, v.rawCheck<HeadersOut>(checkHeaderEntries));
+
+export const RemoveSchema = v.array(HeaderName, "a list of header names to strip");
+
+/** The fields a layer of policy may carry: the document base today, and per-path rules later. */
+export const LAYER_ENTRIES = {
+  headers: v.optional(HeadersSchema),
+  remove: v.optional(RemoveSchema),
+  csp: v.optional(CspField),
+  cspReportOnly: v.optional(CspField),
+  hsts: v.optional(HstsField),
+};
+
+/** Checks across fields of one layer. */
+function checkLayer({ dataset, addIssue }: Ctx<DocumentOut>): void {
+  if (!dataset.typed) return;
+  const layer = dataset.value;
+  const owned = new Map(Object.keys(layer.headers ?? {}).map((n) => [n.toLowerCase(), n]));
+  const seen = new Set<string>();
+  (layer.remove ?? []).forEach((name, i) => {
+    const lower = name.toLowerCase();
+    const reason = FORBIDDEN_HEADERS.get(lower);
+    const dedicated = DEDICATED_HEADERS.get(lower);
+    if (reason !== undefined) {
+      addAt(addIssue, dataset.value, "remove", `a header the policy may own: ${name} cannot be removed, because ${reason}`, name, [i]);
+    } else if (dedicated !== undefined) {
+      addAt(addIssue, dataset.value, "remove", `\`${dedicated}: false\` to stop sending ${name}`, name, [i]);
+    } else if (owned.has(lower)) {
+      addAt(addIssue, dataset.value, "remove", `one place per header: ${name} also has an entry in headers["${owned.get(lower) ?? name}"]`, name, [i]);
+    } else if (seen.has(lower)) {
+      addAt(addIssue, dataset.value, "remove", "each header once", name, [i]);
+    }
+    seen.add(lower);
+  });
+}
+
+const DocumentObject = strict(
+  { $schema: v.optional(v.string("a string (the path to policy.schema.json)")), ...LAYER_ENTRIES },
+  "a policy document (a JSON object)",
+);
+type DocumentOut = v.InferOutput<typeof DocumentObject>;
+export const PolicyDocumentSchema = v.pipe(DocumentObject, v.rawCheck<DocumentOut>(checkLayer));
+
+export type PolicyDocument = v.InferOutput<typeof PolicyDocumentSchema>;
+export type PolicyLayer = Pick<PolicyDocument, keyof typeof LAYER_ENTRIES>;
+export type CspLayer = v.InferOutput<typeof CspLayerSchema>;
+export type HstsLayer = v.InferOutput<typeof HstsLayerSchema>;
+export type HeaderEntryValue = v.InferOutput<typeof HeaderEntry>;
+
+/** Render a valibot issue path the way policy issues name fields: `headers["X-Frame-Options"].action`. */
+export function renderIssuePath(path: readonly v.IssuePathItem[] | undefined): string {
+  let out = "";
+  for (const item of path ?? []) {
+    const key = item.key;
+    out = typeof key === "number" || typeof key === "string" ? joinPath(out, key) : out;
+  }
+  return out;
+}

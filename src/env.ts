@@ -1,0 +1,13 @@
+// The Worker's bindings, as wrangler.toml and the dashboard provide them.
+
+/** Environment bindings. Vars arrive as strings, or as objects when written as TOML tables. */
+export interface Env {
+  /** Fixed origin (scheme, host, port); unset means the route's own host. */
+  readonly ORIGIN_URL?: string;
+  /** Milliseconds to wait for the origin's response headers before answering 504. */
+  readonly ORIGIN_TIMEOUT_MS?: string;
+  /** Policy document (JSON text or a TOML table) layered over the built-in defaults. */
+  readonly POLICY?: string | Record<string, unknown>;
+  /** "true" sends every enforced CSP as Content-Security-Policy-Report-Only. */
+  readonly CSP_REPORT_ONLY?: string;
+}

@@ -1,0 +1,109 @@
+// One request: forward it, then put the policy on whatever comes back. The one place where failures
+// become responses; nothing throws past handleRequest, and every response leaves with its headers.
+
+import { applyHeaders } from "./core/apply-headers.js";
+import { planHeaders } from "./core/plan.js";
+import type { CompiledPolicy, RequestFacts } from "./core/policy.js";
+import type { Env } from "./env.js";
+import { DEFAULT_POLICIES, loadConfig, type LoadedConfig } from "./policy-store.js";
+import { fetchOrigin, type OriginOutcome } from "./proxy.js";
+
+/** The parts of request handling that tests replace to inject faults. */
+export interface HandlerDeps {
+  readonly loadConfig: (env: Env) => LoadedConfig;
+  readonly fetchOrigin: typeof fetchOrigin;
+  readonly planHeaders: typeof planHeaders;
+}
+
+export const DEFAULT_DEPS: HandlerDeps = { loadConfig, fetchOrigin, planHeaders };
+
+/** Build the Worker's fetch handler around a set of dependencies. */
+export function createHandler(deps: HandlerDeps = DEFAULT_DEPS) {
+  return {
+    fetch: (request: Request, env: Env): Promise<Response> => handleRequest(request, env, deps),
+  } satisfies ExportedHandler<Env>;
+}
+
+/** Proxy one request and return the origin's response (or a gateway error) with the policy applied. */
+export async function handleRequest(request: Request, env: Env, deps: HandlerDeps = DEFAULT_DEPS): Promise<Response> {
+  const url = new URL(request.url);
+  const facts: RequestFacts = { https: url.protocol === "https:" };
+  let config: LoadedConfig | undefined;
+  try {
+    config = deps.loadConfig(env);
+  } catch (error) {
+    logFault("config", request, error);
+  }
+  const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  let response: Response;
+  try {
+    const outcome: OriginOutcome = config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, config.env);
+    response = toResponse(outcome, request, url);
+  } catch (error) {
+    logFault("proxy", request, error);
+    response = plainResponse(500, "Internal Error", request);
+  }
+  secure(response, config?.policy ?? fallback, fallback, facts, request, deps);
+  return response;
+}
+
+function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {
+  switch (outcome.kind) {
+    case "response":
+      // A mutable copy of status, headers and webSocket around the same body stream: nothing is read.
+      return new Response(outcome.response.body, outcome.response);
+    case "timeout":
+      log({ level: "error", event: "origin.timeout", method: request.method, path: url.pathname, timeoutMs: outcome.timeoutMs });
+      return plainResponse(504, "Gateway Timeout", request);
+    case "unreachable":
+      log({ level: "error", event: "origin.unreachable", method: request.method, path: url.pathname, error: outcome.error });
+      return plainResponse(502, "Bad Gateway", request);
+    case "misconfigured":
+      log({ level: "error", event: "origin.misconfigured", method: request.method, path: url.pathname, hint: "see the config.invalid log line for ORIGIN_URL" });
+      return plainResponse(502, "Bad Gateway", request);
+  }
+}
+
+/** A short response of the Worker's own that says nothing about the origin or the policy. */
+function plainResponse(status: number, text: string, request: Request): Response {
+  return new Response(request.method === "HEAD" ? null : `${text}\n`, {
+    status,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+  });
+}
+
+/** Apply the policy; if that fails, apply the built-in defaults, so no response leaves bare. */
+function secure(
+  response: Response,
+  policy: CompiledPolicy,
+  fallback: CompiledPolicy,
+  facts: RequestFacts,
+  request: Request,
+  deps: HandlerDeps,
+): void {
+  try {
+    applyHeaders(response.headers, deps.planHeaders(policy, facts));
+  } catch (error) {
+    logFault("headers", request, error);
+    try {
+      applyHeaders(response.headers, planHeaders(fallback, facts));
+    } catch (fallbackError) {
+      logFault("default-headers", request, fallbackError);
+    }
+  }
+}
+
+function logFault(stage: string, request: Request, error: unknown): void {
+  log({
+    level: "error",
+    event: "worker.fault",
+    stage,
+    method: request.method,
+    path: new URL(request.url).pathname,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
+}
+
+function log(fields: Record<string, unknown>): void {
+  console.error(JSON.stringify(fields));
+}

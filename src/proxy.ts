@@ -1,0 +1,36 @@
+// Forward one request to the origin and classify what came back: a response, a timeout, or a failure.
+
+import { resolveOriginUrl } from "./core/origin-url.js";
+import type { EnvConfig } from "./core/parse-env.js";
+
+export type OriginOutcome =
+  | { readonly kind: "response"; readonly response: Response }
+  | { readonly kind: "timeout"; readonly timeoutMs: number }
+  | { readonly kind: "unreachable"; readonly error: string }
+  | { readonly kind: "misconfigured" };
+
+/**
+ * Fetch the request from the origin. The timeout bounds the wait for the response headers only: once
+ * they arrive the body streams for as long as it takes. Redirects are returned, never followed.
+ */
+export async function fetchOrigin(request: Request, config: EnvConfig): Promise<OriginOutcome> {
+  const target = resolveOriginUrl(request.url, config.origin);
+  if (target === null) return { kind: "misconfigured" };
+  const forwarded = new Request(target, request);
+  forwarded.headers.set("X-Forwarded-Host", new URL(request.url).host);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, config.originTimeoutMs);
+  try {
+    const response = await fetch(forwarded, { redirect: "manual", signal: controller.signal });
+    return { kind: "response", response };
+  } catch (error) {
+    if (timedOut) return { kind: "timeout", timeoutMs: config.originTimeoutMs };
+    return { kind: "unreachable", error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,38 @@
+// Run a bundled Worker in Miniflare on loopback and talk to its own socket (not wrangler dev's proxy).
+
+import { Miniflare } from "miniflare";
+import { bundleWorker } from "./worker-bundle.js";
+
+export const COMPATIBILITY_DATE = "2026-04-01";
+
+export interface RunningWorker {
+  /** http://127.0.0.1:PORT/ — the Worker's own socket. */
+  readonly url: URL;
+  readonly mf: Miniflare;
+  dispose(): Promise<void>;
+}
+
+/** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
+export async function startWorker(options: { bindings: Record<string, unknown>; script?: string }): Promise<RunningWorker> {
+  const script = options.script ?? (await bundleWorker());
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: options.bindings,
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const url = await mf.ready;
+  return { url, mf, dispose: () => mf.dispose() };
+}
+
+/** A bare pass-through Worker: the baseline every overhead is measured against. */
+export const BARE_WORKER = `export default {
+  async fetch(request, env) {
+    const target = new URL(request.url);
+    const origin = new URL(env.ORIGIN_URL);
+    target.protocol = origin.protocol; target.hostname = origin.hostname; target.port = origin.port;
+    return fetch(new Request(target, request), { redirect: "manual" });
+  },
+};`;

@@ -1,0 +1,204 @@
+// A real origin for tests and benches: node:http on 127.0.0.1, one route per behaviour under test.
+
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { gzipSync } from "node:zlib";
+import { WebSocketServer } from "ws";
+
+export interface Origin {
+  readonly url: string;
+  readonly port: number;
+  /** Requests seen so far, by path (the report collector tests check that nothing reached the origin). */
+  readonly hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export const HTML_PAGE = `<!doctype html>
+<html><head><title>origin</title><style>body{font-family:sans-serif}</style></head>
+<body><h1>Hello from the origin</h1><script>document.title = "ran";</script></body></html>
+`;
+
+/** Deterministic bytes: byte i of any /bytes body is (i * 31 + 7) & 0xff, so a client can hash without a copy. */
+export function patternChunk(offset: number, length: number): Buffer {
+  const chunk = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) chunk[i] = ((offset + i) * 31 + 7) & 0xff;
+  return chunk;
+}
+
+/** The sha256 of the first n bytes of the /bytes pattern. */
+export function patternSha256(n: number): string {
+  const hash = createHash("sha256");
+  const step = 1 << 20;
+  for (let offset = 0; offset < n; offset += step) hash.update(patternChunk(offset, Math.min(step, n - offset)));
+  return hash.digest("hex");
+}
+
+const GZIP_TEXT = "gzip body ".repeat(600);
+export const GZIP_BODY = gzipSync(Buffer.from(GZIP_TEXT));
+export { GZIP_TEXT };
+
+const PATTERN_BLOCK = patternChunk(0, 31 * 256 * 64);
+
+function writeBytes(res: ServerResponse, n: number): void {
+  // The pattern repeats every 256 bytes, so one precomputed block serves any aligned offset.
+  let sent = 0;
+  const pump = (): void => {
+    while (sent < n) {
+      const length = Math.min(PATTERN_BLOCK.length, n - sent);
+      const ok = res.write(PATTERN_BLOCK.subarray(0, length));
+      sent += length;
+      if (!ok) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<NodeJS.Timeout>): void {
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+  const path = url.pathname;
+  if (path === "/html") {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(HTML_PAGE);
+  } else if (path === "/json") {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ ok: true, items: [1, 2, 3] }));
+  } else if (path === "/fixed") {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": "11" });
+    res.end("hello world");
+  } else if (path === "/echo") {
+    const hash = createHash("sha256");
+    let length = 0;
+    req.on("data", (chunk: Buffer) => {
+      hash.update(chunk);
+      length += chunk.length;
+    });
+    req.on("end", () => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: length, bodySha256: hash.digest("hex") }),
+      );
+    });
+  } else if (path === "/respond") {
+    // /respond?status=200&h=Name:Value&h=Name:Value : the origin sends exactly these header lines.
+    const status = Number(url.searchParams.get("status") ?? "200");
+    const lines: string[] = [];
+    for (const pair of url.searchParams.getAll("h")) {
+      const colon = pair.indexOf(":");
+      lines.push(pair.slice(0, colon), pair.slice(colon + 1));
+    }
+    res.writeHead(status, lines);
+    res.end(status === 204 || status === 304 || req.method === "HEAD" ? undefined : `status ${status}\n`);
+  } else if (path === "/status") {
+    const status = Number(url.searchParams.get("code") ?? "200");
+    res.writeHead(status, { "Content-Type": "text/plain" });
+    res.end(status === 204 || status === 304 ? undefined : `status ${status}\n`);
+  } else if (path === "/redirect") {
+    res.writeHead(302, { Location: "/elsewhere" });
+    res.end();
+  } else if (path === "/cookies") {
+    res.writeHead(200, [
+      "Content-Type", "text/plain",
+      "Set-Cookie", "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/; HttpOnly",
+      "Set-Cookie", "b=2; Path=/; Secure; SameSite=Lax",
+    ]);
+    res.end("two cookies\n");
+  } else if (path === "/slow") {
+    const delay = Number(url.searchParams.get("ms") ?? "1000");
+    res.writeHead(200, { "Content-Type": url.searchParams.get("type") ?? "text/plain" });
+    res.write("first\n");
+    later(delay, () => res.end("second\n"));
+  } else if (path === "/stall") {
+    // Never answers; the socket is destroyed when the server closes.
+  } else if (path === "/gzip") {
+    res.writeHead(200, { "Content-Type": "text/plain", "Content-Encoding": "gzip", "Content-Length": String(GZIP_BODY.length) });
+    res.end(GZIP_BODY);
+  } else if (path === "/range") {
+    const body = "0123456789abcdefghij";
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+    if (m === null) {
+      res.writeHead(200, { "Content-Type": "text/plain", "Accept-Ranges": "bytes", "Content-Length": String(body.length) });
+      res.end(body);
+    } else {
+      const start = Number(m[1]);
+      const end = Number(m[2]);
+      res.writeHead(206, { "Content-Type": "text/plain", "Content-Range": `bytes ${start}-${end}/${body.length}`, "Content-Length": String(end - start + 1) });
+      res.end(body.slice(start, end + 1));
+    }
+  } else if (path === "/etag") {
+    if (req.headers["if-none-match"] === '"v1"') {
+      res.writeHead(304, { ETag: '"v1"', "Cache-Control": "max-age=60" });
+      res.end();
+    } else {
+      res.writeHead(200, { ETag: '"v1"', "Cache-Control": "max-age=60", "Content-Type": "text/html" });
+      res.end(HTML_PAGE);
+    }
+  } else if (path === "/head") {
+    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": "1234" });
+    if (req.method === "HEAD") res.end();
+    else res.end(Buffer.alloc(1234, 1));
+  } else if (path === "/sse") {
+    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+    let n = 0;
+    const tick = (): void => {
+      n++;
+      res.write(`data: event ${n}\n\n`);
+      if (n < 3) later(Number(url.searchParams.get("ms") ?? "400"), tick);
+      else res.end();
+    };
+    tick();
+  } else if (path === "/bytes") {
+    const n = Number(url.searchParams.get("n") ?? "1024");
+    res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": String(n) });
+    writeBytes(res, n);
+  } else {
+    res.writeHead(404, { "Content-Type": "text/plain" });
+    res.end("not found\n");
+  }
+}
+
+/** Start the origin on 127.0.0.1 with an ephemeral port. */
+export async function startOrigin(): Promise<Origin> {
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const hits = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://origin.test");
+    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
+    route(req, res, url, timers);
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    hits,
+    close: async () => {
+      for (const t of timers) clearTimeout(t);
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

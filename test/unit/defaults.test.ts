@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { compileLayers } from "../../src/core/compile-policy.js";
+import { defaultPolicyDocument } from "../../src/core/defaults.js";
+import { parsePolicy } from "../../src/core/parse-policy.js";
+
+describe("built-in defaults", () => {
+  it("validate as a policy document", () => {
+    expect(parsePolicy(defaultPolicyDocument())).toEqual({ ok: true, value: defaultPolicyDocument() });
+  });
+
+  it("compile without rejecting a layer", () => {
+    const { rejected } = compileLayers([{ from: "defaults", layer: defaultPolicyDocument() }], { reportOnly: false });
+    expect(rejected).toEqual([]);
+  });
+
+  it("are a fresh copy on every call", () => {
+    const a = defaultPolicyDocument();
+    const b = defaultPolicyDocument();
+    expect(a).toEqual(b);
+    expect(a.headers).not.toBe(b.headers);
+  });
+});

@@ -1,0 +1,11 @@
+// Types for tests inside workerd: the main module's exports and the bindings the pool provides.
+
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../../src/index.js");
+  }
+  interface Env {
+    ORIGIN_URL: string;
+    CSP_REPORT_ONLY?: string;
+  }
+}
