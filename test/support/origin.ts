@@ -58,7 +58,28 @@ function writeBytes(res: ServerResponse, n: number): void {
   pump();
 }
 
-function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<NodeJS.Timeout>): void {
+/** An HTML page of about `kb` KiB with a few script and style tags, for benches. */
+export function htmlPage(kb: number): string {
+  const head = "<!doctype html><html><head><title>page</title><style>p{margin:0}</style></head><body>\n";
+  const tail = '<script>window.loaded = true;</script></body></html>\n';
+  const filler = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>\n";
+  let body = "";
+  while (head.length + body.length + tail.length + filler.length <= kb * 1024) body += filler;
+  return head + body + tail;
+}
+
+/** A JSON document of about `kb` KiB. */
+export function jsonDocument(kb: number): string {
+  const items: { id: number; name: string }[] = [];
+  while (JSON.stringify({ items }).length + 40 <= kb * 1024) items.push({ id: items.length, name: `item-${items.length}` });
+  return JSON.stringify({ items });
+}
+
+interface Held {
+  readonly waiting: Map<string, () => void>;
+}
+
+function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<NodeJS.Timeout>, held: Held): void {
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
       timers.delete(t);
@@ -70,9 +91,27 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
   if (path === "/html") {
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
     res.end(HTML_PAGE);
+  } else if (path === "/page") {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(htmlPage(Number(url.searchParams.get("kb") ?? "2")));
   } else if (path === "/json") {
     res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({ ok: true, items: [1, 2, 3] }));
+    const kb = url.searchParams.get("kb");
+    res.end(kb === null ? JSON.stringify({ ok: true, items: [1, 2, 3] }) : jsonDocument(Number(kb)));
+  } else if (path === "/hold") {
+    // /hold?id=X sends "first\n" and holds the rest until /release?id=X: streaming is proven by order,
+    // not by timing. The origin never finishes before the test says so.
+    const id = url.searchParams.get("id") ?? "";
+    res.writeHead(200, { "Content-Type": url.searchParams.get("type") ?? "text/plain" });
+    res.write(url.searchParams.get("first") ?? "first\n");
+    held.waiting.set(id, () => res.end("second\n"));
+  } else if (path === "/release") {
+    const id = url.searchParams.get("id") ?? "";
+    const release = held.waiting.get(id);
+    held.waiting.delete(id);
+    release?.();
+    res.writeHead(release === undefined ? 404 : 200, { "Content-Type": "text/plain" });
+    res.end(release === undefined ? "unknown id\n" : "released\n");
   } else if (path === "/fixed") {
     res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": "11" });
     res.end("hello world");
@@ -172,10 +211,11 @@ export async function startOrigin(): Promise<Origin> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const hits = new Map<string, number>();
+  const held: Held = { waiting: new Map() };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://origin.test");
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
-    route(req, res, url, timers);
+    route(req, res, url, timers, held);
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -195,6 +235,7 @@ export async function startOrigin(): Promise<Origin> {
     hits,
     close: async () => {
       for (const t of timers) clearTimeout(t);
+      held.waiting.clear();
       for (const client of wss.clients) client.terminate();
       wss.close();
       for (const socket of sockets) socket.destroy();
