@@ -16,9 +16,45 @@ export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
 export const WHOLE_VALUE_ACTIONS = ["set", "default"] as const;
 
+/** Schemas that validate by picking one alternative from the input (precise errors); JSON Schema lists them all. */
+export const ALTERNATIVES = new WeakMap<object, readonly v.GenericSchema[]>();
+
+type Picked<A extends readonly v.GenericSchema[]> = A[number] | v.GenericSchema<unknown, never>;
+
+function choose<const A extends readonly v.GenericSchema[]>(alternatives: A, pick: (input: unknown) => Picked<A>) {
+  const schema = v.lazy(pick);
+  ALTERNATIVES.set(schema, alternatives);
+  return schema;
+}
+
+function isPlainObject(input: unknown): boolean {
+  return input !== null && typeof input === "object" && !Array.isArray(input);
+}
+
+const rejections = new Map<string, v.GenericSchema<unknown, never>>();
+
+/** A schema that rejects every input with the message `what` (valibot reads arrays as objects otherwise). */
+function reject(what: string): v.GenericSchema<unknown, never> {
+  let schema = rejections.get(what);
+  if (schema === undefined) {
+    schema = v.custom<never>(() => false, what);
+    rejections.set(what, schema);
+  }
+  return schema;
+}
+
+/** Only a JSON object (not an array, not null) reaches `inner`. */
+function plain<S extends v.GenericSchema>(inner: S, what: string) {
+  return choose([inner], (input) => (isPlainObject(input) ? inner : reject(what)));
+}
+
 /** A strict object: unknown keys are errors, with the closest known key offered as the likely fix. */
 function strict<const E extends v.ObjectEntries>(entries: E, what: string) {
   const keys = Object.keys(entries);
+  return plain(strictObjectOf(entries, keys, what), what);
+}
+
+function strictObjectOf<const E extends v.ObjectEntries>(entries: E, keys: string[], what: string) {
   return v.strictObject(entries, (issue) => {
     const key = issue.path?.at(-1)?.key;
     if (issue.expected === "never" && typeof key === "string") {
@@ -60,8 +96,9 @@ export const HeaderEntryObject = strict(
 );
 
 /** A header entry: a value string, { value, action }, or null (the header is no longer owned). */
-export const HeaderEntry = v.lazy((input) =>
-  typeof input === "string" ? HeaderValue : input === null ? v.null() : HeaderEntryObject,
+const NULL = v.null();
+export const HeaderEntry = choose([HeaderValue, HeaderEntryObject, NULL], (input) =>
+  typeof input === "string" ? HeaderValue : input === null ? NULL : HeaderEntryObject,
 );
 
 type Ctx<T = Record<string, unknown>> = v.RawCheckContext<T>;
@@ -142,9 +179,8 @@ const DirectiveName = v.pipe(
 const SourceList = v.array(v.string("a source (a string)"), "a list of sources, e.g. [\"'self'\", \"https:\"]");
 
 /** A directive's value: a list of sources, or true for a directive without one (upgrade-insecure-requests). */
-export const DirectiveValueSchema = v.lazy((input) =>
-  input === true ? v.literal(true) : SourceList,
-);
+const TRUE = v.literal(true);
+export const DirectiveValueSchema = choose([SourceList, TRUE], (input) => (input === true ? TRUE : SourceList));
 
 /** Checks that need the directive's name: the shape of its value and each source in it. */
 function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>>>(mode: "replace" | "add") {
@@ -186,13 +222,19 @@ function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>
   };
 }
 
-const DirectivesRecord = v.record(DirectiveName, DirectiveValueSchema, "an object of CSP directive name to sources");
+const DirectivesRecord = plain(
+  v.record(DirectiveName, DirectiveValueSchema, "an object of CSP directive name to sources"),
+  "an object of CSP directive name to sources",
+);
 const Directives = v.pipe(
   DirectivesRecord,
   v.rawCheck<v.InferOutput<typeof DirectivesRecord>>(checkDirectiveValues("replace")),
 );
 
-const AdditionsRecord = v.record(DirectiveName, SourceList, "an object of CSP directive name to sources to add");
+const AdditionsRecord = plain(
+  v.record(DirectiveName, SourceList, "an object of CSP directive name to sources to add"),
+  "an object of CSP directive name to sources to add",
+);
 const DirectiveAdditions = v.pipe(
   AdditionsRecord,
   v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")),
@@ -209,7 +251,8 @@ export const CspLayerSchema = strict(
 );
 
 /** A CSP layer, or false: this layer sends no policy (an origin's own policy then passes). */
-export const CspField = v.lazy((input) => (input === false ? v.literal(false) : CspLayerSchema));
+const FALSE = v.literal(false);
+export const CspField = choose([CspLayerSchema, FALSE], (input) => (input === false ? FALSE : CspLayerSchema));
 
 export const HstsLayerSchema = strict(
   {
@@ -228,9 +271,9 @@ export const HstsLayerSchema = strict(
   "an HSTS object { action, maxAge, includeSubDomains, preload }, or false to send none",
 );
 
-export const HstsField = v.lazy((input) => (input === false ? v.literal(false) : HstsLayerSchema));
+export const HstsField = choose([HstsLayerSchema, FALSE], (input) => (input === false ? FALSE : HstsLayerSchema));
 
-const HeadersRecord = v.record(HeaderName, HeaderEntry, "an object of header name to entry");
+const HeadersRecord = plain(v.record(HeaderName, HeaderEntry, "an object of header name to entry"), "an object of header name to entry");
 type HeadersOut = v.InferOutput<typeof HeadersRecord>;
 export const HeadersSchema = v.pipe(HeadersRecord, v.rawCheck<HeadersOut>(checkHeaderEntries));
 

@@ -115,7 +115,7 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
   } else if (path === "/fixed") {
     res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": "11" });
     res.end("hello world");
-  } else if (path === "/echo") {
+  } else if (path === "/echo" || path.startsWith("/echo/")) {
     const hash = createHash("sha256");
     let length = 0;
     req.on("data", (chunk: Buffer) => {

@@ -1,0 +1,49 @@
+// Helpers for unit tests: compile documents the way the Worker does, and read headers back.
+
+import { compileLayers, type SourcedLayer } from "../../src/core/compile-policy.js";
+import { defaultPolicyDocument } from "../../src/core/defaults.js";
+import { parsePolicy } from "../../src/core/parse-policy.js";
+import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
+
+/** Validate a document, failing the test with its issues if it does not validate. */
+export function doc(input: unknown): PolicyDocument {
+  const result = parsePolicy(input);
+  if (!result.ok) throw new Error(`invalid test document: ${JSON.stringify(result.issues)}`);
+  return result.value;
+}
+
+/** Compile the defaults plus these documents (as layers named POLICY, KV, …), expecting no rejection. */
+export function compile(documents: unknown[] = [], reportOnly = false): CompiledPolicy {
+  const { policy, rejected } = compileWithRejections(documents, reportOnly);
+  if (rejected.length > 0) throw new Error(`rejected layers: ${JSON.stringify(rejected)}`);
+  return policy;
+}
+
+/** Compile and return the rejected layers too. */
+export function compileWithRejections(documents: unknown[], reportOnly = false) {
+  const layers: SourcedLayer[] = [
+    { from: "defaults", layer: defaultPolicyDocument() },
+    ...documents.map((d, i) => ({ from: i === 0 ? "POLICY" : `layer${i}`, layer: doc(d) })),
+  ];
+  return compileLayers(layers, { reportOnly });
+}
+
+/** Parse a CSP header value into a map of directive → sources, so tests compare directives, not strings. */
+export function cspMap(value: string | null): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const part of (value ?? "").split(";")) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name !== undefined && name !== "") map.set(name, sources);
+  }
+  return map;
+}
+
+/** Every (name, value) pair of a Headers object, names lower-cased, in order. */
+export function lines(headers: Headers): [string, string][] {
+  return [...headers].map(([k, v]) => [k.toLowerCase(), v]);
+}
+
+/** How many lines a header occupies (Set-Cookie aside, a Headers object joins repeats, so this is 0 or 1). */
+export function countOf(headers: Headers, name: string): number {
+  return lines(headers).filter(([k]) => k === name.toLowerCase()).length;
+}
