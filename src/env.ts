@@ -10,4 +10,10 @@ export interface Env {
   readonly POLICY?: string | Record<string, unknown>;
   /** "true" sends every enforced CSP as Content-Security-Policy-Report-Only. */
   readonly CSP_REPORT_ONLY?: string;
+  /** Workers KV namespace holding the policy document with per-path rules. */
+  readonly POLICY_KV?: KVNamespace;
+  /** The key of the policy document in POLICY_KV. */
+  readonly POLICY_KV_KEY?: string;
+  /** Seconds a loaded KV document serves before a background refresh. */
+  readonly POLICY_CACHE_SECONDS?: string;
 }

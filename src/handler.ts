@@ -5,12 +5,12 @@ import { applyHeaders } from "./core/apply-headers.js";
 import { planHeaders } from "./core/plan.js";
 import type { CompiledPolicy, RequestFacts } from "./core/policy.js";
 import type { Env } from "./env.js";
-import { DEFAULT_POLICIES, loadConfig, type LoadedConfig } from "./policy-store.js";
+import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
 import { fetchOrigin, type OriginOutcome } from "./proxy.js";
 
 /** The parts of request handling that tests replace to inject faults. */
 export interface HandlerDeps {
-  readonly loadConfig: (env: Env) => LoadedConfig;
+  readonly loadConfig: ConfigLoader;
   readonly fetchOrigin: typeof fetchOrigin;
   readonly planHeaders: typeof planHeaders;
 }
@@ -20,17 +20,21 @@ export const DEFAULT_DEPS: HandlerDeps = { loadConfig, fetchOrigin, planHeaders 
 /** Build the Worker's fetch handler around a set of dependencies. */
 export function createHandler(deps: HandlerDeps = DEFAULT_DEPS) {
   return {
-    fetch: (request: Request, env: Env): Promise<Response> => handleRequest(request, env, deps),
+    fetch: (request: Request, env: Env, ctx: ExecutionContext): Promise<Response> => handleRequest(request, env, ctx, deps),
   } satisfies ExportedHandler<Env>;
 }
 
 /** Proxy one request and return the origin's response (or a gateway error) with the policy applied. */
-export async function handleRequest(request: Request, env: Env, deps: HandlerDeps = DEFAULT_DEPS): Promise<Response> {
+export async function handleRequest(
+  request: Request,
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  deps: HandlerDeps = DEFAULT_DEPS,
+): Promise<Response> {
   const url = new URL(request.url);
-  const facts: RequestFacts = { https: url.protocol === "https:" };
   let config: LoadedConfig | undefined;
   try {
-    config = deps.loadConfig(env);
+    config = await deps.loadConfig(env, ctx);
   } catch (error) {
     logFault("config", request, error);
   }
@@ -43,6 +47,7 @@ export async function handleRequest(request: Request, env: Env, deps: HandlerDep
     logFault("proxy", request, error);
     response = plainResponse(500, "Internal Error", request);
   }
+  const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: response.headers.get("content-type") };
   secure(response, config?.policy ?? fallback, fallback, facts, request, deps);
   return response;
 }

@@ -1,9 +1,15 @@
 // Once per policy version: merge layers into a resolved policy, then compile it into per-scheme header plans.
 
 import { CSP_FALLBACKS, renderCsp, isEffectiveCsp, type DirectiveValue } from "./csp.js";
+import { defaultPolicyDocument } from "./defaults.js";
 import { parseHsts, specFor, splitListValue } from "./known-headers.js";
+import { compilePathIndex, patternSpecificity } from "./match-path.js";
 import type {
   CompiledPolicy,
+  CompiledRule,
+  PlanPair,
+  PolicyDocument,
+  RejectedCombination,
   CspLayer,
   HeaderOp,
   HstsLayer,
@@ -193,7 +199,7 @@ function planOps(policy: ResolvedPolicy, reportOnly: boolean, https: boolean): H
 }
 
 /** Compile a resolved policy into the plans requests use, checking the result fits in a response. */
-export function compilePolicy(policy: ResolvedPolicy, options: CompileOptions): Result<CompiledPolicy> {
+export function compilePlans(policy: ResolvedPolicy, options: CompileOptions): Result<PlanPair> {
   const https = planOps(policy, options.reportOnly, true);
   const http = planOps(policy, options.reportOnly, false);
   let bytes = 0;
@@ -204,7 +210,7 @@ export function compilePolicy(policy: ResolvedPolicy, options: CompileOptions): 
       issues: [{ path: "", message: `policy headers within ${POLICY_HEADER_BUDGET} bytes, leaving room for the origin's (responses are capped at 32 KiB of headers)`, received: `${bytes} bytes` }],
     };
   }
-  return { ok: true, value: { https: { ops: https }, http: { ops: http }, resolved: policy, reportOnly: options.reportOnly } };
+  return { ok: true, value: { https: { ops: https }, http: { ops: http } } };
 }
 
 /** A layer of policy and where it came from ("defaults", "POLICY", …). */
@@ -219,29 +225,142 @@ export interface RejectedLayer {
   readonly issues: readonly PolicyIssue[];
 }
 
+/** Merge one layer and compile the result, or say why it cannot be applied. */
+function mergeAndCompile(base: ResolvedPolicy, layer: PolicyLayer, from: string, options: CompileOptions): Result<{ resolved: ResolvedPolicy; plans: PlanPair }> {
+  const merged = mergeLayer(base, layer, from);
+  if (!merged.ok) return merged;
+  const plans = compilePlans(merged.value, options);
+  if (!plans.ok) return plans;
+  return { ok: true, value: { resolved: merged.value, plans: plans.value } };
+}
+
 /**
- * Merge layers lowest first and compile the result. A layer that does not merge or compile is skipped,
- * so the layers below it keep serving; the first layer (the built-in defaults) must succeed.
+ * Merge layers in order onto `base` and compile the result. A layer that does not merge or compile is
+ * skipped, so the layers below it keep serving.
  */
 export function compileLayers(
   layers: readonly SourcedLayer[],
   options: CompileOptions,
+  base: { resolved: ResolvedPolicy; plans: PlanPair },
+): { resolved: ResolvedPolicy; plans: PlanPair; rejected: RejectedLayer[] } {
+  const rejected: RejectedLayer[] = [];
+  let current = base;
+  for (const { from, layer } of layers) {
+    const next = mergeAndCompile(current.resolved, layer, from, options);
+    if (next.ok) current = next.value;
+    else rejected.push({ from, issues: next.issues });
+  }
+  return { ...current, rejected };
+}
+
+/** A policy document and the name of the place it came from ("POLICY", "KV"). */
+export interface PolicySource {
+  readonly from: string;
+  readonly document: PolicyDocument;
+}
+
+export interface PolicyHooks {
+  /** Told when a rule combination had to skip a rule; called once per combination per version. */
+  readonly onRejected?: (rejected: RejectedCombination) => void;
+}
+
+/** The built-in defaults, compiled: the base every policy starts from. Throws only on a bug in the defaults. */
+export function compileDefaults(options: CompileOptions): { resolved: ResolvedPolicy; plans: PlanPair } {
+  const compiled = mergeAndCompile(EMPTY_POLICY, defaultPolicyDocument(), "defaults", options);
+  if (!compiled.ok) throw new Error(`the built-in defaults do not compile: ${JSON.stringify(compiled.issues)}`);
+  return compiled.value;
+}
+
+function prefixIssues(prefix: string, issues: readonly PolicyIssue[]): PolicyIssue[] {
+  return issues.map((issue) => ({ ...issue, path: issue.path === "" ? prefix : issue.path.startsWith("[") ? `${prefix}${issue.path}` : `${prefix}.${issue.path}` }));
+}
+
+function mediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(";");
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+}
+
+/**
+ * Compile the built-in defaults plus each source's base and rules. A source is applied whole or not at
+ * all: if its base or any one of its rules fails in context (checked against the base beneath it), the
+ * source is rejected with every issue, and the sources below serve.
+ */
+export function compilePolicy(
+  sources: readonly PolicySource[],
+  options: CompileOptions,
+  hooks: PolicyHooks = {},
 ): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
   const rejected: RejectedLayer[] = [];
-  let resolved = EMPTY_POLICY;
-  let compiled: CompiledPolicy | undefined;
-  for (const { from, layer } of layers) {
-    const merged = mergeLayer(resolved, layer, from);
-    const next = merged.ok ? compilePolicy(merged.value, options) : merged;
-    if (!next.ok) {
-      rejected.push({ from, issues: next.issues });
+  let current = compileDefaults(options);
+  const rules: CompiledRule[] = [];
+  for (const { from, document } of sources) {
+    const issues: PolicyIssue[] = [];
+    const next = mergeAndCompile(current.resolved, document, from, options);
+    if (!next.ok) issues.push(...next.issues);
+    const base = next.ok ? next.value : current;
+    const sourceRules: CompiledRule[] = [];
+    (document.rules ?? []).forEach((rule, i) => {
+      const name = `${from}.rules[${i}] ${rule.path}`;
+      const alone = mergeAndCompile(base.resolved, rule, name, options);
+      if (!alone.ok) issues.push(...prefixIssues(`rules[${i}]`, alone.issues));
+      sourceRules.push({ from: name, pattern: rule.path, contentTypes: rule.contentType, layer: rule, order: 0 });
+    });
+    if (issues.length > 0 || !next.ok) {
+      rejected.push({ from, issues });
       continue;
     }
-    resolved = next.value.resolved;
-    compiled = next.value;
+    current = next.value;
+    rules.push(...sourceRules);
   }
-  if (compiled === undefined) {
-    throw new Error(`no policy layer compiled: ${JSON.stringify(rejected)}`);
+  // Precedence: less specific first, then document order; the last applied wins.
+  const ranked = rules
+    .map((rule, position) => ({ rule, position, specificity: patternSpecificity(rule.pattern) }))
+    .sort((a, b) => a.specificity[0] - b.specificity[0] || a.specificity[1] - b.specificity[1] || a.position - b.position);
+  const order = new Map(ranked.map(({ rule }, rank) => [rule, rank]));
+  const finalRules = rules.map((rule) => ({ ...rule, order: order.get(rule) ?? 0 }));
+  return {
+    policy: {
+      base: current.plans,
+      resolved: current.resolved,
+      reportOnly: options.reportOnly,
+      rules: finalRules,
+      paths: compilePathIndex(finalRules.map((r) => r.pattern)),
+      combos: new Map(),
+      onRejected: hooks.onRejected ?? (() => undefined),
+    },
+    rejected,
+  };
+}
+
+/** Most combinations a policy version remembers; past this the memo starts afresh (bounded memory). */
+export const MAX_COMBINATIONS = 1024;
+
+/** True when a rule limited to some media types applies to a response of this Content-Type. */
+export function ruleAppliesTo(rule: CompiledRule, contentType: string | null): boolean {
+  if (rule.contentTypes === undefined) return true;
+  if (contentType === null) return false;
+  const type = mediaType(contentType);
+  for (const range of rule.contentTypes) {
+    if (range === type || (range.endsWith("/*") && type.startsWith(range.slice(0, -1)))) return true;
   }
-  return { policy: compiled, rejected };
+  return false;
+}
+
+/**
+ * The plans for a combination of matching rules (indices into policy.rules), compiled on first use and
+ * remembered for the policy version. Rules apply in precedence order over the base.
+ */
+export function compileCombination(policy: CompiledPolicy, indices: readonly number[], key: string): PlanPair {
+  const layers = indices
+    .map((i) => policy.rules[i])
+    .filter((rule): rule is CompiledRule => rule !== undefined)
+    .sort((a, b) => a.order - b.order)
+    .map((rule) => ({ from: rule.from, layer: rule.layer }));
+  const { plans, rejected } = compileLayers(layers, { reportOnly: policy.reportOnly }, { resolved: policy.resolved, plans: policy.base });
+  if (rejected.length > 0) {
+    policy.onRejected({ rules: rejected.map((r) => r.from), issues: rejected.flatMap((r) => r.issues) });
+  }
+  if (policy.combos.size >= MAX_COMBINATIONS) policy.combos.clear();
+  policy.combos.set(key, plans);
+  return plans;
 }

@@ -17,13 +17,28 @@ export interface EnvConfig {
   readonly reportOnly: boolean;
   /** The POLICY binding, validated; undefined when unset or invalid. */
   readonly policy: PolicyDocument | undefined;
+  /** The KV key holding the policy document. */
+  readonly kvKey: string;
+  /** How long a loaded KV document serves before it is refreshed in the background. */
+  readonly cacheSeconds: number;
 }
 
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 30000;
 const MAX_ORIGIN_TIMEOUT_MS = 600000;
+export const DEFAULT_KV_KEY = "policy";
+export const DEFAULT_CACHE_SECONDS = 30;
+const MAX_CACHE_SECONDS = 86400;
 
 /** Every binding this Worker reads, for "did you mean" on near-miss names. */
-export const KNOWN_BINDINGS = ["ORIGIN_URL", "ORIGIN_TIMEOUT_MS", "POLICY", "CSP_REPORT_ONLY"] as const;
+export const KNOWN_BINDINGS = [
+  "ORIGIN_URL",
+  "ORIGIN_TIMEOUT_MS",
+  "POLICY",
+  "CSP_REPORT_ONLY",
+  "POLICY_KV",
+  "POLICY_KV_KEY",
+  "POLICY_CACHE_SECONDS",
+] as const;
 
 /** Parse the bindings. Never throws; every problem is an issue whose path is the binding's name. */
 export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvConfig; issues: PolicyIssue[] } {
@@ -33,6 +48,8 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
     originTimeoutMs: parseTimeout(env.ORIGIN_TIMEOUT_MS, issues),
     reportOnly: parseBoolean("CSP_REPORT_ONLY", env.CSP_REPORT_ONLY, issues),
     policy: parsePolicyBinding(env.POLICY, issues),
+    kvKey: parseKvKey(env.POLICY_KV_KEY, issues),
+    cacheSeconds: parseWholeNumber("POLICY_CACHE_SECONDS", env.POLICY_CACHE_SECONDS, 1, MAX_CACHE_SECONDS, DEFAULT_CACHE_SECONDS, issues),
   };
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;
@@ -74,16 +91,28 @@ function parseOrigin(raw: unknown, issues: PolicyIssue[]): OriginTarget {
 }
 
 function parseTimeout(raw: unknown, issues: PolicyIssue[]): number {
-  if (raw === undefined || raw === "") return DEFAULT_ORIGIN_TIMEOUT_MS;
+  return parseWholeNumber("ORIGIN_TIMEOUT_MS", raw, 1, MAX_ORIGIN_TIMEOUT_MS, DEFAULT_ORIGIN_TIMEOUT_MS, issues);
+}
+
+function parseWholeNumber(name: string, raw: unknown, min: number, max: number, fallback: number, issues: PolicyIssue[]): number {
+  if (raw === undefined || raw === "") return fallback;
   const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim() : "";
   const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (Number.isInteger(n) && n >= 1 && n <= MAX_ORIGIN_TIMEOUT_MS) return n;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
   issues.push({
-    path: "ORIGIN_TIMEOUT_MS",
-    message: `whole milliseconds from 1 to ${MAX_ORIGIN_TIMEOUT_MS}; ${DEFAULT_ORIGIN_TIMEOUT_MS} serves instead`,
+    path: name,
+    message: `a whole number from ${min} to ${max}; ${fallback} serves instead`,
     received: renderReceived(raw),
   });
-  return DEFAULT_ORIGIN_TIMEOUT_MS;
+  return fallback;
+}
+
+function parseKvKey(raw: unknown, issues: PolicyIssue[]): string {
+  if (raw === undefined || raw === "") return DEFAULT_KV_KEY;
+  // KV keys are at most 512 bytes; "." and ".." are not allowed.
+  if (typeof raw === "string" && raw.length <= 512 && raw !== "." && raw !== "..") return raw;
+  issues.push({ path: "POLICY_KV_KEY", message: `a KV key (1 to 512 bytes); "${DEFAULT_KV_KEY}" serves instead`, received: renderReceived(raw) });
+  return DEFAULT_KV_KEY;
 }
 
 function parseBoolean(name: string, raw: unknown, issues: PolicyIssue[]): boolean {

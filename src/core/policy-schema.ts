@@ -10,6 +10,7 @@ import {
   isHeaderName,
   specFor,
 } from "./known-headers.js";
+import { pathPatternProblem } from "./match-path.js";
 import { didYouMean, joinPath } from "./result.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
@@ -289,9 +290,10 @@ export const LAYER_ENTRIES = {
 };
 
 /** Checks across fields of one layer. */
-function checkLayer({ dataset, addIssue }: Ctx<DocumentOut>): void {
+function checkLayer<T extends { headers?: Record<string, unknown>; remove?: string[] }>({ dataset, addIssue }: Ctx<T>): void {
   if (!dataset.typed) return;
   const layer = dataset.value;
+  const input = layer as unknown as Record<string, unknown>;
   const owned = new Map(Object.keys(layer.headers ?? {}).map((n) => [n.toLowerCase(), n]));
   const seen = new Set<string>();
   (layer.remove ?? []).forEach((name, i) => {
@@ -299,20 +301,54 @@ function checkLayer({ dataset, addIssue }: Ctx<DocumentOut>): void {
     const reason = FORBIDDEN_HEADERS.get(lower);
     const dedicated = DEDICATED_HEADERS.get(lower);
     if (reason !== undefined) {
-      addAt(addIssue, dataset.value, "remove", `a header the policy may own: ${name} cannot be removed, because ${reason}`, name, [i]);
+      addAt(addIssue, input, "remove", `a header the policy may own: ${name} cannot be removed, because ${reason}`, name, [i]);
     } else if (dedicated !== undefined) {
-      addAt(addIssue, dataset.value, "remove", `\`${dedicated}: false\` to stop sending ${name}`, name, [i]);
+      addAt(addIssue, input, "remove", `\`${dedicated}: false\` to stop sending ${name}`, name, [i]);
     } else if (owned.has(lower)) {
-      addAt(addIssue, dataset.value, "remove", `one place per header: ${name} also has an entry in headers["${owned.get(lower) ?? name}"]`, name, [i]);
+      addAt(addIssue, input, "remove", `one place per header: ${name} also has an entry in headers["${owned.get(lower) ?? name}"]`, name, [i]);
     } else if (seen.has(lower)) {
-      addAt(addIssue, dataset.value, "remove", "each header once", name, [i]);
+      addAt(addIssue, input, "remove", "each header once", name, [i]);
     }
     seen.add(lower);
   });
 }
 
+const PathPattern = v.pipe(
+  v.string("a path pattern (a string)"),
+  v.check(
+    (s) => pathPatternProblem(s) === undefined,
+    (issue) => pathPatternProblem(String(issue.input)) ?? "a path pattern",
+  ),
+);
+
+const MEDIA_RANGE = /^[a-z0-9!#$&^_.+-]+\/(?:[a-z0-9!#$&^_.+-]+|\*)$/;
+const MediaRange = v.pipe(
+  v.string("a media type (a string)"),
+  v.check((s) => MEDIA_RANGE.test(s), "a lower-case media type without parameters: text/html, application/json or text/*"),
+);
+const ContentTypes = v.pipe(
+  v.array(MediaRange, "a list of media types, e.g. [\"text/html\"]"),
+  v.minLength(1, "at least one media type (leave contentType out to match every response)"),
+);
+
+const RuleObject = strict(
+  {
+    path: PathPattern,
+    description: v.optional(v.string("a string (shown by the explain command)")),
+    contentType: v.optional(ContentTypes),
+    ...LAYER_ENTRIES,
+  },
+  "a rule object { path, contentType, headers, remove, csp, cspReportOnly, hsts }",
+);
+type RuleOut = v.InferOutput<typeof RuleObject>;
+export const PathRuleSchema = v.pipe(RuleObject, v.rawCheck<RuleOut>(checkLayer));
+
 const DocumentObject = strict(
-  { $schema: v.optional(v.string("a string (the path to policy.schema.json)")), ...LAYER_ENTRIES },
+  {
+    $schema: v.optional(v.string("a string (the path to policy.schema.json)")),
+    ...LAYER_ENTRIES,
+    rules: v.optional(v.array(PathRuleSchema, "a list of rules")),
+  },
   "a policy document (a JSON object)",
 );
 type DocumentOut = v.InferOutput<typeof DocumentObject>;
@@ -320,6 +356,7 @@ export const PolicyDocumentSchema = v.pipe(DocumentObject, v.rawCheck<DocumentOu
 
 export type PolicyDocument = v.InferOutput<typeof PolicyDocumentSchema>;
 export type PolicyLayer = Pick<PolicyDocument, keyof typeof LAYER_ENTRIES>;
+export type PathRule = v.InferOutput<typeof PathRuleSchema>;
 export type CspLayer = v.InferOutput<typeof CspLayerSchema>;
 export type HstsLayer = v.InferOutput<typeof HstsLayerSchema>;
 export type HeaderEntryValue = v.InferOutput<typeof HeaderEntry>;

@@ -5,7 +5,11 @@ import type { DirectiveValue } from "./csp.js";
 import type { HeaderKind } from "./known-headers.js";
 import type { HeaderAction } from "./policy-schema.js";
 
-export type { CspLayer, HeaderAction, HstsLayer, PolicyDocument, PolicyLayer } from "./policy-schema.js";
+import type { PathIndex } from "./match-path.js";
+import type { PolicyLayer } from "./policy-schema.js";
+import type { PolicyIssue } from "./result.js";
+
+export type { CspLayer, HeaderAction, HstsLayer, PathRule, PolicyDocument, PolicyLayer } from "./policy-schema.js";
 
 /** One owned header after all layers are merged. */
 export interface ResolvedHeader {
@@ -71,15 +75,49 @@ export interface HeaderPlan {
   readonly ops: readonly HeaderOp[];
 }
 
-/** A policy compiled for requests: one plan per scheme, since HSTS and some CSP only apply on https. */
-export interface CompiledPolicy {
+/** The plans for one resolved policy: one per scheme, since HSTS and some CSP only apply on https. */
+export interface PlanPair {
   readonly https: HeaderPlan;
   readonly http: HeaderPlan;
+}
+
+/** A per-path rule, ready to match. */
+export interface CompiledRule {
+  /** Where it came from, for logs and explain: `KV.rules[2] /embed/*`. */
+  readonly from: string;
+  readonly pattern: string;
+  /** Media types (lower case, `text/*` allowed) the rule is limited to; undefined for every response. */
+  readonly contentTypes: readonly string[] | undefined;
+  readonly layer: PolicyLayer;
+  /** Precedence: rules apply in ascending order of this, so the last (most specific, then latest) wins. */
+  readonly order: number;
+}
+
+/** A rule combination that could not be merged in full; the rules named were skipped for it. */
+export interface RejectedCombination {
+  readonly rules: readonly string[];
+  readonly issues: readonly PolicyIssue[];
+}
+
+/** A policy compiled for requests. Everything but rule combinations is computed once per version. */
+export interface CompiledPolicy {
+  /** The plans when no rule matches. */
+  readonly base: PlanPair;
   readonly resolved: ResolvedPolicy;
   readonly reportOnly: boolean;
+  readonly rules: readonly CompiledRule[];
+  readonly paths: PathIndex;
+  /** Plans for each combination of matching rules met so far, by rule indices ("2,7"). Bounded. */
+  readonly combos: Map<string, PlanPair>;
+  /** Told once per combination that had to skip a rule (a conflict only visible in combination). */
+  readonly onRejected: (rejected: RejectedCombination) => void;
 }
 
 /** What planning needs to know about one request and its response. */
 export interface RequestFacts {
   readonly https: boolean;
+  /** The request URL's pathname, as received (still percent-encoded). */
+  readonly path: string;
+  /** The response's Content-Type header, if any. */
+  readonly contentType: string | null;
 }

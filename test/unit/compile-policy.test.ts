@@ -6,7 +6,7 @@ import type { CompiledPolicy, HeaderOp } from "../../src/core/policy.js";
 import { compile, compileWithRejections, cspMap } from "./support.js";
 
 function op(policy: CompiledPolicy, name: string, https = true): HeaderOp | undefined {
-  return (https ? policy.https : policy.http).ops.find((o) => o.name.toLowerCase() === name.toLowerCase());
+  return (https ? policy.base.https : policy.base.http).ops.find((o) => o.name.toLowerCase() === name.toLowerCase());
 }
 
 function value(policy: CompiledPolicy, name: string, https = true): string | undefined {
@@ -40,7 +40,7 @@ describe("the built-in defaults compiled", () => {
   });
 
   it("use the default action for every header they set", () => {
-    const kinds = policy.https.ops.filter((o) => o.kind !== "remove").map((o) => o.kind);
+    const kinds = policy.base.https.ops.filter((o) => o.kind !== "remove").map((o) => o.kind);
     expect(new Set(kinds)).toEqual(new Set(["default"]));
   });
 
@@ -49,7 +49,7 @@ describe("the built-in defaults compiled", () => {
   });
 
   it("give every header one op", () => {
-    for (const plan of [policy.https, policy.http]) {
+    for (const plan of [policy.base.https, policy.base.http]) {
       const names = plan.ops.map((o) => o.name.toLowerCase());
       expect(new Set(names).size).toBe(names.length);
     }

@@ -1,12 +1,19 @@
 // Environment bindings: each bad binding falls back on its own, with an issue naming it.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../src/core/parse-env.js";
+import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_KEY, DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../src/core/parse-env.js";
 
 describe("parseEnv", () => {
   it("defaults to route mode, 30 s, enforced, no POLICY", () => {
     expect(parseEnv({})).toEqual({
-      config: { origin: { kind: "route" }, originTimeoutMs: DEFAULT_ORIGIN_TIMEOUT_MS, reportOnly: false, policy: undefined },
+      config: {
+        origin: { kind: "route" },
+        originTimeoutMs: DEFAULT_ORIGIN_TIMEOUT_MS,
+        reportOnly: false,
+        policy: undefined,
+        kvKey: DEFAULT_KV_KEY,
+        cacheSeconds: DEFAULT_CACHE_SECONDS,
+      },
       issues: [],
     });
   });

@@ -1,7 +1,6 @@
 // Helpers for unit tests: compile documents the way the Worker does, and read headers back.
 
-import { compileLayers, type SourcedLayer } from "../../src/core/compile-policy.js";
-import { defaultPolicyDocument } from "../../src/core/defaults.js";
+import { compilePolicy, type PolicySource } from "../../src/core/compile-policy.js";
 import { parsePolicy } from "../../src/core/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
 
@@ -12,7 +11,7 @@ export function doc(input: unknown): PolicyDocument {
   return result.value;
 }
 
-/** Compile the defaults plus these documents (as layers named POLICY, KV, …), expecting no rejection. */
+/** Compile the defaults plus these documents (as sources named POLICY, KV, …), expecting no rejection. */
 export function compile(documents: unknown[] = [], reportOnly = false): CompiledPolicy {
   const { policy, rejected } = compileWithRejections(documents, reportOnly);
   if (rejected.length > 0) throw new Error(`rejected layers: ${JSON.stringify(rejected)}`);
@@ -21,11 +20,13 @@ export function compile(documents: unknown[] = [], reportOnly = false): Compiled
 
 /** Compile and return the rejected layers too. */
 export function compileWithRejections(documents: unknown[], reportOnly = false) {
-  const layers: SourcedLayer[] = [
-    { from: "defaults", layer: defaultPolicyDocument() },
-    ...documents.map((d, i) => ({ from: i === 0 ? "POLICY" : `layer${i}`, layer: doc(d) })),
-  ];
-  return compileLayers(layers, { reportOnly });
+  const sources: PolicySource[] = documents.map((d, i) => ({ from: i === 0 ? "POLICY" : `layer${i}`, document: doc(d) }));
+  return compilePolicy(sources, { reportOnly });
+}
+
+/** Request facts for a path (default "/") over https, with an HTML response. */
+export function facts(https = true, path = "/", contentType: string | null = "text/html") {
+  return { https, path, contentType };
 }
 
 /** Parse a CSP header value into a map of directive → sources, so tests compare directives, not strings. */

@@ -1,6 +1,7 @@
 // When things fail: the origin is down or slow, the configuration is wrong, or the Worker itself
 // faults. Every one of these still answers, with the policy on.
 
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
@@ -86,7 +87,7 @@ describe("faults inside the Worker", () => {
         return DEFAULT_DEPS.planHeaders(policy, facts);
       },
     });
-    const res = await worker.fetch(new Request("https://www.example.com/html"), { ...bindings, POLICY: '{"headers":{"X-Frame-Options":"SAMEORIGIN"}}' });
+    const res = await worker.fetch(new Request("https://www.example.com/html"), { ...bindings, POLICY: '{"headers":{"X-Frame-Options":"SAMEORIGIN"}}' }, createExecutionContext());
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Hello from the origin");
     expectBaseline(res.headers, expect);
@@ -101,7 +102,7 @@ describe("faults inside the Worker", () => {
         throw new Error("config broke");
       },
     });
-    const res = await worker.fetch(new Request("https://www.example.com/html"), bindings);
+    const res = await worker.fetch(new Request("https://www.example.com/html"), bindings, createExecutionContext());
     expect(res.status).toBe(502);
     expectBaseline(res.headers, expect);
   });
@@ -112,7 +113,7 @@ describe("faults inside the Worker", () => {
       ...DEFAULT_DEPS,
       fetchOrigin: () => Promise.reject(new Error("proxy broke")),
     });
-    const res = await worker.fetch(new Request("https://www.example.com/html"), bindings);
+    const res = await worker.fetch(new Request("https://www.example.com/html"), bindings, createExecutionContext());
     expect(res.status).toBe(500);
     expect(await res.text()).toBe("Internal Error\n");
     expectBaseline(res.headers, expect);

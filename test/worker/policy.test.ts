@@ -124,7 +124,7 @@ describe("POLICY", () => {
     const res = await call("https://www.example.com/html", {}, { POLICY: JSON.stringify({ hsts: { maxAge: 300, preload: true }, headers: { [unique("X-Ctx")]: "1" } }) });
     expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
     const line = JSON.parse(String(errors.mock.calls[0]?.[0])) as { source: string; issues: { path: string }[] };
-    expect(line.source).toBe("POLICY");
+    expect(line.source).toBe("env");
     expect(line.issues.map((i) => i.path)).toEqual(["POLICY.hsts.preload"]);
   });
 });

@@ -1,5 +1,6 @@
 // Helpers for tests inside workerd: call the Worker with chosen bindings, read the origin directly.
 
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { Env } from "../../src/env.js";
@@ -10,7 +11,7 @@ export const ORIGIN_URL = inject("originUrl");
 /** Call the Worker's fetch handler directly with the test bindings plus `overrides`. */
 export function call(url: string, init: RequestInit = {}, overrides: Partial<Record<keyof Env, unknown>> = {}): Promise<Response> {
   const bindings = { ...env, ORIGIN_URL, ...overrides } as Env;
-  return worker.fetch(new Request(url, init), bindings);
+  return worker.fetch(new Request(url, init), bindings, createExecutionContext());
 }
 
 /** Parse a CSP header into directive → sources, so tests compare directives, not strings. */
