@@ -75,7 +75,8 @@ function mergeCspField(
 ): ResolvedCsp | null {
   if (layer === undefined) return base;
   if (layer === false) return null;
-  const directives = new Map<string, ResolvedDirective>(base?.directives ?? []);
+  // `replace` starts from no directives: the layer's `directives` are the whole policy.
+  const directives = new Map<string, ResolvedDirective>(layer.replace === true ? [] : (base?.directives ?? []));
   for (const [name, value] of Object.entries(layer.directives ?? {})) {
     directives.set(name, { value: value === true ? true : [...value], from });
   }

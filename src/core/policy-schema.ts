@@ -244,11 +244,12 @@ const DirectiveAdditions = v.pipe(
 export const CspLayerSchema = strict(
   {
     action: v.optional(WholeValueAction),
+    replace: v.optional(v.boolean("true or false")),
     directives: v.optional(Directives),
     add: v.optional(DirectiveAdditions),
     remove: v.optional(v.array(DirectiveName, "a list of directive names")),
   },
-  "a CSP object { action, directives, add, remove }, or false to send none",
+  "a CSP object { action, replace, directives, add, remove }, or false to send none",
 );
 
 /** A CSP layer, or false: this layer sends no policy (an origin's own policy then passes). */

@@ -133,6 +133,11 @@ describe("CSP directive operations", () => {
     expect(added.get("img-src")).toEqual(["'self'", "data:"]);
   });
 
+  it("replaces the whole policy when asked", () => {
+    const map = csp([{ csp: { replace: true, directives: { "default-src": ["'none'"], "frame-ancestors": ["'none'"] } } }]);
+    expect(map).toEqual(new Map([["default-src", ["'none'"]], ["frame-ancestors", ["'none'"]]]));
+  });
+
   it("removes directives", () => {
     const map = csp([{ csp: { remove: ["base-uri", "frame-ancestors"] } }]);
     expect([...map.keys()]).toEqual(["default-src", "object-src"]);

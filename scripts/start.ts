@@ -1,0 +1,269 @@
+// `npm start`: the demo origin, the Worker in wrangler dev in front of it, and a banner saying what to open.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { constants as osConstants } from "node:os";
+import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
+import { DEFAULT_KV_KEY } from "../src/core/parse-env.js";
+import { parsePolicyJson } from "../src/core/parse-policy.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
+/** Local state (KV, later) lives here; `wrangler kv … --persist-to` must use the same directory. */
+const PERSIST_TO = ".wrangler/state";
+/** The first run bundles the Worker and starts workerd; a slow machine needs tens of seconds. */
+const READY_TIMEOUT_MS = 90_000;
+/** After a signal, how long wrangler gets to stop before it is killed. */
+const STOP_GRACE_MS = 10_000;
+
+interface StartSettings {
+  readonly port: number;
+  readonly inspectorPort: number;
+  readonly persistTo: string;
+}
+
+/** A failure with a message meant for the person running `npm start`, not a stack trace. */
+class StartError extends Error {}
+
+function parsePort(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+    throw new StartError(`${name} must be a port number from 1 to 65535, got ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+/** The settings for this run, from the environment (PORT, INSPECTOR_PORT) and the defaults. */
+function readSettings(): StartSettings {
+  const port = parsePort("PORT", 8787);
+  const inspectorPort = parsePort("INSPECTOR_PORT", 9229);
+  if (port === inspectorPort) throw new StartError(`PORT and INSPECTOR_PORT must differ (both are ${port})`);
+  return { port, inspectorPort, persistTo: PERSIST_TO };
+}
+
+/** The example policy, validated, goes into the local POLICY_KV so the demo shows per-path rules working. */
+async function seedLocalState(persistTo: string): Promise<void> {
+  const file = join(ROOT, "examples", "policy.json");
+  const result = parsePolicyJson(await readFile(file, "utf8"));
+  if (!result.ok) {
+    const lines = result.issues.map((i) => `  ${i.path || "(document)"}: expected ${i.message}, got ${i.received}`);
+    throw new StartError(`examples/policy.json is not a valid policy:\n${lines.join("\n")}`);
+  }
+  const args = ["kv", "key", "put", DEFAULT_KV_KEY, "--path", file, "--binding", "POLICY_KV", "--local", "--persist-to", persistTo];
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    child.once("error", reject);
+    child.once("close", (status) => resolve(status ?? 1));
+  });
+  if (code !== 0) throw new StartError(`seeding the local KV failed: wrangler ${args.join(" ")} exited with ${code}`);
+  process.stdout.write(`Seeded the local POLICY_KV ("${DEFAULT_KV_KEY}") from examples/policy.json.\n`);
+}
+
+/** The wrangler dev command line: the Worker on loopback, proxying to the demo origin. */
+function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
+  return [
+    "dev",
+    "--var",
+    `ORIGIN_URL:${originUrl}`,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(settings.port),
+    "--inspector-port",
+    String(settings.inspectorPort),
+    "--persist-to",
+    settings.persistTo,
+  ];
+}
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+const READY_LINE = /Ready on (https?:\/\/\S+)/;
+
+/**
+ * Forward wrangler's output to ours, and resolve with the URL from its "Ready on" line. Rejects if wrangler
+ * exits, fails to spawn, or stays silent about readiness past the timeout.
+ */
+function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let pending = "";
+    let settled = false;
+    const finish = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.off("exit", onExit);
+      child.off("error", onError);
+      outcome();
+    };
+    const scan = (chunk: string): void => {
+      if (settled) return;
+      pending += chunk.replace(ANSI, "");
+      const lines = pending.split(/\r?\n/);
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const match = READY_LINE.exec(line);
+        if (match?.[1] !== undefined) {
+          const url = match[1];
+          finish(() => resolve(url.endsWith("/") ? url : `${url}/`));
+          return;
+        }
+      }
+    };
+    child.stdout?.on("data", (chunk: string) => {
+      process.stdout.write(chunk);
+      scan(chunk);
+    });
+    child.stderr?.on("data", (chunk: string) => {
+      process.stderr.write(chunk);
+      scan(chunk);
+    });
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      const how = signal === null ? `exited with code ${code ?? "unknown"}` : `was stopped by ${signal}`;
+      finish(() =>
+        reject(
+          new StartError(
+            `wrangler dev ${how} before it was ready (its output is above). If a port is taken, choose others: ` +
+              "PORT=8788 INSPECTOR_PORT=9230 npm start",
+          ),
+        ),
+      );
+    };
+    const onError = (error: Error): void => {
+      finish(() =>
+        reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)),
+      );
+    };
+    const timer = setTimeout(() => {
+      finish(() =>
+        reject(
+          new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`),
+        ),
+      );
+    }, timeoutMs);
+    child.once("exit", onExit);
+    child.once("error", onError);
+  });
+}
+
+/** The lines printed once the Worker is ready: what to open, what to try, and the demo pages. */
+function banner(workerUrl: string, originUrl: string): string {
+  const base = workerUrl.replace(/\/$/, "");
+  const width = Math.max(...DEMO_PAGES.map((p) => p.path.length)) + 2;
+  const rule = "─".repeat(72);
+  return [
+    "",
+    rule,
+    "  security-headers-worker is running in wrangler dev, in front of a demo origin.",
+    "",
+    `  Open      ${base}/`,
+    `  Try       curl -sI ${base}/weak-headers`,
+    `  Origin    ${originUrl}/   (the same site without the Worker, to compare)`,
+    "",
+    "  Demo pages:",
+    ...DEMO_PAGES.map((p) => `    ${p.path.padEnd(width)}${p.what}`),
+    "",
+    "  Stop with Ctrl+C.",
+    rule,
+    "",
+  ].join("\n");
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  if (signal !== null) return 128 + (osConstants.signals[signal] ?? 0);
+  return 1;
+}
+
+/** Start `wrangler dev` in front of the origin; its output is piped so that readiness can be read from it. */
+function spawnWrangler(settings: StartSettings, originUrl: string): ChildProcess {
+  const child = spawn(WRANGLER_BIN, wranglerDevArgs(settings, originUrl), {
+    cwd: ROOT,
+    // No stdin: wrangler's hotkeys need a terminal on both ends, and Ctrl+C reaches it as a signal anyway.
+    stdio: ["ignore", "pipe", "pipe"],
+    // wrangler sees pipes, not a terminal: keep its colours when ours is one.
+    env:
+      process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+        ? { ...process.env, FORCE_COLOR: "1" }
+        : process.env,
+  });
+  child.stdout?.setEncoding("utf8");
+  child.stderr?.setEncoding("utf8");
+  return child;
+}
+
+function isRunning(child: ChildProcess | undefined): child is ChildProcess {
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** Run the demo until wrangler exits; resolves with the exit code for this process. */
+async function run(): Promise<number> {
+  const settings = readSettings();
+  const origin: DemoOrigin = await startDemoOrigin();
+  let child: ChildProcess | undefined;
+  let stopSignal: NodeJS.Signals | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (!isRunning(child)) return;
+    child.kill(signal);
+    // Last resort if wrangler hangs while stopping.
+    killTimer ??= setTimeout(() => child?.kill("SIGKILL"), STOP_GRACE_MS);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // On Ctrl+C the terminal signals wrangler too; forwarding once more is harmless, and it is what stops
+    // wrangler when only this process was signalled (a supervisor, a test, `kill`).
+    stopSignal ??= signal;
+    stop(signal);
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+  // If this process ends in an unforeseen way, do not leave wrangler running behind it. SIGTERM, not
+  // SIGKILL: wrangler's launcher passes SIGTERM on to wrangler itself, which then stops workerd.
+  process.on("exit", () => {
+    if (isRunning(child)) child.kill("SIGTERM");
+  });
+
+  try {
+    // Local state that wrangler dev reads: written before wrangler dev starts, into the same directory.
+    await seedLocalState(settings.persistTo);
+
+    child = spawnWrangler(settings, origin.url);
+    const running = child;
+    const closed = new Promise<number>((resolve) => {
+      running.once("close", (code, signal) => resolve(exitCodeOf(code, signal)));
+    });
+    if (stopSignal !== undefined) stop(stopSignal);
+
+    let workerUrl: string;
+    try {
+      workerUrl = await waitForReady(running, READY_TIMEOUT_MS);
+    } catch (error) {
+      stop("SIGTERM");
+      if (running.pid !== undefined) await closed;
+      // Stopped on purpose before it was ready: not a failure worth a message.
+      if (stopSignal !== undefined) return 128 + (osConstants.signals[stopSignal] ?? 0);
+      throw error;
+    }
+    process.stdout.write(banner(workerUrl, origin.url));
+    return await closed;
+  } finally {
+    if (killTimer !== undefined) clearTimeout(killTimer);
+    await origin.close();
+  }
+}
+
+try {
+  process.exitCode = await run();
+} catch (error) {
+  // A StartError is for the person at the terminal; anything else is a bug here, so show its stack.
+  const reason =
+    error instanceof StartError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`\nnpm start failed: ${reason}\n`);
+  process.exitCode = 1;
+}
