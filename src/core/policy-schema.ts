@@ -169,13 +169,16 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
   }
 }
 
-const DirectiveName = v.pipe(
+/** The directive-name schema (exported so the JSON Schema can list the names for completion). */
+export const DIRECTIVE_NAME = v.pipe(
   v.string("a CSP directive name"),
   v.check(
     (s) => CSP_DIRECTIVES.has(s),
     (issue) => `a CSP directive in its spec spelling${didYouMean(String(issue.input), CSP_DIRECTIVES.keys())}`,
   ),
 );
+
+const DirectiveName = DIRECTIVE_NAME;
 
 const SourceList = v.array(v.string("a source (a string)"), "a list of sources, e.g. [\"'self'\", \"https:\"]");
 
@@ -283,11 +286,19 @@ export const RemoveSchema = v.array(HeaderName, "a list of header names to strip
 
 /** The fields a layer of policy may carry: the document base today, and per-path rules later. */
 export const LAYER_ENTRIES = {
-  headers: v.optional(HeadersSchema),
-  remove: v.optional(RemoveSchema),
-  csp: v.optional(CspField),
-  cspReportOnly: v.optional(CspField),
-  hsts: v.optional(HstsField),
+  headers: v.optional(
+    v.pipe(HeadersSchema, v.description("Header name → value, { value, action: set | default | append | remove }, or null to stop owning it.")),
+  ),
+  remove: v.optional(v.pipe(RemoveSchema, v.description("Headers to strip, e.g. X-Powered-By."))),
+  csp: v.optional(
+    v.pipe(CspField, v.description("The enforced Content-Security-Policy: { action, replace, directives, add, remove }, or false.")),
+  ),
+  cspReportOnly: v.optional(
+    v.pipe(CspField, v.description("Content-Security-Policy-Report-Only, same shape as csp; sent beside it.")),
+  ),
+  hsts: v.optional(
+    v.pipe(HstsField, v.description("Strict-Transport-Security (https only): { action, maxAge, includeSubDomains, preload }, or false.")),
+  ),
 };
 
 /** Checks across fields of one layer. */
@@ -334,9 +345,9 @@ const ContentTypes = v.pipe(
 
 const RuleObject = strict(
   {
-    path: PathPattern,
-    description: v.optional(v.string("a string (shown by the explain command)")),
-    contentType: v.optional(ContentTypes),
+    path: v.pipe(PathPattern, v.description("Path pattern: /login, /users/:id, /embed/* (query ignored, case-sensitive).")),
+    description: v.optional(v.pipe(v.string("a string (shown by the explain command)"), v.description("Why the rule exists."))),
+    contentType: v.optional(v.pipe(ContentTypes, v.description("Only for responses of these media types, e.g. [\"text/html\"]."))),
     ...LAYER_ENTRIES,
   },
   "a rule object { path, contentType, headers, remove, csp, cspReportOnly, hsts }",
@@ -348,7 +359,9 @@ const DocumentObject = strict(
   {
     $schema: v.optional(v.string("a string (the path to policy.schema.json)")),
     ...LAYER_ENTRIES,
-    rules: v.optional(v.array(PathRuleSchema, "a list of rules")),
+    rules: v.optional(
+      v.pipe(v.array(PathRuleSchema, "a list of rules"), v.description("Per-path rules; all matching rules apply, the most specific last.")),
+    ),
   },
   "a policy document (a JSON object)",
 );
