@@ -16,4 +16,16 @@ export interface Env {
   readonly POLICY_KV_KEY?: string;
   /** Seconds a loaded KV document serves before a background refresh. */
   readonly POLICY_CACHE_SECONDS?: string;
+  /** "true" serves the CSP report collector at REPORT_PATH and points every CSP at it. */
+  readonly REPORTS_ENABLED?: string;
+  /** Where the collector listens (default /__csp-report). */
+  readonly REPORT_PATH?: string;
+  /** Share of accepted reports that are stored, 0 to 1 (default 1). */
+  readonly REPORT_SAMPLE_RATE?: string;
+  /** Secret bearer token for GET {REPORT_PATH}/summary; unset turns the summary off. */
+  readonly REPORTS_TOKEN?: string;
+  /** D1 database storing violation counts. */
+  readonly REPORTS_DB?: D1Database;
+  /** Workers rate-limiting binding limiting reports per client. */
+  readonly REPORT_LIMITER?: RateLimit;
 }

@@ -21,6 +21,7 @@ export interface EnvConfig {
   readonly kvKey: string;
   /** How long a loaded KV document serves before it is refreshed in the background. */
   readonly cacheSeconds: number;
+  readonly reports: ReportConfig;
 }
 
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 30000;
@@ -38,7 +39,27 @@ export const KNOWN_BINDINGS = [
   "POLICY_KV",
   "POLICY_KV_KEY",
   "POLICY_CACHE_SECONDS",
+  "REPORTS_ENABLED",
+  "REPORT_PATH",
+  "REPORT_SAMPLE_RATE",
+  "REPORTS_TOKEN",
+  "REPORTS_DB",
+  "REPORT_LIMITER",
 ] as const;
+
+/** The built-in CSP report collector's settings. */
+export interface ReportConfig {
+  /** REPORTS_ENABLED: serve the collector and point every CSP at it. */
+  readonly enabled: boolean;
+  /** REPORT_PATH: where the collector listens; never forwarded to the origin when enabled. */
+  readonly path: string;
+  /** REPORT_SAMPLE_RATE: the share of accepted reports that are stored, 0 to 1. */
+  readonly sampleRate: number;
+  /** REPORTS_TOKEN (a secret): the bearer token for the summary; undefined turns the summary off. */
+  readonly token: string | undefined;
+}
+
+export const DEFAULT_REPORT_PATH = "/__csp-report";
 
 /** Parse the bindings. Never throws; every problem is an issue whose path is the binding's name. */
 export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvConfig; issues: PolicyIssue[] } {
@@ -50,6 +71,12 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
     policy: parsePolicyBinding(env.POLICY, issues),
     kvKey: parseKvKey(env.POLICY_KV_KEY, issues),
     cacheSeconds: parseWholeNumber("POLICY_CACHE_SECONDS", env.POLICY_CACHE_SECONDS, 1, MAX_CACHE_SECONDS, DEFAULT_CACHE_SECONDS, issues),
+    reports: {
+      enabled: parseBoolean("REPORTS_ENABLED", env.REPORTS_ENABLED, issues, "the collector stays off"),
+      path: parseReportPath(env.REPORT_PATH, issues),
+      sampleRate: parseRate(env.REPORT_SAMPLE_RATE, issues),
+      token: parseToken(env.REPORTS_TOKEN, issues),
+    },
   };
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;
@@ -115,15 +142,46 @@ function parseKvKey(raw: unknown, issues: PolicyIssue[]): string {
   return DEFAULT_KV_KEY;
 }
 
-function parseBoolean(name: string, raw: unknown, issues: PolicyIssue[]): boolean {
+function parseBoolean(name: string, raw: unknown, issues: PolicyIssue[], consequence = "the policy stays enforced"): boolean {
   if (raw === undefined || raw === "" || raw === false || raw === "false") return false;
   if (raw === true || raw === "true") return true;
   issues.push({
     path: name,
-    message: `"true" or "false"; "false" serves instead, so the policy stays enforced`,
+    message: `"true" or "false"; "false" serves instead, so ${consequence}`,
     received: renderReceived(raw),
   });
   return false;
+}
+
+function parseReportPath(raw: unknown, issues: PolicyIssue[]): string {
+  if (raw === undefined || raw === "") return DEFAULT_REPORT_PATH;
+  if (typeof raw === "string" && /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]+$/.test(raw) && !raw.endsWith("/")) return raw;
+  issues.push({
+    path: "REPORT_PATH",
+    message: `a path such as ${DEFAULT_REPORT_PATH} (starts with /, no query, no trailing /); ${DEFAULT_REPORT_PATH} serves instead`,
+    received: renderReceived(raw),
+  });
+  return DEFAULT_REPORT_PATH;
+}
+
+function parseRate(raw: unknown, issues: PolicyIssue[]): number {
+  if (raw === undefined || raw === "") return 1;
+  const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (n >= 0 && n <= 1) return n;
+  issues.push({ path: "REPORT_SAMPLE_RATE", message: "a number from 0 to 1 (the share of reports stored); 1 serves instead", received: renderReceived(raw) });
+  return 1;
+}
+
+function parseToken(raw: unknown, issues: PolicyIssue[]): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  // A guessable token would open the summary to anyone: demand real entropy.
+  if (typeof raw === "string" && raw.length >= 24 && !/\s/.test(raw)) return raw;
+  issues.push({
+    path: "REPORTS_TOKEN",
+    message: "a secret of at least 24 characters without whitespace (e.g. `openssl rand -base64 32`); the summary stays off",
+    received: typeof raw === "string" ? `${raw.length} characters` : renderReceived(raw),
+  });
+  return undefined;
 }
 
 function parsePolicyBinding(raw: unknown, issues: PolicyIssue[]): PolicyDocument | undefined {

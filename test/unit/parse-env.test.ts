@@ -1,7 +1,7 @@
 // Environment bindings: each bad binding falls back on its own, with an issue naming it.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_KEY, DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../src/core/parse-env.js";
+import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_KEY, DEFAULT_REPORT_PATH, DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../src/core/parse-env.js";
 
 describe("parseEnv", () => {
   it("defaults to route mode, 30 s, enforced, no POLICY", () => {
@@ -13,6 +13,7 @@ describe("parseEnv", () => {
         policy: undefined,
         kvKey: DEFAULT_KV_KEY,
         cacheSeconds: DEFAULT_CACHE_SECONDS,
+        reports: { enabled: false, path: DEFAULT_REPORT_PATH, sampleRate: 1, token: undefined },
       },
       issues: [],
     });
@@ -73,5 +74,19 @@ describe("parseEnv", () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe("CSP_REPORTONLY");
     expect(issues[0]?.message).toContain("did you mean `CSP_REPORT_ONLY`?");
+  });
+
+  it("reads the report collector's settings, each falling back on its own", () => {
+    const token = "t".repeat(32);
+    expect(parseEnv({ REPORTS_ENABLED: "true", REPORT_PATH: "/csp", REPORT_SAMPLE_RATE: "0.25", REPORTS_TOKEN: token }).config.reports).toEqual({
+      enabled: true,
+      path: "/csp",
+      sampleRate: 0.25,
+      token,
+    });
+    const { config, issues } = parseEnv({ REPORTS_ENABLED: "yes", REPORT_PATH: "csp", REPORT_SAMPLE_RATE: "2", REPORTS_TOKEN: "short" });
+    expect(config.reports).toEqual({ enabled: false, path: DEFAULT_REPORT_PATH, sampleRate: 1, token: undefined });
+    expect(issues.map((i) => i.path)).toEqual(["REPORTS_ENABLED", "REPORT_PATH", "REPORT_SAMPLE_RATE", "REPORTS_TOKEN"]);
+    expect(JSON.stringify(issues)).not.toContain("short");
   });
 });

@@ -7,5 +7,6 @@ declare namespace Cloudflare {
   interface Env {
     ORIGIN_URL: string;
     CSP_REPORT_ONLY?: string;
+    POLICY_KV: KVNamespace;
   }
 }
