@@ -2,10 +2,13 @@
 // become responses; nothing throws past handleRequest, and every response leaves with its headers.
 
 import { applyHeaders } from "./core/apply-headers.js";
+import { createNonce, decideNonce } from "./core/nonce.js";
 import { planHeaders } from "./core/plan.js";
+import { adjustForStampedBody } from "./core/stamped-response.js";
 import type { CompiledPolicy, RequestFacts } from "./core/policy.js";
 import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
+import { stampNonce } from "./nonce-rewriter.js";
 import { fetchOrigin, type OriginOutcome } from "./proxy.js";
 
 /** The parts of request handling that tests replace to inject faults. */
@@ -48,8 +51,7 @@ export async function handleRequest(
     response = plainResponse(500, "Internal Error", request);
   }
   const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: response.headers.get("content-type") };
-  secure(response, config?.policy ?? fallback, fallback, facts, request, deps);
-  return response;
+  return secure(response, config?.policy ?? fallback, fallback, facts, request, deps);
 }
 
 function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {
@@ -77,7 +79,10 @@ function plainResponse(status: number, text: string, request: Request): Response
   });
 }
 
-/** Apply the policy; if that fails, apply the built-in defaults, so no response leaves bare. */
+/**
+ * Apply the policy (and, for HTML under a nonce policy, stamp the body); if that fails, apply the
+ * built-in defaults instead, so no response leaves bare. Returns the response to send.
+ */
 function secure(
   response: Response,
   policy: CompiledPolicy,
@@ -85,16 +90,42 @@ function secure(
   facts: RequestFacts,
   request: Request,
   deps: HandlerDeps,
-): void {
+): Response {
   try {
-    applyHeaders(response.headers, deps.planHeaders(policy, facts));
+    const plan = deps.planHeaders(policy, facts);
+    const decision = decideNonce(plan, {
+      method: request.method,
+      status: response.status,
+      contentType: facts.contentType,
+      hasBody: response.body !== null,
+      originCsp: response.headers.get("Content-Security-Policy"),
+      originCspReportOnly: response.headers.get("Content-Security-Policy-Report-Only"),
+    });
+    if (!decision.stamp || plan.nonce === null) {
+      applyHeaders(response.headers, decision.ops);
+      return response;
+    }
+    const nonce = createNonce();
+    let stamped: Response;
+    try {
+      stamped = stampNonce(response, plan.nonce, nonce);
+    } catch (error) {
+      // The body goes out untouched, under a CSP that does not depend on a nonce.
+      logFault("nonce", request, error);
+      applyHeaders(response.headers, plan.ops);
+      return response;
+    }
+    applyHeaders(stamped.headers, decision.ops, nonce);
+    adjustForStampedBody(stamped.headers);
+    return stamped;
   } catch (error) {
     logFault("headers", request, error);
     try {
-      applyHeaders(response.headers, planHeaders(fallback, facts));
+      applyHeaders(response.headers, planHeaders(fallback, facts).ops);
     } catch (fallbackError) {
       logFault("default-headers", request, fallbackError);
     }
+    return response;
   }
 }
 

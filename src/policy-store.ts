@@ -138,7 +138,9 @@ class PolicyStore {
     const sources: PolicySource[] = [];
     if (this.envConfig.policy !== undefined) sources.push({ from: "POLICY", document: this.envConfig.policy });
     if (document !== undefined) sources.push({ from: "KV", document });
-    const { policy, rejected } = compilePolicy(sources, { reportOnly: this.envConfig.reportOnly }, { onRejected: logCombination });
+    const reports = this.envConfig.reports;
+    const options = { reportOnly: this.envConfig.reportOnly, reportPath: reports.enabled ? reports.path : undefined };
+    const { policy, rejected } = compilePolicy(sources, options, { onRejected: logCombination });
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.servingLabel());
       // The POLICY var is one binding among several: its issues are named like parse issues, POLICY.<path>.

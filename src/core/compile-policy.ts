@@ -4,9 +4,13 @@ import { CSP_FALLBACKS, renderCsp, isEffectiveCsp, type DirectiveValue } from ".
 import { defaultPolicyDocument } from "./defaults.js";
 import { parseHsts, specFor, splitListValue } from "./known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
+import { DEFAULT_NONCE_MARKER } from "./policy-schema.js";
 import type {
   CompiledPolicy,
   CompiledRule,
+  HeaderPlan,
+  NonceLayer,
+  ResolvedNonce,
   PlanPair,
   PolicyDocument,
   RejectedCombination,
@@ -23,7 +27,7 @@ import type {
 import { joinPath, renderReceived, type PolicyIssue, type Result } from "./result.js";
 
 /** Nothing owned: the starting point that the built-in defaults are merged onto. */
-export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null };
+export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null, nonce: null };
 
 /** HSTS preload list requirements (hstspreload.org): at least a year, and every subdomain. */
 const PRELOAD_MIN_MAX_AGE = 31536000;
@@ -62,8 +66,9 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
   const csp = mergeCspField(base.csp, layer.csp, from, "csp", issues);
   const cspReportOnly = mergeCspField(base.cspReportOnly, layer.cspReportOnly, from, "cspReportOnly", issues);
   const hsts = mergeHstsField(base.hsts, layer.hsts, from, issues);
+  const nonce = mergeNonceField(base.nonce, layer.nonce, from, issues);
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, value: { headers, csp, cspReportOnly, hsts } };
+  return { ok: true, value: { headers, csp, cspReportOnly, hsts, nonce } };
 }
 
 function mergeCspField(
@@ -139,10 +144,40 @@ function mergeHstsField(base: ResolvedHsts | null, layer: HstsLayer | false | un
   return merged;
 }
 
+function mergeNonceField(base: ResolvedNonce | null, layer: NonceLayer | false | undefined, from: string, issues: PolicyIssue[]): ResolvedNonce | null {
+  if (layer === undefined) return base;
+  if (layer === false) return null;
+  const merged: ResolvedNonce = {
+    scripts: layer.scripts ?? base?.scripts ?? true,
+    styles: layer.styles ?? base?.styles ?? false,
+    mode: layer.mode ?? base?.mode ?? "marked",
+    strictDynamic: layer.strictDynamic ?? base?.strictDynamic ?? false,
+    marker: layer.marker ?? base?.marker ?? DEFAULT_NONCE_MARKER,
+    from,
+  };
+  if (!merged.scripts && !merged.styles) {
+    issues.push({ path: "nonce", message: "scripts, styles or both (`nonce: false` turns nonces off)", received: renderReceived(layer) });
+    return base;
+  }
+  if (merged.strictDynamic && !merged.scripts) {
+    issues.push({ path: "nonce.strictDynamic", message: "scripts: true ('strict-dynamic' trusts scripts loaded by nonce'd scripts)", received: "true" });
+    return base;
+  }
+  return merged;
+}
+
 export interface CompileOptions {
   /** CSP_REPORT_ONLY: every enforced CSP goes out as Report-Only. */
   readonly reportOnly: boolean;
+  /** The report collector's path, when it is enabled: every CSP reports there. */
+  readonly reportPath?: string | undefined;
 }
+
+/** The Reporting API endpoint name the collector is registered under. */
+export const REPORT_ENDPOINT_NAME = "csp-endpoint";
+
+/** Where the nonce goes in a rendered value; never valid in a header, so it cannot clash with content. */
+const NONCE_SLOT = "\u0000";
 
 /** Render an HSTS value from its resolved parts. */
 export function renderHsts(hsts: ResolvedHsts): string {
@@ -171,47 +206,132 @@ function headerOp(header: ResolvedHeader): HeaderOp {
   }
 }
 
-function cspOps(policy: ResolvedPolicy, reportOnly: boolean, https: boolean): HeaderOp[] {
-  const render = (csp: ResolvedCsp) => renderCsp(new Map([...csp.directives].map(([k, d]) => [k, d.value])), https);
+/** The directive map a policy is rendered from: its own, plus the nonce and the report endpoint. */
+function directivesFor(csp: ResolvedCsp, nonce: ResolvedNonce | null, reportPath: string | undefined): Map<string, DirectiveValue> {
+  const map = new Map<string, DirectiveValue>([...csp.directives].map(([k, d]) => [k, d.value]));
+  if (nonce !== null) {
+    const source = `'nonce-${NONCE_SLOT}'`;
+    if (nonce.scripts) {
+      stampDirective(map, "script-src", nonce.strictDynamic ? [source, "'strict-dynamic'"] : [source]);
+      if (map.has("script-src-elem")) stampDirective(map, "script-src-elem", [source]);
+    }
+    if (nonce.styles) {
+      stampDirective(map, "style-src", [source]);
+      if (map.has("style-src-elem")) stampDirective(map, "style-src-elem", [source]);
+    }
+  }
+  if (reportPath !== undefined && !map.has("report-uri") && !map.has("report-to")) {
+    map.set("report-uri", [reportPath]);
+    map.set("report-to", [REPORT_ENDPOINT_NAME]);
+  }
+  return map;
+}
+
+/**
+ * Add nonce sources to a directive. An absent directive starts from its fallback (script-src from
+ * default-src), so the nonce adds to what was allowed; with nothing to fall back on, the directive is
+ * created, since asking for a nonce is asking for scripts (or styles) to be limited to it.
+ */
+function stampDirective(map: Map<string, DirectiveValue>, name: string, sources: readonly string[]): void {
+  let current = map.get(name);
+  for (const fallback of CSP_FALLBACKS.get(name) ?? []) {
+    if (current !== undefined) break;
+    current = map.get(fallback);
+  }
+  const kept = current === undefined || current === true ? [] : current.filter((s) => s.toLowerCase() !== "'none'");
+  map.set(name, [...kept, ...sources.filter((s) => !kept.includes(s))]);
+}
+
+interface CspRendering {
+  readonly enforced: ResolvedCsp | null;
+  readonly reported: readonly ResolvedCsp[];
+}
+
+function cspRendering(policy: ResolvedPolicy, reportOnly: boolean): CspRendering {
+  return {
+    enforced: reportOnly ? null : policy.csp,
+    reported: [reportOnly ? policy.csp : null, policy.cspReportOnly].filter((c): c is ResolvedCsp => c !== null),
+  };
+}
+
+function cspOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean, nonce: ResolvedNonce | null): HeaderOp[] {
+  const render = (csp: ResolvedCsp) => renderCsp(directivesFor(csp, nonce, options.reportPath), https);
+  const { enforced, reported } = cspRendering(policy, options.reportOnly);
   const ops: HeaderOp[] = [];
-  const enforced = reportOnly ? null : policy.csp;
-  const reported = [reportOnly ? policy.csp : null, policy.cspReportOnly].filter((c): c is ResolvedCsp => c !== null);
   if (enforced !== null) {
-    ops.push(wholeValueOp("Content-Security-Policy", enforced.action, render(enforced), enforced.from, isEffectiveCsp));
+    ops.push(templatedOp("Content-Security-Policy", enforced.action, render(enforced), enforced.from, isEffectiveCsp));
   }
   const [first] = reported;
   if (first !== undefined) {
     const from = reported.map((c) => (c === policy.csp ? `${c.from} (CSP_REPORT_ONLY)` : c.from)).join(", ");
     // Several policies in one header are comma-separated (CSP3 §3.1): one header, every policy reported.
-    ops.push(wholeValueOp("Content-Security-Policy-Report-Only", first.action, reported.map(render).join(", "), from, isEffectiveCsp));
+    ops.push(templatedOp("Content-Security-Policy-Report-Only", first.action, reported.map(render).join(", "), from, isEffectiveCsp));
+  }
+  if (options.reportPath !== undefined && ops.length > 0) {
+    const spec = specFor("reporting-endpoints");
+    const item = `${REPORT_ENDPOINT_NAME}="${options.reportPath}"`;
+    ops.push({ kind: "append", name: "Reporting-Endpoints", value: item, items: [item], headerKind: spec.kind, isValid: spec.isValid, from: "REPORTS_ENABLED" });
   }
   return ops;
 }
 
-function planOps(policy: ResolvedPolicy, reportOnly: boolean, https: boolean): HeaderOp[] {
+/** A set/default op; a value with a nonce slot also carries the parts the nonce is joined with. */
+function templatedOp(name: string, action: "set" | "default", value: string, from: string, isValid: (v: string) => boolean): HeaderOp {
+  if (!value.includes(NONCE_SLOT)) return wholeValueOp(name, action, value, from, isValid);
+  const parts = value.split(NONCE_SLOT);
+  // The nonce-free rendering never reaches a response through this op: `value` is the template's text.
+  return action === "set" ? { kind: "set", name, value, parts, from } : { kind: "default", name, value, parts, isValid, from };
+}
+
+function planOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean, nonce: ResolvedNonce | null): HeaderOp[] {
   const ops: HeaderOp[] = [];
   if (!https) ops.push({ kind: "remove", name: "Strict-Transport-Security", from: "http (HSTS is for https only)" });
   else if (policy.hsts !== null) {
     ops.push(wholeValueOp("Strict-Transport-Security", policy.hsts.action, renderHsts(policy.hsts), policy.hsts.from, isValidHsts));
   }
-  ops.push(...cspOps(policy, reportOnly, https));
+  ops.push(...cspOps(policy, options, https, nonce));
   for (const header of policy.headers.values()) ops.push(headerOp(header));
   return ops;
 }
 
+const CSP_HEADERS = new Set(["content-security-policy", "content-security-policy-report-only"]);
+
+function headerPlan(policy: ResolvedPolicy, options: CompileOptions, https: boolean): HeaderPlan {
+  const ops = planOps(policy, options, https, null);
+  const withoutCsp = ops.filter((op) => !CSP_HEADERS.has(op.name.toLowerCase()));
+  const nonce = policy.nonce;
+  const { enforced, reported } = cspRendering(policy, options.reportOnly);
+  if (nonce === null || (enforced === null && reported.length === 0)) return { ops, withoutCsp, nonce: null };
+  const stamped = planOps(policy, options, https, nonce);
+  return {
+    ops,
+    withoutCsp,
+    nonce: {
+      ops: stamped,
+      notModifiedOps: stamped
+        .filter((op) => !CSP_HEADERS.has(op.name.toLowerCase()))
+        .concat([...CSP_HEADERS].map((name) => ({ kind: "remove" as const, name, from: "304 (keeps the policy cached with the page)" }))),
+      mode: nonce.mode,
+      marker: nonce.marker,
+      scripts: nonce.scripts,
+      styles: nonce.styles,
+    },
+  };
+}
+
 /** Compile a resolved policy into the plans requests use, checking the result fits in a response. */
 export function compilePlans(policy: ResolvedPolicy, options: CompileOptions): Result<PlanPair> {
-  const https = planOps(policy, options.reportOnly, true);
-  const http = planOps(policy, options.reportOnly, false);
+  const https = headerPlan(policy, options, true);
+  const http = headerPlan(policy, options, false);
   let bytes = 0;
-  for (const op of https) if (op.kind !== "remove") bytes += op.name.length + op.value.length + 4;
+  for (const op of https.nonce?.ops ?? https.ops) if (op.kind !== "remove") bytes += op.name.length + op.value.length + 24 + 4;
   if (bytes > POLICY_HEADER_BUDGET) {
     return {
       ok: false,
       issues: [{ path: "", message: `policy headers within ${POLICY_HEADER_BUDGET} bytes, leaving room for the origin's (responses are capped at 32 KiB of headers)`, received: `${bytes} bytes` }],
     };
   }
-  return { ok: true, value: { https: { ops: https }, http: { ops: http } } };
+  return { ok: true, value: { https, http } };
 }
 
 /** A layer of policy and where it came from ("defaults", "POLICY", …). */
@@ -324,6 +444,7 @@ export function compilePolicy(
       base: current.plans,
       resolved: current.resolved,
       reportOnly: options.reportOnly,
+      options,
       rules: finalRules,
       paths: compilePathIndex(finalRules.map((r) => r.pattern)),
       combos: new Map(),
@@ -357,7 +478,7 @@ export function compileCombination(policy: CompiledPolicy, indices: readonly num
     .filter((rule): rule is CompiledRule => rule !== undefined)
     .sort((a, b) => a.order - b.order)
     .map((rule) => ({ from: rule.from, layer: rule.layer }));
-  const { plans, rejected } = compileLayers(layers, { reportOnly: policy.reportOnly }, { resolved: policy.resolved, plans: policy.base });
+  const { plans, rejected } = compileLayers(layers, policy.options, { resolved: policy.resolved, plans: policy.base });
   if (rejected.length > 0) {
     policy.onRejected({ rules: rejected.map((r) => r.from), issues: rejected.flatMap((r) => r.issues) });
   }

@@ -138,7 +138,7 @@ function sourceExpressionProblem(kind: "sources" | "ancestors", source: string):
       return kind === "ancestors" ? "a host, a scheme, 'self' or 'none': frame-ancestors takes no hashes" : undefined;
     }
     if (NONCE_SOURCE.test(source)) {
-      return "no fixed nonce: a nonce written in the policy is the same on every response and protects nothing";
+      return "no fixed nonce: one written in the policy is the same on every response and protects nothing (the `nonce` field gives each response a fresh one)";
     }
     return `a quoted keyword (${[...KEYWORDS].join(" ")}), 'sha256-…' or a host`;
   }

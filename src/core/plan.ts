@@ -3,7 +3,7 @@
 
 import { compileCombination, ruleAppliesTo } from "./compile-policy.js";
 import { rulePath } from "./match-path.js";
-import type { CompiledPolicy, HeaderPlan, RequestFacts } from "./policy.js";
+import type { CompiledPolicy, HeaderPlan, PlanPair, RequestFacts } from "./policy.js";
 
 /** The header plan for one response. */
 export function planHeaders(policy: CompiledPolicy, facts: RequestFacts): HeaderPlan {
@@ -11,7 +11,7 @@ export function planHeaders(policy: CompiledPolicy, facts: RequestFacts): Header
   return facts.https ? plans.https : plans.http;
 }
 
-function plansFor(policy: CompiledPolicy, facts: RequestFacts) {
+function plansFor(policy: CompiledPolicy, facts: RequestFacts): PlanPair {
   const matched = policy.paths.match(rulePath(facts.path));
   let key = "";
   const applicable: number[] = [];

@@ -278,6 +278,31 @@ export const HstsLayerSchema = strict(
 
 export const HstsField = choose([HstsLayerSchema, FALSE], (input) => (input === false ? FALSE : HstsLayerSchema));
 
+export const NONCE_MODES = ["marked", "blanket"] as const;
+/** The default marker an origin writes where the nonce goes: `<script nonce="__CSP_NONCE__">`. */
+export const DEFAULT_NONCE_MARKER = "__CSP_NONCE__";
+
+export const NonceLayerSchema = strict(
+  {
+    scripts: v.optional(v.boolean("true or false")),
+    styles: v.optional(v.boolean("true or false")),
+    mode: v.optional(
+      v.picklist(NONCE_MODES, "marked (only elements the origin marked get the nonce) or blanket (every script and style)"),
+    ),
+    strictDynamic: v.optional(v.boolean("true or false")),
+    marker: v.optional(
+      v.pipe(
+        v.string("a marker string"),
+        v.regex(/^[A-Za-z0-9_-]{8,64}$/, "8 to 64 letters, digits, _ or -: the text the origin writes as the nonce's value"),
+      ),
+    ),
+  },
+  "a nonce object { scripts, styles, mode, strictDynamic, marker }, or false",
+);
+
+/** Per-response nonces: on (an object), or false (off). */
+export const NonceField = choose([NonceLayerSchema, FALSE], (input) => (input === false ? FALSE : NonceLayerSchema));
+
 const HeadersRecord = plain(v.record(HeaderName, HeaderEntry, "an object of header name to entry"), "an object of header name to entry");
 type HeadersOut = v.InferOutput<typeof HeadersRecord>;
 export const HeadersSchema = v.pipe(HeadersRecord, v.rawCheck<HeadersOut>(checkHeaderEntries));
@@ -298,6 +323,9 @@ export const LAYER_ENTRIES = {
   ),
   hsts: v.optional(
     v.pipe(HstsField, v.description("Strict-Transport-Security (https only): { action, maxAge, includeSubDomains, preload }, or false.")),
+  ),
+  nonce: v.optional(
+    v.pipe(NonceField, v.description("A fresh nonce per HTML response, in the CSP and on marked (or all) script/style elements, or false.")),
   ),
 };
 
@@ -350,7 +378,7 @@ const RuleObject = strict(
     contentType: v.optional(v.pipe(ContentTypes, v.description("Only for responses of these media types, e.g. [\"text/html\"]."))),
     ...LAYER_ENTRIES,
   },
-  "a rule object { path, contentType, headers, remove, csp, cspReportOnly, hsts }",
+  "a rule object { path, contentType, headers, remove, csp, cspReportOnly, hsts, nonce }",
 );
 type RuleOut = v.InferOutput<typeof RuleObject>;
 export const PathRuleSchema = v.pipe(RuleObject, v.rawCheck<RuleOut>(checkLayer));
@@ -373,6 +401,7 @@ export type PolicyLayer = Pick<PolicyDocument, keyof typeof LAYER_ENTRIES>;
 export type PathRule = v.InferOutput<typeof PathRuleSchema>;
 export type CspLayer = v.InferOutput<typeof CspLayerSchema>;
 export type HstsLayer = v.InferOutput<typeof HstsLayerSchema>;
+export type NonceLayer = v.InferOutput<typeof NonceLayerSchema>;
 export type HeaderEntryValue = v.InferOutput<typeof HeaderEntry>;
 
 /** Render a valibot issue path the way policy issues name fields: `headers["X-Frame-Options"].action`. */

@@ -9,7 +9,7 @@ import type { PathIndex } from "./match-path.js";
 import type { PolicyLayer } from "./policy-schema.js";
 import type { PolicyIssue } from "./result.js";
 
-export type { CspLayer, HeaderAction, HstsLayer, PathRule, PolicyDocument, PolicyLayer } from "./policy-schema.js";
+export type { CspLayer, HeaderAction, HstsLayer, NonceLayer, PathRule, PolicyDocument, PolicyLayer } from "./policy-schema.js";
 
 /** One owned header after all layers are merged. */
 export interface ResolvedHeader {
@@ -40,21 +40,39 @@ export interface ResolvedHsts {
   readonly from: string;
 }
 
+export interface ResolvedNonce {
+  readonly scripts: boolean;
+  readonly styles: boolean;
+  readonly mode: "marked" | "blanket";
+  readonly strictDynamic: boolean;
+  readonly marker: string;
+  readonly from: string;
+}
+
 /** The policy after merging layers, before it is turned into plans. Keys of `headers` are lower case. */
 export interface ResolvedPolicy {
   readonly headers: ReadonlyMap<string, ResolvedHeader>;
   readonly csp: ResolvedCsp | null;
   readonly cspReportOnly: ResolvedCsp | null;
   readonly hsts: ResolvedHsts | null;
+  readonly nonce: ResolvedNonce | null;
 }
 
 /** One step of a header plan. Every op names a different header: an owned header is written once. */
 export type HeaderOp =
-  | { readonly kind: "set"; readonly name: string; readonly value: string; readonly from: string }
+  | {
+      readonly kind: "set";
+      readonly name: string;
+      readonly value: string;
+      /** For a value with a nonce: the value split where the nonce goes. */
+      readonly parts?: readonly string[];
+      readonly from: string;
+    }
   | {
       readonly kind: "default";
       readonly name: string;
       readonly value: string;
+      readonly parts?: readonly string[];
       /** An origin value for which this is false counts as absent. */
       readonly isValid: (value: string) => boolean;
       readonly from: string;
@@ -70,9 +88,26 @@ export type HeaderOp =
     }
   | { readonly kind: "remove"; readonly name: string; readonly from: string };
 
+/** How to stamp a nonce into an HTML body, and the headers that go with it. */
+export interface NoncePlan {
+  /** The ops with the CSP values split where the nonce goes (`parts`). */
+  readonly ops: readonly HeaderOp[];
+  /** For a 304: the same ops without any CSP, so the browser keeps the policy stored with its cached page. */
+  readonly notModifiedOps: readonly HeaderOp[];
+  readonly mode: "marked" | "blanket";
+  readonly marker: string;
+  readonly scripts: boolean;
+  readonly styles: boolean;
+}
+
 /** Everything one response needs: the header ops, in order. Built once per policy version. */
 export interface HeaderPlan {
+  /** The ops when no nonce is stamped (non-HTML, HEAD, 206, a nonce-free policy): no nonce in any value. */
   readonly ops: readonly HeaderOp[];
+  /** The ops minus the CSP headers: for an origin that runs its own nonce-based CSP, which must not break. */
+  readonly withoutCsp: readonly HeaderOp[];
+  /** Present when the policy asks for nonces and some CSP will carry them. */
+  readonly nonce: NoncePlan | null;
 }
 
 /** The plans for one resolved policy: one per scheme, since HSTS and some CSP only apply on https. */
@@ -105,6 +140,8 @@ export interface CompiledPolicy {
   readonly base: PlanPair;
   readonly resolved: ResolvedPolicy;
   readonly reportOnly: boolean;
+  /** What it was compiled with, so rule combinations compile the same way. */
+  readonly options: { readonly reportOnly: boolean; readonly reportPath?: string | undefined };
   readonly rules: readonly CompiledRule[];
   readonly paths: PathIndex;
   /** Plans for each combination of matching rules met so far, by rule indices ("2,7"). Bounded. */

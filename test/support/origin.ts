@@ -58,6 +58,28 @@ function writeBytes(res: ServerResponse, n: number): void {
   pump();
 }
 
+/** A page for nonce tests: marked and unmarked scripts and styles, links of every kind, an inline handler. */
+export function noncePage(marker = "__CSP_NONCE__"): string {
+  return `<!doctype html>
+<html><head><title>nonce</title>
+<style nonce="${marker}">body{color:black}</style>
+<style>body{color:red}</style>
+<link rel="stylesheet" href="/a.css" nonce="${marker}">
+<link rel="stylesheet" href="/b.css">
+<link rel="preload" as="script" href="/p.js">
+<link rel="preload" as="font" href="/f.woff2">
+<link rel="modulepreload" href="/m.js">
+<link rel="icon" href="/favicon.ico">
+</head><body>
+<button onclick="clicked()">x</button>
+<script nonce="${marker}">window.marked = true;</script>
+<script>window.unmarked = true;</script>
+<script src="/app.js" nonce="${marker}"></script>
+<p>The marker in text: ${marker}</p>
+</body></html>
+`;
+}
+
 /** An HTML page of about `kb` KiB with a few script and style tags, for benches. */
 export function htmlPage(kb: number): string {
   const head = "<!doctype html><html><head><title>page</title><style>p{margin:0}</style></head><body>\n";
@@ -98,6 +120,22 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
     res.writeHead(200, { "Content-Type": "application/json" });
     const kb = url.searchParams.get("kb");
     res.end(kb === null ? JSON.stringify({ ok: true, items: [1, 2, 3] }) : jsonDocument(Number(kb)));
+  } else if (path === "/nonce-page") {
+    // ?marker=… (default __CSP_NONCE__), ?csp=… an origin CSP, ?cache=… a Cache-Control, ?gzip=1
+    const body = Buffer.from(noncePage(url.searchParams.get("marker") ?? undefined));
+    const headers: Record<string, string> = { "Content-Type": "text/html; charset=utf-8", ETag: '"page-v1"' };
+    const csp = url.searchParams.get("csp");
+    if (csp !== null) headers["Content-Security-Policy"] = csp;
+    const cache = url.searchParams.get("cache");
+    if (cache !== null) headers["Cache-Control"] = cache;
+    if (url.searchParams.get("gzip") === "1") {
+      const zipped = gzipSync(body);
+      res.writeHead(200, { ...headers, "Content-Encoding": "gzip", "Content-Length": String(zipped.length) });
+      res.end(zipped);
+    } else {
+      res.writeHead(200, { ...headers, "Content-Length": String(body.length) });
+      res.end(req.method === "HEAD" ? undefined : body);
+    }
   } else if (path === "/hold") {
     // /hold?id=X sends "first\n" and holds the rest until /release?id=X: streaming is proven by order,
     // not by timing. The origin never finishes before the test says so.

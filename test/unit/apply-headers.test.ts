@@ -14,7 +14,7 @@ function origin(...pairs: [string, string][]): Headers {
 }
 
 function applied(policy: CompiledPolicy, headers: Headers, https = true): Headers {
-  applyHeaders(headers, planHeaders(policy, { https, path: "/", contentType: "text/html" }));
+  applyHeaders(headers, planHeaders(policy, { https, path: "/", contentType: "text/html" }).ops);
   return headers;
 }
 

@@ -102,6 +102,10 @@ const goodLayerFields = {
   csp: goodCsp,
   cspReportOnly: goodCsp,
   hsts: fc.oneof(fc.constant(false), fc.record({ maxAge: fc.integer({ min: 0, max: 100_000_000 }), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
+  nonce: fc.oneof(
+    fc.constant(false),
+    fc.record({ scripts: fc.constant(true), styles: fc.boolean(), mode: fc.constantFrom("marked", "blanket"), strictDynamic: fc.boolean() }, { requiredKeys: [] }),
+  ),
 };
 const policyValid = fc.record(
   {
@@ -184,7 +188,13 @@ describe("compiled policies", () => {
               expect(new Set(names).size).toBe(names.length);
               for (const op of plan.ops) if (op.kind !== "remove") expect(headerValueProblem(op.value)).toBeUndefined();
               const headers = new Headers(origin);
-              applyHeaders(headers, plan);
+              applyHeaders(headers, plan.ops);
+              if (plan.nonce !== null) {
+                const stamped = new Headers(origin);
+                applyHeaders(stamped, plan.nonce.ops, "bm9uY2Vub25jZW5vbmNlMQ==");
+                for (const [, value] of stamped) expect(value).not.toMatch(/[\r\n\0]/);
+                if (!https) expect(stamped.has("strict-transport-security")).toBe(false);
+              }
               const lines = [...headers];
               for (const [, value] of lines) expect(value).not.toMatch(/[\r\n\0]/);
               for (const name of names) expect(lines.filter(([k]) => k === name).length).toBeLessThanOrEqual(1);

@@ -24,7 +24,7 @@ describe("the README", () => {
       ["X-Powered-By", "PHP/8.3"],
       ["Server", "Apache"],
     ]);
-    applyHeaders(headers, planHeaders(policy, { https: true, path: "/", contentType: "text/html" }));
+    applyHeaders(headers, planHeaders(policy, { https: true, path: "/", contentType: "text/html" }).ops);
     const shown = blockAfter("headers").trim().split("\n");
     expect([...headers].map(([k, v]) => `${k}: ${v}`)).toEqual(shown);
   });

@@ -9,7 +9,7 @@ import { compile, cspMap, doc } from "./support.js";
 
 function headersFor(policy: CompiledPolicy, path: string, contentType: string | null = "text/html", origin: [string, string][] = []): Headers {
   const headers = new Headers(origin);
-  applyHeaders(headers, planHeaders(policy, { https: true, path, contentType }));
+  applyHeaders(headers, planHeaders(policy, { https: true, path, contentType }).ops);
   return headers;
 }
 
