@@ -310,7 +310,13 @@ function headerPlan(policy: ResolvedPolicy, options: CompileOptions, https: bool
       ops: stamped,
       notModifiedOps: stamped
         .filter((op) => !CSP_HEADERS.has(op.name.toLowerCase()))
-        .concat([...CSP_HEADERS].map((name) => ({ kind: "remove" as const, name, from: "304 (keeps the policy cached with the page)" }))),
+        .concat(
+          ["Content-Security-Policy", "Content-Security-Policy-Report-Only"].map((name) => ({
+            kind: "remove" as const,
+            name,
+            from: "304 (keeps the policy cached with the page)",
+          })),
+        ),
       mode: nonce.mode,
       marker: nonce.marker,
       scripts: nonce.scripts,
