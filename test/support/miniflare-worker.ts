@@ -1,6 +1,6 @@
 // Run a bundled Worker in Miniflare on loopback and talk to its own socket (not wrangler dev's proxy).
 
-import { Miniflare } from "miniflare";
+import { Miniflare, type WorkerOptions } from "miniflare";
 import { bundleWorker } from "./worker-bundle.js";
 
 export const COMPATIBILITY_DATE = "2026-04-01";
@@ -12,14 +12,18 @@ export interface RunningWorker {
   dispose(): Promise<void>;
 }
 
+/** Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits). */
+export type ExtraBindings = Pick<WorkerOptions, "kvNamespaces" | "d1Databases" | "ratelimits">;
+
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
-export async function startWorker(options: { bindings: Record<string, unknown>; script?: string }): Promise<RunningWorker> {
+export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
   const mf = new Miniflare({
     modules: true,
     script,
     compatibilityDate: COMPATIBILITY_DATE,
     bindings: options.bindings,
+    ...options.extra,
     host: "127.0.0.1",
     port: 0,
   });
