@@ -1,0 +1,74 @@
+// The security-headers-worker CLI: finds the command, runs it, and turns failures into exit statuses.
+
+import { readFileSync } from "node:fs";
+import { checkCommand } from "./commands/check.js";
+import { explainCommand } from "./commands/explain.js";
+import { importCommand } from "./commands/import.js";
+import { pullCommand } from "./commands/pull.js";
+import { pushCommand } from "./commands/push.js";
+import { validateCommand } from "./commands/validate.js";
+import { CommandError, UsageError, type Command } from "./support/command.js";
+import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
+
+const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand];
+
+function toolHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `Usage: security-headers-worker <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
+
+Run \`security-headers-worker <command> --help\` for a command's options.
+
+Options:
+  -h, --help     show this help
+  -v, --version  show the version
+
+Exit status: 0 ok, 1 a defect or invalid input, 2 a usage error.
+`;
+}
+
+function version(): string {
+  const raw: unknown = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  return typeof raw === "object" && raw !== null && "version" in raw && typeof raw.version === "string" ? raw.version : "unknown";
+}
+
+/** Run the CLI with these arguments (without node and the script) and return the exit status. */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitStatus> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.err(toolHelp());
+    return EXIT.usage;
+  }
+  if (name === "-h" || name === "--help" || name === "help") {
+    const topic = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    io.out(topic?.help ?? toolHelp());
+    return EXIT.ok;
+  }
+  if (name === "-v" || name === "--version") {
+    io.out(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`${io.errStyle.red("error:")} unknown command ${JSON.stringify(name)}; expected one of ${COMMANDS.map((c) => c.name).join(", ")}\n\n${toolHelp()}`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const usage = command.help.split("\n", 1)[0] ?? "";
+      io.err(`${io.errStyle.red("error:")} ${command.name}: ${error.message}\n${usage}\nRun \`security-headers-worker ${command.name} --help\` for the options.\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof CommandError) {
+      io.err(`${io.errStyle.red("error:")} ${command.name}: ${error.message}\n`);
+      return EXIT.defect;
+    }
+    // Anything else is a bug in the CLI: show the stack so it can be reported.
+    io.err(`${io.errStyle.red("internal error:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.defect;
+  }
+}

@@ -1,0 +1,332 @@
+// `explain <file> <path>`: the exact headers the Worker would send for one request, and which layer or
+// rule produced each, by simulating the origin's response and applying the real plan to it.
+
+import { decideNonce } from "../../src/core/nonce.js";
+import { applyHeaders } from "../../src/core/apply-headers.js";
+import { compileLayers, ruleAppliesTo, type PolicySource } from "../../src/core/compile-policy.js";
+import { isHeaderName } from "../../src/core/known-headers.js";
+import { rulePath } from "../../src/core/match-path.js";
+import { planHeaders } from "../../src/core/plan.js";
+import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
+import type { PolicyIssue } from "../../src/core/result.js";
+import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
+import { checkDocument, loadPolicyVar, readTextFile, renderIssue } from "../support/documents.js";
+import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+
+const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
+/** Shown where the Worker writes a fresh random nonce into each HTML response. */
+const NONCE_PLACEHOLDER = "{fresh-nonce}";
+
+const HELP = `Usage: security-headers-worker explain <file> <path> [options]
+
+Show the exact headers the Worker would send for one request, treating <file> as the KV policy
+document, and which layer or rule produced each: "defaults", "POLICY", "KV", "KV.rules[2] /embed/*".
+<path> is a path (/embed/widget) or a URL (https://example.com/embed/widget, which implies --https).
+The origin is simulated: by default it sends no security headers, only a Content-Type.
+
+Options:
+  --https                   the request came over https (default: http, where HSTS is never sent)
+  --status N                the origin's status (default 200; the plan is the same for every status)
+  --content-type T          the origin's Content-Type (default "${DEFAULT_CONTENT_TYPE}"; "" for none);
+                            rules limited to other content types are shown as skipped
+  --origin-header "N: v"    a header the origin sends (repeatable), to see default/append/remove act on it
+  --report-only             as if CSP_REPORT_ONLY="true"
+  --policy-var FILE         a POLICY environment var document, layered under <file>
+  --json                    print the explanation as JSON
+  -h, --help                show this help
+
+Exit status: 0 explained, 1 the document is invalid (nothing to explain), 2 usage error.
+`;
+
+/** What happened to one owned header. */
+interface OpOutcome {
+  readonly name: string;
+  readonly action: HeaderOp["kind"];
+  readonly from: string;
+  /** The value in the response, or null when the header is absent from it. */
+  readonly value: string | null;
+  readonly originValue: string | null;
+  /** True when the value sent is the policy's (not the origin's kept). */
+  readonly policyValue: boolean;
+  readonly outcome: string;
+}
+
+interface Explanation {
+  readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
+  readonly layers: readonly string[];
+  readonly reportOnly: boolean;
+  /** The simulated origin response's headers. */
+  readonly origin: readonly { readonly name: string; readonly value: string }[];
+  readonly rules: {
+    readonly applied: readonly { readonly from: string; readonly pattern: string; readonly description: string | undefined }[];
+    readonly skippedForContentType: readonly { readonly from: string; readonly pattern: string; readonly contentTypes: readonly string[] }[];
+    /** Rules the Worker skips on this path because they cannot be combined with the ones before them. */
+    readonly conflicts: readonly { readonly rule: string; readonly issues: readonly PolicyIssue[] }[];
+  };
+  readonly sent: readonly OpOutcome[];
+  readonly removed: readonly OpOutcome[];
+  readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
+  /** How the nonce plan applies to this response, when the policy asks for nonces. */
+  readonly nonce: string | null;
+  /** Per CSP header: which layer or rule last decided each directive. */
+  readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
+}
+
+function parseOriginHeader(raw: string): [string, string] {
+  const colon = raw.indexOf(":");
+  const name = colon === -1 ? "" : raw.slice(0, colon).trim();
+  if (!isHeaderName(name)) {
+    throw new UsageError(`--origin-header: expected "Name: value" with a valid header name, received ${JSON.stringify(raw)}`);
+  }
+  return [name, raw.slice(colon + 1).trim()];
+}
+
+function parseTarget(raw: string, httpsFlag: boolean): { path: string; https: boolean } {
+  if (/^https?:\/\//i.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new UsageError(`<path>: expected a path or an http(s) URL, received ${JSON.stringify(raw)}`);
+    }
+    return { path: url.pathname, https: httpsFlag || url.protocol === "https:" };
+  }
+  if (!raw.startsWith("/")) throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
+  // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query).
+  return { path: new URL(raw, "http://host.invalid").pathname, https: httpsFlag };
+}
+
+function descriptionOf(rule: CompiledRule): string | undefined {
+  const layer: object = rule.layer;
+  return "description" in layer && typeof layer.description === "string" ? layer.description : undefined;
+}
+
+function outcomeOf(op: HeaderOp, originValue: string | null): string {
+  switch (op.kind) {
+    case "set":
+      return originValue === null ? "set" : originValue === op.value ? "set (the origin sent the same value)" : "set, replacing the origin's value";
+    case "default":
+      if (originValue === null) return "default: the origin sent none, so the policy's value";
+      return op.isValid(originValue) ? "default: the origin's valid value is kept" : "default: the origin's value is invalid, so the policy's replaces it";
+    case "append":
+      if (originValue === null) return "append: the origin sent none, so the policy's value";
+      return op.isValid(originValue) ? "append: the origin's items, then the policy's it lacked" : "append: the origin's value is invalid, so the policy's replaces it";
+    case "remove":
+      return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
+  }
+}
+
+/** The resolved CSPs behind each CSP header, so each directive can be attributed. */
+function cspAttribution(resolved: ResolvedPolicy, reportOnly: boolean, https: boolean, stamped: boolean): Record<string, { directive: string; from: string }[]> {
+  const { nonce } = resolved;
+  const nonceEntries =
+    stamped && nonce !== null
+      ? [...(nonce.scripts ? ["script-src"] : []), ...(nonce.styles ? ["style-src"] : [])].map((d) => ({ directive: `the nonce in ${d}`, from: nonce.from }))
+      : [];
+  const list = (csps: readonly (ResolvedCsp | null)[]) => {
+    const present = csps.filter((csp): csp is ResolvedCsp => csp !== null);
+    const entries = present
+      .flatMap((csp) => [...csp.directives])
+      .filter(([name]) => https || (name !== "upgrade-insecure-requests" && name !== "block-all-mixed-content"))
+      .map(([directive, { from }]) => ({ directive, from }));
+    return present.length === 0 ? entries : [...entries, ...nonceEntries];
+  };
+  return {
+    "content-security-policy": reportOnly ? [] : list([resolved.csp]),
+    "content-security-policy-report-only": list([reportOnly ? resolved.csp : null, resolved.cspReportOnly]),
+  };
+}
+
+/** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce.ts). */
+function selectOps(
+  plan: HeaderPlan,
+  contentType: string | null,
+  status: number,
+  origin: Headers,
+): { ops: readonly HeaderOp[]; nonce: string | undefined; note: string | null } {
+  const decision = decideNonce(plan, {
+    method: "GET",
+    status,
+    contentType,
+    hasBody: status !== 204 && status !== 205 && status !== 304,
+    originCsp: origin.get("Content-Security-Policy"),
+    originCspReportOnly: origin.get("Content-Security-Policy-Report-Only"),
+  });
+  if (!decision.stamp) return { ops: decision.ops, nonce: undefined, note: plan.nonce === null && decision.why === "no nonce in this policy" ? null : `no nonce: ${decision.why}` };
+  const mode = plan.nonce?.mode === "blanket" ? "every script/style element, by HTMLRewriter" : `the elements marked ${plan.nonce?.marker ?? ""}`;
+  return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}` };
+}
+
+function explain(
+  policy: CompiledPolicy,
+  facts: RequestFacts,
+  status: number,
+  origin: readonly [string, string][],
+  layers: readonly string[],
+): Explanation {
+  const matched = policy.paths.match(rulePath(facts.path)).flatMap((i) => {
+    const rule = policy.rules[i];
+    return rule === undefined ? [] : [rule];
+  });
+  const applied = matched.filter((rule) => ruleAppliesTo(rule, facts.contentType)).sort((a, b) => a.order - b.order);
+  const skipped = matched.filter((rule) => !ruleAppliesTo(rule, facts.contentType));
+  // The same merge the Worker does for this combination, kept here for what the plan does not carry:
+  // the layer behind each CSP directive, and the rules it had to skip.
+  const combined = compileLayers(
+    applied.map((rule) => ({ from: rule.from, layer: rule.layer })),
+    policy.options,
+    { resolved: policy.resolved, plans: policy.base },
+  );
+  const before = new Headers();
+  const names = new Map<string, string>();
+  for (const [name, value] of origin) {
+    before.append(name, value);
+    names.set(name.toLowerCase(), name);
+  }
+  const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before);
+  const after = new Headers(before);
+  applyHeaders(after, selected.ops, selected.nonce);
+  const sent: OpOutcome[] = [];
+  const removed: OpOutcome[] = [];
+  const owned = new Set<string>();
+  for (const op of selected.ops) {
+    owned.add(op.name.toLowerCase());
+    const originValue = before.get(op.name);
+    const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
+    const outcome: OpOutcome = {
+      name: op.name,
+      action: op.kind,
+      from: op.from,
+      value: after.get(op.name),
+      originValue,
+      policyValue: op.kind !== "remove" && !kept,
+      outcome: outcomeOf(op, originValue),
+    };
+    (op.kind === "remove" ? removed : sent).push(outcome);
+  }
+  const passedThrough = [...after]
+    .filter(([lower]) => !owned.has(lower))
+    .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
+  return {
+    request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
+    layers,
+    reportOnly: policy.reportOnly,
+    origin: origin.map(([name, value]) => ({ name, value })),
+    rules: {
+      applied: applied.map((rule) => ({ from: rule.from, pattern: rule.pattern, description: descriptionOf(rule) })),
+      skippedForContentType: skipped.map((rule) => ({ from: rule.from, pattern: rule.pattern, contentTypes: rule.contentTypes ?? [] })),
+      conflicts: combined.rejected.map((layer) => ({ rule: layer.from, issues: layer.issues })),
+    },
+    sent,
+    removed,
+    passedThrough,
+    nonce: selected.note,
+    cspDirectives: cspAttribution(combined.resolved, policy.reportOnly, facts.https, selected.nonce !== undefined),
+  };
+}
+
+/** Group directives by the layer that decided them: "default-src, object-src ← defaults; img-src ← KV". */
+function renderAttribution(entries: readonly { directive: string; from: string }[], style: Style): string {
+  const byFrom = new Map<string, string[]>();
+  for (const { directive, from } of entries) byFrom.set(from, [...(byFrom.get(from) ?? []), directive]);
+  return [...byFrom].map(([from, directives]) => `${directives.join(", ")} ${style.dim("←")} ${from}`).join("; ");
+}
+
+function render(x: Explanation, io: Io): void {
+  const { style } = io;
+  const { request } = x;
+  const label = (text: string) => style.bold(text.padEnd(12));
+  io.out(
+    `${label("Request")}GET ${request.path} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
+      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${request.contentType})`}\n`,
+  );
+  io.out(`${label("Layers")}${x.layers.join(" < ")}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
+  if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
+    io.out(`${label("Rules")}none match ${request.path}\n`);
+  } else {
+    io.out(`${label("Rules")}${x.rules.applied.length === 0 ? "none applied" : "applied, in order (a later one wins):"}\n`);
+    for (const rule of x.rules.applied) {
+      io.out(`${" ".repeat(14)}${rule.from}${rule.description === undefined ? "" : style.dim(`  ${rule.description}`)}\n`);
+    }
+    if (x.rules.skippedForContentType.length > 0) {
+      io.out(`${" ".repeat(12)}matched the path but skipped for this content type:\n`);
+      for (const rule of x.rules.skippedForContentType) {
+        io.out(`${" ".repeat(14)}${rule.from} ${style.dim(`(only for ${rule.contentTypes.join(", ")})`)}\n`);
+      }
+    }
+  }
+  for (const conflict of x.rules.conflicts) {
+    io.out(`${style.yellow("warning")}     ${conflict.rule} is skipped here: it cannot be combined with the rules before it\n`);
+    for (const issue of conflict.issues) io.out(`${" ".repeat(14)}${renderIssue(issue, style)}\n`);
+  }
+  const others = x.origin.filter((h) => h.name.toLowerCase() !== "content-type");
+  io.out(
+    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : others.map((h) => h.name).join(", ")}` +
+      `${request.contentType === null ? "" : " and a Content-Type"}${others.length === 0 ? ` ${style.dim('(add --origin-header "Name: value")')}` : ""}\n`,
+  );
+
+  if (x.nonce !== null) io.out(`${label("Nonce")}${x.nonce}\n`);
+  io.out(`\n${style.bold("Headers the Worker sends")}\n`);
+  for (const op of x.sent) {
+    if (op.value === null) continue;
+    io.out(`  ${op.name}: ${op.value}\n    ${style.dim("←")} ${op.from} ${style.dim(`· ${op.outcome}`)}\n`);
+    const directives = x.cspDirectives[op.name.toLowerCase()];
+    if (op.policyValue && directives !== undefined && directives.length > 0) {
+      io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
+    }
+  }
+  io.out(`\n${style.bold("Removed")}\n`);
+  if (x.removed.length === 0) io.out("  nothing\n");
+  const width = Math.max(0, ...x.removed.map((op) => op.name.length));
+  for (const op of x.removed) io.out(`  ${op.name.padEnd(width)}  ${style.dim("←")} ${op.from} ${style.dim(`· ${op.outcome}`)}\n`);
+  io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
+  if (x.passedThrough.length === 0) io.out("  nothing\n");
+  for (const header of x.passedThrough) io.out(`  ${header.name}: ${header.value}\n`);
+}
+
+async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
+  const { values, positionals } = parseCommandLine(args, {
+    https: { type: "boolean" },
+    status: { type: "string" },
+    "content-type": { type: "string" },
+    "origin-header": { type: "string", multiple: true },
+    "report-only": { type: "boolean" },
+    "policy-var": { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  const [file = "", target = ""] = takePositionals(positionals, ["file", "path"]);
+  const { path, https } = parseTarget(target, values.https === true);
+  const status = integerOption("status", values.status, 100, 599, 200);
+  const origin = (values["origin-header"] ?? []).map(parseOriginHeader);
+  const flagType = values["content-type"];
+  const originType = origin.find(([name]) => name.toLowerCase() === "content-type")?.[1];
+  const contentType = flagType !== undefined ? (flagType.trim() === "" ? null : flagType.trim()) : (originType ?? DEFAULT_CONTENT_TYPE);
+  const originHeaders = origin.filter(([name]) => name.toLowerCase() !== "content-type");
+  if (contentType !== null) originHeaders.unshift(["Content-Type", contentType]);
+
+  const below: PolicySource[] = [];
+  const layers = ["defaults"];
+  const varFile = values["policy-var"];
+  if (varFile !== undefined) {
+    below.push(loadPolicyVar(await readTextFile(varFile, "the POLICY var document"), varFile, io.errStyle));
+    layers.push(`POLICY (${varFile})`);
+  }
+  layers.push(`KV (${file})`);
+  const check = checkDocument(await readTextFile(file, "the policy document"), { from: "KV", below, reportOnly: values["report-only"] === true });
+  if (check.stage !== "rules") {
+    io.out(`${io.style.red("✗")} ${file} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
+    for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
+    return EXIT.defect;
+  }
+  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, layers);
+  if (values.json === true) io.out(`${JSON.stringify(explanation, null, 2)}\n`);
+  else render(explanation, io);
+  return EXIT.ok;
+}
+
+export const explainCommand: Command = { name: "explain", summary: "show the headers the Worker sends for a request, and why", help: HELP, run };

@@ -1,0 +1,109 @@
+// `pull`: read the policy document the Worker uses from KV with wrangler, exactly as stored, and say
+// whether the Worker can apply it.
+
+import { writeFile } from "node:fs/promises";
+import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
+import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
+import { checkDocument, renderIssue } from "../support/documents.js";
+import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import {
+  describeTarget,
+  KV_TARGET_OPTIONS,
+  kvTarget,
+  plainOutput,
+  runWrangler,
+  targetFlags,
+  wranglerBinary,
+  WRANGLER_ENV,
+  type KvTarget,
+} from "../support/wrangler.js";
+
+const HELP = `Usage: security-headers-worker pull [--out FILE] [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
+
+Read the policy document from the POLICY_KV namespace, byte for byte, and write it to stdout or FILE:
+  wrangler kv key get <key> --binding POLICY_KV [--env NAME] [--local|--remote] [--persist-to DIR]
+The document is then validated: if the Worker could not apply it, the issues go to stderr (exit 1).
+
+Options:
+  --out FILE        write the document to FILE instead of stdout
+  --key K           the KV key (default "${DEFAULT_KV_KEY}")
+  --env NAME        a wrangler.toml environment (e.g. staging)
+  --local           local storage (wrangler dev's); wrangler 4's default when neither flag is given
+  --remote          the deployed namespace
+  --persist-to DIR  local storage directory (default .wrangler/state)
+  -h, --help        show this help
+
+Environment:
+  ${WRANGLER_ENV}      the wrangler binary to run (default node_modules/.bin/wrangler)
+
+Exit status: 0 pulled a valid document, 1 the key is missing, the document is invalid, or wrangler
+failed, 2 usage error.
+`;
+
+/** What wrangler prints (through its logger, on stdout, exit 0) when the key does not exist. */
+const NOT_FOUND = "Value not found";
+
+/** Whether the key exists: `wrangler kv key list --prefix`, for when `get` printed its not-found line. */
+async function keyExists(binary: string, target: KvTarget, io: Io): Promise<boolean> {
+  const result = await runWrangler(binary, ["kv", "key", "list", "--prefix", target.key, ...targetFlags(target)], io.cwd, io.env);
+  if (result.code !== 0) throw new CommandError(`wrangler kv key list exited with ${result.code}:\n${plainOutput(result)}`);
+  let keys: unknown;
+  try {
+    keys = JSON.parse(result.stdout.toString("utf8"));
+  } catch {
+    throw new CommandError(`wrangler kv key list printed something other than JSON:\n${plainOutput(result)}`);
+  }
+  return Array.isArray(keys) && keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key);
+}
+
+async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
+  const { values, positionals } = parseCommandLine(args, {
+    ...KV_TARGET_OPTIONS,
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  takePositionals(positionals, []);
+  const target = kvTarget(values, DEFAULT_KV_KEY);
+  const binary = wranglerBinary(io.env, io.cwd);
+  // No --text: with it wrangler prints the value through its logger, adding a newline (and printing
+  // nothing at a quiet log level); without it the bytes are written to stdout exactly as stored.
+  const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
+  if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
+  if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) {
+    io.err(`${io.errStyle.red("✗")} ${describeTarget(target)} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
+    return EXIT.defect;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(result.stdout);
+  } catch {
+    throw new CommandError(`${describeTarget(target)} is not valid UTF-8, so the Worker cannot apply it`);
+  }
+  const out = values.out;
+  if (out === undefined) io.out(text);
+  else {
+    try {
+      await writeFile(out, text);
+    } catch (error) {
+      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    io.err(`pulled ${describeTarget(target)} into ${out}\n`);
+  }
+  const check = checkDocument(text, { from: "KV" });
+  if (check.stage !== "rules") {
+    io.err(`${io.errStyle.red("✗")} the stored document is not valid, so the Worker is not applying it:\n`);
+    for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    return EXIT.defect;
+  }
+  if (!check.ok) {
+    io.err(`${io.errStyle.yellow("!")} the stored document has rules that cannot be combined on some paths; run \`validate\` on it\n`);
+    return EXIT.defect;
+  }
+  return EXIT.ok;
+}
+
+export const pullCommand: Command = { name: "pull", summary: "read the policy document from POLICY_KV", help: HELP, run };

@@ -1,0 +1,88 @@
+// `push <file>`: validate a policy document, then put it into the Worker's KV namespace with wrangler.
+// An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
+
+import { readFile } from "node:fs/promises";
+import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
+import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
+import { checkDocument, renderIssue } from "../support/documents.js";
+import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
+
+/** The Worker refuses a larger document without reading it (MAX_DOCUMENT_BYTES in src/policy-store.ts). */
+const MAX_DOCUMENT_BYTES = 1 << 20;
+
+const HELP = `Usage: security-headers-worker push <file> [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
+
+Validate <file> like \`validate\` does and, only if it is valid, store it in the POLICY_KV namespace:
+  wrangler kv key put <key> --path <file> --binding POLICY_KV [--env NAME] [--local|--remote] [--persist-to DIR]
+An invalid document is refused and nothing is stored. wrangler runs in the current directory, so
+run this where wrangler.toml is.
+
+Options:
+  --key K           the KV key (default "${DEFAULT_KV_KEY}"; match the Worker's POLICY_KV_KEY if you set one)
+  --env NAME        a wrangler.toml environment (e.g. staging)
+  --local           local storage (wrangler dev's); wrangler 4's default when neither flag is given
+  --remote          the deployed namespace
+  --persist-to DIR  local storage directory (default .wrangler/state); use the same one as wrangler dev
+  -h, --help        show this help
+
+Environment:
+  ${WRANGLER_ENV}      the wrangler binary to run (default node_modules/.bin/wrangler)
+
+Exit status: 0 stored, 1 invalid document (nothing stored) or wrangler failed, 2 usage error.
+`;
+
+async function readDocumentBytes(file: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (bytes.length > MAX_DOCUMENT_BYTES) {
+    throw new CommandError(`${file} is ${bytes.length} bytes; the Worker reads at most ${MAX_DOCUMENT_BYTES}: nothing was pushed`);
+  }
+  try {
+    // The Worker decodes strictly, so a document that is not UTF-8 would never be applied.
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CommandError(`${file} is not valid UTF-8, which the Worker requires: nothing was pushed`);
+  }
+}
+
+async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
+  const { values, positionals } = parseCommandLine(args, { ...KV_TARGET_OPTIONS, help: { type: "boolean", short: "h" } });
+  if (values.help === true) {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  const [file = ""] = takePositionals(positionals, ["file"]);
+  const target = kvTarget(values, DEFAULT_KV_KEY);
+  const text = await readDocumentBytes(file);
+  const check = checkDocument(text, { from: "KV" });
+  if (!check.ok) {
+    io.err(`${io.errStyle.red("✗")} ${file} is not valid: nothing was pushed\n`);
+    if (check.stage === "rules") {
+      for (const conflict of check.conflicts) {
+        io.err(`  rules that cannot be combined on ${conflict.path}: ${conflict.rules.join(", ")}\n`);
+        for (const issue of conflict.issues) io.err(`    ${renderIssue(issue, io.errStyle)}\n`);
+      }
+    } else {
+      for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    }
+    io.err(`Run \`security-headers-worker validate ${file}\` for details.\n`);
+    return EXIT.defect;
+  }
+  const binary = wranglerBinary(io.env, io.cwd);
+  const result = await runWrangler(binary, ["kv", "key", "put", target.key, "--path", file, ...targetFlags(target)], io.cwd, io.env);
+  if (result.code !== 0) {
+    throw new CommandError(`wrangler kv key put exited with ${result.code}; nothing was pushed:\n${plainOutput(result)}`);
+  }
+  io.out(`${io.style.green("✓")} pushed ${file} to ${describeTarget(target)}\n`);
+  if (target.location === "remote") {
+    io.out("  The Worker picks it up within POLICY_CACHE_SECONDS (30 s by default); KV itself may take 60 s to reach every location.\n");
+  }
+  return EXIT.ok;
+}
+
+export const pushCommand: Command = { name: "push", summary: "validate a policy document and store it in POLICY_KV", help: HELP, run };

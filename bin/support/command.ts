@@ -1,0 +1,52 @@
+// What a CLI command is, how its arguments are read (node:util parseArgs), and the two kinds of failure.
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ExitStatus, Io } from "./io.js";
+
+/** The command line is wrong (unknown flag, missing argument, bad number): exit 2 with the usage. */
+export class UsageError extends Error {}
+
+/** The command could not do its work (unreadable file, wrangler failed, host unreachable): exit 1. */
+export class CommandError extends Error {}
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+export interface Command {
+  readonly name: string;
+  /** One line for the tool's help. */
+  readonly summary: string;
+  /** The command's own --help text. */
+  readonly help: string;
+  run(args: readonly string[], io: Io): Promise<ExitStatus>;
+}
+
+/** Parse a command's arguments strictly: an unknown flag or a missing flag value is a UsageError. */
+export function parseCommandLine<const O extends ParseArgsOptionsConfig>(args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** The positional arguments by name; too few or too many is a UsageError naming what was expected. */
+export function takePositionals(positionals: readonly string[], names: readonly string[]): string[] {
+  if (positionals.length < names.length) {
+    const missing = names.slice(positionals.length).map((n) => `<${n}>`).join(" ");
+    throw new UsageError(`missing ${missing}`);
+  }
+  if (positionals.length > names.length) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[names.length])}`);
+  }
+  return [...positionals];
+}
+
+/** A whole number from a flag, within bounds; anything else is a UsageError naming the flag and the value. */
+export function integerOption(flag: string, raw: string | undefined, min: number, max: number, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag}: expected a whole number from ${min} to ${max}, received ${JSON.stringify(raw)}`);
+  }
+  return n;
+}

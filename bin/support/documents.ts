@@ -1,0 +1,124 @@
+// Read policy documents and validate them as the Worker would: schema, then compiled over the defaults,
+// then the rule combinations sample paths reach (some conflicts only appear when two rules apply).
+
+import { readFile } from "node:fs/promises";
+import { compilePolicy, type PolicySource, type RejectedLayer } from "../../src/core/compile-policy.js";
+import { parsePolicyJson } from "../../src/core/parse-policy.js";
+import { planHeaders } from "../../src/core/plan.js";
+import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy.js";
+import type { PolicyIssue } from "../../src/core/result.js";
+import { CommandError } from "./command.js";
+import type { Style } from "./io.js";
+
+/** Read a text file, or fail with a message naming the file and what it was for. */
+export async function readTextFile(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error instanceof Error ? error.message : String(error);
+    throw new CommandError(`cannot read ${what} ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** Two or more rules that cannot be applied together on a path: the Worker skips the later ones there. */
+export interface RuleConflict {
+  readonly path: string;
+  readonly contentType: string | null;
+  readonly rules: readonly string[];
+  readonly issues: readonly PolicyIssue[];
+}
+
+export type DocumentCheck =
+  | { readonly ok: false; readonly stage: "parse"; readonly issues: readonly PolicyIssue[] }
+  | {
+      readonly ok: false;
+      readonly stage: "compile";
+      readonly document: PolicyDocument;
+      /** Issues only visible once the document sits on the layers below it. */
+      readonly issues: readonly PolicyIssue[];
+    }
+  | {
+      readonly ok: boolean;
+      readonly stage: "rules";
+      readonly document: PolicyDocument;
+      readonly policy: CompiledPolicy;
+      /** Rule combinations the Worker would have to skip a rule for; `ok` is false when there are any. */
+      readonly conflicts: readonly RuleConflict[];
+    };
+
+export interface CheckOptions {
+  /** The name the Worker gives this document's layer: "KV" for the KV document. */
+  readonly from: string;
+  /** Layers under it (the POLICY var), already validated. */
+  readonly below?: readonly PolicySource[];
+  readonly reportOnly?: boolean;
+}
+
+/** Validate document text the way the Worker would before applying it. */
+export function checkDocument(text: string, options: CheckOptions): DocumentCheck {
+  const parsed = parsePolicyJson(text);
+  if (!parsed.ok) return { ok: false, stage: "parse", issues: parsed.issues };
+  const document = parsed.value;
+  const combinations: RejectedCombination[] = [];
+  const { policy, rejected } = compilePolicy(
+    [...(options.below ?? []), { from: options.from, document }],
+    { reportOnly: options.reportOnly ?? false },
+    { onRejected: (combination) => combinations.push(combination) },
+  );
+  const own = rejected.filter((layer: RejectedLayer) => layer.from === options.from);
+  if (own.length > 0) return { ok: false, stage: "compile", document, issues: own.flatMap((layer) => layer.issues) };
+  const conflicts = findRuleConflicts(policy, options.from, combinations);
+  return { ok: conflicts.length === 0, stage: "rules", document, policy, conflicts };
+}
+
+/** A path each pattern matches: placeholders and splats filled with "x". */
+export function samplePath(pattern: string): string {
+  return pattern
+    .split("/")
+    .map((segment) => (segment.startsWith(":") ? "x" : segment.replaceAll("*", "x")))
+    .join("/");
+}
+
+/**
+ * Plan a sample path for every rule and every content type the rules name, collecting the combinations
+ * the core had to skip a rule for. Not exhaustive (a path can match rules in ways no sample reaches), but
+ * it covers each rule together with everything that matches its own sample.
+ */
+function findRuleConflicts(policy: CompiledPolicy, from: string, sink: RejectedCombination[]): RuleConflict[] {
+  const types = new Set<string | null>([null, "text/html"]);
+  for (const rule of policy.rules) for (const range of rule.contentTypes ?? []) types.add(range.replace(/\/\*$/, "/x"));
+  const conflicts: RuleConflict[] = [];
+  const seen = new Set<string>();
+  for (const rule of policy.rules) {
+    if (!rule.from.startsWith(`${from}.`)) continue;
+    const path = samplePath(rule.pattern);
+    for (const contentType of types) {
+      sink.length = 0;
+      planHeaders(policy, { https: true, path, contentType });
+      for (const combination of sink) {
+        const key = JSON.stringify([combination.rules, combination.issues]);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        conflicts.push({ path, contentType, rules: combination.rules, issues: combination.issues });
+      }
+    }
+  }
+  return conflicts;
+}
+
+/** One issue as a line: where, what was expected, what was there. */
+export function renderIssue(issue: PolicyIssue, style: Style): string {
+  const where = issue.path === "" ? "(document)" : issue.path;
+  return `${style.bold(where)}: expected ${issue.message}, received ${issue.received}`;
+}
+
+/** Parse and check a POLICY var document (the layer under the KV document), or fail listing its issues. */
+export function loadPolicyVar(text: string, file: string, style: Style): PolicySource {
+  const check = checkDocument(text, { from: "POLICY" });
+  if (check.stage !== "rules") {
+    const lines = check.issues.map((issue) => `  ${renderIssue(issue, style)}`);
+    throw new CommandError(`the POLICY var document ${JSON.stringify(file)} is not valid, so the Worker would not apply it:\n${lines.join("\n")}`);
+  }
+  return { from: "POLICY", document: check.document };
+}

@@ -1,0 +1,58 @@
+// The CLI's view of the terminal: where output goes, whether it may be coloured, and the exit statuses.
+
+/** Exit statuses: 0 all good, 1 a defect or invalid input, 2 the command line itself is wrong. */
+export const EXIT = { ok: 0, defect: 1, usage: 2 } as const;
+export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
+
+/** ANSI styling that becomes the identity when colours are off. */
+export interface Style {
+  readonly enabled: boolean;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+/** Everything a command may touch besides its arguments, so tests can run commands without a terminal. */
+export interface Io {
+  /** Results: the report, the document, the explanation. */
+  out(text: string): void;
+  /** Diagnostics: usage errors, files that cannot be read, a failing wrangler. */
+  err(text: string): void;
+  /** Styling for `out`. */
+  readonly style: Style;
+  /** Styling for `err`. */
+  readonly errStyle: Style;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+function paint(enabled: boolean, open: number, close: number): (text: string) => string {
+  return enabled ? (text) => `\x1b[${open}m${text}\x1b[${close}m` : (text) => text;
+}
+
+/** A Style: colours only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function createStyle(isTty: boolean, env: Readonly<Record<string, string | undefined>>): Style {
+  const enabled = isTty && env.NO_COLOR === undefined;
+  return {
+    enabled,
+    red: paint(enabled, 31, 39),
+    green: paint(enabled, 32, 39),
+    yellow: paint(enabled, 33, 39),
+    dim: paint(enabled, 2, 22),
+    bold: paint(enabled, 1, 22),
+  };
+}
+
+/** The Io of this process. */
+export function processIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    style: createStyle(process.stdout.isTTY === true, process.env),
+    errStyle: createStyle(process.stderr.isTTY === true, process.env),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
