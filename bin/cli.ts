@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { checkCommand } from "./commands/check.js";
 import { explainCommand } from "./commands/explain.js";
+import { hashesCommand } from "./commands/hashes.js";
 import { importCommand } from "./commands/import.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
@@ -10,7 +11,7 @@ import { validateCommand } from "./commands/validate.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
 
-const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand];
+const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand];
 
 function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

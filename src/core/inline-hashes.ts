@@ -65,3 +65,39 @@ export async function inlineHashes(html: string): Promise<InlineHashes> {
   }
   return { scripts: [...new Set(scripts)], styles: [...new Set(styles)], handlers };
 }
+
+/** The CSP fields a rule's hashes go into. */
+interface HashSources {
+  readonly scripts: readonly string[];
+  readonly styles: readonly string[];
+}
+
+const HASH_SOURCE = /^'sha(256|384|512)-/;
+
+/**
+ * A copy of the document whose rule for `path` allows exactly these hashes in `csp.add` (script-src,
+ * style-src): hashes from an earlier run are replaced, other sources kept. The rule is created at the
+ * end of `rules` when there is none for that path.
+ */
+export function withRuleHashes<D extends { rules?: readonly R[] }, R extends { path: string; csp?: unknown }>(
+  document: D,
+  path: string,
+  hashes: HashSources,
+): D {
+  const rules = [...(document.rules ?? [])];
+  const index = rules.findIndex((rule) => rule.path === path);
+  const rule: { path: string; csp?: unknown } = index === -1 ? { path } : { ...rules[index] } as R;
+  const csp = typeof rule.csp === "object" && rule.csp !== null ? { ...(rule.csp as Record<string, unknown>) } : {};
+  const add = typeof csp.add === "object" && csp.add !== null ? { ...(csp.add as Record<string, string[]>) } : {};
+  for (const [directive, sources] of [["script-src", hashes.scripts], ["style-src", hashes.styles]] as const) {
+    const kept = (add[directive] ?? []).filter((s) => !HASH_SOURCE.test(s));
+    const next = [...kept, ...sources];
+    if (next.length > 0) add[directive] = next;
+    else delete add[directive];
+  }
+  csp.add = add;
+  const updated = { ...rule, csp } as R;
+  if (index === -1) rules.push(updated);
+  else rules[index] = updated;
+  return { ...document, rules };
+}

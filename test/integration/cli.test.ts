@@ -2,6 +2,7 @@
 // a real origin and the Worker in Miniflare for `check`. Exit statuses and output are what users see.
 
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -421,5 +422,35 @@ describe("import", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`wrote ${out}: 3 rules`);
     expect((await cli(["validate", out])).code).toBe(0);
+  });
+});
+
+describe("hashes", () => {
+  const script = 'document.title = "hashed";';
+  const style = "body { margin: 0 }";
+  const sha = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
+
+  it("writes the inline script and style hashes into the rule, replacing an earlier run's", async () => {
+    const page = join(dir, "page.html");
+    await writeFile(page, `<!doctype html><style>${style}</style><script>${script}</script><script src="/x.js"></script><b onclick="x()">b</b>`);
+    const policy = await writeJson("hash-policy.json", { rules: [{ path: "/docs/*", csp: { add: { "script-src": ["https://cdn.example.com", "'sha256-OLDOLDOLD='"] } } }] });
+    const run = await cli(["hashes", page, "--path", "/docs/*", "--policy", policy]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("1 inline event handler");
+    const written = JSON.parse(await readFile(policy, "utf8")) as { rules: { path: string; csp: { add: Record<string, string[]> } }[] };
+    expect(written.rules[0]?.csp.add).toEqual({ "script-src": ["https://cdn.example.com", sha(script)], "style-src": [sha(style)] });
+    expect((await cli(["validate", policy])).code).toBe(0);
+  });
+
+  it("prints a new rule without --policy", async () => {
+    const page = join(dir, "page2.html");
+    await writeFile(page, `<script>${script}</script>`);
+    const run = await cli(["hashes", page, "--no-styles"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ path: "/*", csp: { add: { "script-src": [sha(script)] } } });
+  });
+
+  it("refuses a bad path pattern as a usage error", async () => {
+    expect((await cli(["hashes", "x.html", "--path", "docs"])).code).toBe(2);
   });
 });

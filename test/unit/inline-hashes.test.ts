@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { inlineHashes, sha256Source } from "../../src/core/inline-hashes.js";
+import { inlineHashes, sha256Source, withRuleHashes } from "../../src/core/inline-hashes.js";
 
 const expected = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 
@@ -43,5 +43,26 @@ describe("inlineHashes", () => {
 describe("sha256Source", () => {
   it("is the quoted CSP source of the UTF-8 bytes' sha256", async () => {
     expect(await sha256Source("")).toBe("'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
+  });
+});
+
+describe("withRuleHashes", () => {
+  const hashes = { scripts: ["'sha256-AAA='"], styles: ["'sha256-BBB='"] };
+
+  it("creates a rule for the path when there is none", () => {
+    expect(withRuleHashes({ rules: [{ path: "/other" }] }, "/docs/*", hashes).rules).toEqual([
+      { path: "/other" },
+      { path: "/docs/*", csp: { add: { "script-src": ["'sha256-AAA='"], "style-src": ["'sha256-BBB='"] } } },
+    ]);
+  });
+
+  it("replaces the hashes of an earlier run and keeps the rule's other sources and fields", () => {
+    const document = {
+      rules: [{ path: "/docs/*", headers: { "X-A": "1" }, csp: { action: "set", add: { "script-src": ["https://cdn.example.com", "'sha256-OLD='"] } } }],
+    };
+    expect(withRuleHashes(document, "/docs/*", { scripts: ["'sha256-NEW='"], styles: [] }).rules).toEqual([
+      { path: "/docs/*", headers: { "X-A": "1" }, csp: { action: "set", add: { "script-src": ["https://cdn.example.com", "'sha256-NEW='"] } } },
+    ]);
+    expect(document.rules[0]?.csp.add["script-src"]).toContain("'sha256-OLD='");
   });
 });

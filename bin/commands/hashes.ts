@@ -1,0 +1,115 @@
+// `hashes <file-or-url…>`: the sha256 of every inline script and style in some HTML, written into a
+// rule's CSP, so a static site can run a hash-only policy that nothing injected can satisfy.
+
+import { writeFile } from "node:fs/promises";
+import { inlineHashes, withRuleHashes } from "../../src/core/inline-hashes.js";
+import { pathPatternProblem } from "../../src/core/match-path.js";
+import type { PolicyDocument } from "../../src/core/policy.js";
+import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
+import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { prettyJson } from "../support/json.js";
+
+const HELP = `Usage: security-headers-worker hashes <file-or-url>... [--path PATTERN] [--policy FILE] [--out FILE]
+
+Compute the sha256 of every inline <script> and <style> in the given HTML pages (files, or http(s)
+URLs fetched with GET) and write them as 'sha256-…' sources into a rule's csp.add (script-src,
+style-src). Hashes from an earlier run of the same rule are replaced; other sources are kept.
+
+Options:
+  --path PATTERN   the rule's path pattern (default: /*)
+  --policy FILE    update the rule in this policy document (created if the rule is missing); the result
+                   is validated and written back to FILE, or to --out
+  --out FILE       where to write the document (default: the --policy file, or stdout without --policy)
+  --no-styles      hash scripts only
+  --timeout MS     for URLs (default 15000)
+  -h, --help       show this help
+
+Inline event handlers (onclick=…) cannot be allowed by a hash without 'unsafe-hashes'; they are
+counted and reported.
+
+Exit status: 0 written, 1 a page could not be read or the result is invalid, 2 usage error.
+`;
+
+async function readPage(source: string, timeoutMs: number): Promise<string> {
+  if (!/^https?:\/\//i.test(source)) return readTextFile(source, "the HTML file");
+  let response: Response;
+  try {
+    response = await fetch(source, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: "text/html" } });
+  } catch (error) {
+    throw new CommandError(`cannot fetch ${source}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!response.ok) throw new CommandError(`cannot fetch ${source}: HTTP ${response.status}`);
+  return response.text();
+}
+
+async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
+  const { values, positionals } = parseCommandLine(args, {
+    path: { type: "string" },
+    policy: { type: "string" },
+    out: { type: "string" },
+    "no-styles": { type: "boolean" },
+    timeout: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help === true) {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) throw new UsageError("missing <file-or-url>");
+  const path = values.path ?? "/*";
+  const problem = pathPatternProblem(path);
+  if (problem !== undefined) throw new UsageError(`--path: expected ${problem}, received ${JSON.stringify(path)}`);
+  const timeoutMs = integerOption("timeout", values.timeout, 1, 600_000, 15_000);
+
+  const scripts: string[] = [];
+  const styles: string[] = [];
+  let handlers = 0;
+  for (const source of positionals) {
+    const found = await inlineHashes(await readPage(source, timeoutMs));
+    scripts.push(...found.scripts);
+    if (values["no-styles"] !== true) styles.push(...found.styles);
+    handlers += found.handlers;
+    io.err(`${source}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
+  }
+  if (handlers > 0) {
+    io.err(`${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`);
+  }
+  const hashes = { scripts: [...new Set(scripts)], styles: [...new Set(styles)] };
+
+  if (values.policy === undefined) {
+    const rule = withRuleHashes({ rules: [] as { path: string; csp?: unknown }[] }, path, hashes).rules[0];
+    const json = `${prettyJson(rule)}\n`;
+    if (values.out === undefined) io.out(json);
+    else await write(values.out, json);
+    return EXIT.ok;
+  }
+  const check = checkDocument(await readTextFile(values.policy, "the policy document"), { from: "KV" });
+  if (check.stage === "parse") {
+    io.err(`${io.errStyle.red("✗")} ${values.policy} is not a valid policy document; fix it first:\n`);
+    for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    return EXIT.defect;
+  }
+  const updated = withRuleHashes<PolicyDocument, NonNullable<PolicyDocument["rules"]>[number]>(check.document, path, hashes);
+  const json = `${prettyJson(updated)}\n`;
+  const after = checkDocument(json, { from: "KV" });
+  if (!after.ok) {
+    io.err(`${io.errStyle.red("✗")} the document with these hashes does not validate; nothing written:\n`);
+    for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    return EXIT.defect;
+  }
+  const out = values.out ?? values.policy;
+  await write(out, json);
+  io.out(`wrote ${out}: rule ${path} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
+  return EXIT.ok;
+}
+
+async function write(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    throw new CommandError(`cannot write ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export const hashesCommand: Command = { name: "hashes", summary: "write the sha256 of inline scripts and styles into a rule's CSP", help: HELP, run };
