@@ -3,7 +3,7 @@
 
 import { compilePolicy, type PolicySource } from "./core/compile-policy.js";
 import { parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
-import { parsePolicyJson } from "./core/parse-policy.js";
+import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "./core/policy.js";
 import type { PolicyIssue } from "./core/result.js";
 import type { Env } from "./env.js";
@@ -14,7 +14,7 @@ export interface LoadedConfig {
 }
 
 /** Largest policy document read from KV; a bigger one is refused without being read whole. */
-export const MAX_DOCUMENT_BYTES = 1 << 20;
+export const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
 /** How long a KV read may take before the cached policy (or the layers below) keeps serving. */
 export const KV_TIMEOUT_MS = 5000;
 /** KV's own edge cache for the document; 30 s is the minimum KV accepts. */

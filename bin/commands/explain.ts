@@ -96,10 +96,6 @@ function parseTarget(raw: string, httpsFlag: boolean): { path: string; https: bo
   return { path: new URL(raw, "http://host.invalid").pathname, https: httpsFlag };
 }
 
-function descriptionOf(rule: CompiledRule): string | undefined {
-  const layer: object = rule.layer;
-  return "description" in layer && typeof layer.description === "string" ? layer.description : undefined;
-}
 
 function outcomeOf(op: HeaderOp, originValue: string | null): string {
   switch (op.kind) {
@@ -210,10 +206,10 @@ function explain(
   return {
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
     layers,
-    reportOnly: policy.reportOnly,
+    reportOnly: policy.options.reportOnly,
     origin: origin.map(([name, value]) => ({ name, value })),
     rules: {
-      applied: applied.map((rule) => ({ from: rule.from, pattern: rule.pattern, description: descriptionOf(rule) })),
+      applied: applied.map((rule) => ({ from: rule.from, pattern: rule.pattern, description: rule.description })),
       skippedForContentType: skipped.map((rule) => ({ from: rule.from, pattern: rule.pattern, contentTypes: rule.contentTypes ?? [] })),
       conflicts: combined.rejected.map((layer) => ({ rule: layer.from, issues: layer.issues })),
     },
@@ -221,7 +217,7 @@ function explain(
     removed,
     passedThrough,
     nonce: selected.note,
-    cspDirectives: cspAttribution(combined.resolved, policy.reportOnly, facts.https, selected.nonce !== undefined),
+    cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
   };
 }
 

@@ -1,6 +1,7 @@
 // `push <file>`: validate a policy document, then put it into the Worker's KV namespace with wrangler.
 // An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
 
+import { MAX_POLICY_BYTES } from "../../src/core/parse-policy.js";
 import { readFile } from "node:fs/promises";
 import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
@@ -8,8 +9,8 @@ import { checkDocument, renderIssue } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
 
-/** The Worker refuses a larger document without reading it (MAX_DOCUMENT_BYTES in src/policy-store.ts). */
-const MAX_DOCUMENT_BYTES = 1 << 20;
+/** The Worker refuses a larger document without reading it. */
+const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
 
 const HELP = `Usage: security-headers-worker push <file> [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
 

@@ -430,7 +430,7 @@ export function compilePolicy(
       const name = `${from}.rules[${i}] ${rule.path}`;
       const alone = mergeAndCompile(base.resolved, rule, name, options);
       if (!alone.ok) issues.push(...prefixIssues(`rules[${i}]`, alone.issues));
-      sourceRules.push({ from: name, pattern: rule.path, contentTypes: rule.contentType, layer: rule, order: 0 });
+      sourceRules.push({ from: name, pattern: rule.path, description: rule.description, contentTypes: rule.contentType, layer: rule, order: 0 });
     });
     if (issues.length > 0 || !next.ok) {
       rejected.push({ from, issues });
@@ -449,7 +449,6 @@ export function compilePolicy(
     policy: {
       base: current.plans,
       resolved: current.resolved,
-      reportOnly: options.reportOnly,
       options,
       rules: finalRules,
       paths: compilePathIndex(finalRules.map((r) => r.pattern)),

@@ -4,6 +4,9 @@ import * as v from "valibot";
 import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
 import { renderReceived, type PolicyIssue, type Result } from "./result.js";
 
+/** Largest policy document the Worker reads from KV (and the CLI pushes): larger ones are refused unread. */
+export const MAX_POLICY_BYTES = 1 << 20;
+
 /** Validate a parsed JSON value as a policy document, collecting every issue. Never throws. */
 export function parsePolicy(input: unknown): Result<PolicyDocument> {
   let result: v.SafeParseResult<typeof PolicyDocumentSchema>;

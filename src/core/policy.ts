@@ -121,6 +121,8 @@ export interface CompiledRule {
   /** Where it came from, for logs and explain: `KV.rules[2] /embed/*`. */
   readonly from: string;
   readonly pattern: string;
+  /** The rule's own `description`, for explain. */
+  readonly description: string | undefined;
   /** Media types (lower case, `text/*` allowed) the rule is limited to; undefined for every response. */
   readonly contentTypes: readonly string[] | undefined;
   readonly layer: PolicyLayer;
@@ -139,7 +141,6 @@ export interface CompiledPolicy {
   /** The plans when no rule matches. */
   readonly base: PlanPair;
   readonly resolved: ResolvedPolicy;
-  readonly reportOnly: boolean;
   /** What it was compiled with, so rule combinations compile the same way. */
   readonly options: { readonly reportOnly: boolean; readonly reportPath?: string | undefined };
   readonly rules: readonly CompiledRule[];

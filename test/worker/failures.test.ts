@@ -83,7 +83,7 @@ describe("faults inside the Worker", () => {
     const worker = createHandler({
       ...DEFAULT_DEPS,
       planHeaders: (policy, facts) => {
-        if (policy.reportOnly || facts.https) throw new Error("planner broke");
+        if (policy.options.reportOnly || facts.https) throw new Error("planner broke");
         return DEFAULT_DEPS.planHeaders(policy, facts);
       },
     });
