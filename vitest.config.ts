@@ -1,6 +1,6 @@
 // Two test projects: the pure core in plain Node, and the Worker shell inside workerd.
 
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -22,15 +22,17 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest(({ inject }) => ({
+          // The D1 migrations are read here, in Node, and applied inside workerd by test/worker/apply-migrations.ts.
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { ORIGIN_URL: inject("originUrl") } },
+            miniflare: { bindings: { ORIGIN_URL: inject("originUrl"), TEST_MIGRATIONS: await readD1Migrations("./migrations") } },
           })),
         ],
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/worker/global-setup.ts"],
+          setupFiles: ["./test/worker/apply-migrations.ts"],
         },
       },
     ],

@@ -7,11 +7,12 @@ import { hashesCommand } from "./commands/hashes.js";
 import { importCommand } from "./commands/import.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
+import { reportsCommand } from "./commands/reports.js";
 import { validateCommand } from "./commands/validate.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
 
-const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand];
+const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand, reportsCommand];
 
 function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -1,17 +1,18 @@
 // `npm start`: the demo origin, the Worker in wrangler dev in front of it, and a banner saying what to open.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
-import { DEFAULT_KV_KEY } from "../src/core/parse-env.js";
+import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/parse-env.js";
 import { parsePolicyJson } from "../src/core/parse-policy.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
-/** Local state (KV, later) lives here; `wrangler kv … --persist-to` must use the same directory. */
+/** Local state (KV, D1) lives here; `wrangler kv|d1 … --persist-to` must use the same directory. */
 const PERSIST_TO = ".wrangler/state";
 /** The first run bundles the Worker and starts workerd; a slow machine needs tens of seconds. */
 const READY_TIMEOUT_MS = 90_000;
@@ -22,6 +23,8 @@ interface StartSettings {
   readonly port: number;
   readonly inspectorPort: number;
   readonly persistTo: string;
+  /** The report summary's token for this run only: the demo's collector data is local and throw-away. */
+  readonly reportsToken: string;
 }
 
 /** A failure with a message meant for the person running `npm start`, not a stack trace. */
@@ -42,10 +45,10 @@ function readSettings(): StartSettings {
   const port = parsePort("PORT", 8787);
   const inspectorPort = parsePort("INSPECTOR_PORT", 9229);
   if (port === inspectorPort) throw new StartError(`PORT and INSPECTOR_PORT must differ (both are ${port})`);
-  return { port, inspectorPort, persistTo: PERSIST_TO };
+  return { port, inspectorPort, persistTo: PERSIST_TO, reportsToken: randomBytes(24).toString("base64url") };
 }
 
-/** The example policy, validated, goes into the local POLICY_KV so the demo shows per-path rules working. */
+/** The example policy, validated, goes into the local POLICY_KV (per-path rules); the local REPORTS_DB gets its table. */
 async function seedLocalState(persistTo: string): Promise<void> {
   const file = join(ROOT, "examples", "policy.json");
   const result = parsePolicyJson(await readFile(file, "utf8"));
@@ -54,13 +57,22 @@ async function seedLocalState(persistTo: string): Promise<void> {
     throw new StartError(`examples/policy.json is not a valid policy:\n${lines.join("\n")}`);
   }
   const args = ["kv", "key", "put", DEFAULT_KV_KEY, "--path", file, "--binding", "POLICY_KV", "--local", "--persist-to", persistTo];
+  await runWranglerCommand(args, "seeding the local KV");
+  process.stdout.write(`Seeded the local POLICY_KV ("${DEFAULT_KV_KEY}") from examples/policy.json.\n`);
+  // The report collector's table: applied migrations are recorded, so a second run applies nothing.
+  await runWranglerCommand(["d1", "migrations", "apply", "REPORTS_DB", "--local", "--persist-to", persistTo], "migrating the local D1");
+  process.stdout.write("Applied the D1 migrations (migrations/) to the local REPORTS_DB.\n");
+}
+
+/** Run a one-off wrangler command to completion; its errors reach the terminal, its chatter does not. */
+async function runWranglerCommand(args: readonly string[], what: string): Promise<void> {
   const code = await new Promise<number>((resolve, reject) => {
+    // No stdin: wrangler then takes the default answer to its confirmation prompts.
     const child = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     child.once("error", reject);
     child.once("close", (status) => resolve(status ?? 1));
   });
-  if (code !== 0) throw new StartError(`seeding the local KV failed: wrangler ${args.join(" ")} exited with ${code}`);
-  process.stdout.write(`Seeded the local POLICY_KV ("${DEFAULT_KV_KEY}") from examples/policy.json.\n`);
+  if (code !== 0) throw new StartError(`${what} failed: wrangler ${args.join(" ")} exited with ${code}`);
 }
 
 /** The wrangler dev command line: the Worker on loopback, proxying to the demo origin. */
@@ -69,6 +81,11 @@ function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
     "dev",
     "--var",
     `ORIGIN_URL:${originUrl}`,
+    // The demo shows CSP reports: the collector on, and a summary token that lives as long as this run.
+    "--var",
+    "REPORTS_ENABLED:true",
+    "--var",
+    `REPORTS_TOKEN:${settings.reportsToken}`,
     "--ip",
     "127.0.0.1",
     "--port",
@@ -150,8 +167,9 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
 }
 
 /** The lines printed once the Worker is ready: what to open, what to try, and the demo pages. */
-function banner(workerUrl: string, originUrl: string): string {
+function banner(workerUrl: string, originUrl: string, reportsToken: string): string {
   const base = workerUrl.replace(/\/$/, "");
+  const summary = `${base}${DEFAULT_REPORT_PATH}/summary`;
   const width = Math.max(...DEMO_PAGES.map((p) => p.path.length)) + 2;
   const rule = "─".repeat(72);
   return [
@@ -162,6 +180,12 @@ function banner(workerUrl: string, originUrl: string): string {
     `  Open      ${base}/`,
     `  Try       curl -sI ${base}/weak-headers`,
     `  Origin    ${originUrl}/   (the same site without the Worker, to compare)`,
+    "",
+    `  Reports   ${base}${DEFAULT_REPORT_PATH}   (the CSP report collector: browsers POST violations here)`,
+    `  Summary   ${summary}`,
+    `            in a browser: any user name, password ${reportsToken}`,
+    `            curl -s -H "Authorization: Bearer ${reportsToken}" "${summary}?format=json"`,
+    `            (a token for this run only; deployed Workers use \`wrangler secret put REPORTS_TOKEN\`)`,
     "",
     "  Demo pages:",
     ...DEMO_PAGES.map((p) => `    ${p.path.padEnd(width)}${p.what}`),
@@ -246,7 +270,7 @@ async function run(): Promise<number> {
       if (stopSignal !== undefined) return 128 + (osConstants.signals[stopSignal] ?? 0);
       throw error;
     }
-    process.stdout.write(banner(workerUrl, origin.url));
+    process.stdout.write(banner(workerUrl, origin.url, settings.reportsToken));
     return await closed;
   } finally {
     if (killTimer !== undefined) clearTimeout(killTimer);

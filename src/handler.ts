@@ -10,15 +10,17 @@ import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
 import { stampNonce } from "./nonce-rewriter.js";
 import { fetchOrigin, type OriginOutcome } from "./proxy.js";
+import { handleReportRequest } from "./report-endpoint.js";
 
 /** The parts of request handling that tests replace to inject faults. */
 export interface HandlerDeps {
   readonly loadConfig: ConfigLoader;
   readonly fetchOrigin: typeof fetchOrigin;
   readonly planHeaders: typeof planHeaders;
+  readonly handleReport: typeof handleReportRequest;
 }
 
-export const DEFAULT_DEPS: HandlerDeps = { loadConfig, fetchOrigin, planHeaders };
+export const DEFAULT_DEPS: HandlerDeps = { loadConfig, fetchOrigin, planHeaders, handleReport: handleReportRequest };
 
 /** Build the Worker's fetch handler around a set of dependencies. */
 export function createHandler(deps: HandlerDeps = DEFAULT_DEPS) {
@@ -40,6 +42,11 @@ export async function handleRequest(
     config = await deps.loadConfig(env, ctx);
   } catch (error) {
     logFault("config", request, error);
+  }
+  const reports = config?.env.reports;
+  if (reports?.enabled === true && (url.pathname === reports.path || url.pathname === `${reports.path}/summary`)) {
+    // The collector is the Worker's own: never forwarded, and it sets its own fixed headers.
+    return deps.handleReport(request, env, ctx, reports);
   }
   const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
   let response: Response;

@@ -2,7 +2,7 @@
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
 import { compilePolicy, type PolicySource } from "./core/compile-policy.js";
-import { parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
+import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "./core/policy.js";
 import type { PolicyIssue } from "./core/result.js";
@@ -58,8 +58,10 @@ export function createConfigLoader(options: LoaderOptions = {}): ConfigLoader {
 /** The loader the Worker uses. */
 export const loadConfig: ConfigLoader = createConfigLoader();
 
+/** Every binding the configuration is built from: a change in any of them is a new configuration. */
 function rawValues(env: Env): readonly unknown[] {
-  return [env.ORIGIN_URL, env.ORIGIN_TIMEOUT_MS, env.POLICY, env.CSP_REPORT_ONLY, env.POLICY_KV, env.POLICY_KV_KEY, env.POLICY_CACHE_SECONDS];
+  const bindings = env as unknown as Readonly<Record<string, unknown>>;
+  return KNOWN_BINDINGS.map((name) => bindings[name]);
 }
 
 /** One isolate's view of one set of bindings. */

@@ -8,5 +8,9 @@ declare namespace Cloudflare {
     ORIGIN_URL: string;
     CSP_REPORT_ONLY?: string;
     POLICY_KV: KVNamespace;
+    REPORTS_DB: D1Database;
+    REPORT_LIMITER: RateLimit;
+    /** The D1 migrations, read in Node by vitest.config.ts. */
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
