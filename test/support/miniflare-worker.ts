@@ -13,7 +13,7 @@ export interface RunningWorker {
 }
 
 /** Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits). */
-export type ExtraBindings = Pick<WorkerOptions, "kvNamespaces" | "d1Databases" | "ratelimits">;
+export type ExtraBindings = Pick<WorkerOptions, "kvNamespaces" | "d1Databases" | "ratelimits"> & { https?: boolean };
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
 export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
