@@ -39,7 +39,9 @@ export async function handleRequest(
   const url = new URL(request.url);
   let config: LoadedConfig | undefined;
   try {
-    config = await deps.loadConfig(env, ctx);
+    const loaded = deps.loadConfig(env, ctx);
+    // Cached (every request but an isolate's first): no await, no extra turn of the event loop.
+    config = loaded instanceof Promise ? await loaded : loaded;
   } catch (error) {
     logFault("config", request, error);
   }
@@ -51,7 +53,7 @@ export async function handleRequest(
   const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
   let response: Response;
   try {
-    const outcome: OriginOutcome = config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, config.env);
+    const outcome: OriginOutcome = config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env);
     response = toResponse(outcome, request, url);
   } catch (error) {
     logFault("proxy", request, error);
@@ -105,8 +107,7 @@ function secure(
       status: response.status,
       contentType: facts.contentType,
       hasBody: response.body !== null,
-      originCsp: response.headers.get("Content-Security-Policy"),
-      originCspReportOnly: response.headers.get("Content-Security-Policy-Report-Only"),
+      originHeaders: response.headers,
     });
     if (!decision.stamp || plan.nonce === null) {
       applyHeaders(response.headers, decision.ops);

@@ -26,7 +26,8 @@ export const DEFAULT_POLICIES = {
   reportOnly: compilePolicy([], { reportOnly: true }).policy,
 };
 
-export type ConfigLoader = (env: Env, ctx: Pick<ExecutionContext, "waitUntil">) => Promise<LoadedConfig>;
+/** The configuration for these bindings: at once when it is cached, a promise only when KV must be read first. */
+export type ConfigLoader = (env: Env, ctx: Pick<ExecutionContext, "waitUntil">) => LoadedConfig | Promise<LoadedConfig>;
 
 export interface LoaderOptions {
   /** Milliseconds since the epoch; injectable so tests can move time. */
@@ -86,11 +87,10 @@ class PolicyStore {
   }
 
   /** The current configuration; waits on KV only for the first load, refreshes stale ones in the background. */
-  async load(ctx: Pick<ExecutionContext, "waitUntil">): Promise<LoadedConfig> {
+  load(ctx: Pick<ExecutionContext, "waitUntil">): LoadedConfig | Promise<LoadedConfig> {
     if (this.kv === undefined) return this.current;
-    if (this.loadedAt === undefined) {
-      await this.refresh();
-    } else if (this.clock() - this.loadedAt >= this.envConfig.cacheSeconds * 1000 && this.inflight === undefined) {
+    if (this.loadedAt === undefined) return this.refresh().then(() => this.current);
+    if (this.clock() - this.loadedAt >= this.envConfig.cacheSeconds * 1000 && this.inflight === undefined) {
       ctx.waitUntil(this.refresh());
     }
     return this.current;

@@ -13,11 +13,11 @@ export type OriginOutcome =
  * Fetch the request from the origin. The timeout bounds the wait for the response headers only: once
  * they arrive the body streams for as long as it takes. Redirects are returned, never followed.
  */
-export async function fetchOrigin(request: Request, config: EnvConfig): Promise<OriginOutcome> {
-  const target = resolveOriginUrl(request.url, config.origin);
+export async function fetchOrigin(request: Request, url: URL, config: EnvConfig): Promise<OriginOutcome> {
+  const target = resolveOriginUrl(url, config.origin);
   if (target === null) return { kind: "misconfigured" };
   const forwarded = new Request(target, request);
-  forwarded.headers.set("X-Forwarded-Host", new URL(request.url).host);
+  forwarded.headers.set("X-Forwarded-Host", url.host);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

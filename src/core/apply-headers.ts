@@ -20,17 +20,17 @@ function applyOp(headers: Headers, op: HeaderOp, nonce: string | undefined): voi
       headers.set(op.name, valueOf(op, nonce));
       return;
     case "remove":
-      headers.delete(op.name);
+      headers.delete(op.key);
       return;
     case "default": {
-      const current = headers.get(op.name);
+      const current = headers.get(op.key);
       if (current === null || !op.isValid(current)) headers.set(op.name, valueOf(op, nonce));
       // Several origin lines arrive joined by ", "; writing the joined value back leaves one line.
       else if (current.includes(",")) headers.set(op.name, current);
       return;
     }
     case "append": {
-      const current = headers.get(op.name);
+      const current = headers.get(op.key);
       if (current === null || !op.isValid(current)) {
         headers.set(op.name, op.value);
         return;

@@ -186,23 +186,45 @@ export function renderHsts(hsts: ResolvedHsts): string {
 
 const isValidHsts = (value: string): boolean => parseHsts(value) !== null;
 
+/** Distinct origin values each op remembers a verdict for; a site sends few, an attacker many. */
+const VALIDITY_CACHE_SIZE = 64;
+
+/**
+ * Remember a validator's verdict per value: an origin sends the same few header values over and over,
+ * and parsing one (a structured-field dictionary, an HSTS value) costs far more than a Map lookup.
+ */
+export function memoizeValidity(isValid: (value: string) => boolean): (value: string) => boolean {
+  const verdicts = new Map<string, boolean>();
+  return (value) => {
+    let verdict = verdicts.get(value);
+    if (verdict === undefined) {
+      verdict = isValid(value);
+      if (verdicts.size >= VALIDITY_CACHE_SIZE) verdicts.clear();
+      verdicts.set(value, verdict);
+    }
+    return verdict;
+  };
+}
+
 function wholeValueOp(name: string, action: "set" | "default", value: string, from: string, isValid: (v: string) => boolean): HeaderOp {
-  return action === "set" ? { kind: "set", name, value, from } : { kind: "default", name, value, isValid, from };
+  const key = name.toLowerCase();
+  return action === "set" ? { kind: "set", name, key, value, from } : { kind: "default", name, key, value, isValid: memoizeValidity(isValid), from };
 }
 
 function headerOp(header: ResolvedHeader): HeaderOp {
-  const spec = specFor(header.name.toLowerCase());
+  const key = header.name.toLowerCase();
+  const spec = specFor(key);
   const { name, from } = header;
   const value = header.value ?? "";
   switch (header.action) {
     case "remove":
-      return { kind: "remove", name, from };
+      return { kind: "remove", name, key, from };
     case "set":
-      return { kind: "set", name, value, from };
+      return { kind: "set", name, key, value, from };
     case "default":
-      return { kind: "default", name, value, isValid: spec.isValid, from };
+      return { kind: "default", name, key, value, isValid: memoizeValidity(spec.isValid), from };
     case "append":
-      return { kind: "append", name, value, items: splitListValue(value), headerKind: spec.kind, isValid: spec.isValid, from };
+      return { kind: "append", name, key, value, items: splitListValue(value), headerKind: spec.kind, isValid: memoizeValidity(spec.isValid), from };
   }
 }
 
@@ -270,7 +292,16 @@ function cspOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean,
   if (options.reportPath !== undefined && ops.length > 0) {
     const spec = specFor("reporting-endpoints");
     const item = `${REPORT_ENDPOINT_NAME}="${options.reportPath}"`;
-    ops.push({ kind: "append", name: "Reporting-Endpoints", value: item, items: [item], headerKind: spec.kind, isValid: spec.isValid, from: "REPORTS_ENABLED" });
+    ops.push({
+      kind: "append",
+      name: "Reporting-Endpoints",
+      key: "reporting-endpoints",
+      value: item,
+      items: [item],
+      headerKind: spec.kind,
+      isValid: memoizeValidity(spec.isValid),
+      from: "REPORTS_ENABLED",
+    });
   }
   return ops;
 }
@@ -280,12 +311,13 @@ function templatedOp(name: string, action: "set" | "default", value: string, fro
   if (!value.includes(NONCE_SLOT)) return wholeValueOp(name, action, value, from, isValid);
   const parts = value.split(NONCE_SLOT);
   // The nonce-free rendering never reaches a response through this op: `value` is the template's text.
-  return action === "set" ? { kind: "set", name, value, parts, from } : { kind: "default", name, value, parts, isValid, from };
+  const key = name.toLowerCase();
+  return action === "set" ? { kind: "set", name, key, value, parts, from } : { kind: "default", name, key, value, parts, isValid: memoizeValidity(isValid), from };
 }
 
 function planOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean, nonce: ResolvedNonce | null): HeaderOp[] {
   const ops: HeaderOp[] = [];
-  if (!https) ops.push({ kind: "remove", name: "Strict-Transport-Security", from: "http (HSTS is for https only)" });
+  if (!https) ops.push({ kind: "remove", name: "Strict-Transport-Security", key: "strict-transport-security", from: "http (HSTS is for https only)" });
   else if (policy.hsts !== null) {
     ops.push(wholeValueOp("Strict-Transport-Security", policy.hsts.action, renderHsts(policy.hsts), policy.hsts.from, isValidHsts));
   }
@@ -298,22 +330,25 @@ const CSP_HEADERS = new Set(["content-security-policy", "content-security-policy
 
 function headerPlan(policy: ResolvedPolicy, options: CompileOptions, https: boolean): HeaderPlan {
   const ops = planOps(policy, options, https, null);
-  const withoutCsp = ops.filter((op) => !CSP_HEADERS.has(op.name.toLowerCase()));
+  const withoutCsp = ops.filter((op) => !CSP_HEADERS.has(op.key));
+  const replacesCsp = ops.some((op) => op.kind === "set" && CSP_HEADERS.has(op.key));
   const nonce = policy.nonce;
   const { enforced, reported } = cspRendering(policy, options.reportOnly);
-  if (nonce === null || (enforced === null && reported.length === 0)) return { ops, withoutCsp, nonce: null };
+  if (nonce === null || (enforced === null && reported.length === 0)) return { ops, withoutCsp, readsOriginCsp: replacesCsp, nonce: null };
   const stamped = planOps(policy, options, https, nonce);
   return {
     ops,
     withoutCsp,
+    readsOriginCsp: true,
     nonce: {
       ops: stamped,
       notModifiedOps: stamped
-        .filter((op) => !CSP_HEADERS.has(op.name.toLowerCase()))
+        .filter((op) => !CSP_HEADERS.has(op.key))
         .concat(
           ["Content-Security-Policy", "Content-Security-Policy-Report-Only"].map((name) => ({
             kind: "remove" as const,
             name,
+            key: name.toLowerCase(),
             from: "304 (keeps the policy cached with the page)",
           })),
         ),

@@ -8,9 +8,8 @@ export interface ResponseFacts {
   readonly status: number;
   readonly contentType: string | null;
   readonly hasBody: boolean;
-  /** The origin's own Content-Security-Policy and -Report-Only values, if any. */
-  readonly originCsp: string | null;
-  readonly originCspReportOnly: string | null;
+  /** The origin's response headers; only the CSP ones are read, and only when the plan could replace them. */
+  readonly originHeaders: Pick<Headers, "get">;
 }
 
 /** The headers to apply, and whether the body gets a nonce stamped into it. */
@@ -27,7 +26,7 @@ const ORIGIN_NONCE = /'nonce-/i;
  * cached; only a full HTML body is stamped. The content type decides, never the bytes.
  */
 export function decideNonce(plan: HeaderPlan, facts: ResponseFacts): NonceDecision {
-  if (ORIGIN_NONCE.test(facts.originCsp ?? "") || ORIGIN_NONCE.test(facts.originCspReportOnly ?? "")) {
+  if (plan.readsOriginCsp && originUsesNonces(facts.originHeaders)) {
     return { stamp: false, ops: plan.withoutCsp, why: "the origin runs its own nonce-based CSP" };
   }
   const nonce = plan.nonce;
@@ -38,6 +37,10 @@ export function decideNonce(plan: HeaderPlan, facts: ResponseFacts): NonceDecisi
   }
   if (!HTML.test(facts.contentType ?? "")) return { stamp: false, ops: plan.ops, why: "not HTML" };
   return { stamp: true, ops: nonce.ops };
+}
+
+function originUsesNonces(headers: Pick<Headers, "get">): boolean {
+  return ORIGIN_NONCE.test(headers.get("Content-Security-Policy") ?? "") || ORIGIN_NONCE.test(headers.get("Content-Security-Policy-Report-Only") ?? "");
 }
 
 /** A fresh 128-bit nonce from a CSPRNG, base64-encoded. `random` is injectable for tests. */

@@ -3,15 +3,22 @@
 
 import type { OriginTarget } from "./parse-env.js";
 
-/** The origin URL for a request URL, or null when no origin is configured correctly. */
-export function resolveOriginUrl(requestUrl: string, target: OriginTarget): URL | null {
+/**
+ * The origin URL for a (parsed) request URL, or null when no origin is configured correctly. Built from
+ * the parsed parts rather than by resolving a path against a base: `//evil.example/x` stays a path.
+ * The request URL was parsed once by the caller; this allocates no second URL.
+ */
+export function resolveOriginUrl(requestUrl: URL, target: OriginTarget): string | null {
   if (target.kind === "invalid") return null;
-  const url = new URL(requestUrl);
-  url.hash = "";
-  if (target.kind === "route") return url;
-  // Setters, never `new URL(path, base)`: a path such as //evil.example/x must stay a path.
-  url.protocol = target.protocol;
-  url.hostname = target.hostname;
-  url.port = target.port;
-  return url;
+  const tail = pathAndQuery(requestUrl);
+  if (target.kind === "route") return `${requestUrl.protocol}//${requestUrl.host}${tail}`;
+  return `${target.protocol}//${target.host}${tail}`;
+}
+
+/** The path and query exactly as parsed, a bare trailing "?" included (URL.search drops it); no fragment. */
+function pathAndQuery(url: URL): string {
+  if (url.username !== "" || url.password !== "") return `${url.pathname}${url.search}`;
+  const rest = url.href.slice(url.origin.length);
+  const hash = rest.indexOf("#");
+  return hash === -1 ? rest : rest.slice(0, hash);
 }

@@ -8,7 +8,14 @@ import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./result.
 /** Where requests go: the route's own URL (the zone's origin), a fixed origin, or nowhere (misconfigured). */
 export type OriginTarget =
   | { readonly kind: "route" }
-  | { readonly kind: "url"; readonly protocol: string; readonly hostname: string; readonly port: string }
+  | {
+      readonly kind: "url";
+      readonly protocol: string;
+      readonly hostname: string;
+      readonly port: string;
+      /** hostname[:port] as it goes into the URL (brackets around IPv6 included). */
+      readonly host: string;
+    }
   | { readonly kind: "invalid" };
 
 export interface EnvConfig {
@@ -114,7 +121,7 @@ function parseOrigin(raw: unknown, issues: PolicyIssue[]): OriginTarget {
     issues.push({ path: "ORIGIN_URL", message: problem, received: renderReceived(raw) });
     return { kind: "invalid" };
   }
-  return { kind: "url", protocol: url.protocol, hostname: url.hostname, port: url.port };
+  return { kind: "url", protocol: url.protocol, hostname: url.hostname, port: url.port, host: url.host };
 }
 
 function parseTimeout(raw: unknown, issues: PolicyIssue[]): number {

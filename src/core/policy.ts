@@ -58,11 +58,16 @@ export interface ResolvedPolicy {
   readonly nonce: ResolvedNonce | null;
 }
 
-/** One step of a header plan. Every op names a different header: an owned header is written once. */
+/**
+ * One step of a header plan. Every op names a different header: an owned header is written once.
+ * `name` is the canonical spelling written on the wire (HTTP/1.1 keeps case); `key` is its lower-case
+ * form, used for reads and deletes, which runtimes look up faster.
+ */
 export type HeaderOp =
   | {
       readonly kind: "set";
       readonly name: string;
+      readonly key: string;
       readonly value: string;
       /** For a value with a nonce: the value split where the nonce goes. */
       readonly parts?: readonly string[];
@@ -71,6 +76,7 @@ export type HeaderOp =
   | {
       readonly kind: "default";
       readonly name: string;
+      readonly key: string;
       readonly value: string;
       readonly parts?: readonly string[];
       /** An origin value for which this is false counts as absent. */
@@ -80,13 +86,14 @@ export type HeaderOp =
   | {
       readonly kind: "append";
       readonly name: string;
+      readonly key: string;
       readonly value: string;
       readonly items: readonly string[];
       readonly headerKind: HeaderKind;
       readonly isValid: (value: string) => boolean;
       readonly from: string;
     }
-  | { readonly kind: "remove"; readonly name: string; readonly from: string };
+  | { readonly kind: "remove"; readonly name: string; readonly key: string; readonly from: string };
 
 /** How to stamp a nonce into an HTML body, and the headers that go with it. */
 export interface NoncePlan {
@@ -106,6 +113,11 @@ export interface HeaderPlan {
   readonly ops: readonly HeaderOp[];
   /** The ops minus the CSP headers: for an origin that runs its own nonce-based CSP, which must not break. */
   readonly withoutCsp: readonly HeaderOp[];
+  /**
+   * Whether the origin's CSP must be looked at: only when this plan could replace it (a `set` CSP op, or a
+   * nonce). Under `default` an origin's working CSP wins anyway, so the common case reads nothing.
+   */
+  readonly readsOriginCsp: boolean;
   /** Present when the policy asks for nonces and some CSP will carry them. */
   readonly nonce: NoncePlan | null;
 }

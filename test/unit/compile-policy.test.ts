@@ -1,6 +1,7 @@
 // Merging layers and compiling plans: inheritance, CSP directive operations, HSTS rules, budgets.
 
 import { describe, expect, it } from "vitest";
+import { memoizeValidity } from "../../src/core/compile-policy.js";
 import { renderCsp } from "../../src/core/csp.js";
 import type { CompiledPolicy, HeaderOp } from "../../src/core/policy.js";
 import { compile, compileWithRejections, cspMap } from "./support.js";
@@ -244,5 +245,17 @@ describe("renderCsp", () => {
     ]);
     expect(renderCsp(directives, true)).toBe("default-src 'self'; sandbox; upgrade-insecure-requests");
     expect(renderCsp(directives, false)).toBe("default-src 'self'; sandbox");
+  });
+});
+
+describe("memoizeValidity", () => {
+  it("asks the validator once per distinct value and forgets beyond its bound", () => {
+    const seen: string[] = [];
+    const check = memoizeValidity((v) => (seen.push(v), v === "ok"));
+    expect([check("ok"), check("ok"), check("bad"), check("bad")]).toEqual([true, true, false, false]);
+    expect(seen).toEqual(["ok", "bad"]);
+    for (let i = 0; i < 100; i++) check(`v${i}`);
+    check("ok");
+    expect(seen.filter((v) => v === "ok")).toHaveLength(2);
   });
 });

@@ -9,7 +9,7 @@ import { adjustForStampedBody } from "../../src/core/stamped-response.js";
 import { compile, cspMap, doc } from "./support.js";
 
 const NONCE = "bm9uY2Vub25jZW5vbmNlMQ==";
-const html: ResponseFacts = { method: "GET", status: 200, contentType: "text/html; charset=utf-8", hasBody: true, originCsp: null, originCspReportOnly: null };
+const html: ResponseFacts = { method: "GET", status: 200, contentType: "text/html; charset=utf-8", hasBody: true, originHeaders: new Headers() };
 
 function planFor(document: unknown, https = true) {
   return planHeaders(compile([document]), { https, path: "/", contentType: "text/html" });
@@ -38,12 +38,20 @@ describe("decideNonce", () => {
     expect(decision.ops.filter((op) => op.name.startsWith("Content-Security-Policy")).map((op) => op.kind)).toEqual(["remove", "remove"]);
   });
 
-  it("leaves CSP headers to an origin that runs its own nonces, with or without a nonce policy", () => {
-    for (const p of [plan, planFor({})]) {
-      const decision = decideNonce(p, { ...html, originCspReportOnly: "script-src 'NONCE-abc'" });
+  it("leaves CSP headers to an origin that runs its own nonces, with a nonce policy or a CSP that is set", () => {
+    const originHeaders = new Headers([["Content-Security-Policy-Report-Only", "script-src 'NONCE-abc'"]]);
+    for (const p of [plan, planFor({ csp: { action: "set" } })]) {
+      const decision = decideNonce(p, { ...html, originHeaders });
       expect(decision.stamp).toBe(false);
       expect(decision.ops.some((op) => op.name.startsWith("Content-Security-Policy"))).toBe(false);
     }
+  });
+
+  it("does not read the origin's CSP when the policy's CSP only defaults (the origin's wins anyway)", () => {
+    const reads: string[] = [];
+    const originHeaders = { get: (name: string) => (reads.push(name), null) };
+    expect(decideNonce(planFor({}), { ...html, originHeaders }).stamp).toBe(false);
+    expect(reads).toEqual([]);
   });
 
   it("never stamps under a policy without nonces", () => {

@@ -25,6 +25,7 @@ describe("parseEnv", () => {
       protocol: "http:",
       hostname: "127.0.0.1",
       port: "9001",
+      host: "127.0.0.1:9001",
     });
     expect(parseEnv({ ORIGIN_URL: "https://origin.example.com/" }).config.origin).toMatchObject({ hostname: "origin.example.com", port: "" });
   });
