@@ -145,8 +145,7 @@ function selectOps(
     status,
     contentType,
     hasBody: status !== 204 && status !== 205 && status !== 304,
-    originCsp: origin.get("Content-Security-Policy"),
-    originCspReportOnly: origin.get("Content-Security-Policy-Report-Only"),
+    originHeaders: origin,
   });
   if (!decision.stamp) return { ops: decision.ops, nonce: undefined, note: plan.nonce === null && decision.why === "no nonce in this policy" ? null : `no nonce: ${decision.why}` };
   const mode = plan.nonce?.mode === "blanket" ? "every script/style element, by HTMLRewriter" : `the elements marked ${plan.nonce?.marker ?? ""}`;
