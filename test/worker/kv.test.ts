@@ -140,9 +140,10 @@ describe("a broken KV", () => {
     await loadGoodThenAge();
     await put('{"headers": {');
     for (let i = 0; i < 3; i++) {
-      const res = await get("/login");
-      expect(res.status).toBe(404);
-      expect(res.headers.get("cache-control")).toBe("no-store");
+      const page = await get("/html");
+      expect(page.status).toBe(200);
+      expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+      expect((await get("/login")).headers.get("cache-control")).toBe("no-store");
       now += 30_000;
     }
     const invalid = logEvents(errors).filter((e) => e.event === "config.invalid");
@@ -174,9 +175,10 @@ describe("a broken KV", () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     await loadGoodThenAge();
     kv.mode = "throw";
-    const res = await get("/login");
-    expect(res.status).toBe(404);
-    expect(res.headers.get("cache-control")).toBe("no-store");
+    const page = await get("/html");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect((await get("/login")).headers.get("cache-control")).toBe("no-store");
     expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", serving: "last good policy" }));
   });
 
