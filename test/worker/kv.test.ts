@@ -115,6 +115,24 @@ describe("loading the document", () => {
     expect((await get("/html")).headers.get("referrer-policy")).toBe("same-origin");
   });
 
+  it("serves each response from one whole version while the document keeps changing", async () => {
+    const version = (v: string) => ({ headers: { "X-Policy-Version": v, "X-Policy-Twin": v }, rules: [{ path: "/html", headers: { "X-Rule-Version": v } }] });
+    const seen = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      await put(version(i % 2 === 0 ? "a" : "b"));
+      for (let j = 0; j < 3; j++) {
+        const res = await get("/html");
+        const v = res.headers.get("x-policy-version");
+        // Never a mix of two versions within one response.
+        expect(res.headers.get("x-policy-twin")).toBe(v);
+        expect(res.headers.get("x-rule-version")).toBe(v);
+        seen.add(String(v));
+      }
+      now += 30_000;
+    }
+    expect(seen).toEqual(new Set(["a", "b"]));
+  });
+
   it("honours POLICY_CACHE_SECONDS", async () => {
     bindings = { ...bindings, POLICY_CACHE_SECONDS: "120" } as Env;
     await put(GOOD);
