@@ -4,6 +4,7 @@
 import { compilePolicy, type PolicySource } from "./core/compile-policy.js";
 import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/parse-policy.js";
+import { readCapped } from "./core/read-capped.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "./core/policy.js";
 import type { PolicyIssue } from "./core/result.js";
 import type { Env } from "./env.js";
@@ -161,25 +162,8 @@ class PolicyStore {
 async function readDocument(kv: KVNamespace, key: string, cacheTtl: number): Promise<string | null> {
   const stream = await kv.get(key, { type: "stream", cacheTtl });
   if (stream === null) return null;
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_DOCUMENT_BYTES) {
-      await reader.cancel();
-      throw new Error(`policy document over ${MAX_DOCUMENT_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readCapped(stream, MAX_DOCUMENT_BYTES);
+  if (bytes === undefined) throw new Error(`policy document over ${MAX_DOCUMENT_BYTES} bytes`);
   return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
 }
 

@@ -1,6 +1,7 @@
 // The CSP report collector at REPORT_PATH and its summary at REPORT_PATH/summary: hostile input in, bounded
 // counts in D1, and a summary page behind a secret token. Pages never wait on any of it.
 
+import { readCapped } from "./core/read-capped.js";
 import {
   countViolations,
   isReportMediaType,
@@ -332,30 +333,6 @@ async function allowedByLimiter(limiter: RateLimit | undefined, request: Request
   }
 }
 
-/** Read at most `max` bytes; undefined when the body is longer (the rest is never read). */
-async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | undefined> {
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
 
 /**
  * Whether the Authorization header carries the token: `Bearer <token>`, or HTTP Basic with the token as the

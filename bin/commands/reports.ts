@@ -1,5 +1,6 @@
 // `reports`: fetch the CSP report summary from a deployed Worker and print its top violations and totals.
 
+import { readCapped } from "../../src/core/read-capped.js";
 import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
 import { parseSummary, renderSummaryText } from "../../src/core/report-summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
@@ -113,21 +114,9 @@ function explainStatus(status: number): string {
 }
 
 async function readText(response: Response, url: URL): Promise<string> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw new CommandError(`GET ${url.href} answered more than ${MAX_RESPONSE_BYTES} bytes: is this the Worker's summary?`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const bytes = await readCapped(response.body, MAX_RESPONSE_BYTES);
+  if (bytes === undefined) throw new CommandError(`GET ${url.href} answered more than ${MAX_RESPONSE_BYTES} bytes: is this the Worker's summary?`);
+  return new TextDecoder().decode(bytes);
 }
 
 function describe(error: unknown): string {
