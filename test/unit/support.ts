@@ -3,6 +3,7 @@
 import { compilePolicy, type PolicySource } from "../../src/core/compile-policy.js";
 import { parsePolicy } from "../../src/core/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
+export { cspMap } from "../support/csp-map.js";
 
 /** Validate a document, failing the test with its issues if it does not validate. */
 export function doc(input: unknown): PolicyDocument {
@@ -29,15 +30,6 @@ export function facts(https = true, path = "/", contentType: string | null = "te
   return { https, path, contentType };
 }
 
-/** Parse a CSP header value into a map of directive → sources, so tests compare directives, not strings. */
-export function cspMap(value: string | null): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  for (const part of (value ?? "").split(";")) {
-    const [name, ...sources] = part.trim().split(/\s+/);
-    if (name !== undefined && name !== "") map.set(name, sources);
-  }
-  return map;
-}
 
 /** Every (name, value) pair of a Headers object, names lower-cased, in order. */
 export function lines(headers: Headers): [string, string][] {

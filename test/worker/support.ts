@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { inject } from "vitest";
 import type { Env } from "../../src/env.js";
 import worker from "../../src/index.js";
+export { cspMap } from "../support/csp-map.js";
 
 export const ORIGIN_URL = inject("originUrl");
 
@@ -14,15 +15,6 @@ export function call(url: string, init: RequestInit = {}, overrides: Partial<Rec
   return worker.fetch(new Request(url, init), bindings, createExecutionContext());
 }
 
-/** Parse a CSP header into directive → sources, so tests compare directives, not strings. */
-export function cspMap(value: string | null): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  for (const part of (value ?? "").split(";")) {
-    const [name, ...sources] = part.trim().split(/\s+/);
-    if (name !== undefined && name !== "") map.set(name, sources);
-  }
-  return map;
-}
 
 /** The baseline headers every response carries over https with the built-in policy. */
 export function expectBaseline(headers: Headers, expect: (v: unknown) => { toBe(x: unknown): void; toContain(x: unknown): void }): void {
