@@ -26,6 +26,12 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig)
   }, config.originTimeoutMs);
   try {
     const response = await fetch(forwarded, { redirect: "manual", signal: controller.signal });
+    // workerd hands back an interim 1xx (100 Continue, 103 Early Hints) as if it were final; its real
+    // final response is lost, and a 1xx cannot be re-sent. Only a 101 with a WebSocket is a final answer.
+    if (response.status < 200 && response.webSocket === null) {
+      await response.body?.cancel();
+      return { kind: "unreachable", error: `origin sent an interim ${response.status} response` };
+    }
     return { kind: "response", response };
   } catch (error) {
     if (timedOut) return { kind: "timeout", timeoutMs: config.originTimeoutMs };
