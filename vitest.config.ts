@@ -2,6 +2,7 @@
 
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { FUZZ_SEED, providedFuzzRuns } from "./test/fuzz-config.js";
 
 export default defineConfig({
   test: {
@@ -33,6 +34,8 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/worker/global-setup.ts"],
           setupFiles: ["./test/worker/apply-migrations.ts"],
+          // workerd has no process.env: the fuzz properties read FUZZ_RUNS and FUZZ_SEED through inject().
+          provide: { fuzzRuns: providedFuzzRuns(), fuzzSeed: FUZZ_SEED },
         },
       },
     ],

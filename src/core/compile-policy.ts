@@ -135,7 +135,8 @@ function mergeHstsField(base: ResolvedHsts | null, layer: HstsLayer | false | un
   };
   if (merged.preload && (!merged.includeSubDomains || merged.maxAge < PRELOAD_MIN_MAX_AGE)) {
     issues.push({
-      path: "hsts.preload",
+      // Name a field this layer has: the conflict may come from preload set below it.
+      path: firstPresent("hsts", layer, ["preload", "includeSubDomains", "maxAge"]),
       message: `preload only with includeSubDomains and maxAge ≥ ${PRELOAD_MIN_MAX_AGE} (the preload list's requirements)`,
       received: renderReceived({ maxAge: merged.maxAge, includeSubDomains: merged.includeSubDomains, preload: true }),
     });
@@ -156,14 +157,24 @@ function mergeNonceField(base: ResolvedNonce | null, layer: NonceLayer | false |
     from,
   };
   if (!merged.scripts && !merged.styles) {
-    issues.push({ path: "nonce", message: "scripts, styles or both (`nonce: false` turns nonces off)", received: renderReceived(layer) });
+    issues.push({ path: firstPresent("nonce", layer, ["scripts", "styles"]), message: "scripts, styles or both (`nonce: false` turns nonces off)", received: renderReceived(layer) });
     return base;
   }
   if (merged.strictDynamic && !merged.scripts) {
-    issues.push({ path: "nonce.strictDynamic", message: "scripts: true ('strict-dynamic' trusts scripts loaded by nonce'd scripts)", received: "true" });
+    issues.push({
+      path: firstPresent("nonce", layer, ["strictDynamic", "scripts"]),
+      message: "scripts: true ('strict-dynamic' trusts scripts loaded by nonce'd scripts)",
+      received: renderReceived(layer),
+    });
     return base;
   }
   return merged;
+}
+
+/** `field.key` for the first of `keys` this layer sets, else `field`: an issue names what the layer wrote. */
+function firstPresent(field: string, layer: object, keys: readonly string[]): string {
+  const key = keys.find((k) => k in layer);
+  return key === undefined ? field : `${field}.${key}`;
 }
 
 export interface CompileOptions {

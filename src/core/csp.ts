@@ -174,11 +174,45 @@ export function renderCsp(directives: DirectiveMap, https: boolean): string {
 export function isEffectiveCsp(value: string): boolean {
   for (const policy of value.split(",")) {
     for (const directive of policy.split(";")) {
-      const name = directive.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? "";
-      if (CSP_DIRECTIVES.has(name)) return true;
+      const [name = ""] = asciiTokens(directive);
+      if (CSP_DIRECTIVES.has(name.toLowerCase())) return true;
     }
   }
   return false;
+}
+
+/**
+ * Split on ASCII whitespace only (tab, LF, FF, CR, space), as CSP3 §2.2 parses a directive: a no-break
+ * space or U+2028 is part of a token to a browser, so a name it touches is no directive at all.
+ */
+function asciiTokens(text: string): string[] {
+  return text.split(/[\t\n\f\r ]+/).filter((t) => t !== "");
+}
+
+/**
+ * Problems with a directive's whole source list (each source is checked on its own by cspSourceProblem):
+ * the same rules for a policy document and for a CSP string, so import and validate agree.
+ */
+export function sourceListProblems(kind: DirectiveKind, sources: readonly string[], mode: "replace" | "add"): { index: number | undefined; message: string }[] {
+  const problems: { index: number | undefined; message: string }[] = [];
+  if (sources.length === 0 && kind !== "sandbox") {
+    problems.push({ index: undefined, message: mode === "add" ? "at least one source to add" : `at least one source ("'none'" to allow nothing)` });
+  }
+  if (kind === "token" && sources.length > 1) problems.push({ index: undefined, message: "one endpoint name: report-to takes a single token" });
+  const lowered = new Set<string>();
+  sources.forEach((source, index) => {
+    const problem = cspSourceProblem(kind, source);
+    if (problem !== undefined) problems.push({ index, message: problem });
+    else if (lowered.has(source.toLowerCase())) problems.push({ index, message: "each source once" });
+    lowered.add(source.toLowerCase());
+  });
+  if (sources.length > 1 && lowered.has("'none'")) {
+    problems.push({ index: undefined, message: "'none' alone: with other sources it is ignored, or it contradicts them" });
+  }
+  if (mode === "add" && lowered.has("'none'")) {
+    problems.push({ index: undefined, message: "sources to allow: adding 'none' is meaningless (remove the directive or replace it)" });
+  }
+  return problems;
 }
 
 /** One problem found in a CSP string, located by directive. */
@@ -199,8 +233,7 @@ export function parseCspString(value: string): { directives: Map<string, Directi
     problems.push({ directive: "", message: "one policy: `,` separates policies; give each its own header", received: value });
   }
   for (const raw of value.split(/[;,]/)) {
-    const tokens = raw.trim().split(/\s+/).filter((t) => t !== "");
-    const [first, ...sources] = tokens;
+    const [first, ...sources] = asciiTokens(raw);
     if (first === undefined) continue;
     const name = first.toLowerCase();
     const kind = CSP_DIRECTIVES.get(name);
@@ -217,9 +250,8 @@ export function parseCspString(value: string): { directives: Map<string, Directi
       directives.set(name, true);
       continue;
     }
-    for (const source of sources) {
-      const problem = cspSourceProblem(kind, source);
-      if (problem !== undefined) problems.push({ directive: name, message: problem, received: source });
+    for (const { index, message } of sourceListProblems(kind, sources, "replace")) {
+      problems.push({ directive: name, message, received: index === undefined ? sources.join(" ") : (sources[index] ?? "") });
     }
     directives.set(name, sources);
   }

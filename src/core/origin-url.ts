@@ -15,10 +15,15 @@ export function resolveOriginUrl(requestUrl: URL, target: OriginTarget): string 
   return `${target.protocol}//${target.host}${tail}`;
 }
 
-/** The path and query exactly as parsed, a bare trailing "?" included (URL.search drops it); no fragment. */
+/**
+ * The path and query exactly as parsed, a bare trailing "?" included (URL.search drops it); no fragment.
+ * For http(s) the path is what follows the authority in href: the first "/" after "scheme://" (userinfo
+ * and host are percent-encoded there, so they hold no "/").
+ */
 function pathAndQuery(url: URL): string {
-  if (url.username !== "" || url.password !== "") return `${url.pathname}${url.search}`;
-  const rest = url.href.slice(url.origin.length);
+  const href = url.href;
+  const start = href.indexOf("/", url.protocol.length + 2);
+  const rest = start === -1 ? "/" : href.slice(start);
   const hash = rest.indexOf("#");
   return hash === -1 ? rest : rest.slice(0, hash);
 }

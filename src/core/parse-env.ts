@@ -162,7 +162,9 @@ function parseBoolean(name: string, raw: unknown, issues: PolicyIssue[], consequ
 
 function parseReportPath(raw: unknown, issues: PolicyIssue[]): string {
   if (raw === undefined || raw === "") return DEFAULT_REPORT_PATH;
-  if (typeof raw === "string" && /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]+$/.test(raw) && !raw.endsWith("/")) return raw;
+  // The path goes into every CSP (report-uri) and into Reporting-Endpoints: `;` and `,` would end the
+  // directive or start a new policy, quotes and backslashes would break the structured field.
+  if (typeof raw === "string" && /^\/[A-Za-z0-9._~!$&()*+=:@/-]+$/.test(raw) && !raw.endsWith("/")) return raw;
   issues.push({
     path: "REPORT_PATH",
     message: `a path such as ${DEFAULT_REPORT_PATH} (starts with /, no query, no trailing /); ${DEFAULT_REPORT_PATH} serves instead`,

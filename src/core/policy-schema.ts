@@ -2,7 +2,7 @@
 // that the JSON Schema for editors is generated from.
 
 import * as v from "valibot";
-import { CSP_DIRECTIVES, cspSourceProblem } from "./csp.js";
+import { CSP_DIRECTIVES, sourceListProblems } from "./csp.js";
 import {
   DEDICATED_HEADERS,
   FORBIDDEN_HEADERS,
@@ -44,9 +44,20 @@ function reject(what: string): v.GenericSchema<unknown, never> {
   return schema;
 }
 
-/** Only a JSON object (not an array, not null) reaches `inner`. */
+/** Keys valibot's records skip without a word; a key that vanished silently would be an ignored typo. */
+const RESERVED_KEYS = ["__proto__", "constructor", "prototype"];
+
+function reservedKey(input: object): string | undefined {
+  return RESERVED_KEYS.find((key) => Object.prototype.hasOwnProperty.call(input, key));
+}
+
+/** Only a JSON object (not an array, not null, no reserved key) reaches `inner`. */
 function plain<S extends v.GenericSchema>(inner: S, what: string) {
-  return choose([inner], (input) => (isPlainObject(input) ? inner : reject(what)));
+  return choose([inner], (input) => {
+    if (!isPlainObject(input)) return reject(what);
+    const reserved = reservedKey(input as object);
+    return reserved === undefined ? inner : reject(`${what}, without the key "${reserved}" (reserved in JavaScript objects)`);
+  });
 }
 
 /** A strict object: unknown keys are errors, with the closest known key offered as the likely fix. */
@@ -203,24 +214,9 @@ function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>
         continue;
       }
       const sources = value as string[];
-      if (sources.length === 0 && kind !== "sandbox") {
-        addAt(addIssue, directives, name, mode === "add" ? "at least one source to add" : `at least one source ("'none'" to allow nothing)`, value);
-      }
-      if (kind === "token" && sources.length > 1) {
-        addAt(addIssue, directives, name, `one endpoint name: ${name} takes a single token`, value);
-      }
-      const lowered = new Set<string>();
-      sources.forEach((source, i) => {
-        const problem = cspSourceProblem(kind, source);
-        if (problem !== undefined) addAt(addIssue, directives, name, problem, source, [i]);
-        else if (lowered.has(source.toLowerCase())) addAt(addIssue, directives, name, "each source once", source, [i]);
-        lowered.add(source.toLowerCase());
-      });
-      if (sources.length > 1 && lowered.has("'none'")) {
-        addAt(addIssue, directives, name, "'none' alone: with other sources it is ignored, or it contradicts them", value);
-      }
-      if (mode === "add" && lowered.has("'none'")) {
-        addAt(addIssue, directives, name, "sources to allow: adding 'none' is meaningless (remove the directive or replace it)", value);
+      for (const { index, message } of sourceListProblems(kind, sources, mode)) {
+        if (index === undefined) addAt(addIssue, directives, name, message, value);
+        else addAt(addIssue, directives, name, message, sources[index], [index]);
       }
     }
   };

@@ -86,7 +86,7 @@ describe("nonce plans", () => {
 
   it("reject a nonce for neither scripts nor styles", () => {
     const { rejected } = compilePolicy([{ from: "KV", document: doc({ nonce: { scripts: false } }) }], { reportOnly: false });
-    expect(rejected[0]?.issues.map((i) => i.path)).toEqual(["nonce"]);
+    expect(rejected[0]?.issues.map((i) => i.path)).toEqual(["nonce.scripts"]);
   });
 });
 
