@@ -19,6 +19,7 @@ export type NonceDecision =
 
 const HTML = /^\s*(text\/html|application\/xhtml\+xml)\s*(;|$)/i;
 const ORIGIN_NONCE = /'nonce-/i;
+const WIDE_CHARSET = /;\s*charset\s*=\s*"?\s*(utf-?16|utf-?32|ucs-?2|ucs-?4|unicode)/i;
 
 /**
  * Decide for one response. An origin's own nonce-based CSP is never replaced (its scripts carry its
@@ -36,6 +37,9 @@ export function decideNonce(plan: HeaderPlan, facts: ResponseFacts): NonceDecisi
     return { stamp: false, ops: plan.ops, why: "no full body to stamp" };
   }
   if (!HTML.test(facts.contentType ?? "")) return { stamp: false, ops: plan.ops, why: "not HTML" };
+  if (WIDE_CHARSET.test(facts.contentType ?? "")) {
+    return { stamp: false, ops: plan.ops, why: "a charset that is not ASCII-compatible (UTF-16/32): an ASCII nonce would corrupt it" };
+  }
   return { stamp: true, ops: nonce.ops };
 }
 

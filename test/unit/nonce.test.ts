@@ -144,3 +144,19 @@ describe("adjustForStampedBody", () => {
     expect(weak.get("etag")).toBe('W/"v1"');
   });
 });
+
+describe("decideNonce and charsets", () => {
+  const plan = planHeaders(compile([{ nonce: {} }]), { https: true, path: "/", contentType: "text/html" });
+  const facts: ResponseFacts = { method: "GET", status: 200, contentType: "", hasBody: true, originHeaders: new Headers() };
+
+  it.each([
+    ["text/html; charset=UTF-16", false],
+    ["text/html;charset=\"utf-16le\"", false],
+    ["text/html; charset=utf-32", false],
+    ["text/html; charset=utf-8", true],
+    ["text/html; charset=windows-1252", true],
+    ["text/html; charset=shift_jis", true],
+  ])("%s → stamp %s", (contentType, stamp) => {
+    expect(decideNonce(plan, { ...facts, contentType }).stamp).toBe(stamp);
+  });
+});
