@@ -2,10 +2,9 @@
 // collector and lands in D1, and the owner's summary page renders its chart under its own strict CSP.
 
 import { mkdirSync } from "node:fs";
-import type { D1Database } from "miniflare";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../support/d1.js";
+import { applyMigrations, type MiniflareD1 } from "../support/d1.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { launchBrowser } from "./support/browser.js";
 import { startSiteOrigin, type Server2 } from "./support/site.js";
@@ -15,7 +14,7 @@ const OUTPUT = new URL("../../test-output/", import.meta.url);
 
 let origin: Server2;
 let worker: RunningWorker;
-let db: D1Database;
+let db: MiniflareD1;
 let browser: Browser;
 
 beforeAll(async () => {

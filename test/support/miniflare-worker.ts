@@ -1,6 +1,6 @@
 // Run a bundled Worker in Miniflare on loopback and talk to its own socket (not wrangler dev's proxy).
 
-import { Miniflare, type WorkerOptions } from "miniflare";
+import { Miniflare } from "miniflare";
 import { bundleWorker } from "./worker-bundle.js";
 
 export const COMPATIBILITY_DATE = "2026-04-01";
@@ -12,8 +12,17 @@ export interface RunningWorker {
   dispose(): Promise<void>;
 }
 
-/** Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits). */
-export type ExtraBindings = Pick<WorkerOptions, "kvNamespaces" | "d1Databases" | "ratelimits"> & { https?: boolean };
+/**
+ * Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits), and https.
+ * Spelled out rather than picked from Miniflare's WorkerOptions, whose types resolve to any in this
+ * install (its .d.ts expects zod 3).
+ */
+export interface ExtraBindings {
+  readonly kvNamespaces?: string[];
+  readonly d1Databases?: string[];
+  readonly ratelimits?: Record<string, { readonly simple: { readonly limit: number; readonly period: number } }>;
+  readonly https?: boolean;
+}
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
 export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
