@@ -1,26 +1,29 @@
 // Proxy bench: our Worker vs the bare pass-through Worker in Miniflare, interleaved rounds, reported as ratios.
 
-import autocannon from "autocannon";
-import { Miniflare } from "miniflare";
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { Agent } from "node:http";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import type { Readable } from "node:stream";
-import { BARE_WORKER, COMPATIBILITY_DATE } from "../test/support/miniflare-worker.js";
+import { BARE_WORKER } from "../test/support/miniflare-worker.js";
 import { startOrigin, type Origin } from "../test/support/origin.js";
 import { bundleWorker } from "../test/support/worker-bundle.js";
-import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";
 import {
-  childWorkerdPids,
-  cpuNs,
-  machineBusyNs,
-  ownBusyNs,
-  peakRssKb,
-  resetPeakRss,
-  rssKb,
-  withNewWorkerd,
-  workerdVersionOf,
-} from "./procfs.js";
+  autocannonBodyStringsSkipped,
+  get,
+  load,
+  originalUrl,
+  QUIET_CORES,
+  roundRun,
+  startBenchWorker,
+  type BenchWorker as HarnessWorker,
+  type Fetched,
+  type LoadRun,
+  type LoadSpec,
+  type StdioLog,
+} from "./harness.js";
+import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";
+import { childWorkerdPids, peakRssKb, resetPeakRss, rssKb, workerdVersionOf } from "./procfs.js";
+
+export { QUIET_CORES, type LoadRun };
 
 export interface ProxyOptions {
   /** Interleaved rounds per workload (each round runs every Worker once, rotating who goes first). */
@@ -42,6 +45,8 @@ export interface ProxyOptions {
   readonly scheme: "https" | "http";
   /** Also run a second, identical bare Worker in its own workerd: the A/A ratio is the noise floor. */
   readonly control: boolean;
+  /** The Worker entry bundled as ours (relative to the repository, or absolute: a snapshot of another tree). */
+  readonly entry: string;
 }
 
 export const PROXY_DEFAULTS: ProxyOptions = {
@@ -56,10 +61,8 @@ export const PROXY_DEFAULTS: ProxyOptions = {
   memoryBytes: 1024 ** 3,
   scheme: "https",
   control: false,
+  entry: "src/index.ts",
 };
-
-/** A round counts as quiet when other processes used less than this many cores during both of its runs. */
-export const QUIET_CORES = 0.2;
 
 /** The issue's targets. */
 export const PROXY_TARGETS = { rpsRatio: 0.97, ttfbDeltaMs: 5, memoryDeltaMb: 20 } as const;
@@ -67,66 +70,10 @@ export const PROXY_TARGETS = { rpsRatio: 0.97, ttfbDeltaMs: 5, memoryDeltaMb: 20
 /** "control" is a second bare Worker, for the A/A check. */
 type Who = "ours" | "bare" | "control";
 
-interface BenchWorker {
-  readonly who: Who;
-  readonly url: URL;
-  readonly pid: number;
-  readonly mf: Miniflare;
-  readonly stdio: StdioLog;
-}
+type BenchWorker = HarnessWorker<Who>;
 
-/** What workerd wrote on stdout/stderr: counted, not printed (a client closing mid-body logs a stack). */
-interface StdioLog {
-  lines: number;
-  readonly samples: string[];
-}
-
-function captureStdio(log: StdioLog): (stdout: Readable, stderr: Readable) => void {
-  const take = (chunk: Buffer): void => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.trim() === "" || line.startsWith("stack:")) continue;
-      log.lines++;
-      const short = line.slice(0, 200);
-      if (log.samples.length < 5 && !log.samples.includes(short)) log.samples.push(short);
-    }
-  };
-  return (stdout, stderr) => {
-    stdout.on("data", take);
-    stderr.on("data", take);
-  };
-}
-
-/**
- * Start a Worker in Miniflare on its own loopback socket: the same options as test/support's startWorker,
- * plus a stdio handler, so workerd's per-disconnect stack traces are counted instead of flooding the output.
- */
-async function startBenchWorker(who: Who, script: string, originUrl: string): Promise<BenchWorker> {
-  const stdio: StdioLog = { lines: 0, samples: [] };
-  const { value, pid } = await withNewWorkerd(async () => {
-    const mf = new Miniflare({
-      modules: true,
-      script,
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: { ORIGIN_URL: originUrl },
-      host: "127.0.0.1",
-      port: 0,
-      handleRuntimeStdio: captureStdio(stdio),
-    });
-    try {
-      return { mf, url: await mf.ready };
-    } catch (error) {
-      await mf.dispose();
-      throw error;
-    }
-  }, ({ mf }) => mf.dispose());
-  return { who, url: value.url, mf: value.mf, pid, stdio };
-}
-
-interface Workload {
+interface Workload extends LoadSpec {
   readonly name: string;
-  readonly path: string;
-  readonly connections: number;
-  readonly run: { readonly durationS: number } | { readonly requests: number };
 }
 
 function workloads(o: ProxyOptions): Workload[] {
@@ -135,109 +82,6 @@ function workloads(o: ProxyOptions): Workload[] {
     { name: "JSON 1 KiB", path: "/json?kb=1", connections: o.smallConnections, run: { durationS: o.durationS } },
     { name: "binary 10 MiB", path: `/bytes?n=${10 * 1024 * 1024}`, connections: o.bigConnections, run: { requests: o.bigRequests } },
   ];
-}
-
-/** The header that makes Miniflare hand the Worker this URL, so it sees the scheme a real edge would. */
-function originalUrl(scheme: string, path: string): Record<string, string> {
-  return { "MF-Original-URL": `${scheme}://bench.example${path}` };
-}
-
-export interface LoadRun {
-  readonly rps: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** workerd CPU time (all threads) per completed request: the Worker's cost, whoever is the bottleneck. */
-  readonly cpuUsPerRequest: number;
-  readonly requests: number;
-  readonly elapsedS: number;
-  readonly bytesPerResponse: number;
-  readonly errors: number;
-  readonly non2xx: number;
-  readonly stoppedByGuard: boolean;
-  /** CPU other processes on the machine used during the run, in cores (other sessions share it). */
-  readonly foreignCores: number;
-}
-
-const MAX_LATENCY_SAMPLES = 1_000_000;
-
-/**
- * autocannon keeps every response body as a string (`body += chunk`), which caps it near 125 MB/s on 10 MiB
- * bodies: the bench would measure its own UTF-8 decoding. Through its setupClient hook we make that one
- * internal step a no-op (bytes are still counted); true when the hook found the step to replace.
- */
-let bodyStringsSkipped = false;
-function skipBodyStrings(client: object): void {
-  const queue: unknown = Reflect.get(client, "pipelinedRequests");
-  if (typeof queue === "object" && queue !== null && typeof Reflect.get(queue, "addBody") === "function") {
-    Reflect.set(queue, "addBody", () => {});
-    bodyStringsSkipped = true;
-  }
-}
-
-/** One autocannon run against one Worker (keep-alive connections, no Accept-Encoding, so no compression). */
-async function load(
-  worker: BenchWorker,
-  workload: Workload,
-  scheme: string,
-  allPids: readonly number[],
-  override?: { durationS: number },
-): Promise<LoadRun> {
-  const latencies: number[] = [];
-  let lastResponseAt = Number.NaN;
-  const run = override ?? workload.run;
-  const limitMs = "durationS" in run ? run.durationS * 1000 + 30_000 : run.requests * 2_000 + 30_000;
-  let stoppedByGuard = false;
-  let guard: NodeJS.Timeout | undefined;
-  const cpuBefore = cpuNs(worker.pid);
-  const machineBefore = machineBusyNs();
-  const ownBefore = ownBusyNs(allPids);
-  const started = performance.now();
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: new URL(workload.path, worker.url).href,
-        connections: workload.connections,
-        headers: originalUrl(scheme, workload.path),
-        timeout: 30,
-        // autocannon only notices the end of a run on its sampling tick: 100 ms, not 1 s, of idle tail.
-        sampleInt: 100,
-        setupClient: skipBodyStrings,
-        ...("durationS" in run ? { duration: run.durationS } : { amount: run.requests }),
-      },
-      (error: unknown, res: autocannon.Result) => {
-        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
-        else resolve(res);
-      },
-    );
-    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-      lastResponseAt = performance.now();
-      if (statusCode >= 200 && statusCode < 300 && latencies.length < MAX_LATENCY_SAMPLES) latencies.push(responseTime);
-    });
-    // Every run is bounded in time, even if a response never completes.
-    guard = setTimeout(() => {
-      stoppedByGuard = true;
-      instance.stop();
-    }, limitMs);
-  }).finally(() => clearTimeout(guard));
-  // A fixed count ends with its last response; the wait for autocannon's next tick is not the Worker's time.
-  const elapsedS = "durationS" in run ? result.duration : (lastResponseAt - started) / 1000;
-  const cpu = cpuNs(worker.pid) - cpuBefore;
-  const foreignNs = machineBusyNs() - machineBefore - (ownBusyNs(allPids) - ownBefore);
-  const wallNs = (performance.now() - started) * 1e6;
-  const requests = result["2xx"];
-  return {
-    rps: requests / elapsedS,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    cpuUsPerRequest: requests === 0 ? Number.NaN : cpu / 1000 / requests,
-    requests,
-    elapsedS,
-    bytesPerResponse: requests === 0 ? 0 : result.throughput.total / requests,
-    errors: result.errors,
-    non2xx: result.non2xx,
-    stoppedByGuard,
-    foreignCores: Math.max(0, foreignNs / wallNs),
-  };
 }
 
 export interface Round {
@@ -350,46 +194,6 @@ async function throughput(w: Contenders, o: ProxyOptions, log: (line: string) =>
     });
   }
   return results;
-}
-
-interface Fetched {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly bytes: number;
-  /** ms from the request call to the first body chunk (NaN for an empty body). */
-  readonly firstByteMs: number;
-}
-
-/**
- * GET with node:http (no Accept-Encoding, so nothing is compressed on the way), consuming the body without
- * keeping it. `onFirstChunk` runs when the first body bytes arrive; the whole exchange is bounded by timeoutMs.
- */
-function get(url: URL, headers: Record<string, string>, agent: Agent, timeoutMs: number, onFirstChunk?: () => void): Promise<Fetched> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    let firstByteMs = Number.NaN;
-    let bytes = 0;
-    const req = httpRequest(url, { headers, agent }, (res) => {
-      res.on("data", (chunk: Buffer) => {
-        if (bytes === 0) {
-          firstByteMs = performance.now() - started;
-          onFirstChunk?.();
-        }
-        bytes += chunk.length;
-      });
-      res.on("end", () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, firstByteMs });
-      });
-      res.on("error", reject);
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms: ${url.href}`)), timeoutMs);
-    req.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    req.end();
-  });
 }
 
 export interface TtfbResult {
@@ -584,12 +388,12 @@ export async function runProxy(o: ProxyOptions = PROXY_DEFAULTS, log: (line: str
   };
   process.once("SIGINT", onSignal);
   try {
-    const oursScript = await bundleWorker();
-    const ours = await startBenchWorker("ours", oursScript, origin.url);
+    const oursScript = await bundleWorker(o.entry);
+    const ours = await startBenchWorker("ours", oursScript, { ORIGIN_URL: origin.url });
     started.push(ours);
-    const bare = await startBenchWorker("bare", BARE_WORKER, origin.url);
+    const bare = await startBenchWorker("bare", BARE_WORKER, { ORIGIN_URL: origin.url });
     started.push(bare);
-    const control = o.control ? await startBenchWorker("control", BARE_WORKER, origin.url) : undefined;
+    const control = o.control ? await startBenchWorker("control", BARE_WORKER, { ORIGIN_URL: origin.url }) : undefined;
     if (control !== undefined) started.push(control);
     const workerd = workerdVersionOf(ours.pid);
     log(`workerd ${workerd.version} (pid ours ${ours.pid}, bare ${bare.pid}); origin ${origin.url}`);
@@ -614,7 +418,7 @@ export async function runProxy(o: ProxyOptions = PROXY_DEFAULTS, log: (line: str
       ttfb,
       throughput: tp,
       workerdLog,
-      autocannonBodyStringsSkipped: bodyStringsSkipped,
+      autocannonBodyStringsSkipped: autocannonBodyStringsSkipped(),
       leftRunning: childWorkerdPids().size,
     };
   } finally {
@@ -682,16 +486,6 @@ export function formatProxy(result: ProxyResult): string {
 /** The proxy result with numbers rounded for the JSON file. */
 export function roundProxy(result: ProxyResult): ProxyResult {
   const s = (v: Spread): Spread => ({ median: round(v.median, 4), min: round(v.min, 4), max: round(v.max, 4) });
-  const run = (r: LoadRun): LoadRun => ({
-    ...r,
-    rps: round(r.rps, 1),
-    p50Ms: round(r.p50Ms, 3),
-    p99Ms: round(r.p99Ms, 3),
-    cpuUsPerRequest: round(r.cpuUsPerRequest, 1),
-    elapsedS: round(r.elapsedS, 3),
-    bytesPerResponse: round(r.bytesPerResponse, 0),
-    foreignCores: round(r.foreignCores, 2),
-  });
   return {
     ...result,
     throughput: result.throughput.map((w) => ({
@@ -699,13 +493,13 @@ export function roundProxy(result: ProxyResult): ProxyResult {
       rounds: w.rounds.map((r) => ({
         ...r,
         loadavg1: round(r.loadavg1, 2),
-        ours: run(r.ours),
-        bare: run(r.bare),
+        ours: roundRun(r.ours),
+        bare: roundRun(r.bare),
         rpsRatio: round(r.rpsRatio, 4),
         p99Ratio: round(r.p99Ratio, 4),
         cpuRatio: round(r.cpuRatio, 4),
         controlRpsRatio: r.controlRpsRatio === null ? null : round(r.controlRpsRatio, 4),
-        control: r.control === null ? null : run(r.control),
+        control: r.control === null ? null : roundRun(r.control),
       })),
       rpsRatio: s(w.rpsRatio),
       quietRpsRatio: w.quietRpsRatio === null ? null : s(w.quietRpsRatio),

@@ -5,8 +5,10 @@ import { defaultPolicyDocument } from "./defaults.js";
 import { parseHsts, specFor, splitListValue } from "./known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
 import { DEFAULT_NONCE_MARKER } from "./policy-schema.js";
+import { CombinationMemo } from "./policy.js";
 import type {
   CompiledPolicy,
+  MemoNode,
   CompiledRule,
   HeaderPlan,
   NonceLayer,
@@ -448,7 +450,8 @@ function prefixIssues(prefix: string, issues: readonly PolicyIssue[]): PolicyIss
   return issues.map((issue) => ({ ...issue, path: issue.path === "" ? prefix : issue.path.startsWith("[") ? `${prefix}${issue.path}` : `${prefix}.${issue.path}` }));
 }
 
-function mediaType(contentType: string): string {
+/** The media type of a Content-Type value, lower case, without parameters. */
+export function mediaType(contentType: string): string {
   const semicolon = contentType.indexOf(";");
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
@@ -498,7 +501,7 @@ export function compilePolicy(
       options,
       rules: finalRules,
       paths: compilePathIndex(finalRules.map((r) => r.pattern)),
-      combos: new Map(),
+      combos: new CombinationMemo(),
       onRejected: hooks.onRejected ?? (() => undefined),
     },
     rejected,
@@ -510,9 +513,13 @@ export const MAX_COMBINATIONS = 1024;
 
 /** True when a rule limited to some media types applies to a response of this Content-Type. */
 export function ruleAppliesTo(rule: CompiledRule, contentType: string | null): boolean {
+  return ruleAppliesToType(rule, contentType === null ? null : mediaType(contentType));
+}
+
+/** The same, for a media type already parsed (once per request, not once per matching rule). */
+export function ruleAppliesToType(rule: CompiledRule, type: string | null): boolean {
   if (rule.contentTypes === undefined) return true;
-  if (contentType === null) return false;
-  const type = mediaType(contentType);
+  if (type === null) return false;
   for (const range of rule.contentTypes) {
     if (range === type || (range.endsWith("/*") && type.startsWith(range.slice(0, -1)))) return true;
   }
@@ -523,7 +530,7 @@ export function ruleAppliesTo(rule: CompiledRule, contentType: string | null): b
  * The plans for a combination of matching rules (indices into policy.rules), compiled on first use and
  * remembered for the policy version. Rules apply in precedence order over the base.
  */
-export function compileCombination(policy: CompiledPolicy, indices: readonly number[], key: string): PlanPair {
+export function compileCombination(policy: CompiledPolicy, indices: readonly number[], node: MemoNode): PlanPair {
   const layers = indices
     .map((i) => policy.rules[i])
     .filter((rule): rule is CompiledRule => rule !== undefined)
@@ -533,7 +540,7 @@ export function compileCombination(policy: CompiledPolicy, indices: readonly num
   if (rejected.length > 0) {
     policy.onRejected({ rules: rejected.map((r) => r.from), issues: rejected.flatMap((r) => r.issues) });
   }
-  if (policy.combos.size >= MAX_COMBINATIONS) policy.combos.clear();
-  policy.combos.set(key, plans);
+  node.plans = plans;
+  policy.combos.size += 1;
   return plans;
 }

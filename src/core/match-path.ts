@@ -83,13 +83,13 @@ export interface PathIndex {
  */
 export function compilePathIndex(patterns: readonly string[]): PathIndex {
   const root = node();
-  const regexps: { index: number; regexp: RegExp }[] = [];
+  const regexps: Fallback[] = [];
   patterns.forEach((pattern, index) => {
     const segments = trimSlash(pattern).split("/").slice(1);
     const last = segments.at(-1);
     const middle = last === "*" ? segments.slice(0, -1) : segments;
     if (middle.some((s) => s.includes("*"))) {
-      regexps.push({ index, regexp: patternRegExp(pattern) });
+      regexps.push({ index, regexp: patternRegExp(pattern), ...literalEnds(pattern) });
       return;
     }
     let at = root;
@@ -111,29 +111,53 @@ export function compilePathIndex(patterns: readonly string[]): PathIndex {
   return {
     match(path: string): number[] {
       const out: number[] = [];
-      const segments = trimSlash(path).split("/").slice(1);
-      walk(root, segments, 0, path.endsWith("/"), out);
-      for (const { index, regexp } of regexps) if (regexp.test(path)) out.push(index);
-      return out.length > 1 ? [...new Set(out)].sort((a, b) => a - b) : out;
+      const trailingSlash = path.length > 1 && path.endsWith("/");
+      walk(root, path, 1, trailingSlash ? path.length - 1 : path.length, trailingSlash, out);
+      for (const { index, regexp, prefix, suffix } of regexps) {
+        // Most paths fail the literal ends (/assets/*.js needs "/assets/" and ".js"): no regex runs.
+        if (path.startsWith(prefix) && (path.endsWith(suffix) || path.endsWith(`${suffix}/`)) && regexp.test(path)) out.push(index);
+      }
+      // The trie holds each pattern once and a path reaches each node once: no repeats to remove.
+      return out.length > 1 ? out.sort((a, b) => a - b) : out;
     },
   };
 }
 
-function walk(at: TrieNode, segments: readonly string[], i: number, trailingSlash: boolean, out: number[]): void {
+/**
+ * Walk the trie along the path's segments, from `pos` (just after a "/") to `end` (the path without a
+ * trailing slash). A segment remains while pos <= end: "/" holds one empty segment, "/a/b" two.
+ */
+function walk(at: TrieNode, path: string, pos: number, end: number, trailingSlash: boolean, out: number[]): void {
   // A splat here matches whatever is left, as long as something follows the slash (or the path ends in one).
-  if (at.splat.length > 0 && (i < segments.length || trailingSlash)) out.push(...at.splat);
-  const segment = segments[i];
-  if (segment === undefined) {
-    out.push(...at.exact);
+  if (at.splat.length > 0 && (pos <= end || trailingSlash)) for (const index of at.splat) out.push(index);
+  if (pos > end) {
+    for (const index of at.exact) out.push(index);
     return;
   }
+  let next = path.indexOf("/", pos);
+  if (next === -1 || next > end) next = end;
+  const segment = path.slice(pos, next);
   const literal = at.literal.get(segment);
-  if (literal !== undefined) walk(literal, segments, i + 1, trailingSlash, out);
-  if (at.param !== undefined && segment !== "") walk(at.param, segments, i + 1, trailingSlash, out);
+  if (literal !== undefined) walk(literal, path, next + 1, end, trailingSlash, out);
+  if (at.param !== undefined && segment !== "") walk(at.param, path, next + 1, end, trailingSlash, out);
 }
 
 function trimSlash(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+interface Fallback {
+  readonly index: number;
+  readonly regexp: RegExp;
+  /** The pattern's literal start and end, checked before the regular expression. */
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+/** The literal text before the first and after the last wildcard (`*` or `:name`). */
+function literalEnds(pattern: string): { prefix: string; suffix: string } {
+  const parts = pattern.split(/\*|:[A-Za-z_][A-Za-z0-9_]*/);
+  return { prefix: parts[0] ?? "", suffix: parts.length > 1 ? (parts.at(-1) ?? "") : "" };
 }
 
 function patternRegExp(pattern: string): RegExp {

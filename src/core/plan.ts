@@ -1,7 +1,7 @@
 // Per request: find the plan for this path and response. A path match and, on the first request of a
 // rule combination, one merge; everything else was done when the policy loaded.
 
-import { compileCombination, ruleAppliesTo } from "./compile-policy.js";
+import { compileCombination, MAX_COMBINATIONS, mediaType, ruleAppliesToType } from "./compile-policy.js";
 import { rulePath } from "./match-path.js";
 import type { CompiledPolicy, HeaderPlan, PlanPair, RequestFacts } from "./policy.js";
 
@@ -13,14 +13,37 @@ export function planHeaders(policy: CompiledPolicy, facts: RequestFacts): Header
 
 function plansFor(policy: CompiledPolicy, facts: RequestFacts): PlanPair {
   const matched = policy.paths.match(rulePath(facts.path));
-  let key = "";
-  const applicable: number[] = [];
+  if (matched.length === 0) return policy.base;
+  const memo = policy.combos;
+  if (memo.size >= MAX_COMBINATIONS) memo.clear();
+  let type: string | null | undefined;
+  let node = memo.root;
+  let applicable = 0;
   for (const index of matched) {
     const rule = policy.rules[index];
-    if (rule === undefined || !ruleAppliesTo(rule, facts.contentType)) continue;
-    applicable.push(index);
-    key = key === "" ? String(index) : `${key},${index}`;
+    if (rule === undefined) continue;
+    if (rule.contentTypes !== undefined) {
+      // Parsed once per request, and only when a matching rule is limited to some media types.
+      type ??= facts.contentType === null ? null : mediaType(facts.contentType);
+      if (!ruleAppliesToType(rule, type)) continue;
+    }
+    let next = node.children.get(index);
+    if (next === undefined) {
+      next = { plans: undefined, children: new Map() };
+      node.children.set(index, next);
+    }
+    node = next;
+    applicable++;
   }
-  if (applicable.length === 0) return policy.base;
-  return policy.combos.get(key) ?? compileCombination(policy, applicable, key);
+  if (applicable === 0) return policy.base;
+  return node.plans ?? compileCombination(policy, applicableRules(policy, matched, type, facts), node);
+}
+
+/** The indices of the matched rules that apply to this response (only on a combination's first request). */
+function applicableRules(policy: CompiledPolicy, matched: readonly number[], type: string | null | undefined, facts: RequestFacts): number[] {
+  const mediaTypeOf = type !== undefined ? type : facts.contentType === null ? null : mediaType(facts.contentType);
+  return matched.filter((index) => {
+    const rule = policy.rules[index];
+    return rule !== undefined && ruleAppliesToType(rule, mediaTypeOf);
+  });
 }

@@ -142,6 +142,28 @@ export interface CompiledRule {
   readonly order: number;
 }
 
+/** A node of the combination memo: the plans for the indices on the way here, and longer combinations. */
+export interface MemoNode {
+  plans: PlanPair | undefined;
+  readonly children: Map<number, MemoNode>;
+}
+
+/**
+ * Plans per combination of matching rules, as a trie keyed by rule index: a request walks it with the
+ * indices it matched, in ascending order, without building a key string to hash.
+ */
+export class CombinationMemo {
+  root: MemoNode = { plans: undefined, children: new Map() };
+  /** Combinations with plans. */
+  size = 0;
+
+  /** Forget every combination (a new policy version, or the bound reached). */
+  clear(): void {
+    this.root = { plans: undefined, children: new Map() };
+    this.size = 0;
+  }
+}
+
 /** A rule combination that could not be merged in full; the rules named were skipped for it. */
 export interface RejectedCombination {
   readonly rules: readonly string[];
@@ -157,8 +179,8 @@ export interface CompiledPolicy {
   readonly options: { readonly reportOnly: boolean; readonly reportPath?: string | undefined };
   readonly rules: readonly CompiledRule[];
   readonly paths: PathIndex;
-  /** Plans for each combination of matching rules met so far, by rule indices ("2,7"). Bounded. */
-  readonly combos: Map<string, PlanPair>;
+  /** Plans for each combination of matching rules met so far, by rule indices. Bounded. */
+  readonly combos: CombinationMemo;
   /** Told once per combination that had to skip a rule (a conflict only visible in combination). */
   readonly onRejected: (rejected: RejectedCombination) => void;
 }
