@@ -60,7 +60,7 @@ export async function handleRequest(
     response = plainResponse(500, "Internal Error", request);
   }
   const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: response.headers.get("content-type") };
-  return secure(response, config?.policy ?? fallback, fallback, facts, request, deps);
+  return secure(response, config?.policy ?? fallback, fallback, facts, request, deps, ctx);
 }
 
 function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {
@@ -99,7 +99,8 @@ function secure(
   facts: RequestFacts,
   request: Request,
   deps: HandlerDeps,
-): Response {
+  ctx: Pick<ExecutionContext, "waitUntil">,
+): Response | Promise<Response> {
   try {
     const plan = deps.planHeaders(policy, facts);
     const decision = decideNonce(plan, {
@@ -114,18 +115,26 @@ function secure(
       return response;
     }
     const nonce = createNonce();
-    let stamped: Response;
+    const finish = (stamped: Response): Response => {
+      try {
+        applyHeaders(stamped.headers, decision.ops, nonce);
+        adjustForStampedBody(stamped.headers);
+      } catch (error) {
+        logFault("headers", request, error);
+        applyHeaders(stamped.headers, planHeaders(fallback, facts).ops);
+      }
+      return stamped;
+    };
+    let stamped: Response | Promise<Response>;
     try {
-      stamped = stampNonce(response, plan.nonce, nonce);
+      stamped = stampNonce(response, plan.nonce, nonce, ctx);
     } catch (error) {
       // The body goes out untouched, under a CSP that does not depend on a nonce.
       logFault("nonce", request, error);
       applyHeaders(response.headers, plan.ops);
       return response;
     }
-    applyHeaders(stamped.headers, decision.ops, nonce);
-    adjustForStampedBody(stamped.headers);
-    return stamped;
+    return stamped instanceof Promise ? stamped.then(finish) : finish(stamped);
   } catch (error) {
     logFault("headers", request, error);
     try {

@@ -1,29 +1,36 @@
 // Marked-mode stamping: replace the origin's nonce marker with this response's nonce as the bytes stream
 // by. No HTML parsing and no per-element callback: a native byte search per chunk.
 
+import { transformStream, type ChunkTransformer } from "./chunk-transform.js";
+
 const encoder = new TextEncoder();
 
 /**
- * A stream that replaces every occurrence of `marker` with `nonce`. Both are ASCII, and in UTF-8 no
+ * A transformer that replaces every occurrence of `marker` with `nonce`. Both are ASCII, and in UTF-8 no
  * byte of a multi-byte character is ASCII, so a byte search can neither split a character nor match
  * inside one. A marker split across chunks is found too: a tail that could start one is held back.
  */
-export function createMarkerStream(marker: string, nonce: string): TransformStream<Uint8Array, Uint8Array> {
+export function markerTransformer(marker: string, nonce: string): ChunkTransformer {
   const needle = encoder.encode(marker);
   const replacement = encoder.encode(nonce);
   let carry: Uint8Array | undefined;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
+  return {
+    transform(chunk, enqueue) {
       const input = carry === undefined ? chunk : concat(carry, chunk);
       carry = undefined;
       const { output, rest } = replaceIn(input, needle, replacement);
-      if (output.byteLength > 0) controller.enqueue(output);
+      enqueue(output);
       if (rest.byteLength > 0) carry = rest;
     },
-    flush(controller) {
-      if (carry !== undefined) controller.enqueue(carry);
+    flush(enqueue) {
+      if (carry !== undefined) enqueue(carry);
     },
-  });
+  };
+}
+
+/** The marker replacement as a TransformStream. */
+export function createMarkerStream(marker: string, nonce: string): TransformStream<Uint8Array, Uint8Array> {
+  return transformStream(markerTransformer(marker, nonce));
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

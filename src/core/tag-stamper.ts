@@ -4,6 +4,8 @@
 // which cuts the page off after its headers have gone out. This scanner cannot abort: it only ever
 // finds start tags and skips comments and raw text, and passes every other byte through as it came.
 
+import { transformStream, type ChunkTransformer } from "./chunk-transform.js";
+
 /** What to stamp. */
 export interface StampTargets {
   readonly scripts: boolean;
@@ -38,11 +40,15 @@ function lower(byte: number): number {
   return byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
 }
 
+/** Bytes as a lower-case string: names and the few values read (rel, as), all short. */
 function ascii(bytes: Uint8Array, from: number, to: number): string {
   let out = "";
   for (let i = from; i < to; i++) out += String.fromCharCode(lower(bytes[i] ?? 0));
   return out;
 }
+
+/** Tags whose attributes are read: the stamped ones, and font (in foreign content it may break out). */
+const READS_ATTRIBUTES = new Set(["script", "style", "link", "font"]);
 
 interface Attribute {
   readonly name: string;
@@ -67,9 +73,11 @@ interface StartTag {
 function readStartTag(input: Uint8Array, at: number): StartTag | undefined {
   let i = at + 1;
   while (i < input.length && !isSpace(input[i]) && input[i] !== SLASH && input[i] !== GT) i++;
-  const name = ascii(input, at + 1, i);
+  const name = i - at - 1 <= 16 ? ascii(input, at + 1, i) : "";
   const nameEnd = i;
   const attributes: Attribute[] = [];
+  // Most tags are neither stamped nor inspected: find their end without building their attributes.
+  const keep = READS_ATTRIBUTES.has(name);
   for (;;) {
     while (i < input.length && (isSpace(input[i]) || input[i] === SLASH)) i++;
     if (i >= input.length) return undefined;
@@ -78,12 +86,12 @@ function readStartTag(input: Uint8Array, at: number): StartTag | undefined {
     // The first character of a name may be "=" (it is part of the name then, §13.2.5.32).
     i++;
     while (i < input.length && !isSpace(input[i]) && input[i] !== SLASH && input[i] !== GT && input[i] !== EQUALS) i++;
-    const attrName = ascii(input, start, i);
+    const attrName = keep ? ascii(input, start, i) : "";
     let j = i;
     while (j < input.length && isSpace(input[j])) j++;
     if (j >= input.length) return undefined;
     if (input[j] !== EQUALS) {
-      attributes.push({ name: attrName, start, end: i, value: "" });
+      if (keep) attributes.push({ name: attrName, start, end: i, value: "" });
       continue;
     }
     j++;
@@ -104,7 +112,7 @@ function readStartTag(input: Uint8Array, at: number): StartTag | undefined {
       if (valueEnd >= input.length) return undefined;
       i = valueEnd;
     }
-    attributes.push({ name: attrName, start, end: i, value: ascii(input, valueStart, valueEnd) });
+    if (keep) attributes.push({ name: attrName, start, end: i, value: ascii(input, valueStart, valueEnd) });
   }
 }
 
@@ -498,30 +506,30 @@ function join(pieces: readonly Uint8Array[]): Uint8Array | undefined {
 }
 
 /**
- * A stream that stamps `nonce` onto the start tags the targets select. A body that starts with a UTF-16
- * byte order mark is passed through untouched: ASCII bytes inserted there would corrupt it. Should the
- * scanner itself ever fail, the rest of the body passes through as it came, so the page is never cut.
+ * A transformer that stamps `nonce` onto the start tags the targets select. A body that starts with a
+ * UTF-16 byte order mark is passed through untouched: ASCII bytes inserted there would corrupt it. Should
+ * the scanner itself ever fail, the rest of the body passes through as it came, so the page is never cut.
  */
-export function createTagStampStream(targets: StampTargets, nonce: string): TransformStream<Uint8Array, Uint8Array> {
+export function tagStampTransformer(targets: StampTargets, nonce: string): ChunkTransformer {
   const nonceAttribute = new TextEncoder().encode(` nonce="${nonce}"`);
   let state: State = DATA;
   let carry: Uint8Array = new Uint8Array(0);
   let first = true;
-  const step = (input: Uint8Array, final: boolean, controller: TransformStreamDefaultController<Uint8Array>) => {
+  const step = (input: Uint8Array, final: boolean, enqueue: (chunk: Uint8Array) => void) => {
     try {
       const result = scanTags(input, state, targets, nonceAttribute, final);
       state = result.state;
       carry = result.rest;
       const out = join(result.pieces);
-      if (out !== undefined && out.length > 0) controller.enqueue(out);
+      if (out !== undefined) enqueue(out);
     } catch {
       state = { kind: "plaintext", foreign: NONE };
       carry = new Uint8Array(0);
-      controller.enqueue(input);
+      enqueue(input);
     }
   };
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
+  return {
+    transform(chunk, enqueue) {
       const input = concat(carry, chunk);
       if (first) {
         // The byte order mark may arrive split across chunks: decide on the first two bytes.
@@ -532,10 +540,15 @@ export function createTagStampStream(targets: StampTargets, nonce: string): Tran
         first = false;
         if ((input[0] === 0xfe && input[1] === 0xff) || (input[0] === 0xff && input[1] === 0xfe)) state = { kind: "plaintext", foreign: NONE };
       }
-      step(input, false, controller);
+      step(input, false, enqueue);
     },
-    flush(controller) {
-      if (carry.length > 0) step(carry, true, controller);
+    flush(enqueue) {
+      if (carry.length > 0) step(carry, true, enqueue);
     },
-  });
+  };
+}
+
+/** The tag stamper as a TransformStream. */
+export function createTagStampStream(targets: StampTargets, nonce: string): TransformStream<Uint8Array, Uint8Array> {
+  return transformStream(tagStampTransformer(targets, nonce));
 }
