@@ -151,7 +151,12 @@ export function checkResponse(request: LoadRequest, reference: Reference, observ
 
 function checkStamped(reference: Reference, observed: Observed, nonce: string | undefined, add: (kind: ViolationKind, detail: string) => void): void {
   const raw = observed.rawHeaders;
-  if (headerLines(raw, "content-length").length > 0) add("header-value", "content-length on a stamped body");
+  // A stamped body's length differs from the origin's: either none (streamed, chunked) or the new one
+  // (a small page read whole, whose length the runtime computes). Never the origin's stale value.
+  const lengths = headerLines(raw, "content-length");
+  if (lengths.length > 1 || (lengths.length === 1 && Number(lengths[0]) !== observed.length)) {
+    add("header-value", `content-length ${JSON.stringify(lengths)} on a stamped body of ${observed.length} bytes`);
+  }
   const originEtag = headerLines(reference.rawHeaders, "etag")[0];
   const etag = headerLines(raw, "etag");
   if (originEtag !== undefined && (etag.length !== 1 || etag[0] !== `W/${originEtag}`)) add("header-value", `etag ${JSON.stringify(etag)}, expected W/${originEtag}`);

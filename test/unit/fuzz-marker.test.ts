@@ -4,31 +4,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMarkerStream } from "../../src/core/marker-stream.js";
 import { fuzzParameters } from "../fuzz-config.js";
+import { concatBytes, throughStream } from "../support/bytes.js";
 
 const encoder = new TextEncoder();
+const pipe = (chunks: readonly Uint8Array[], marker: string, nonce: string) => throughStream(chunks, createMarkerStream(marker, nonce));
+const concat = concatBytes;
 
-async function pipe(chunks: readonly Uint8Array[], marker: string, nonce: string): Promise<Uint8Array> {
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-  const parts: Uint8Array[] = [];
-  const reader = source.pipeThrough(createMarkerStream(marker, nonce)).getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  return concat(parts);
-}
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
 /** The reference: scan left to right, replace each whole marker, skip past it, copy every other byte. */
 function replaceBytes(input: Uint8Array, needle: Uint8Array, replacement: Uint8Array): Uint8Array {

@@ -3,43 +3,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMarkerStream } from "../../src/core/marker-stream.js";
+import { splitBytes, throughStream } from "../support/bytes.js";
 
 const MARKER = "__CSP_NONCE__";
 const NONCE = "AAAAAAAAAAAAAAAAAAAAAA==";
 
-async function run(chunks: Uint8Array[], marker = MARKER, nonce = NONCE): Promise<Uint8Array> {
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-  const parts: Uint8Array[] = [];
-  const reader = source.pipeThrough(createMarkerStream(marker, nonce)).getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const run = (chunks: Uint8Array[], marker = MARKER, nonce = NONCE) => throughStream(chunks, createMarkerStream(marker, nonce));
+const split = splitBytes;
 
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.slice(from, p));
-    from = p;
-  }
-  chunks.push(bytes.slice(from));
-  return chunks;
-}
 
 describe("createMarkerStream", () => {
   it("replaces every marker in one chunk", async () => {

@@ -4,44 +4,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createTagStampStream, MAX_TAG_BYTES, type StampTargets } from "../../src/core/tag-stamper.js";
+import { splitBytes, throughStream } from "../support/bytes.js";
 
 const N = "bm9uY2Vub25jZW5vbmNlMQ==";
 const BOTH: StampTargets = { scripts: true, styles: true };
 
-async function run(chunks: Uint8Array[], targets: StampTargets = BOTH): Promise<Uint8Array> {
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-  const parts: Uint8Array[] = [];
-  const reader = source.pipeThrough(createTagStampStream(targets, N)).getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
+const run = (chunks: Uint8Array[], targets: StampTargets = BOTH) => throughStream(chunks, createTagStampStream(targets, N));
+const split = splitBytes;
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const stamp = async (html: string, targets: StampTargets = BOTH) => dec(await run([enc(html)], targets));
 
-function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.slice(from, p));
-    from = p;
-  }
-  chunks.push(bytes.slice(from));
-  return chunks;
-}
 
 describe("createTagStampStream", () => {
   it.each([

@@ -6,9 +6,12 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
 import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
+import { concatBytes, splitBytes } from "../support/bytes.js";
 import { workerFuzzParameters } from "./fuzz-support.js";
 import { ORIGIN_URL } from "./support.js";
 
+const concat = concatBytes;
+const split = splitBytes;
 const BLANKET = JSON.stringify({ nonce: { scripts: true, styles: true, mode: "blanket" } });
 const READ_LIMIT_MS = 5000;
 const encoder = new TextEncoder();
@@ -20,27 +23,7 @@ const asLatin1 = (bytes: Uint8Array): string => {
   return out;
 };
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
 
-function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = cuts.map((c) => c % (bytes.byteLength + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.slice(from, p));
-    from = p;
-  }
-  chunks.push(bytes.slice(from));
-  return chunks.filter((c) => c.byteLength > 0);
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Generated HTML: start tags the rewriter stamps (no `<` or `>` inside them), and every context that could
