@@ -12,9 +12,15 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Cut `bytes` at the given points (taken modulo its length + 1), keeping empty pieces out. */
-export function splitBytes(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
+/**
+ * Cut `bytes` at the given points (taken modulo its length + 1). By default repeated points and empty
+ * pieces are left out; with `keepEmpty` every point cuts, so the pieces may include empty chunks, which
+ * a stream may carry too.
+ */
+export function splitBytes(bytes: Uint8Array, cuts: readonly number[], options: { keepEmpty?: boolean } = {}): Uint8Array[] {
+  const keepEmpty = options.keepEmpty === true;
+  const taken = cuts.map((c) => c % (bytes.byteLength + 1));
+  const points = (keepEmpty ? taken : [...new Set(taken)]).sort((a, b) => a - b);
   const chunks: Uint8Array[] = [];
   let from = 0;
   for (const p of points) {
@@ -22,7 +28,7 @@ export function splitBytes(bytes: Uint8Array, cuts: readonly number[]): Uint8Arr
     from = p;
   }
   chunks.push(bytes.slice(from));
-  return chunks.filter((c) => c.byteLength > 0);
+  return keepEmpty ? chunks : chunks.filter((c) => c.byteLength > 0);
 }
 
 /** Feed `chunks` through `stream` and return everything that comes out, joined. */

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMarkerStream } from "../../src/core/marker-stream.js";
 import { fuzzParameters } from "../fuzz-config.js";
-import { concatBytes, throughStream } from "../support/bytes.js";
+import { concatBytes, splitBytes, throughStream } from "../support/bytes.js";
 
 const encoder = new TextEncoder();
 const pipe = (chunks: readonly Uint8Array[], marker: string, nonce: string) => throughStream(chunks, createMarkerStream(marker, nonce));
@@ -30,17 +30,9 @@ function replaceBytes(input: Uint8Array, needle: Uint8Array, replacement: Uint8A
   return Uint8Array.from(out);
 }
 
+/** Cut at every point, repeated ones too: empty chunks are part of what the stream must take. */
 function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = cuts.map((c) => c % (bytes.byteLength + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  // Repeated cut points give empty chunks, which a stream may carry too.
-  for (const p of points) {
-    chunks.push(bytes.slice(from, p));
-    from = p;
-  }
-  chunks.push(bytes.slice(from));
-  return chunks;
+  return splitBytes(bytes, cuts, { keepEmpty: true });
 }
 
 /** Markers the policy schema accepts (8 to 64 of A-Za-z0-9_-), many of them self-overlapping. */
