@@ -1,28 +1,12 @@
 // What passes through the Worker intact: gzip bytes, several Set-Cookie lines, HEAD, 204, 304 and 206.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GZIP_BODY, GZIP_TEXT } from "../support/origin.js";
-import { harnessSlot, startHarness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 import { expectDefaultPolicy } from "./support/policy-headers.js";
 import { fetchRaw, header } from "./support/raw-http.js";
 
-const harness = harnessSlot();
-const workerUrl = (path: string): URL => harness.get().worker(path);
-const originUrl = (path: string): URL => harness.get().origin(path);
-
-beforeAll(async () => {
-  harness.set(await startHarness());
-});
-
-afterAll(async () => {
-  await harness.stop();
-});
-
-afterEach(async () => {
-  // The Worker keeps serving after each behaviour.
-  const res = await fetchRaw(workerUrl("/fixed"));
-  expect(res.status).toBe(200);
-});
+const { workerUrl, originUrl } = useHarness();
 
 describe("compressed bodies", () => {
   it("passes a gzip body through byte for byte to a client that sends no Accept-Encoding", async () => {

@@ -3,32 +3,16 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { harnessSlot, startHarness } from "./support/harness.js";
+import { useHarness } from "./support/harness.js";
 import { expectDefaultPolicy } from "./support/policy-headers.js";
 import { BodyReader, fetchRaw, header, openRequest, within } from "./support/raw-http.js";
 
 /** Bound for a WebSocket handshake or reply; everything on loopback answers in milliseconds. */
 const WS_DEADLINE_MS = 10_000;
 
-const harness = harnessSlot();
-const workerUrl = (path: string): URL => harness.get().worker(path);
-const originUrl = (path: string): URL => harness.get().origin(path);
-
-beforeAll(async () => {
-  harness.set(await startHarness());
-});
-
-afterAll(async () => {
-  await harness.stop();
-});
-
-afterEach(async () => {
-  // The Worker keeps serving after each behaviour.
-  const res = await fetchRaw(workerUrl("/fixed"));
-  expect(res.status).toBe(200);
-});
+const { workerUrl, originUrl } = useHarness();
 
 /** Query parameters for /hold: the content type and the first chunk the origin sends before holding. */
 interface HoldParams {

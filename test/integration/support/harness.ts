@@ -1,7 +1,9 @@
 // One origin and one Worker (in Miniflare) per test file: start both, address both, stop both.
 
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { startWorker, type RunningWorker } from "../../support/miniflare-worker.js";
 import { startOrigin, type Origin } from "../../support/origin.js";
+import { fetchRaw } from "./raw-http.js";
 
 export interface Harness {
   /** A URL on the Worker's own socket. */
@@ -53,4 +55,24 @@ export function harnessSlot(): { set(h: Harness): void; get(): Harness; stop(): 
       current = undefined;
     },
   };
+}
+
+/**
+ * The whole per-file lifecycle: start the harness before the file's tests, stop it after them, and after
+ * each test check that the Worker keeps serving. Returns URL builders for the Worker and the origin.
+ */
+export function useHarness(): { harness: ReturnType<typeof harnessSlot>; workerUrl(path: string): URL; originUrl(path: string): URL } {
+  const harness = harnessSlot();
+  beforeAll(async () => {
+    harness.set(await startHarness());
+  });
+  afterAll(async () => {
+    await harness.stop();
+  });
+  afterEach(async () => {
+    // The Worker keeps serving after each behaviour.
+    const res = await fetchRaw(harness.get().worker("/fixed"));
+    expect(res.status).toBe(200);
+  });
+  return { harness, workerUrl: (path) => harness.get().worker(path), originUrl: (path) => harness.get().origin(path) };
 }
