@@ -2,9 +2,9 @@
 
 interface Env {
   readonly ORIGIN_URL: string;
+  /** The marker the bench's origin writes, drawn per run. */
+  readonly NONCE_MARKER: string;
 }
-
-const MARKER = "__CSP_NONCE__";
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
@@ -19,7 +19,7 @@ export default {
     for (const byte of crypto.getRandomValues(new Uint8Array(16))) binary += String.fromCharCode(byte);
     const nonce = btoa(binary);
     // The whole body in memory before the first byte leaves: what the streaming modes avoid.
-    const html = (await res.text()).replaceAll(MARKER, nonce);
+    const html = (await res.text()).replaceAll(env.NONCE_MARKER, nonce);
     const headers = new Headers(res.headers);
     headers.delete("Content-Length");
     headers.set("Content-Security-Policy", `script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; object-src 'none'; base-uri 'none'`);

@@ -353,9 +353,9 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
     const buffering = await bundleWorker("bench/buffering-worker.ts");
     const specs: [Who, string, Record<string, string>][] = [
       ["bare", BARE_WORKER, {}],
-      ["marked", ours, { POLICY: NONCE_POLICIES.marked }],
+      ["marked", ours, { POLICY: NONCE_POLICIES.marked, NONCE_MARKER: MARKER }],
       ["blanket", ours, { POLICY: NONCE_POLICIES.blanket }],
-      ["buffering", buffering, {}],
+      ["buffering", buffering, { NONCE_MARKER: MARKER }],
     ];
     if (o.control) specs.push(["control", BARE_WORKER, {}]);
     for (const [who, script, bindings] of specs) started.push(await startBenchWorker(who, script, { ORIGIN_URL: origin.url, ...bindings }));

@@ -2,9 +2,10 @@
 
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { createMarker } from "../src/core/nonce-marker.js";
 
-/** What the origin writes where the nonce goes (the policy's default marker). */
-export const MARKER = "__CSP_NONCE__";
+/** What the origin writes where the nonce goes: drawn per run (the Workers get it as NONCE_MARKER). */
+export const MARKER = createMarker();
 
 /** A generated page and what a nonce Worker should do to it. */
 export interface Page {

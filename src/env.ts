@@ -28,4 +28,6 @@ export interface Env {
   readonly REPORTS_DB?: D1Database;
   /** Workers rate-limiting binding limiting reports per client. */
   readonly REPORT_LIMITER?: RateLimit;
+  /** Secret marker of marked nonces when the policy names none (`wrangler secret put NONCE_MARKER`). */
+  readonly NONCE_MARKER?: string;
 }

@@ -127,7 +127,7 @@ function secure(
     };
     let stamped: Response | Promise<Response>;
     try {
-      stamped = stampNonce(response, plan.nonce, nonce, ctx);
+      stamped = stampNonce(response, plan.nonce, nonce, policy.marker?.value ?? null, ctx);
     } catch (error) {
       // The body goes out untouched, under a CSP that does not depend on a nonce.
       logFault("nonce", request, error);

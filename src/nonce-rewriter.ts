@@ -19,11 +19,13 @@ export function stampNonce(
   response: Response,
   plan: NoncePlan,
   nonce: string,
+  marker: string | null,
   ctx: Pick<ExecutionContext, "waitUntil">,
 ): Response | Promise<Response> {
   const body = response.body;
   if (body === null) return response;
-  const transformer = plan.mode === "marked" ? markerTransformer(plan.marker, nonce) : tagStampTransformer(plan, nonce);
+  if (plan.mode === "marked" && marker === null) throw new Error("a marked nonce without the site's marker");
+  const transformer = plan.mode === "marked" && marker !== null ? markerTransformer(marker, nonce) : tagStampTransformer(plan, nonce);
   if (isSmallWholeBody(response.headers)) return stampWhole(response, transformer);
   const { readable, writable } = new IdentityTransformStream();
   ctx.waitUntil(pump(body, transformer, writable));

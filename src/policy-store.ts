@@ -142,7 +142,7 @@ class PolicyStore {
     if (this.envConfig.policy !== undefined) sources.push({ from: "POLICY", document: this.envConfig.policy });
     if (document !== undefined) sources.push({ from: "KV", document });
     const reports = this.envConfig.reports;
-    const options = { reportOnly: this.envConfig.reportOnly, reportPath: reports.enabled ? reports.path : undefined };
+    const options = { reportOnly: this.envConfig.reportOnly, reportPath: reports.enabled ? reports.path : undefined, nonceMarker: this.envConfig.nonceMarker };
     const { policy, rejected } = compilePolicy(sources, options, { onRejected: logCombination });
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.servingLabel());

@@ -148,7 +148,7 @@ function selectOps(
     originHeaders: origin,
   });
   if (!decision.stamp) return { ops: decision.ops, nonce: undefined, note: plan.nonce === null && decision.why === "no nonce in this policy" ? null : `no nonce: ${decision.why}` };
-  const mode = plan.nonce?.mode === "blanket" ? "every script/style element, by HTMLRewriter" : `the elements marked ${plan.nonce?.marker ?? ""}`;
+  const mode = plan.nonce?.mode === "blanket" ? "every script/style element, by HTMLRewriter" : "the elements the origin marked with the site's secret marker";
   return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}` };
 }
 

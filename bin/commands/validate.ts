@@ -3,7 +3,7 @@
 import type { PolicySource } from "../../src/core/compile-policy.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
 import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, loadPolicyVar, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { checkDocument, loadPolicyVar, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 
 const HELP = `Usage: security-headers-worker validate <file> [--policy-var FILE] [--json]
@@ -37,7 +37,7 @@ function describeRules(document: PolicyDocument): string[] {
 function toJson(file: string, check: DocumentCheck): unknown {
   if (check.stage !== "rules") return { file, valid: false, stage: check.stage, issues: check.issues };
   const { sends, removes } = ownedHeaders(check.policy);
-  return { file, valid: check.ok, rules: describeRules(check.document), sends, removes, conflicts: check.conflicts };
+  return { file, valid: check.ok, rules: describeRules(check.document), sends, removes, conflicts: check.conflicts, nonceMarker: markerNote(check.policy) };
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -81,6 +81,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${rules.join(", ")})` : ""}\n`);
   io.out(`  headers owned on https, over the built-in defaults${below.length > 0 ? " and the POLICY var" : ""}: ${sends.length} sent (${sends.join(", ")})\n`);
   io.out(`  headers removed: ${removes.length} (${removes.join(", ")})\n`);
+  const note = markerNote(check.policy);
+  if (note !== null) io.out(`  ${note}\n`);
   return EXIT.ok;
 }
 

@@ -63,13 +63,26 @@ export function checkDocument(text: string, options: CheckOptions): DocumentChec
   const combinations: RejectedCombination[] = [];
   const { policy, rejected } = compilePolicy(
     [...(options.below ?? []), { from: options.from, document }],
-    { reportOnly: options.reportOnly ?? false },
+    // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.
+    { reportOnly: options.reportOnly ?? false, assumeNonceMarker: true },
     { onRejected: (combination) => combinations.push(combination) },
   );
   const own = rejected.filter((layer: RejectedLayer) => layer.from === options.from);
   if (own.length > 0) return { ok: false, stage: "compile", document, issues: own.flatMap((layer) => layer.issues) };
   const conflicts = findRuleConflicts(policy, options.from, combinations);
   return { ok: conflicts.length === 0, stage: "rules", document, policy, conflicts };
+}
+
+/**
+ * A line for the user about the marker of marked nonces, or null when the policy has none: where the
+ * Worker takes it from, and what it needs for that. The marker's value is never shown.
+ */
+export function markerNote(policy: CompiledPolicy): string | null {
+  const scope = policy.marker;
+  if (scope === null) return null;
+  return scope.from === "NONCE_MARKER"
+    ? "marked nonces use the NONCE_MARKER secret: the Worker needs it set (`npx wrangler secret put NONCE_MARKER`, .dev.vars locally), or it does not apply this document"
+    : "marked nonces use the marker in this document (nonce.marker): keep the document as private as the marker, or move it to the NONCE_MARKER secret";
 }
 
 /** A path each pattern matches: placeholders and splats filled with "x". */

@@ -4,7 +4,8 @@ import { CSP_FALLBACKS, renderCsp, isEffectiveCsp, type DirectiveValue } from ".
 import { defaultPolicyDocument } from "./defaults.js";
 import { parseHsts, specFor, splitListValue } from "./known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
-import { DEFAULT_NONCE_MARKER } from "./policy-schema.js";
+import { compileMarkerScope, resolveSiteMarker } from "./marker-scope.js";
+import { MARKER_HOWTO, redactMarkers } from "./nonce-marker.js";
 import { CombinationMemo } from "./policy.js";
 import type {
   CompiledPolicy,
@@ -39,9 +40,10 @@ export const POLICY_HEADER_BUDGET = 16384;
 
 /**
  * Merge one layer onto the policy below it. Fields the layer leaves out are inherited; `null` / `false`
- * stop owning a header. Issues are the ones only visible in context, e.g. an action with no value anywhere.
+ * stop owning a header. Issues are the ones only visible in context, e.g. an action with no value anywhere,
+ * or a marked nonce when the site has no marker (`markerAvailable` false).
  */
-export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: string): Result<ResolvedPolicy> {
+export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: string, markerAvailable = false): Result<ResolvedPolicy> {
   const issues: PolicyIssue[] = [];
   const headers = new Map(base.headers);
   for (const [name, entry] of Object.entries(layer.headers ?? {})) {
@@ -68,7 +70,7 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
   const csp = mergeCspField(base.csp, layer.csp, from, "csp", issues);
   const cspReportOnly = mergeCspField(base.cspReportOnly, layer.cspReportOnly, from, "cspReportOnly", issues);
   const hsts = mergeHstsField(base.hsts, layer.hsts, from, issues);
-  const nonce = mergeNonceField(base.nonce, layer.nonce, from, issues);
+  const nonce = mergeNonceField(base.nonce, layer.nonce, from, markerAvailable, issues);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, value: { headers, csp, cspReportOnly, hsts, nonce } };
 }
@@ -147,7 +149,13 @@ function mergeHstsField(base: ResolvedHsts | null, layer: HstsLayer | false | un
   return merged;
 }
 
-function mergeNonceField(base: ResolvedNonce | null, layer: NonceLayer | false | undefined, from: string, issues: PolicyIssue[]): ResolvedNonce | null {
+function mergeNonceField(
+  base: ResolvedNonce | null,
+  layer: NonceLayer | false | undefined,
+  from: string,
+  markerAvailable: boolean,
+  issues: PolicyIssue[],
+): ResolvedNonce | null {
   if (layer === undefined) return base;
   if (layer === false) return null;
   const merged: ResolvedNonce = {
@@ -155,23 +163,33 @@ function mergeNonceField(base: ResolvedNonce | null, layer: NonceLayer | false |
     styles: layer.styles ?? base?.styles ?? false,
     mode: layer.mode ?? base?.mode ?? "marked",
     strictDynamic: layer.strictDynamic ?? base?.strictDynamic ?? false,
-    marker: layer.marker ?? base?.marker ?? DEFAULT_NONCE_MARKER,
     from,
   };
+  // The layer as an issue shows it: never with its marker, which is a secret.
+  const received = () => renderReceived(redactMarkers(layer, new Set(layer.marker === undefined ? [] : [layer.marker])));
   if (!merged.scripts && !merged.styles) {
-    issues.push({ path: firstPresent("nonce", layer, ["scripts", "styles"]), message: "scripts, styles or both (`nonce: false` turns nonces off)", received: renderReceived(layer) });
+    issues.push({ path: firstPresent("nonce", layer, ["scripts", "styles"]), message: "scripts, styles or both (`nonce: false` turns nonces off)", received: received() });
     return base;
   }
   if (merged.strictDynamic && !merged.scripts) {
     issues.push({
       path: firstPresent("nonce", layer, ["strictDynamic", "scripts"]),
       message: "scripts: true ('strict-dynamic' trusts scripts loaded by nonce'd scripts)",
-      received: renderReceived(layer),
+      received: received(),
     });
+    return base;
+  }
+  if (merged.mode === "marked" && !markerAvailable) {
+    issues.push({ path: "nonce", message: MISSING_MARKER, received: received() });
     return base;
   }
   return merged;
 }
+
+/** The issue of a marked nonce with no marker: there is no default, since a public marker protects nothing. */
+export const MISSING_MARKER =
+  "a secret marker for marked mode: set `nonce.marker` in the policy, or the Worker's NONCE_MARKER secret " +
+  `(\`wrangler secret put NONCE_MARKER\`; .dev.vars locally), ${MARKER_HOWTO.replace("e.g.", "drawn e.g. with")}`;
 
 /** `field.key` for the first of `keys` this layer sets, else `field`: an issue names what the layer wrote. */
 function firstPresent(field: string, layer: object, keys: readonly string[]): string {
@@ -184,6 +202,17 @@ export interface CompileOptions {
   readonly reportOnly: boolean;
   /** The report collector's path, when it is enabled: every CSP reports there. */
   readonly reportPath?: string | undefined;
+  /** The NONCE_MARKER secret, validated: the marker of marked nonces when the policy names none. */
+  readonly nonceMarker?: string | undefined;
+  /**
+   * For the CLI, which cannot read the Worker's secrets: compile as if NONCE_MARKER were set, so a policy
+   * that relies on it validates (and the CLI says the Worker needs it).
+   */
+  readonly assumeNonceMarker?: boolean | undefined;
+}
+
+function markerAvailable(options: CompileOptions): boolean {
+  return options.nonceMarker !== undefined || options.assumeNonceMarker === true;
 }
 
 /** The Reporting API endpoint name the collector is registered under. */
@@ -366,7 +395,6 @@ function headerPlan(policy: ResolvedPolicy, options: CompileOptions, https: bool
           })),
         ),
       mode: nonce.mode,
-      marker: nonce.marker,
       scripts: nonce.scripts,
       styles: nonce.styles,
     },
@@ -402,7 +430,7 @@ export interface RejectedLayer {
 
 /** Merge one layer and compile the result, or say why it cannot be applied. */
 function mergeAndCompile(base: ResolvedPolicy, layer: PolicyLayer, from: string, options: CompileOptions): Result<{ resolved: ResolvedPolicy; plans: PlanPair }> {
-  const merged = mergeLayer(base, layer, from);
+  const merged = mergeLayer(base, layer, from, markerAvailable(options));
   if (!merged.ok) return merged;
   const plans = compilePlans(merged.value, options);
   if (!plans.ok) return plans;
@@ -467,27 +495,30 @@ export function compilePolicy(
   hooks: PolicyHooks = {},
 ): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
   const rejected: RejectedLayer[] = [];
-  let current = compileDefaults(options);
+  // One marker per site: the first a document names, else NONCE_MARKER. Rule combinations compile with it too.
+  const site = resolveSiteMarker(sources);
+  const effective: CompileOptions = { ...options, nonceMarker: site.value ?? options.nonceMarker };
+  let current = compileDefaults(effective);
   const rules: CompiledRule[] = [];
-  for (const { from, document } of sources) {
-    const issues: PolicyIssue[] = [];
-    const next = mergeAndCompile(current.resolved, document, from, options);
+  sources.forEach(({ from, document }, index) => {
+    const issues: PolicyIssue[] = [...(site.conflicts.get(index) ?? [])];
+    const next = mergeAndCompile(current.resolved, document, from, effective);
     if (!next.ok) issues.push(...next.issues);
     const base = next.ok ? next.value : current;
     const sourceRules: CompiledRule[] = [];
     (document.rules ?? []).forEach((rule, i) => {
       const name = `${from}.rules[${i}] ${rule.path}`;
-      const alone = mergeAndCompile(base.resolved, rule, name, options);
+      const alone = mergeAndCompile(base.resolved, rule, name, effective);
       if (!alone.ok) issues.push(...prefixIssues(`rules[${i}]`, alone.issues));
       sourceRules.push({ from: name, pattern: rule.path, description: rule.description, contentTypes: rule.contentType, layer: rule, order: 0 });
     });
     if (issues.length > 0 || !next.ok) {
       rejected.push({ from, issues });
-      continue;
+      return;
     }
     current = next.value;
     rules.push(...sourceRules);
-  }
+  });
   // Precedence: less specific first, then document order; the last applied wins.
   const ranked = rules
     .map((rule, position) => ({ rule, position, specificity: patternSpecificity(rule.pattern) }))
@@ -498,7 +529,12 @@ export function compilePolicy(
     policy: {
       base: current.plans,
       resolved: current.resolved,
-      options,
+      options: effective,
+      marker: compileMarkerScope(current.resolved, finalRules, {
+        value: effective.nonceMarker,
+        from: site.value !== undefined ? "policy" : options.nonceMarker !== undefined ? "NONCE_MARKER" : undefined,
+        assumed: options.assumeNonceMarker === true,
+      }),
       rules: finalRules,
       paths: compilePathIndex(finalRules.map((r) => r.pattern)),
       combos: new CombinationMemo(),

@@ -1,6 +1,7 @@
 // The Worker's environment bindings → its configuration, with an issue for each bad binding. Each bad
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
+import { markerProblem, redactedMarker } from "./nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./policy.js";
 import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./result.js";
@@ -29,6 +30,8 @@ export interface EnvConfig {
   /** How long a loaded KV document serves before it is refreshed in the background. */
   readonly cacheSeconds: number;
   readonly reports: ReportConfig;
+  /** NONCE_MARKER (a secret), validated: the marker of marked nonces when the policy names none. */
+  readonly nonceMarker: string | undefined;
 }
 
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 30000;
@@ -52,6 +55,7 @@ export const KNOWN_BINDINGS = [
   "REPORTS_TOKEN",
   "REPORTS_DB",
   "REPORT_LIMITER",
+  "NONCE_MARKER",
 ] as const;
 
 /** The built-in CSP report collector's settings. */
@@ -84,6 +88,7 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
       sampleRate: parseRate(env.REPORT_SAMPLE_RATE, issues),
       token: parseToken(env.REPORTS_TOKEN, issues),
     },
+    nonceMarker: parseNonceMarker(env.NONCE_MARKER, issues),
   };
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;
@@ -190,6 +195,15 @@ function parseToken(raw: unknown, issues: PolicyIssue[]): string | undefined {
     message: "a secret of at least 24 characters without whitespace (e.g. `openssl rand -base64 32`); the summary stays off",
     received: typeof raw === "string" ? `${raw.length} characters` : renderReceived(raw),
   });
+  return undefined;
+}
+
+function parseNonceMarker(raw: unknown, issues: PolicyIssue[]): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const problem = typeof raw === "string" ? markerProblem(raw) : "a string";
+  if (problem === undefined) return raw as string;
+  // A secret: the issue names its length, never its characters.
+  issues.push({ path: "NONCE_MARKER", message: `${problem}; without it, a policy with a marked nonce and no nonce.marker is not applied`, received: redactedMarker(raw) });
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 // Unknown JSON → a validated policy document, or every issue in it, each with its path.
 
 import * as v from "valibot";
+import { markersIn, redactedMarker, redactMarkers } from "./nonce-marker.js";
 import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
 import { renderReceived, type PolicyIssue, type Result } from "./result.js";
 
@@ -17,7 +18,9 @@ export function parsePolicy(input: unknown): Result<PolicyDocument> {
     return { ok: false, issues: [{ path: "", message: "a document the validator can read", received: String(error) }] };
   }
   if (result.success) return { ok: true, value: result.output };
-  return { ok: false, issues: result.issues.map(toPolicyIssue) };
+  // A marker is a secret: no issue shows it, not even one about a neighbouring field or the whole rule.
+  const markers = markersIn(input);
+  return { ok: false, issues: result.issues.map((issue) => toPolicyIssue(issue, markers)) };
 }
 
 /** Parse JSON text, then validate it; a syntax error is one issue at the document's root. */
@@ -34,14 +37,21 @@ export function parsePolicyJson(text: string): Result<PolicyDocument> {
   return parsePolicy(input);
 }
 
-function toPolicyIssue(issue: v.BaseIssue<unknown>): PolicyIssue {
+function toPolicyIssue(issue: v.BaseIssue<unknown>, markers: ReadonlySet<string>): PolicyIssue {
   const path = renderIssuePath(issue.path);
   let received: string;
-  if (issue.type === "raw_check" || (issue.type === "strict_object" && issue.expected === "never")) {
-    received = cut(issue.received);
+  if (path === "nonce.marker" || path.endsWith(".nonce.marker")) received = redactedMarker(issue.input);
+  else if (issue.type === "raw_check" || (issue.type === "strict_object" && issue.expected === "never")) {
+    received = cut(redactText(issue.received, markers));
   }
-  else received = renderReceived(issue.input);
+  else received = renderReceived(redactMarkers(issue.input, markers));
   return { path, message: issue.message, received };
+}
+
+function redactText(text: string, markers: ReadonlySet<string>): string {
+  let out = text;
+  for (const marker of markers) out = out.replaceAll(marker, redactedMarker(marker));
+  return out;
 }
 
 function cut(text: string): string {

@@ -11,6 +11,7 @@ import {
   specFor,
 } from "./known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
+import { MARKER_PATTERN, markerProblem } from "./nonce-marker.js";
 import { didYouMean, joinPath } from "./result.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
@@ -275,8 +276,23 @@ export const HstsLayerSchema = strict(
 export const HstsField = choose([HstsLayerSchema, FALSE], (input) => (input === false ? FALSE : HstsLayerSchema));
 
 export const NONCE_MODES = ["marked", "blanket"] as const;
-/** The default marker an origin writes where the nonce goes: `<script nonce="__CSP_NONCE__">`. */
-export const DEFAULT_NONCE_MARKER = "__CSP_NONCE__";
+
+/**
+ * The marker an origin writes where the nonce goes (`<script nonce="…">`): the site's secret, so there is
+ * no default; one check gives the one message that says what is wrong (published, short, too plain).
+ */
+export const NonceMarkerSchema = v.pipe(
+  v.string("a marker string"),
+  v.check(
+    (marker) => markerProblem(marker) === undefined,
+    (issue) => markerProblem(String(issue.input)) ?? "a secret marker",
+  ),
+  // The length and alphabet have a JSON Schema form (for editors); the variety and published checks do not.
+  v.metadata({
+    pattern: MARKER_PATTERN,
+    description: "The secret the origin writes as the nonce's value in marked mode (22-64 random characters); unset: the Worker's NONCE_MARKER secret.",
+  }),
+);
 
 export const NonceLayerSchema = strict(
   {
@@ -286,12 +302,7 @@ export const NonceLayerSchema = strict(
       v.picklist(NONCE_MODES, "marked (only elements the origin marked get the nonce) or blanket (every script and style)"),
     ),
     strictDynamic: v.optional(v.boolean("true or false")),
-    marker: v.optional(
-      v.pipe(
-        v.string("a marker string"),
-        v.regex(/^[A-Za-z0-9_-]{8,64}$/, "8 to 64 letters, digits, _ or -: the text the origin writes as the nonce's value"),
-      ),
-    ),
+    marker: v.optional(NonceMarkerSchema),
   },
   "a nonce object { scripts, styles, mode, strictDynamic, marker }, or false",
 );

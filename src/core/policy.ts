@@ -45,7 +45,6 @@ export interface ResolvedNonce {
   readonly styles: boolean;
   readonly mode: "marked" | "blanket";
   readonly strictDynamic: boolean;
-  readonly marker: string;
   readonly from: string;
 }
 
@@ -102,7 +101,6 @@ export interface NoncePlan {
   /** For a 304: the same ops without any CSP, so the browser keeps the policy stored with its cached page. */
   readonly notModifiedOps: readonly HeaderOp[];
   readonly mode: "marked" | "blanket";
-  readonly marker: string;
   readonly scripts: boolean;
   readonly styles: boolean;
 }
@@ -170,13 +168,37 @@ export interface RejectedCombination {
   readonly issues: readonly PolicyIssue[];
 }
 
+/**
+ * Where the site's secret marker is scrubbed: every path whose base or any matching rule (whatever its
+ * content-type limit) can yield a marked nonce. One marker per policy, from the policy or NONCE_MARKER.
+ */
+export interface MarkerScope {
+  /** The marker; null only where the NONCE_MARKER secret cannot be seen (the CLI compiles without it). */
+  readonly value: string | null;
+  /** Where it comes from: a `nonce.marker` in the policy, or the NONCE_MARKER secret. */
+  readonly from: "policy" | "NONCE_MARKER";
+  /** The base has a marked nonce: every path is in scope, and no rule needs matching. */
+  readonly everywhere: boolean;
+  /** By rule index: the rule can yield a marked nonce on the paths it matches. */
+  readonly rules: readonly boolean[];
+  /** Some rule can: when false (and not everywhere), no path is in scope. */
+  readonly anyRule: boolean;
+}
+
 /** A policy compiled for requests. Everything but rule combinations is computed once per version. */
 export interface CompiledPolicy {
   /** The plans when no rule matches. */
   readonly base: PlanPair;
   readonly resolved: ResolvedPolicy;
-  /** What it was compiled with, so rule combinations compile the same way. */
-  readonly options: { readonly reportOnly: boolean; readonly reportPath?: string | undefined };
+  /** What it was compiled with, so rule combinations compile the same way (the site's marker included). */
+  readonly options: {
+    readonly reportOnly: boolean;
+    readonly reportPath?: string | undefined;
+    readonly nonceMarker?: string | undefined;
+    readonly assumeNonceMarker?: boolean | undefined;
+  };
+  /** Where marked nonces scrub the marker; null when no path can have one. */
+  readonly marker: MarkerScope | null;
   readonly rules: readonly CompiledRule[];
   readonly paths: PathIndex;
   /** Plans for each combination of matching rules met so far, by rule indices. Bounded. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inlineHashes } from "../../src/core/inline-hashes.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { launchBrowser } from "./support/browser.js";
-import { HASHED_PAGE, startFramer, startSiteOrigin, type Server2 } from "./support/site.js";
+import { HASHED_PAGE, SITE_MARKER, startFramer, startSiteOrigin, type Server2 } from "./support/site.js";
 
 let origin: Server2;
 let partner: Server2;
@@ -26,7 +26,7 @@ beforeAll(async () => {
       { path: "/embed/*", csp: { directives: { "frame-ancestors": [partner.url] } }, headers: { "X-Frame-Options": { action: "remove" } } },
     ],
   };
-  worker = await startWorker({ bindings: { ORIGIN_URL: origin.url }, extra: { kvNamespaces: ["POLICY_KV"] } });
+  worker = await startWorker({ bindings: { ORIGIN_URL: origin.url, NONCE_MARKER: SITE_MARKER }, extra: { kvNamespaces: ["POLICY_KV"] } });
   await (await worker.mf.getKVNamespace("POLICY_KV")).put("policy", JSON.stringify(policy));
   browser = await launchBrowser();
 }, 120_000);

@@ -1,5 +1,7 @@
 // The request mix: which routes, how often, and a deterministic schedule from a seed.
 
+import { NONCE_MARKER } from "./policy.js";
+
 /** One kind of request in the mix; the name is what the summary counts by. */
 export type RouteName =
   | "page"
@@ -67,7 +69,7 @@ export function requestFor(route: RouteName, pick = 0): LoadRequest {
     case "page":
       return { route, path: "/page?kb=2", headers: {} };
     case "nonce-page":
-      return { route, path: "/nonce-page", headers: {} };
+      return { route, path: `/nonce-page?marker=${NONCE_MARKER}`, headers: {} };
     case "json":
       return { route, path: "/json?kb=1", headers: {} };
     case "bytes":

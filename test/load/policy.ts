@@ -1,10 +1,11 @@
 // The policy document seeded into POLICY_KV for the load, and the headers it puts on each route over plain http.
 
+import { createMarker } from "../../src/core/nonce-marker.js";
 import { defaultCspDirectives, defaultHeaderValues } from "../integration/support/policy-headers.js";
 import type { RouteName } from "./mix.js";
 
-/** The nonce marker the origin writes into /nonce-page (the policy's default marker). */
-export const NONCE_MARKER = "__CSP_NONCE__";
+/** The nonce marker the origin writes into /nonce-page: drawn per run, since a written one would be public. */
+export const NONCE_MARKER = createMarker();
 
 /** What the /json rule sets, by lower-case name: a header the origin never sends, one per kind of value. */
 export const JSON_RULE_HEADERS: ReadonlyMap<string, string> = new Map([

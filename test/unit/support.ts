@@ -1,6 +1,7 @@
 // Helpers for unit tests: compile documents the way the Worker does, and read headers back.
 
 import { compilePolicy, type PolicySource } from "../../src/core/compile-policy.js";
+import { createMarker } from "../../src/core/nonce-marker.js";
 import { parsePolicy } from "../../src/core/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
 export { cspMap } from "../support/csp-map.js";
@@ -12,6 +13,9 @@ export function doc(input: unknown): PolicyDocument {
   return result.value;
 }
 
+/** The NONCE_MARKER the unit tests compile with: drawn per run, so no test publishes a usable marker. */
+export const TEST_MARKER = createMarker();
+
 /** Compile the defaults plus these documents (as sources named POLICY, KV, …), expecting no rejection. */
 export function compile(documents: unknown[] = [], reportOnly = false): CompiledPolicy {
   const { policy, rejected } = compileWithRejections(documents, reportOnly);
@@ -22,7 +26,7 @@ export function compile(documents: unknown[] = [], reportOnly = false): Compiled
 /** Compile and return the rejected layers too. */
 export function compileWithRejections(documents: unknown[], reportOnly = false) {
   const sources: PolicySource[] = documents.map((d, i) => ({ from: i === 0 ? "POLICY" : `layer${i}`, document: doc(d) }));
-  return compilePolicy(sources, { reportOnly });
+  return compilePolicy(sources, { reportOnly, nonceMarker: TEST_MARKER });
 }
 
 /** Request facts for a path (default "/") over https, with an HTML response. */

@@ -2,9 +2,14 @@
 // never on non-HTML, HEAD or 304, and never over an origin's own nonce-based CSP.
 
 import { describe, expect, it } from "vitest";
+import { createMarker } from "../../src/core/nonce-marker.js";
 import { call, cspMap, ORIGIN_URL, unique } from "./support.js";
 
+/** The site's secret marker, drawn per run: the NONCE_MARKER binding, and what the origin writes. */
+const MARKER = createMarker();
 const MARKED = JSON.stringify({ nonce: { scripts: true, styles: true } });
+const SECRET = { NONCE_MARKER: MARKER };
+const PAGE = `https://www.example.com/nonce-page?marker=${MARKER}`;
 const BLANKET = JSON.stringify({ nonce: { scripts: true, styles: true, mode: "blanket" } });
 
 function nonceOf(csp: string | null, directive = "script-src"): string {
@@ -19,7 +24,7 @@ function nonceAttributes(html: string, tag: string): (string | null)[] {
 
 describe("marked mode (the default)", () => {
   it("stamps the marked elements with the CSP's nonce and leaves the rest alone", async () => {
-    const res = await call("https://www.example.com/nonce-page", {}, { POLICY: MARKED });
+    const res = await call(PAGE, {}, { POLICY: MARKED, ...SECRET });
     const csp = res.headers.get("content-security-policy");
     const nonce = nonceOf(csp);
     expect(nonceOf(csp, "style-src")).toBe(nonce);
@@ -27,13 +32,13 @@ describe("marked mode (the default)", () => {
     expect(nonceAttributes(html, "script")).toEqual([nonce, null, nonce]);
     expect(nonceAttributes(html, "style")).toEqual([nonce, null]);
     expect(html).toContain('onclick="clicked()"');
-    expect(html).not.toContain("__CSP_NONCE__");
+    expect(html).not.toContain(MARKER);
   });
 
   it("uses a fresh 128-bit nonce for every response", async () => {
     const nonces = new Set<string>();
     for (let i = 0; i < 5; i++) {
-      const res = await call("https://www.example.com/nonce-page", {}, { POLICY: MARKED });
+      const res = await call(PAGE, {}, { POLICY: MARKED, ...SECRET });
       nonces.add(nonceOf(res.headers.get("content-security-policy")));
       await res.body?.cancel();
     }
@@ -41,28 +46,29 @@ describe("marked mode (the default)", () => {
     for (const nonce of nonces) expect(atob(nonce)).toHaveLength(16);
   });
 
-  it("honours a custom marker", async () => {
-    const policy = JSON.stringify({ nonce: { marker: "Zq7-secret-marker" } });
-    const res = await call("https://www.example.com/nonce-page?marker=Zq7-secret-marker", {}, { POLICY: policy });
+  it("honours the policy's own marker", async () => {
+    const own = createMarker();
+    const policy = JSON.stringify({ nonce: { marker: own } });
+    const res = await call(`https://www.example.com/nonce-page?marker=${own}`, {}, { POLICY: policy });
     const nonce = nonceOf(res.headers.get("content-security-policy"));
     expect(nonceAttributes(await res.text(), "script")).toEqual([nonce, null, nonce]);
   });
 
   it("adds 'strict-dynamic' when asked", async () => {
-    const res = await call("https://www.example.com/nonce-page", {}, { POLICY: JSON.stringify({ nonce: { strictDynamic: true } }) });
+    const res = await call(PAGE, {}, { POLICY: JSON.stringify({ nonce: { strictDynamic: true } }), ...SECRET });
     expect(cspMap(res.headers.get("content-security-policy")).get("script-src")).toContain("'strict-dynamic'");
     await res.body?.cancel();
   });
 
   it("shares one nonce between the enforced and the Report-Only policy", async () => {
     const policy = JSON.stringify({ nonce: {}, cspReportOnly: { directives: { "script-src": ["'none'"] } } });
-    const res = await call("https://www.example.com/nonce-page", {}, { POLICY: policy });
+    const res = await call(PAGE, {}, { POLICY: policy, ...SECRET });
     expect(nonceOf(res.headers.get("content-security-policy-report-only"))).toBe(nonceOf(res.headers.get("content-security-policy")));
     await res.body?.cancel();
   });
 
   it("puts the nonce in the Report-Only header under CSP_REPORT_ONLY", async () => {
-    const res = await call("https://www.example.com/nonce-page", {}, { POLICY: MARKED, CSP_REPORT_ONLY: "true" });
+    const res = await call(PAGE, {}, { POLICY: MARKED, CSP_REPORT_ONLY: "true", ...SECRET });
     expect(res.headers.has("content-security-policy")).toBe(false);
     const nonce = nonceOf(res.headers.get("content-security-policy-report-only"));
     expect(nonceAttributes(await res.text(), "script")[0]).toBe(nonce);
@@ -83,19 +89,19 @@ describe("blanket mode", () => {
 
 describe("responses that get no nonce", () => {
   it("sends a nonce-free CSP with non-HTML and leaves the body alone", async () => {
-    const res = await call("https://www.example.com/json", {}, { POLICY: MARKED });
+    const res = await call("https://www.example.com/json", {}, { POLICY: MARKED, ...SECRET });
     expect(res.headers.get("content-security-policy")).not.toContain("nonce");
     expect(await res.json()).toEqual({ ok: true, items: [1, 2, 3] });
   });
 
   it("sends a nonce-free CSP with HEAD", async () => {
-    const res = await call("https://www.example.com/nonce-page", { method: "HEAD" }, { POLICY: MARKED });
+    const res = await call(PAGE, { method: "HEAD" }, { POLICY: MARKED, ...SECRET });
     expect(res.headers.get("content-security-policy")).not.toContain("nonce");
     expect(res.body).toBeNull();
   });
 
   it("sends no CSP at all with a 304, so the cached page keeps the policy stored with it", async () => {
-    const res = await call("https://www.example.com/etag", { headers: { "If-None-Match": '"v1"' } }, { POLICY: MARKED });
+    const res = await call("https://www.example.com/etag", { headers: { "If-None-Match": '"v1"' } }, { POLICY: MARKED, ...SECRET });
     expect(res.status).toBe(304);
     expect(res.headers.has("content-security-policy")).toBe(false);
     expect(res.headers.has("content-security-policy-report-only")).toBe(false);
@@ -115,7 +121,7 @@ describe("responses that get no nonce", () => {
 
 describe("a stamped body", () => {
   it("is private to the browser, with a weak validator and no stale length", async () => {
-    const res = await call("https://www.example.com/nonce-page?cache=public%2C%20max-age%3D600%2C%20s-maxage%3D3600", {}, { POLICY: MARKED });
+    const res = await call(`${PAGE}&cache=public%2C%20max-age%3D600%2C%20s-maxage%3D3600`, {}, { POLICY: MARKED, ...SECRET });
     expect(res.headers.get("cache-control")).toBe("private, max-age=600");
     expect(res.headers.get("etag")).toBe('W/"page-v1"');
     expect(res.headers.has("content-length")).toBe(false);
@@ -123,15 +129,15 @@ describe("a stamped body", () => {
   });
 
   it("works on gzip HTML from the origin", async () => {
-    const res = await call("https://www.example.com/nonce-page?gzip=1", {}, { POLICY: MARKED });
+    const res = await call(`${PAGE}&gzip=1`, {}, { POLICY: MARKED, ...SECRET });
     const nonce = nonceOf(res.headers.get("content-security-policy"));
     expect(nonceAttributes(await res.text(), "script")).toEqual([nonce, null, nonce]);
   });
 
   it.each(["marked", "blanket"])("streams in %s mode: the first bytes arrive before the origin finishes", async (mode) => {
     const id = unique("hold-html");
-    const first = encodeURIComponent('<!doctype html><script nonce="__CSP_NONCE__">a()</script>\n');
-    const res = await call(`https://www.example.com/hold?id=${id}&type=text/html&first=${first}`, {}, { POLICY: JSON.stringify({ nonce: { mode } }) });
+    const first = encodeURIComponent(`<!doctype html><script nonce="${MARKER}">a()</script>\n`);
+    const res = await call(`https://www.example.com/hold?id=${id}&type=text/html&first=${first}`, {}, { POLICY: JSON.stringify({ nonce: { mode } }), ...SECRET });
     const nonce = nonceOf(res.headers.get("content-security-policy"));
     const reader = res.body?.getReader();
     if (reader === undefined) throw new Error("no body");

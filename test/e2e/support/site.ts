@@ -3,12 +3,16 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { createMarker } from "../../../src/core/nonce-marker.js";
+
+/** The site's secret nonce marker for this run: the Worker's NONCE_MARKER, written by the origin's pages. */
+export const SITE_MARKER = createMarker();
 
 /** A page whose scripts record that they ran in <html data-…>, so the test can read what executed. */
 export const SCRIPT_PAGE = `<!doctype html>
 <html><head><title>scripts</title></head><body>
 <p>A page with a marked script and an "injected" one.</p>
-<script nonce="__CSP_NONCE__">document.documentElement.dataset.marked = "ran";</script>
+<script nonce="${SITE_MARKER}">document.documentElement.dataset.marked = "ran";</script>
 <div class="user-comment"><script>document.documentElement.dataset.injected = "ran";</script></div>
 </body></html>
 `;
