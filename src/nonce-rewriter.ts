@@ -2,7 +2,7 @@
 // byte-wise; blanket mode gives the nonce to every script and style start tag (core/tag-stamper.ts).
 
 import { reader, type ChunkTransformer } from "./core/chunk-transform.js";
-import { markerTransformer } from "./core/marker-stream.js";
+import { markerScrubber, type CompiledMarker } from "./core/marker-stream.js";
 import type { NoncePlan } from "./core/policy.js";
 import { tagStampTransformer } from "./core/tag-stamper.js";
 
@@ -19,13 +19,13 @@ export function stampNonce(
   response: Response,
   plan: NoncePlan,
   nonce: string,
-  marker: string | null,
+  marker: CompiledMarker | null,
   ctx: Pick<ExecutionContext, "waitUntil">,
 ): Response | Promise<Response> {
   const body = response.body;
   if (body === null) return response;
   if (plan.mode === "marked" && marker === null) throw new Error("a marked nonce without the site's marker");
-  const transformer = plan.mode === "marked" && marker !== null ? markerTransformer(marker, nonce) : tagStampTransformer(plan, nonce);
+  const transformer = plan.mode === "marked" && marker !== null ? markerScrubber(marker, nonce) : tagStampTransformer(plan, nonce);
   if (isSmallWholeBody(response.headers)) return stampWhole(response, transformer);
   const { readable, writable } = new IdentityTransformStream();
   ctx.waitUntil(pump(body, transformer, writable));

@@ -1,6 +1,7 @@
 // The site's one nonce marker and where it is scrubbed: resolved once per policy version (which marker, which
 // rules can yield a marked nonce), then looked up per request from the path alone, before forwarding.
 
+import { compileMarker } from "./marker-stream.js";
 import { rulePath } from "./match-path.js";
 import { redactedMarker } from "./nonce-marker.js";
 import type { CompiledPolicy, CompiledRule, MarkerScope, PolicyDocument, PolicyLayer, ResolvedPolicy } from "./policy.js";
@@ -80,7 +81,7 @@ export function compileMarkerScope(
   const perRule = rules.map((rule) => mayMark(rule.layer));
   const anyRule = perRule.includes(true);
   if (!everywhere && !anyRule) return null;
-  if (marker.value !== undefined) return { value: marker.value, from: marker.from ?? "policy", everywhere, rules: perRule, anyRule };
+  if (marker.value !== undefined) return { value: compileMarker(marker.value), from: marker.from ?? "policy", everywhere, rules: perRule, anyRule };
   // No marker anywhere: every marked nonce was refused at load, so nothing is stamped and nothing to scrub,
   // unless the CLI is compiling on the assumption that the Worker has NONCE_MARKER.
   return marker.assumed ? { value: null, from: "NONCE_MARKER", everywhere, rules: perRule, anyRule } : null;

@@ -1,87 +1,209 @@
-// Marked-mode stamping: replace the origin's nonce marker with this response's nonce as the bytes stream
-// by. No HTML parsing and no per-element callback: a native byte search per chunk.
+// Marked-mode scrubbing: every occurrence of the site's secret marker in a body, as ASCII bytes or with NULs
+// between its characters (UTF-16 and UTF-32, either byte order), is replaced as the bytes stream by.
+//
+// Why these forms: a body labelled `charset=utf-16` (or really written in UTF-16 or UTF-32) carries the
+// marker as c0 00 c1 00 … (little-endian) or 00 c0 00 c1 … (big-endian); the core pattern
+// c0 00 c1 00 … c(n-1) with stride 2 (or 4, with three NULs) is in both, and the replacement keeps the
+// stride, so the text stays well-formed in either byte order.
+//
+// Why not String.replaceAll per chunk: a marker may be cut by a chunk boundary, and occurrences may
+// overlap (a marker whose end is also its start). Each form runs a Knuth-Morris-Pratt automaton, so every
+// byte is examined a bounded number of times, whatever the body: while no partial match is open, a native
+// indexOf jumps to the next byte that could start one. Every byte of every occurrence is removed (an
+// occurrence overlapping the previous one still gets its own replacement), so no piece of a marker is
+// left for a client to put together. At most one pattern length is held back between chunks.
 
 import { transformStream, type ChunkTransformer } from "./chunk-transform.js";
 
+/** One form of the marker: its bytes with `stride - 1` NULs between characters, and its KMP failure table. */
+interface Form {
+  readonly stride: 1 | 2 | 4;
+  readonly bytes: Uint8Array;
+  /** fail[k]: the length of the longest proper border of bytes[0..k]. */
+  readonly fail: Uint16Array;
+}
+
+/** The marker compiled once per policy version: its three forms. */
+export interface CompiledMarker {
+  readonly marker: string;
+  readonly forms: readonly [Form, Form, Form];
+}
+
+/** What one scrubber did, counted so that tests can bound it (work per byte, not time). */
+export interface ScrubWork {
+  /** Bytes examined one at a time (inside a partial match). */
+  steps: number;
+  /** KMP fallbacks: each a step back along the failure table. */
+  fallbacks: number;
+  /** Native indexOf searches for the marker's first byte. */
+  searches: number;
+  /** Occurrences replaced. */
+  replaced: number;
+}
+
+/** A streaming scrubber, and the work it has done so far. */
+export interface MarkerScrubber extends ChunkTransformer {
+  readonly work: ScrubWork;
+}
+
 const encoder = new TextEncoder();
 
+/** `text`'s ASCII bytes with `stride - 1` NULs between characters (and none after the last). */
+export function spread(text: string, stride: 1 | 2 | 4): Uint8Array {
+  const ascii = encoder.encode(text);
+  if (stride === 1) return ascii;
+  const out = new Uint8Array(stride * (ascii.byteLength - 1) + 1);
+  ascii.forEach((byte, i) => {
+    out[i * stride] = byte;
+  });
+  return out;
+}
+
+function failureTable(bytes: Uint8Array): Uint16Array {
+  const fail = new Uint16Array(bytes.byteLength);
+  let k = 0;
+  for (let i = 1; i < bytes.byteLength; i++) {
+    while (k > 0 && bytes[i] !== bytes[k]) k = fail[k - 1] ?? 0;
+    if (bytes[i] === bytes[k]) k++;
+    fail[i] = k;
+  }
+  return fail;
+}
+
+function form(marker: string, stride: 1 | 2 | 4): Form {
+  const bytes = spread(marker, stride);
+  return { stride, bytes, fail: failureTable(bytes) };
+}
+
+/** Compile a marker (ASCII, non-empty, no NUL: policy validation guarantees it) into its three forms. */
+export function compileMarker(marker: string): CompiledMarker {
+  if (!/^[\x01-\x7f]+$/.test(marker)) throw new Error("a marker must be non-empty ASCII without NUL");
+  return { marker, forms: [form(marker, 1), form(marker, 2), form(marker, 4)] };
+}
+
+/** One step of a form's automaton from state `q` on byte `b`; the new state. */
+function advance(f: Form, q: number, b: number, work: ScrubWork): number {
+  let state = q;
+  while (state > 0 && f.bytes[state] !== b) {
+    state = f.fail[state - 1] ?? 0;
+    work.fallbacks++;
+  }
+  return f.bytes[state] === b ? state + 1 : 0;
+}
+
 /**
- * A transformer that replaces every occurrence of `marker` with `nonce`. Both are ASCII, and in UTF-8 no
- * byte of a multi-byte character is ASCII, so a byte search can neither split a character nor match
- * inside one. A marker split across chunks is found too: a tail that could start one is held back.
+ * A transformer that replaces every occurrence of the marker, in each form, with `replacement` in the same
+ * form. `replacement` is ASCII: the response's nonce, or random filler of the marker's own length.
  */
-export function markerTransformer(marker: string, nonce: string): ChunkTransformer {
-  const needle = encoder.encode(marker);
-  const replacement = encoder.encode(nonce);
-  let carry: Uint8Array | undefined;
+export function markerScrubber(compiled: CompiledMarker, replacement: string): MarkerScrubber {
+  const [f1, f2, f4] = compiled.forms;
+  const first = f1.bytes[0] ?? 0;
+  const replacements = [spread(replacement, 1), spread(replacement, 2), spread(replacement, 4)] as const;
+  const work: ScrubWork = { steps: 0, fallbacks: 0, searches: 0, replaced: 0 };
+  // States of the three automata, the bytes not yet decided (held from the last chunk), and positions
+  // counted from the body's first byte: `emitted` is where undecided bytes start, `pos` where the chunk does.
+  let q1 = 0;
+  let q2 = 0;
+  let q4 = 0;
+  let held = new Uint8Array(0);
+  let emitted = 0;
+  let pos = 0;
+
   return {
+    work,
     transform(chunk, enqueue) {
-      const input = carry === undefined ? chunk : concat(carry, chunk);
-      carry = undefined;
-      const { output, rest } = replaceIn(input, needle, replacement);
-      enqueue(output);
-      if (rest.byteLength > 0) carry = rest;
+      const base = pos;
+      const heldStart = emitted;
+      const out: Uint8Array[] = [];
+      const emitRange = (from: number, to: number): void => {
+        out.push(...piecesOf(held, heldStart, chunk, base, from, to));
+      };
+      const found = (end: number, f: Form, which: 0 | 1 | 2): void => {
+        const start = end - f.bytes.byteLength + 1;
+        if (start > emitted) emitRange(emitted, start);
+        out.push(replacements[which]);
+        emitted = end + 1;
+        work.replaced++;
+      };
+      const length = chunk.byteLength;
+      let i = 0;
+      while (i < length) {
+        if ((q1 | q2 | q4) === 0) {
+          // No partial match open: only the marker's first byte can start one.
+          work.searches++;
+          const next = chunk.indexOf(first, i);
+          if (next === -1) break;
+          i = next;
+        }
+        const b = chunk[i] ?? 0;
+        work.steps++;
+        q1 = advance(f1, q1, b, work);
+        if (q1 === f1.bytes.byteLength) {
+          found(base + i, f1, 0);
+          q1 = f1.fail[q1 - 1] ?? 0;
+        }
+        q2 = advance(f2, q2, b, work);
+        if (q2 === f2.bytes.byteLength) {
+          found(base + i, f2, 1);
+          q2 = f2.fail[q2 - 1] ?? 0;
+        }
+        q4 = advance(f4, q4, b, work);
+        if (q4 === f4.bytes.byteLength) {
+          found(base + i, f4, 2);
+          q4 = f4.fail[q4 - 1] ?? 0;
+        }
+        i++;
+      }
+      pos = base + length;
+      // Bytes before the earliest open partial match can never be part of an occurrence: send them.
+      const safe = pos - Math.max(q1, q2, q4);
+      if (safe > emitted) {
+        emitRange(emitted, safe);
+        emitted = safe;
+      }
+      const rest = new Uint8Array(pos - emitted);
+      let at = 0;
+      for (const piece of piecesOf(held, heldStart, chunk, base, emitted, pos)) {
+        rest.set(piece, at);
+        at += piece.byteLength;
+      }
+      held = rest;
+      send(out, enqueue);
     },
     flush(enqueue) {
-      if (carry !== undefined) enqueue(carry);
+      // Partial matches the body ended in are not markers: their bytes go out as they came.
+      if (held.byteLength > 0) enqueue(held);
+      held = new Uint8Array(0);
+      emitted = pos;
     },
   };
 }
 
-/** The marker replacement as a TransformStream. */
-export function createMarkerStream(marker: string, nonce: string): TransformStream<Uint8Array, Uint8Array> {
-  return transformStream(markerTransformer(marker, nonce));
+/** Bytes [from, to), counted from the body's start, out of the held bytes and the chunk, without copying. */
+function piecesOf(held: Uint8Array, heldStart: number, chunk: Uint8Array, base: number, from: number, to: number): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  if (from < base) pieces.push(held.subarray(from - heldStart, Math.min(to, base) - heldStart));
+  if (to > base) pieces.push(chunk.subarray(Math.max(from, base) - base, to - base));
+  return pieces;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
-
-/** Replace complete matches; return what is safe to send and a tail that might begin a match. */
-export function replaceIn(input: Uint8Array, needle: Uint8Array, replacement: Uint8Array): { output: Uint8Array; rest: Uint8Array } {
-  const first = needle[0] ?? 0;
-  const matches: number[] = [];
-  let at = input.indexOf(first);
-  let safeEnd = input.byteLength;
-  while (at !== -1) {
-    if (at + needle.byteLength > input.byteLength) {
-      // Too close to the end to decide: hold it back if it is a prefix of the marker.
-      if (isPrefixAt(input, at, needle)) {
-        safeEnd = at;
-        break;
-      }
-    } else if (matchesAt(input, at, needle)) {
-      matches.push(at);
-      at = input.indexOf(first, at + needle.byteLength);
-      continue;
-    }
-    at = input.indexOf(first, at + 1);
+/** Send the pieces as one chunk: one write downstream costs less than several. */
+function send(pieces: readonly Uint8Array[], enqueue: (chunk: Uint8Array) => void): void {
+  if (pieces.length === 0) return;
+  if (pieces.length === 1) {
+    enqueue(pieces[0] ?? new Uint8Array(0));
+    return;
   }
-  const rest = input.subarray(safeEnd);
-  if (matches.length === 0) return { output: input.subarray(0, safeEnd), rest };
-  const output = new Uint8Array(safeEnd + matches.length * (replacement.byteLength - needle.byteLength));
-  let from = 0;
-  let to = 0;
-  for (const match of matches) {
-    output.set(input.subarray(from, match), to);
-    to += match - from;
-    output.set(replacement, to);
-    to += replacement.byteLength;
-    from = match + needle.byteLength;
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.byteLength;
   }
-  output.set(input.subarray(from, safeEnd), to);
-  return { output, rest };
+  enqueue(out);
 }
 
-function matchesAt(input: Uint8Array, at: number, needle: Uint8Array): boolean {
-  for (let i = 1; i < needle.byteLength; i++) if (input[at + i] !== needle[i]) return false;
-  return true;
-}
-
-function isPrefixAt(input: Uint8Array, at: number, needle: Uint8Array): boolean {
-  for (let i = 1; at + i < input.byteLength; i++) if (input[at + i] !== needle[i]) return false;
-  return true;
+/** The scrubber as a TransformStream (for callers that pipe, and for tests). */
+export function createMarkerStream(marker: string, replacement: string): TransformStream<Uint8Array, Uint8Array> {
+  return transformStream(markerScrubber(compileMarker(marker), replacement));
 }

@@ -3,6 +3,7 @@
 
 import type { DirectiveValue } from "./csp.js";
 import type { HeaderKind } from "./known-headers.js";
+import type { CompiledMarker } from "./marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 
 import type { PathIndex } from "./match-path.js";
@@ -173,8 +174,8 @@ export interface RejectedCombination {
  * content-type limit) can yield a marked nonce. One marker per policy, from the policy or NONCE_MARKER.
  */
 export interface MarkerScope {
-  /** The marker; null only where the NONCE_MARKER secret cannot be seen (the CLI compiles without it). */
-  readonly value: string | null;
+  /** The marker, compiled for scrubbing; null only where NONCE_MARKER cannot be seen (the CLI compiles without it). */
+  readonly value: CompiledMarker | null;
   /** Where it comes from: a `nonce.marker` in the policy, or the NONCE_MARKER secret. */
   readonly from: "policy" | "NONCE_MARKER";
   /** The base has a marked nonce: every path is in scope, and no rule needs matching. */

@@ -98,7 +98,7 @@ describe("a marked nonce needs a marker", () => {
     const secret = createMarker();
     const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), { reportOnly: false, nonceMarker: secret });
     expect(rejected).toEqual([]);
-    expect(policy.marker).toEqual({ value: secret, from: "NONCE_MARKER", everywhere: false, rules: [true], anyRule: true });
+    expect(policy.marker).toMatchObject({ value: { marker: secret }, from: "NONCE_MARKER", everywhere: false, rules: [true], anyRule: true });
   });
 
   it("prefers the policy's marker over NONCE_MARKER, for rules in another source too", () => {
@@ -108,7 +108,7 @@ describe("a marked nonce needs a marker", () => {
       nonceMarker: createMarker(),
     });
     expect(rejected).toEqual([]);
-    expect(policy.marker).toMatchObject({ value: own, from: "policy", everywhere: true });
+    expect(policy.marker).toMatchObject({ value: { marker: own }, from: "policy", everywhere: true });
   });
 
   it("refuses a second, different marker: one secret per site", () => {
@@ -126,7 +126,7 @@ describe("a marked nonce needs a marker", () => {
         ],
       },
     ]);
-    expect(policy.marker?.value).toBe(first);
+    expect(policy.marker?.value?.marker).toBe(first);
   });
 
   it("compiles for the CLI, which cannot see NONCE_MARKER, on the assumption that the Worker has it", () => {
