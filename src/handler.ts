@@ -2,13 +2,14 @@
 // become responses; nothing throws past handleRequest, and every response leaves with its headers.
 
 import { applyHeaders } from "./core/apply-headers.js";
-import { createNonce, decideNonce } from "./core/nonce.js";
+import { forwardedHeadersToDrop, matchMarkerScope } from "./core/marker-scope.js";
+import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce.js";
 import { planHeaders } from "./core/plan.js";
 import { adjustForStampedBody } from "./core/stamped-response.js";
-import type { CompiledPolicy, RequestFacts } from "./core/policy.js";
+import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy.js";
 import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
-import { stampNonce } from "./nonce-rewriter.js";
+import { bodyTransformer, rewriteBody, withoutMarker } from "./nonce-rewriter.js";
 import { fetchOrigin, type OriginOutcome } from "./proxy.js";
 import { handleReportRequest } from "./report-endpoint.js";
 
@@ -51,16 +52,30 @@ export async function handleRequest(
     return deps.handleReport(request, env, ctx, reports);
   }
   const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  const policy = config?.policy ?? fallback;
+  // Decided from the path alone, before forwarding: on a path with a marked nonce, Range is not forwarded.
+  const scope = markerScopeOf(policy, url.pathname, request);
   let response: Response;
   try {
-    const outcome: OriginOutcome = config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env);
+    const outcome: OriginOutcome =
+      config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env, forwardedHeadersToDrop(scope));
     response = toResponse(outcome, request, url);
   } catch (error) {
     logFault("proxy", request, error);
     response = plainResponse(500, "Internal Error", request);
   }
   const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: response.headers.get("content-type") };
-  return secure(response, config?.policy ?? fallback, fallback, facts, request, deps, ctx);
+  return secure(response, policy, fallback, facts, request, deps, ctx, scope);
+}
+
+/** The path's marker scope; if finding it fails, the policy's whole scope (scrubbing more is safe, less is not). */
+function markerScopeOf(policy: CompiledPolicy, path: string, request: Request): MarkerScope | null {
+  try {
+    return matchMarkerScope(policy, path);
+  } catch (error) {
+    logFault("marker-scope", request, error);
+    return policy.marker;
+  }
 }
 
 function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {
@@ -89,8 +104,9 @@ function plainResponse(status: number, text: string, request: Request): Response
 }
 
 /**
- * Apply the policy (and, for HTML under a nonce policy, stamp the body); if that fails, apply the
- * built-in defaults instead, so no response leaves bare. Returns the response to send.
+ * Apply the policy and rewrite the body as decided (core/nonce.ts): stamp the nonce, scrub a marked path's
+ * marker, or refuse a marked body that cannot be scrubbed. If planning fails, the built-in defaults go on
+ * instead, so no response leaves bare; on a marked path no body leaves unscrubbed, whatever fails.
  */
 function secure(
   response: Response,
@@ -100,50 +116,88 @@ function secure(
   request: Request,
   deps: HandlerDeps,
   ctx: Pick<ExecutionContext, "waitUntil">,
+  scope: MarkerScope | null,
 ): Response | Promise<Response> {
+  const fallbackOps = () => planHeaders(fallback, facts).ops;
   try {
     const plan = deps.planHeaders(policy, facts);
-    const decision = decideNonce(plan, {
-      method: request.method,
-      status: response.status,
-      contentType: facts.contentType,
-      hasBody: response.body !== null,
-      originHeaders: response.headers,
-    });
-    if (!decision.stamp || plan.nonce === null) {
-      applyHeaders(response.headers, decision.ops);
-      return response;
-    }
-    const nonce = createNonce();
-    const finish = (stamped: Response): Response => {
+    const decision = decideNonce(plan, responseFacts(request, response), scope);
+    const marker = scope?.value ?? null;
+    if (decision.body.kind === "refuse") return refuse(response, plan.ops, decision.body.why, request, ctx);
+    if (scope !== null && marker === null) return refuse(response, plan.ops, "no marker to scrub", request, ctx);
+    const nonce = decision.stamp ? createNonce() : undefined;
+    // On a marked path, what takes the marker's place in body and headers: our nonce when a CSP carries
+    // it, else filler of the marker's length that no header carries.
+    const replacement = marker === null ? undefined : (nonce ?? createFiller(marker.marker.length));
+    let out: Response | Promise<Response> = response;
+    const body = decision.body;
+    if (body.kind === "rewrite") {
       try {
-        applyHeaders(stamped.headers, decision.ops, nonce);
-        adjustForStampedBody(stamped.headers);
+        const scrub = marker !== null && replacement !== undefined && body.scrub ? { marker, replacement } : null;
+        const tags = body.tags && plan.nonce !== null && nonce !== undefined ? { plan: plan.nonce, nonce } : null;
+        out = rewriteBody(response, { transformer: bodyTransformer(scrub, tags), coding: body.coding, sameLength: body.sameLength }, ctx);
+      } catch (error) {
+        logFault("nonce", request, error);
+        if (scope !== null) return refuse(response, plan.ops, "the body could not be scrubbed", request, ctx);
+        // The body goes out untouched, under a CSP that does not depend on a nonce.
+        applyHeaders(response.headers, plan.ops);
+        return response;
+      }
+    }
+    const finish = (res: Response): Response => {
+      try {
+        applyHeaders(res.headers, decision.ops, nonce);
+        if (decision.stamp && body.kind === "rewrite") adjustForStampedBody(res.headers);
       } catch (error) {
         logFault("headers", request, error);
-        applyHeaders(stamped.headers, planHeaders(fallback, facts).ops);
+        applyHeaders(res.headers, fallbackOps());
       }
-      return stamped;
+      if (marker === null || replacement === undefined) return res;
+      try {
+        return withoutMarker(res, marker.marker, replacement);
+      } catch (error) {
+        logFault("marker-headers", request, error);
+        return refuse(res, fallbackOps(), "the headers could not be scrubbed", request, ctx);
+      }
     };
-    let stamped: Response | Promise<Response>;
-    try {
-      stamped = stampNonce(response, plan.nonce, nonce, policy.marker?.value ?? null, ctx);
-    } catch (error) {
-      // The body goes out untouched, under a CSP that does not depend on a nonce.
-      logFault("nonce", request, error);
-      applyHeaders(response.headers, plan.ops);
-      return response;
-    }
-    return stamped instanceof Promise ? stamped.then(finish) : finish(stamped);
+    return out instanceof Promise ? out.then(finish) : finish(out);
   } catch (error) {
     logFault("headers", request, error);
+    if (scope !== null) return refuse(response, fallbackOps(), "the policy could not be applied", request, ctx);
     try {
-      applyHeaders(response.headers, planHeaders(fallback, facts).ops);
+      applyHeaders(response.headers, fallbackOps());
     } catch (fallbackError) {
       logFault("default-headers", request, fallbackError);
     }
     return response;
   }
+}
+
+function responseFacts(request: Request, response: Response): ResponseFacts {
+  return {
+    method: request.method,
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    contentEncoding: response.headers.get("content-encoding"),
+    hasBody: response.body !== null,
+    originHeaders: response.headers,
+  };
+}
+
+/**
+ * A marked path's body that cannot be scrubbed is not sent: a 502 with the policy's headers instead, and a
+ * log line that says why (the coding, the 206), never the marker.
+ */
+function refuse(response: Response, ops: readonly HeaderOp[], why: string, request: Request, ctx: Pick<ExecutionContext, "waitUntil">): Response {
+  if (response.body !== null) ctx.waitUntil(response.body.cancel().catch(() => undefined));
+  log({ level: "error", event: "marker.refused", method: request.method, path: new URL(request.url).pathname, status: response.status, why });
+  const out = plainResponse(502, "Bad Gateway", request);
+  try {
+    applyHeaders(out.headers, ops);
+  } catch (error) {
+    logFault("default-headers", request, error);
+  }
+  return out;
 }
 
 function logFault(stage: string, request: Request, error: unknown): void {

@@ -13,11 +13,13 @@ export type OriginOutcome =
  * Fetch the request from the origin. The timeout bounds the wait for the response headers only: once
  * they arrive the body streams for as long as it takes. Redirects are returned, never followed.
  */
-export async function fetchOrigin(request: Request, url: URL, config: EnvConfig): Promise<OriginOutcome> {
+export async function fetchOrigin(request: Request, url: URL, config: EnvConfig, drop: readonly string[] = []): Promise<OriginOutcome> {
   const target = resolveOriginUrl(url, config.origin);
   if (target === null) return { kind: "misconfigured" };
   const forwarded = new Request(target, request);
   forwarded.headers.set("X-Forwarded-Host", url.host);
+  // Headers the caller keeps from the origin (Range on a path with a marked nonce: core/marker-scope.ts).
+  for (const name of drop) forwarded.headers.delete(name);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {

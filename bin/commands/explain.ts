@@ -1,13 +1,14 @@
 // `explain <file> <path>`: the exact headers the Worker would send for one request, and which layer or
 // rule produced each, by simulating the origin's response and applying the real plan to it.
 
+import { matchMarkerScope } from "../../src/core/marker-scope.js";
 import { decideNonce } from "../../src/core/nonce.js";
 import { applyHeaders } from "../../src/core/apply-headers.js";
 import { compileLayers, ruleAppliesTo, type PolicySource } from "../../src/core/compile-policy.js";
 import { isHeaderName } from "../../src/core/known-headers.js";
 import { rulePath } from "../../src/core/match-path.js";
 import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
+import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, loadPolicyVar, readTextFile, renderIssue } from "../support/documents.js";
@@ -139,17 +140,21 @@ function selectOps(
   contentType: string | null,
   status: number,
   origin: Headers,
+  scope: MarkerScope | null,
 ): { ops: readonly HeaderOp[]; nonce: string | undefined; note: string | null } {
-  const decision = decideNonce(plan, {
-    method: "GET",
-    status,
-    contentType,
-    hasBody: status !== 204 && status !== 205 && status !== 304,
-    originHeaders: origin,
-  });
-  if (!decision.stamp) return { ops: decision.ops, nonce: undefined, note: plan.nonce === null && decision.why === "no nonce in this policy" ? null : `no nonce: ${decision.why}` };
-  const mode = plan.nonce?.mode === "blanket" ? "every script/style element, by HTMLRewriter" : "the elements the origin marked with the site's secret marker";
-  return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}` };
+  const decision = decideNonce(
+    plan,
+    { method: "GET", status, contentType, contentEncoding: origin.get("content-encoding"), hasBody: status !== 204 && status !== 205 && status !== 304, originHeaders: origin },
+    scope,
+  );
+  // On a path with a marked nonce every body is scrubbed of the marker, whatever the response (docs/csp.md).
+  const scrubbed = scope === null ? "" : "; the marker is scrubbed from every body on this path, and Range is not forwarded";
+  if (!decision.stamp) {
+    const quiet = plan.nonce === null && decision.why === "no nonce in this policy" && scope === null;
+    return { ops: decision.ops, nonce: undefined, note: quiet ? null : `no nonce: ${decision.why}${scrubbed}` };
+  }
+  const mode = plan.nonce?.mode === "blanket" ? "every script/style element" : "the elements the origin marked with the site's secret marker";
+  return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}` };
 }
 
 function explain(
@@ -178,7 +183,7 @@ function explain(
     before.append(name, value);
     names.set(name.toLowerCase(), name);
   }
-  const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before);
+  const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before, matchMarkerScope(policy, facts.path));
   const after = new Headers(before);
   applyHeaders(after, selected.ops, selected.nonce);
   const sent: OpOutcome[] = [];

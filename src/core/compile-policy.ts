@@ -372,18 +372,15 @@ const CSP_HEADERS = new Set(["content-security-policy", "content-security-policy
 
 function headerPlan(policy: ResolvedPolicy, options: CompileOptions, https: boolean): HeaderPlan {
   const ops = planOps(policy, options, https, null);
-  const withoutCsp = ops.filter((op) => !CSP_HEADERS.has(op.key));
-  const replacesCsp = ops.some((op) => op.kind === "set" && CSP_HEADERS.has(op.key));
   const nonce = policy.nonce;
   const { enforced, reported } = cspRendering(policy, options.reportOnly);
-  if (nonce === null || (enforced === null && reported.length === 0)) return { ops, withoutCsp, readsOriginCsp: replacesCsp, nonce: null };
+  if (nonce === null || (enforced === null && reported.length === 0)) return { ops, nonce: null };
   const stamped = planOps(policy, options, https, nonce);
   return {
     ops,
-    withoutCsp,
-    readsOriginCsp: true,
     nonce: {
       ops: stamped,
+      carriers: stamped.filter((op) => CSP_HEADERS.has(op.key) && op.kind !== "remove" && op.kind !== "append" && op.parts !== undefined),
       notModifiedOps: stamped
         .filter((op) => !CSP_HEADERS.has(op.key))
         .concat(

@@ -95,3 +95,15 @@ export function matchMarkerScope(policy: CompiledPolicy, path: string): MarkerSc
   for (const index of policy.paths.match(rulePath(path))) if (scope.rules[index] === true) return scope;
   return null;
 }
+
+/**
+ * Request headers not forwarded on a path in the marker's scope: a range of the page could cut a marker in
+ * two (several small ranges would spell it out), so the origin sends the whole body, which is scrubbed
+ * and answered 200. Media on such a path loses range requests: scope marked nonces to page paths.
+ */
+export const RANGE_HEADERS: readonly string[] = ["Range", "If-Range"];
+
+/** The request headers to drop before forwarding, for this path's marker scope. */
+export function forwardedHeadersToDrop(scope: MarkerScope | null): readonly string[] {
+  return scope === null ? [] : RANGE_HEADERS;
+}

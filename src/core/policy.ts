@@ -101,6 +101,8 @@ export interface NoncePlan {
   readonly ops: readonly HeaderOp[];
   /** For a 304: the same ops without any CSP, so the browser keeps the policy stored with its cached page. */
   readonly notModifiedOps: readonly HeaderOp[];
+  /** The CSP ops of `ops` that carry the nonce: our nonce leaves only if one of them writes its value. */
+  readonly carriers: readonly HeaderOp[];
   readonly mode: "marked" | "blanket";
   readonly scripts: boolean;
   readonly styles: boolean;
@@ -110,13 +112,6 @@ export interface NoncePlan {
 export interface HeaderPlan {
   /** The ops when no nonce is stamped (non-HTML, HEAD, 206, a nonce-free policy): no nonce in any value. */
   readonly ops: readonly HeaderOp[];
-  /** The ops minus the CSP headers: for an origin that runs its own nonce-based CSP, which must not break. */
-  readonly withoutCsp: readonly HeaderOp[];
-  /**
-   * Whether the origin's CSP must be looked at: only when this plan could replace it (a `set` CSP op, or a
-   * nonce). Under `default` an origin's working CSP wins anyway, so the common case reads nothing.
-   */
-  readonly readsOriginCsp: boolean;
   /** Present when the policy asks for nonces and some CSP will carry them. */
   readonly nonce: NoncePlan | null;
 }

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { WebSocketServer } from "ws";
 
 export interface Origin {
@@ -136,6 +136,8 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
       res.writeHead(200, { ...headers, "Content-Length": String(body.length) });
       res.end(req.method === "HEAD" ? undefined : body);
     }
+  } else if (path === "/marker-body") {
+    markerBody(req, res, url);
   } else if (path === "/hold") {
     // /hold?id=X sends "first\n" and holds the rest until /release?id=X: streaming is proven by order,
     // not by timing. The origin never finishes before the test says so.
@@ -242,6 +244,57 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
     res.writeHead(404, { "Content-Type": "text/plain" });
     res.end("not found\n");
   }
+}
+
+/** How /marker-body encodes its body: the bytes, and the Content-Encoding line it sends with them. */
+const MARKER_BODY_CODINGS: Record<string, { header: string; encode: (b: Buffer) => Buffer }> = {
+  gzip: { header: "gzip", encode: (b) => gzipSync(b) },
+  br: { header: "br", encode: (b) => brotliCompressSync(b) },
+  deflate: { header: "deflate", encode: (b) => deflateSync(b) },
+  "deflate-raw": { header: "deflate", encode: (b) => deflateRawSync(b) },
+  "x-gzip": { header: "x-gzip", encode: (b) => gzipSync(b) },
+  GZIP: { header: "GZIP", encode: (b) => gzipSync(b) },
+  "gzip-gzip": { header: "gzip, gzip", encode: (b) => gzipSync(gzipSync(b)) },
+  identity: { header: "identity", encode: (b) => b },
+  // Not compressed at all: what matters is that nothing here can decode the label.
+  zstd: { header: "zstd", encode: (b) => b },
+};
+
+/**
+ * /marker-body: a body for the marker tests. The body is ?body= (base64) or, when absent, the request's own
+ * body echoed; ?status=, ?h=Name:Value lines, ?enc= a coding from MARKER_BODY_CODINGS. A single
+ * `Range: bytes=a-b` or `bytes=a-` is honoured (206) on an unencoded body, and ?force206=1 answers 206
+ * without one. X-Seen-Range says which Range reached the origin.
+ */
+function markerBody(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const parts: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => parts.push(chunk));
+  req.on("end", () => {
+    const given = url.searchParams.get("body");
+    const plain = given === null ? Buffer.concat(parts) : Buffer.from(given, "base64");
+    const coding = MARKER_BODY_CODINGS[url.searchParams.get("enc") ?? ""];
+    const bytes = coding === undefined ? plain : coding.encode(plain);
+    let status = Number(url.searchParams.get("status") ?? "200");
+    const lines: string[] = ["X-Seen-Range", req.headers.range ?? "none"];
+    for (const pair of url.searchParams.getAll("h")) {
+      const colon = pair.indexOf(":");
+      lines.push(pair.slice(0, colon), pair.slice(colon + 1));
+    }
+    if (coding !== undefined) lines.push("Content-Encoding", coding.header);
+    let sent = bytes;
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+    if ((range !== null && coding === undefined) || url.searchParams.get("force206") === "1") {
+      const start = range === null ? 0 : Number(range[1]);
+      const end = range === null || range[2] === "" ? bytes.length - 1 : Math.min(Number(range[2]), bytes.length - 1);
+      sent = bytes.subarray(start, end + 1);
+      status = 206;
+      lines.push("Content-Range", `bytes ${start}-${end}/${bytes.length}`);
+    }
+    const bodyless = status === 204 || status === 304 || req.method === "HEAD";
+    if (status !== 204 && status !== 304) lines.push("Content-Length", String(sent.length));
+    res.writeHead(status, lines);
+    res.end(bodyless ? undefined : sent);
+  });
 }
 
 /** Start the origin on 127.0.0.1 with an ephemeral port. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy, MISSING_MARKER, type PolicySource } from "../../src/core/compile-policy.js";
+import { forwardedHeadersToDrop, matchMarkerScope } from "../../src/core/marker-scope.js";
 import { createMarker, markerProblem, PUBLISHED_MARKERS } from "../../src/core/nonce-marker.js";
 import { parseEnv } from "../../src/core/parse-env.js";
 import { parsePolicy } from "../../src/core/parse-policy.js";
@@ -152,6 +153,35 @@ describe("the NONCE_MARKER binding", () => {
         received: "(secret, 13 characters)",
       },
     ]);
+  });
+});
+
+describe("the marker's scope", () => {
+  const secret = createMarker();
+  const scopeOf = (document: unknown, path: string) => {
+    const { policy, rejected } = compilePolicy(sources(document), { reportOnly: false, nonceMarker: secret });
+    expect(rejected).toEqual([]);
+    return matchMarkerScope(policy, path);
+  };
+
+  it("covers every path when the base has a marked nonce, rules that turn it off included", () => {
+    expect(scopeOf({ nonce: {}, rules: [{ path: "/api/*", nonce: false }] }, "/api/x")).not.toBeNull();
+  });
+
+  it("covers the paths of a rule that can yield a marked nonce, whatever its content-type limit", () => {
+    const document = { rules: [{ path: "/app/*", contentType: ["text/html"], nonce: {} }, { path: "/b/*", nonce: { mode: "blanket" } }] };
+    expect(scopeOf(document, "/app/data.json")).not.toBeNull();
+    expect(scopeOf(document, "/b/page")).toBeNull();
+    expect(scopeOf(document, "/other")).toBeNull();
+  });
+
+  it("covers a rule with a nonce but no mode, which may start marked", () => {
+    expect(scopeOf({ nonce: { mode: "blanket" }, rules: [{ path: "/a/*", nonce: false }, { path: "/a/b/*", nonce: {} }] }, "/a/b/c")).not.toBeNull();
+  });
+
+  it("keeps Range and If-Range from the origin inside the scope, and only there", () => {
+    expect(forwardedHeadersToDrop(scopeOf({ nonce: {} }, "/"))).toEqual(["Range", "If-Range"]);
+    expect(forwardedHeadersToDrop(scopeOf({}, "/"))).toEqual([]);
   });
 });
 

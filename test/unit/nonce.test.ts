@@ -3,9 +3,11 @@
 import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../src/core/apply-headers.js";
 import { compilePolicy } from "../../src/core/compile-policy.js";
-import { createNonce, decideNonce, type ResponseFacts } from "../../src/core/nonce.js";
+import { matchMarkerScope } from "../../src/core/marker-scope.js";
+import { createFiller, createNonce, decideNonce, type ResponseFacts } from "../../src/core/nonce.js";
 import { planHeaders } from "../../src/core/plan.js";
-import { adjustForStampedBody } from "../../src/core/stamped-response.js";
+import { createMarker } from "../../src/core/nonce-marker.js";
+import { adjustForStampedBody, scrubHeaders } from "../../src/core/stamped-response.js";
 import { compile, cspMap, doc } from "./support.js";
 
 const NONCE = "bm9uY2Vub25jZW5vbmNlMQ==";
@@ -15,12 +17,71 @@ function planFor(document: unknown, https = true) {
   return planHeaders(compile([document]), { https, path: "/", contentType: "text/html" });
 }
 
-describe("decideNonce", () => {
-  const plan = planFor({ nonce: {} });
+describe("decideNonce on a path with a marked nonce", () => {
+  const policy = compile([{ nonce: {} }]);
+  const plan = planHeaders(policy, { https: true, path: "/", contentType: "text/html" });
+  const scope = matchMarkerScope(policy, "/");
+  const decide = (facts: Partial<ResponseFacts>) => decideNonce(plan, { ...html, ...facts }, scope);
+
+  it.each<[string, Partial<ResponseFacts>]>([
+    ["a GET of HTML", {}],
+    ["XHTML", { contentType: "application/xhtml+xml" }],
+    ["no content type (sniffed)", { contentType: null }],
+    ["text/plain then text/html", { contentType: "text/plain, text/html" }],
+    ["an ASCII page labelled UTF-16", { contentType: "text/html; charset=utf-16" }],
+    ["a POST answered with HTML", { method: "POST" }],
+    ["a 404 page", { status: 404 }],
+    ["a deflate page", { contentEncoding: "deflate" }],
+  ])("stamps %s: our nonce in the CSP and in place of the marker", (_, facts) => {
+    const decision = decide(facts);
+    expect(decision.stamp).toBe(true);
+    expect(decision.body).toMatchObject({ kind: "rewrite", scrub: true, sameLength: false });
+  });
+
+  it.each<[string, Partial<ResponseFacts>, boolean]>([
+    ["JSON", { contentType: "application/json" }, true],
+    ["an image", { contentType: "image/png" }, true],
+    ["gzip JSON (workerd decodes, so the length changes)", { contentType: "application/json", contentEncoding: "gzip" }, false],
+  ])("scrubs %s with filler no header carries", (_, facts, sameLength) => {
+    const decision = decide(facts);
+    expect(decision.stamp).toBe(false);
+    expect(decision.body).toEqual({ kind: "rewrite", scrub: true, tags: false, coding: expect.anything(), sameLength });
+  });
+
+  it.each<[string, Partial<ResponseFacts>]>([
+    ["a 206", { status: 206 }],
+    ["zstd", { contentEncoding: "zstd" }],
+    ["br inside a chain", { contentEncoding: "gzip, br" }],
+  ])("refuses %s", (_, facts) => {
+    expect(decide(facts).body.kind).toBe("refuse");
+  });
+
+  it.each<[string, Partial<ResponseFacts>]>([
+    ["HEAD", { method: "HEAD", hasBody: false }],
+    ["a 204", { status: 204, hasBody: false }],
+    ["a 304", { status: 304, hasBody: false }],
+  ])("leaves %s without a body to rewrite", (_, facts) => {
+    expect(decide(facts)).toMatchObject({ stamp: false, body: { kind: "untouched" } });
+  });
+
+  it("removes both CSP headers on a 304", () => {
+    const decision = decide({ status: 304, hasBody: false });
+    expect(decision.ops.filter((op) => op.name.startsWith("Content-Security-Policy")).map((op) => op.kind)).toEqual(["remove", "remove"]);
+  });
+
+  it("puts filler, not the nonce, where the origin's own CSP stays (the policy only defaults)", () => {
+    const originHeaders = new Headers([["Content-Security-Policy", "script-src 'nonce-abc'"]]);
+    expect(decide({ originHeaders })).toMatchObject({ stamp: false, body: { kind: "rewrite", scrub: true, sameLength: true } });
+  });
+});
+
+describe("decideNonce elsewhere (blanket mode, or no nonce)", () => {
+  const plan = planFor({ nonce: { mode: "blanket" } });
 
   it.each<[string, Partial<ResponseFacts>, boolean]>([
     ["a GET of HTML", {}, true],
     ["XHTML", { contentType: "application/xhtml+xml" }, true],
+    ["text/plain then text/html", { contentType: "text/plain, text/html" }, true],
     ["JSON", { contentType: "application/json" }, false],
     ["no content type", { contentType: null }, false],
     ["HEAD", { method: "HEAD", hasBody: false }, false],
@@ -29,25 +90,26 @@ describe("decideNonce", () => {
     ["a 304", { status: 304, hasBody: false }, false],
     ["a POST answered with HTML", { method: "POST" }, true],
     ["a 404 page", { status: 404 }, true],
+    ["zstd HTML", { contentEncoding: "zstd" }, false],
   ])("%s → stamp %s", (_, facts, stamp) => {
     expect(decideNonce(plan, { ...html, ...facts }).stamp).toBe(stamp);
   });
 
-  it("removes both CSP headers on a 304", () => {
-    const decision = decideNonce(plan, { ...html, status: 304 });
-    expect(decision.ops.filter((op) => op.name.startsWith("Content-Security-Policy")).map((op) => op.kind)).toEqual(["remove", "remove"]);
+  it("leaves the CSP headers and the body to an origin that runs its own nonces when the policy only defaults", () => {
+    const originHeaders = new Headers([["Content-Security-Policy", "script-src 'NONCE-abc'"]]);
+    const decision = decideNonce(plan, { ...html, originHeaders });
+    expect(decision).toMatchObject({ stamp: false, body: { kind: "untouched" } });
+    const headers = new Headers(originHeaders);
+    applyHeaders(headers, decision.ops);
+    expect(headers.get("content-security-policy")).toBe("script-src 'NONCE-abc'");
   });
 
-  it("leaves CSP headers to an origin that runs its own nonces, with a nonce policy or a CSP that is set", () => {
-    const originHeaders = new Headers([["Content-Security-Policy-Report-Only", "script-src 'NONCE-abc'"]]);
-    for (const p of [plan, planFor({ csp: { action: "set" } })]) {
-      const decision = decideNonce(p, { ...html, originHeaders });
-      expect(decision.stamp).toBe(false);
-      expect(decision.ops.some((op) => op.name.startsWith("Content-Security-Policy"))).toBe(false);
-    }
+  it("stamps over an origin's own nonces when the policy sets the CSP: set always wins", () => {
+    const originHeaders = new Headers([["Content-Security-Policy-Report-Only", "script-src 'nonce-abc'"]]);
+    expect(decideNonce(planFor({ nonce: { mode: "blanket" }, csp: { action: "set" } }), { ...html, originHeaders }).stamp).toBe(true);
   });
 
-  it("does not read the origin's CSP when the policy's CSP only defaults (the origin's wins anyway)", () => {
+  it("does not read the origin's CSP when the policy has no nonce", () => {
     const reads: string[] = [];
     const originHeaders = { get: (name: string) => (reads.push(name), null) };
     expect(decideNonce(planFor({}), { ...html, originHeaders }).stamp).toBe(false);
@@ -145,8 +207,31 @@ describe("adjustForStampedBody", () => {
   });
 });
 
-describe("decideNonce and charsets", () => {
-  const plan = planHeaders(compile([{ nonce: {} }]), { https: true, path: "/", contentType: "text/html" });
+describe("scrubHeaders", () => {
+  const marker = createMarker();
+
+  it("rewrites every value that carries the marker and keeps each Set-Cookie line apart", () => {
+    const headers = new Headers([
+      ["Link", `</a.js>; rel=preload; nonce=${marker}`],
+      ["X-Plain", "nothing"],
+      ["Set-Cookie", `a=${marker}; Path=/`],
+      ["Set-Cookie", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"],
+    ]);
+    scrubHeaders(headers, marker, "NEW");
+    expect(headers.get("link")).toBe("</a.js>; rel=preload; nonce=NEW");
+    expect(headers.get("x-plain")).toBe("nothing");
+    expect(headers.getSetCookie()).toEqual(["a=NEW; Path=/", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"]);
+  });
+
+  it("leaves Set-Cookie lines alone when none carries the marker", () => {
+    const headers = new Headers([["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]]);
+    scrubHeaders(headers, marker, "NEW");
+    expect(headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+});
+
+describe("decideNonce and charsets in blanket mode", () => {
+  const plan = planHeaders(compile([{ nonce: { mode: "blanket" } }]), { https: true, path: "/", contentType: "text/html" });
   const facts: ResponseFacts = { method: "GET", status: 200, contentType: "", hasBody: true, originHeaders: new Headers() };
 
   it.each([
@@ -158,5 +243,13 @@ describe("decideNonce and charsets", () => {
     ["text/html; charset=shift_jis", true],
   ])("%s → stamp %s", (contentType, stamp) => {
     expect(decideNonce(plan, { ...facts, contentType }).stamp).toBe(stamp);
+  });
+});
+
+describe("createFiller", () => {
+  it("draws characters of the marker alphabet, of the length asked, evenly", () => {
+    expect(createFiller(4, (bytes) => bytes.fill(0))).toBe("AAAA");
+    expect(createFiller(3, (bytes) => Object.assign(bytes, [63, 64, 255]))).toBe("-A-");
+    expect(createFiller(40)).toMatch(/^[A-Za-z0-9_-]{40}$/);
   });
 });

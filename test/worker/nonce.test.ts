@@ -108,14 +108,20 @@ describe("responses that get no nonce", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
-  it("keeps an origin's own nonce-based CSP and body, even when the policy sets the CSP", async () => {
+  it("keeps an origin's own nonce-based CSP and body when the policy's CSP only defaults", async () => {
+    const own = "script-src 'nonce-originOwn123'";
+    const res = await call(`https://www.example.com/nonce-page?csp=${encodeURIComponent(own)}`, {}, { POLICY: BLANKET });
+    expect(res.headers.get("content-security-policy")).toBe(own);
+    expect(nonceAttributes(await res.text(), "script")).toEqual(["__CSP_NONCE__", null, "__CSP_NONCE__"]);
+  });
+
+  it("replaces an origin's own nonce-based CSP when the policy sets the CSP: set always wins", async () => {
     const own = "script-src 'nonce-originOwn123'";
     const policy = JSON.stringify({ nonce: { mode: "blanket" }, csp: { action: "set" } });
     const res = await call(`https://www.example.com/nonce-page?csp=${encodeURIComponent(own)}`, {}, { POLICY: policy });
-    expect(res.headers.get("content-security-policy")).toBe(own);
-    const html = await res.text();
-    expect(html).toContain('nonce="__CSP_NONCE__"');
-    expect(nonceAttributes(html, "script")).toEqual(["__CSP_NONCE__", null, "__CSP_NONCE__"]);
+    const nonce = nonceOf(res.headers.get("content-security-policy"));
+    expect(cspMap(res.headers.get("content-security-policy")).get("default-src")).toEqual(["'self'"]);
+    expect(nonceAttributes(await res.text(), "script")).toEqual([nonce, nonce, nonce]);
   });
 });
 
