@@ -1,6 +1,6 @@
 // Once per policy version: merge layers into a resolved policy, then compile it into per-scheme header plans.
 
-import { CSP_FALLBACKS, renderCsp, isEffectiveCsp, type DirectiveValue } from "./csp.js";
+import { CSP_FALLBACKS, cspRestricts, renderCsp, type DirectiveValue } from "./csp.js";
 import { defaultPolicyDocument } from "./defaults.js";
 import { parseHsts, specFor, splitListValue } from "./known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
@@ -323,13 +323,14 @@ function cspOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean,
   const { enforced, reported } = cspRendering(policy, options.reportOnly);
   const ops: HeaderOp[] = [];
   if (enforced !== null) {
-    ops.push(templatedOp("Content-Security-Policy", enforced.action, render(enforced), enforced.from, isEffectiveCsp));
+    // Under `default` the origin's CSP wins only if it restricts something (a lone report-uri does not).
+    ops.push(templatedOp("Content-Security-Policy", enforced.action, render(enforced), enforced.from, cspRestricts));
   }
   const [first] = reported;
   if (first !== undefined) {
     const from = reported.map((c) => (c === policy.csp ? `${c.from} (CSP_REPORT_ONLY)` : c.from)).join(", ");
     // Several policies in one header are comma-separated (CSP3 §3.1): one header, every policy reported.
-    ops.push(templatedOp("Content-Security-Policy-Report-Only", first.action, reported.map(render).join(", "), from, isEffectiveCsp));
+    ops.push(templatedOp("Content-Security-Policy-Report-Only", first.action, reported.map(render).join(", "), from, cspRestricts));
   }
   if (options.reportPath !== undefined && ops.length > 0) {
     const spec = specFor("reporting-endpoints");

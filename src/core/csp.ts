@@ -182,6 +182,32 @@ export function isEffectiveCsp(value: string): boolean {
 }
 
 /**
+ * Directives that restrict what a page may do: every fetch directive, base-uri, form-action,
+ * frame-ancestors, sandbox and require-trusted-types-for. Reporting (report-uri, report-to), upgrading
+ * (upgrade-insecure-requests, block-all-mixed-content) and naming (trusted-types, webrtc) restrict nothing
+ * a script injection needs.
+ */
+export const RESTRICTING_DIRECTIVES: ReadonlySet<string> = new Set([
+  ...[...CSP_DIRECTIVES].filter(([, kind]) => kind === "sources" || kind === "ancestors" || kind === "sandbox").map(([name]) => name),
+  "require-trusted-types-for",
+]);
+
+/**
+ * True when a CSP header value (possibly several policies joined by commas) has a directive that
+ * restricts something. Under the `default` action only such an origin CSP counts as the site's own: a
+ * lone `report-uri /csp` must not replace the built-in default-src, object-src and base-uri.
+ */
+export function cspRestricts(value: string): boolean {
+  for (const policy of value.split(",")) {
+    for (const directive of policy.split(";")) {
+      const [name = ""] = asciiTokens(directive);
+      if (RESTRICTING_DIRECTIVES.has(name.toLowerCase())) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * Split on ASCII whitespace only (tab, LF, FF, CR, space), as CSP3 §2.2 parses a directive: a no-break
  * space or U+2028 is part of a token to a browser, so a name it touches is no directive at all.
  */

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { createMarker } from "../../src/core/nonce-marker.js";
-import { call, cspMap, ORIGIN_URL, unique } from "./support.js";
+import { call, cspMap, ORIGIN_URL, respond, unique } from "./support.js";
 
 /** The site's secret marker, drawn per run: the NONCE_MARKER binding, and what the origin writes. */
 const MARKER = createMarker();
@@ -122,6 +122,26 @@ describe("responses that get no nonce", () => {
     const nonce = nonceOf(res.headers.get("content-security-policy"));
     expect(cspMap(res.headers.get("content-security-policy")).get("default-src")).toEqual(["'self'"]);
     expect(nonceAttributes(await res.text(), "script")).toEqual([nonce, nonce, nonce]);
+  });
+});
+
+describe("an origin's CSP", () => {
+  it("does not replace the built-in CSP when it only reports (report-uri alone restricts nothing)", async () => {
+    const res = await call(respond([["Content-Type", "text/html"], ["Content-Security-Policy", "report-uri /csp"]]));
+    const map = cspMap(res.headers.get("content-security-policy"));
+    expect(map.get("default-src")).toEqual(["'self'"]);
+    expect(map.get("object-src")).toEqual(["'none'"]);
+    await res.body?.cancel();
+  });
+
+  it("keeps the enforced CSP the policy sets when the origin sends a Report-Only CSP with 'nonce-", async () => {
+    const policy = JSON.stringify({ csp: { action: "set" }, nonce: {} });
+    const url = respond([["Content-Type", "text/html"], ["Content-Security-Policy-Report-Only", "script-src 'nonce-abc'"]]);
+    const res = await call(url, {}, { POLICY: policy, ...SECRET });
+    const map = cspMap(res.headers.get("content-security-policy"));
+    expect(map.get("default-src")).toEqual(["'self'"]);
+    expect(map.get("script-src")).toContain(`'nonce-${nonceOf(res.headers.get("content-security-policy"))}'`);
+    await res.body?.cancel();
   });
 });
 
