@@ -2,6 +2,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createMarker } from "../src/core/nonce-marker.js";
 
 /** A running demo origin. */
 export interface DemoOrigin {
@@ -22,6 +23,7 @@ export const DEMO_PAGES: readonly { readonly path: string; readonly what: string
   { path: "/weak-headers", what: "weak, duplicated and leaky headers, and what the Worker does to each" },
   { path: "/embed/widget", what: "a per-path rule from KV: framing allowed for partner.example.com, no X-Frame-Options" },
   { path: "/login", what: "a per-path rule from KV: Cache-Control: no-store and Clear-Site-Data" },
+  { path: "/nonce", what: "a marked nonce: the origin's own inline script runs, an injected one is blocked, the secret marker never shows" },
 ];
 
 const SLOW_CHUNKS = 10;
@@ -160,6 +162,32 @@ every header it owns appears exactly once.</p>`,
   );
 }
 
+/**
+ * /nonce: the origin marks its own inline script with the site's secret marker (`npm start` draws one per
+ * run and gives it to the Worker as NONCE_MARKER); a script "injected" into a comment guesses the old
+ * published marker. Through the Worker the first runs and the second is blocked.
+ */
+function noncePage(marker: string): string {
+  return page(
+    "A marked nonce",
+    `<p>The origin wrote its own inline script as <code>&lt;script nonce="MARKER"&gt;</code>, with the site's secret
+marker as the value. The Worker replaces the marker with a fresh nonce for every response and puts the same nonce in
+the <code>Content-Security-Policy</code> (rule <code>/nonce</code> in <code>examples/policy.json</code>). View the
+source through the Worker: the marker is nowhere, in the body or the headers.</p>
+<p id="marked-probe" class="probe"><strong>Marked script: blocked.</strong> (You are seeing the origin directly, or
+the Worker has no NONCE_MARKER.)</p>
+<script nonce="${marker}">
+  document.getElementById("marked-probe").innerHTML = "<strong>Marked script: ran.</strong> Its nonce matched the CSP's.";
+</script>
+<div class="comment">A comment an attacker stored:
+<script nonce="__CSP_NONCE__">document.getElementById("injected-probe").hidden = false;</script></div>
+<p id="injected-probe" class="probe probe-ran" hidden><strong>Injected script: ran.</strong> No CSP stopped it.</p>
+<p>The injected script guessed the old published marker; it gets no nonce and stays blocked (devtools →
+Console shows the refusal). Only a marker nobody else knows works, which is why the Worker refuses a public
+or guessable one.</p>`,
+  );
+}
+
 function sendHtml(res: ServerResponse, status: number, html: string, extra: readonly (readonly [string, string])[] = []): void {
   const body = Buffer.from(html);
   const lines: string[] = ["Content-Type", "text/html; charset=utf-8", "Content-Length", String(body.length)];
@@ -220,7 +248,7 @@ the origin's body through as a stream: it changes only the headers, and never re
   schedule(tick);
 }
 
-function route(req: IncomingMessage, res: ServerResponse, originUrl: string, timers: Set<NodeJS.Timeout>): void {
+function route(req: IncomingMessage, res: ServerResponse, originUrl: string, timers: Set<NodeJS.Timeout>, marker: string): void {
   const path = new URL(req.url ?? "/", "http://demo.invalid").pathname;
   const forwardedHost = req.headers["x-forwarded-host"];
   switch (path) {
@@ -310,6 +338,9 @@ period (30 s) shows the change.</p>`,
         ),
       );
       return;
+    case "/nonce":
+      sendHtml(res, 200, noncePage(marker), [["Cache-Control", "no-store"]]);
+      return;
     default:
       sendHtml(
         res,
@@ -324,13 +355,16 @@ ${pageList()}`,
   }
 }
 
-/** Start the demo origin on 127.0.0.1 (an ephemeral port unless `port` is given). */
-export async function startDemoOrigin(port = 0): Promise<DemoOrigin> {
+/**
+ * Start the demo origin on 127.0.0.1 (an ephemeral port unless `port` is given). `marker` is the secret the
+ * /nonce page marks its script with: the Worker's NONCE_MARKER (drawn per run by `npm start`).
+ */
+export async function startDemoOrigin(port = 0, marker = createMarker()): Promise<DemoOrigin> {
   const timers = new Set<NodeJS.Timeout>();
   let originUrl = "";
   const server = createServer((req, res) => {
     req.resume(); // any method is answered; a request body is read and dropped
-    route(req, res, originUrl, timers);
+    route(req, res, originUrl, timers, marker);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
 import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/parse-env.js";
+import { createMarker } from "../src/core/nonce-marker.js";
 import { parsePolicyJson } from "../src/core/parse-policy.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -25,6 +26,8 @@ interface StartSettings {
   readonly persistTo: string;
   /** The report summary's token for this run only: the demo's collector data is local and throw-away. */
   readonly reportsToken: string;
+  /** The nonce marker for this run only (NONCE_MARKER): the demo origin marks its /nonce script with it. */
+  readonly nonceMarker: string;
 }
 
 /** A failure with a message meant for the person running `npm start`, not a stack trace. */
@@ -45,7 +48,7 @@ function readSettings(): StartSettings {
   const port = parsePort("PORT", 8787);
   const inspectorPort = parsePort("INSPECTOR_PORT", 9229);
   if (port === inspectorPort) throw new StartError(`PORT and INSPECTOR_PORT must differ (both are ${port})`);
-  return { port, inspectorPort, persistTo: PERSIST_TO, reportsToken: randomBytes(24).toString("base64url") };
+  return { port, inspectorPort, persistTo: PERSIST_TO, reportsToken: randomBytes(24).toString("base64url"), nonceMarker: createMarker() };
 }
 
 /** The example policy, validated, goes into the local POLICY_KV (per-path rules); the local REPORTS_DB gets its table. */
@@ -86,6 +89,9 @@ function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
     "REPORTS_ENABLED:true",
     "--var",
     `REPORTS_TOKEN:${settings.reportsToken}`,
+    // The secret marker of marked nonces, drawn for this run (deployed Workers: `wrangler secret put NONCE_MARKER`).
+    "--var",
+    `NONCE_MARKER:${settings.nonceMarker}`,
     "--ip",
     "127.0.0.1",
     "--port",
@@ -226,7 +232,7 @@ function isRunning(child: ChildProcess | undefined): child is ChildProcess {
 /** Run the demo until wrangler exits; resolves with the exit code for this process. */
 async function run(): Promise<number> {
   const settings = readSettings();
-  const origin: DemoOrigin = await startDemoOrigin();
+  const origin: DemoOrigin = await startDemoOrigin(0, settings.nonceMarker);
   let child: ChildProcess | undefined;
   let stopSignal: NodeJS.Signals | undefined;
   let killTimer: NodeJS.Timeout | undefined;

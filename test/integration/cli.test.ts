@@ -125,7 +125,8 @@ describe("validate", () => {
     const run = await cli(["validate", EXAMPLE]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("is valid");
-    expect(run.stdout).toContain("rules: 4");
+    expect(run.stdout).toContain("rules: 5");
+    expect(run.stdout).toContain("marked nonces use the NONCE_MARKER secret: the Worker needs it set");
     expect(run.stdout).toMatch(/headers owned on https.*: 10 sent/);
   });
 

@@ -274,6 +274,15 @@ describe("npm start", () => {
     expect(login.headers.get("clear-site-data")).toBe('"cache"');
   });
 
+  it("serves the marked-nonce page with this run's NONCE_MARKER swapped for the CSP's nonce", async () => {
+    const res = await get("/nonce");
+    const html = await res.text();
+    const nonce = /'nonce-([^']+)'/.exec(res.headers.get("content-security-policy") ?? "")?.[1];
+    expect(nonce).toBeDefined();
+    const marked = [...html.matchAll(/<script nonce="([^"]*)">/g)].map((m) => m[1]);
+    expect(marked).toEqual([nonce, "__CSP_NONCE__"]);
+  });
+
   it("stops wrangler and the demo origin on Ctrl+C (SIGINT to the process group)", async () => {
     const current = running();
     const pid = current.child.pid;
