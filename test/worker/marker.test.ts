@@ -108,7 +108,8 @@ describe("content codings on a path with a marked nonce", () => {
 describe("content types and charsets on a path with a marked nonce", () => {
   it("stamps a page sent with two Content-Type lines, text/plain then text/html (HTML to a browser)", async () => {
     const res = await get({ body: PAGE, headers: [["Content-Type", "text/plain"], ["Content-Type", "text/html"]] });
-    expect(await res.text()).toBe(PAGE.replaceAll(MARKER, nonceOf(res)));
+    // Read as bytes: workerd warns when .text() meets a Content-Type it does not take for text.
+    expect(new TextDecoder().decode(await clientBytes(res))).toBe(PAGE.replaceAll(MARKER, nonceOf(res)));
   });
 
   it("stamps a page sent with no Content-Type, which browsers sniff", async () => {
