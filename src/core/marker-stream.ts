@@ -97,15 +97,21 @@ function advance(f: Form, q: number, b: number, work: ScrubWork): number {
  */
 export function markerScrubber(compiled: CompiledMarker, replacement: string): MarkerScrubber {
   const [f1, f2, f4] = compiled.forms;
-  const first = f1.bytes[0] ?? 0;
-  const replacements = [spread(replacement, 1), spread(replacement, 2), spread(replacement, 4)] as const;
+  const ascii = f1.bytes;
+  const first = ascii[0] ?? 0;
+  const second = ascii[1] ?? 0;
+  // After the ASCII marker the wide forms' automata hold one byte exactly when it ends with its first.
+  const wideAfterAscii = ascii[ascii.byteLength - 1] === first ? 1 : 0;
+  // The wide replacements are built only if a wide form turns up: most bodies never need them.
+  const replacements: (Uint8Array | undefined)[] = [spread(replacement, 1), undefined, undefined];
+  const replacementFor = (which: 0 | 1 | 2): Uint8Array => (replacements[which] ??= spread(replacement, which === 1 ? 2 : 4));
   const work: ScrubWork = { steps: 0, fallbacks: 0, searches: 0, replaced: 0 };
   // States of the three automata, the bytes not yet decided (held from the last chunk), and positions
   // counted from the body's first byte: `emitted` is where undecided bytes start, `pos` where the chunk does.
   let q1 = 0;
   let q2 = 0;
   let q4 = 0;
-  let held = new Uint8Array(0);
+  let held: Uint8Array = EMPTY;
   let emitted = 0;
   let pos = 0;
 
@@ -115,68 +121,98 @@ export function markerScrubber(compiled: CompiledMarker, replacement: string): M
       const base = pos;
       const heldStart = emitted;
       const out: Uint8Array[] = [];
-      const emitRange = (from: number, to: number): void => {
-        out.push(...piecesOf(held, heldStart, chunk, base, from, to));
-      };
-      const found = (end: number, f: Form, which: 0 | 1 | 2): void => {
-        const start = end - f.bytes.byteLength + 1;
-        if (start > emitted) emitRange(emitted, start);
-        out.push(replacements[which]);
+      const found = (end: number, length: number, which: 0 | 1 | 2): void => {
+        const start = end - length + 1;
+        if (start > emitted) out.push(...piecesOf(held, heldStart, chunk, base, emitted, start));
+        out.push(replacementFor(which));
         emitted = end + 1;
         work.replaced++;
       };
       const length = chunk.byteLength;
+      let steps = 0;
+      let searches = 0;
       let i = 0;
       while (i < length) {
         if ((q1 | q2 | q4) === 0) {
           // No partial match open: only the marker's first byte can start one.
-          work.searches++;
+          searches++;
           const next = chunk.indexOf(first, i);
           if (next === -1) break;
           i = next;
+          // Every form goes on with the second character or a NUL: any other byte after the first one
+          // leaves all three automata where they were, so the candidate is dropped without stepping them.
+          const after = chunk[i + 1];
+          if (after !== undefined && after !== second && after !== 0) {
+            i++;
+            continue;
+          }
+          // The ASCII form compared directly: from all-zero states, after k matching bytes the automata
+          // are known to hold k (ASCII form) and 1 or 0 (wide forms: whether byte k-1 is the first one),
+          // so they are set rather than stepped, and every byte is examined once.
+          const matched = matchLength(chunk, i, ascii);
+          steps += matched;
+          i += matched;
+          if (matched === ascii.byteLength) {
+            found(base + i - 1, matched, 0);
+            q1 = f1.fail[matched - 1] ?? 0;
+            q2 = wideAfterAscii;
+            q4 = wideAfterAscii;
+          } else {
+            q1 = matched;
+            q2 = ascii[matched - 1] === first ? 1 : 0;
+            q4 = q2;
+          }
+          continue;
         }
         const b = chunk[i] ?? 0;
-        work.steps++;
+        steps++;
         q1 = advance(f1, q1, b, work);
         if (q1 === f1.bytes.byteLength) {
-          found(base + i, f1, 0);
+          found(base + i, q1, 0);
           q1 = f1.fail[q1 - 1] ?? 0;
         }
         q2 = advance(f2, q2, b, work);
         if (q2 === f2.bytes.byteLength) {
-          found(base + i, f2, 1);
+          found(base + i, q2, 1);
           q2 = f2.fail[q2 - 1] ?? 0;
         }
         q4 = advance(f4, q4, b, work);
         if (q4 === f4.bytes.byteLength) {
-          found(base + i, f4, 2);
+          found(base + i, q4, 2);
           q4 = f4.fail[q4 - 1] ?? 0;
         }
         i++;
       }
+      work.steps += steps;
+      work.searches += searches;
       pos = base + length;
       // Bytes before the earliest open partial match can never be part of an occurrence: send them.
       const safe = pos - Math.max(q1, q2, q4);
       if (safe > emitted) {
-        emitRange(emitted, safe);
+        out.push(...piecesOf(held, heldStart, chunk, base, emitted, safe));
         emitted = safe;
       }
-      const rest = new Uint8Array(pos - emitted);
-      let at = 0;
-      for (const piece of piecesOf(held, heldStart, chunk, base, emitted, pos)) {
-        rest.set(piece, at);
-        at += piece.byteLength;
-      }
-      held = rest;
+      // Copied: at most one pattern length, and the caller may reuse its chunk's buffer.
+      held = pos === emitted ? EMPTY : joined(piecesOf(held, heldStart, chunk, base, emitted, pos)).slice();
       send(out, enqueue);
     },
     flush(enqueue) {
       // Partial matches the body ended in are not markers: their bytes go out as they came.
       if (held.byteLength > 0) enqueue(held);
-      held = new Uint8Array(0);
+      held = EMPTY;
       emitted = pos;
     },
   };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** How many bytes of `needle` match `chunk` from `at`, up to the chunk's end. */
+function matchLength(chunk: Uint8Array, at: number, needle: Uint8Array): number {
+  const limit = Math.min(needle.byteLength, chunk.byteLength - at);
+  let k = 0;
+  while (k < limit && chunk[at + k] === needle[k]) k++;
+  return k;
 }
 
 /** Bytes [from, to), counted from the body's start, out of the held bytes and the chunk, without copying. */
@@ -189,18 +225,19 @@ function piecesOf(held: Uint8Array, heldStart: number, chunk: Uint8Array, base: 
 
 /** Send the pieces as one chunk: one write downstream costs less than several. */
 function send(pieces: readonly Uint8Array[], enqueue: (chunk: Uint8Array) => void): void {
-  if (pieces.length === 0) return;
-  if (pieces.length === 1) {
-    enqueue(pieces[0] ?? new Uint8Array(0));
-    return;
-  }
+  if (pieces.length > 0) enqueue(joined(pieces));
+}
+
+/** The pieces as one array: the piece itself when there is one, else a copy of them all. */
+function joined(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0] ?? EMPTY;
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
   let offset = 0;
   for (const piece of pieces) {
     out.set(piece, offset);
     offset += piece.byteLength;
   }
-  enqueue(out);
+  return out;
 }
 
 /** The scrubber as a TransformStream (for callers that pipe, and for tests). */

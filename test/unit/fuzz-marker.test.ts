@@ -138,6 +138,7 @@ describe("markerScrubber's work is linear in the body", () => {
     const scrubber = markerScrubber(compileMarker(m), "AAAAAAAAAAAAAAAAAAAAAA==");
     drive(scrubber, splitBytes(body, [4096, 65536, 65537, 300000, 1000000]));
     const { steps, fallbacks, searches } = scrubber.work;
+    // A step is a byte compared one at a time, by the direct compare of a candidate or by the automata.
     expect(steps).toBeLessThanOrEqual(n);
     expect(fallbacks).toBeLessThanOrEqual(3 * steps);
     expect(searches).toBeLessThanOrEqual(n + 6);
