@@ -58,6 +58,9 @@ export const KNOWN_BINDINGS = [
   "NONCE_MARKER",
 ] as const;
 
+/** Bindings that hold secrets (`wrangler secret put`): no issue ever shows their value. */
+const SECRET_BINDINGS: ReadonlySet<string> = new Set(["NONCE_MARKER", "REPORTS_TOKEN"]);
+
 /** The built-in CSP report collector's settings. */
 export interface ReportConfig {
   /** REPORTS_ENABLED: serve the collector and point every CSP at it. */
@@ -94,7 +97,9 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
     if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;
     const hit = suggest(name, KNOWN_BINDINGS);
     if (hit !== undefined && hit !== name) {
-      issues.push({ path: name, message: `a binding this Worker reads${didYouMean(name, KNOWN_BINDINGS)}; ${name} is ignored`, received: renderReceived(value) });
+      // A misspelt secret is still a secret: its issue names the length, not the value.
+      const received = SECRET_BINDINGS.has(hit) ? redactedMarker(value) : renderReceived(value);
+      issues.push({ path: name, message: `a binding this Worker reads${didYouMean(name, KNOWN_BINDINGS)}; ${name} is ignored`, received });
     }
   }
   return { config, issues };

@@ -138,6 +138,12 @@ describe("a marked nonce needs a marker", () => {
 });
 
 describe("the NONCE_MARKER binding", () => {
+  it("is named in a did-you-mean issue when misspelt, without its value", () => {
+    const secret = createMarker();
+    const { issues: found } = parseEnv({ NONCE_MARKR: secret });
+    expect(found).toEqual([{ path: "NONCE_MARKR", message: "a binding this Worker reads (did you mean `NONCE_MARKER`?); NONCE_MARKR is ignored", received: "(secret, 32 characters)" }]);
+  });
+
   it("is read and validated like a policy marker", () => {
     const secret = createMarker();
     expect(parseEnv({ NONCE_MARKER: secret })).toMatchObject({ config: { nonceMarker: secret }, issues: [] });
