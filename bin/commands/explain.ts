@@ -148,7 +148,8 @@ function selectOps(
     scope,
   );
   // On a path with a marked nonce every body is scrubbed of the marker, whatever the response (docs/csp.md).
-  const scrubbed = scope === null ? "" : "; the marker is scrubbed from every body on this path, and Range is not forwarded";
+  const secret = scope?.from === "NONCE_MARKER" ? " (the marker is the NONCE_MARKER secret: the Worker needs it set, `npx wrangler secret put NONCE_MARKER`)" : "";
+  const scrubbed = scope === null ? "" : `; the marker is scrubbed from every body on this path, and Range is not forwarded${secret}`;
   if (!decision.stamp) {
     const quiet = plan.nonce === null && decision.why === "no nonce in this policy" && scope === null;
     return { ops: decision.ops, nonce: undefined, note: quiet ? null : `no nonce: ${decision.why}${scrubbed}` };
