@@ -3,6 +3,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { FUZZ_SEED, providedFuzzRuns } from "./test/fuzz-config.js";
+// Brings in the ProvidedContext entry (originUrl) that the worker project's globalSetup provides.
+import type {} from "./test/worker/global-setup.js";
 
 export default defineConfig({
   test: {

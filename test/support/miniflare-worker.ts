@@ -1,6 +1,6 @@
 // Run a bundled Worker in Miniflare on loopback and talk to its own socket (not wrangler dev's proxy).
 
-import { Miniflare } from "miniflare";
+import { Miniflare, type Json } from "miniflare";
 import { bundleWorker } from "./worker-bundle.js";
 
 export const COMPATIBILITY_DATE = "2026-04-01";
@@ -13,9 +13,8 @@ export interface RunningWorker {
 }
 
 /**
- * Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits), and https.
- * Spelled out rather than picked from Miniflare's WorkerOptions, whose types resolve to any in this
- * install (its .d.ts expects zod 3).
+ * Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits), and https:
+ * the few of Miniflare's WorkerOptions the tests use, spelled out.
  */
 export interface ExtraBindings {
   readonly kvNamespaces?: string[];
@@ -25,7 +24,7 @@ export interface ExtraBindings {
 }
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
-export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
+export async function startWorker(options: { bindings: Record<string, Json>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
   const mf = new Miniflare({
     modules: true,
