@@ -25,6 +25,7 @@ export default defineConfig({
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 60_000,
+          setupFiles: ["./test/console-guard.ts"],
         },
       },
       {

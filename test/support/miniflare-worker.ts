@@ -2,6 +2,7 @@
 
 import { Miniflare, type Json } from "miniflare";
 import { bundleWorker } from "./worker-bundle.js";
+import { WorkerOutput } from "./worker-output.js";
 
 export const COMPATIBILITY_DATE = "2026-04-01";
 
@@ -9,6 +10,9 @@ export interface RunningWorker {
   /** http://127.0.0.1:PORT/ — the Worker's own socket. */
   readonly url: URL;
   readonly mf: Miniflare;
+  /** What the Worker and workerd printed, for the tests to claim; never printed. */
+  readonly output: WorkerOutput;
+  /** Stop the Worker; then fail if it printed a line that no test claimed. */
   dispose(): Promise<void>;
 }
 
@@ -26,6 +30,7 @@ export interface ExtraBindings {
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
 export async function startWorker(options: { bindings: Record<string, Json>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
+  const output = new WorkerOutput();
   const mf = new Miniflare({
     modules: true,
     script,
@@ -34,9 +39,15 @@ export async function startWorker(options: { bindings: Record<string, Json>; scr
     ...options.extra,
     host: "127.0.0.1",
     port: 0,
+    handleStructuredLogs: output.record,
+    handleRuntimeStdio: output.watchStdio,
   });
   const url = await mf.ready;
-  return { url, mf, dispose: () => mf.dispose() };
+  const dispose = async (): Promise<void> => {
+    await mf.dispose();
+    await output.checkAllClaimed();
+  };
+  return { url, mf, output, dispose };
 }
 
 /** A bare pass-through Worker: the baseline every overhead is measured against. */
