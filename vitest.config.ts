@@ -1,4 +1,4 @@
-// Two test projects: the pure core in plain Node, and the Worker shell inside workerd.
+// Three test projects (the pure core in plain Node, the bundled Worker in Miniflare, the Worker shell inside workerd); in each, a test that prints to the console fails (test/console-guard.ts).
 
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
