@@ -3,7 +3,6 @@
 import { readFileSync } from "node:fs";
 import { applyHeaders } from "../src/core/apply-headers.js";
 import { compilePolicy, ruleAppliesTo } from "../src/core/compile-policy.js";
-import { rulePath } from "../src/core/match-path.js";
 import { parsePolicy } from "../src/core/parse-policy.js";
 import { planHeaders } from "../src/core/plan.js";
 import type { CompiledPolicy, HeaderPlan, PathRule, PolicyDocument, RequestFacts } from "../src/core/policy.js";
@@ -156,7 +155,8 @@ function compiled(document: PolicyDocument): Compiled {
 
 /** How many rules apply to a request: matched by path, then kept by content type (as planHeaders does). */
 function applicableRules(policy: CompiledPolicy, facts: RequestFacts): number {
-  return policy.paths.match(rulePath(facts.path)).filter((i) => {
+  const route = policy.paths.route(facts.path);
+  return (route.ok ? route.rules : []).filter((i) => {
     const rule = policy.rules[i];
     return rule !== undefined && ruleAppliesTo(rule, facts.contentType);
   }).length;

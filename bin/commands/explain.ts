@@ -5,7 +5,6 @@ import { decideNonce } from "../../src/core/nonce.js";
 import { applyHeaders } from "../../src/core/apply-headers.js";
 import { compileLayers, ruleAppliesTo, type PolicySource } from "../../src/core/compile-policy.js";
 import { isHeaderName } from "../../src/core/known-headers.js";
-import { rulePath } from "../../src/core/match-path.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/result.js";
@@ -159,7 +158,8 @@ function explain(
   origin: readonly [string, string][],
   layers: readonly string[],
 ): Explanation {
-  const matched = policy.paths.match(rulePath(facts.path)).flatMap((i) => {
+  const route = policy.paths.route(facts.path);
+  const matched = (route.ok ? route.rules : []).flatMap((i) => {
     const rule = policy.rules[i];
     return rule === undefined ? [] : [rule];
   });

@@ -1,10 +1,10 @@
-// Fuzzing request URLs: the origin request always goes to the configured origin with the client's parsed path and query, and rule paths never split a segment.
+// Fuzzing request URLs: the origin request always goes to the configured origin with the client's parsed path and query, and every path gets one canonical form or is refused, never an error.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resolveOriginUrl } from "../../src/core/origin-url.js";
 import { parseEnv, type OriginTarget } from "../../src/core/parse-env.js";
-import { rulePath } from "../../src/core/match-path.js";
+import { canonicalPath } from "../../src/core/canonical-path.js";
 import { binaryString, parsedPathAndQuery, PATH_SEGMENTS, requestTail } from "../fuzz-arbitraries.js";
 import { fuzzParameters } from "../fuzz-config.js";
 
@@ -124,34 +124,37 @@ describe("resolveOriginUrl with credentials in the client's URL", () => {
   });
 });
 
-describe("rulePath", () => {
-  const segmentCount = (path: string) => path.split("/").length;
-  const backslashes = (path: string) => path.split("\\").length;
+describe("canonicalPath on any input", () => {
+  const hostile = fc.oneof(
+    binaryString(40),
+    fc.array(fc.oneof(fc.constantFrom(...PATH_SEGMENTS, "%2", "%%2f", "%252f", "%5", "%2F", "%5C", "..", ".", ";x", "\\", "//", "%C0%AF", "%E2%84%AA"), fc.string({ maxLength: 3 })), { maxLength: 12 }).map((s) => s.join("")),
+  );
 
-  it("never throws and never turns one segment into two, for any parsed path", () => {
+  it("never throws, and gives a path that starts with / and holds no control character, or a reason", () => {
     fc.assert(
-      fc.property(clientUrl, (raw) => {
-        const { pathname } = new URL(raw);
-        const seen = rulePath(pathname);
-        expect(segmentCount(seen)).toBe(segmentCount(pathname));
-        expect(backslashes(seen)).toBe(backslashes(pathname));
+      fc.property(hostile, fc.boolean(), (path, foldCase) => {
+        const result = canonicalPath(path, foldCase);
+        if (!result.ok) {
+          expect(result.reason.length).toBeGreaterThan(0);
+          return;
+        }
+        expect(result.path.startsWith("/")).toBe(true);
+        // eslint-disable-next-line no-control-regex -- what must never come out
+        expect(result.path).not.toMatch(/[\u0000-\u001f\u007f]|\/\/|\\/);
       }),
-      fuzzParameters(600),
+      fuzzParameters(800),
     );
   });
 
-  it("never throws and never turns one segment into two, for any string at all", () => {
-    const raw = fc.oneof(
-      binaryString(40),
-      fc.array(fc.oneof(fc.constantFrom(...PATH_SEGMENTS, "%2", "%%2f", "%252f", "%5"), fc.string({ maxLength: 3 })), { maxLength: 12 }).map((s) => s.join("")),
-    );
+  it("is idempotent: a canonical path is its own canonical form", () => {
     fc.assert(
-      fc.property(raw, (path) => {
-        const seen = rulePath(path);
-        expect(segmentCount(seen)).toBe(segmentCount(path));
-        expect(backslashes(seen)).toBe(backslashes(path));
+      fc.property(fc.oneof(hostile, clientUrl.map((raw) => new URL(raw).pathname)), fc.boolean(), (path, foldCase) => {
+        const once = canonicalPath(path, foldCase);
+        if (!once.ok) return;
+        const twice = canonicalPath(once.path, foldCase);
+        expect(twice).toMatchObject({ ok: true, path: once.path });
       }),
-      fuzzParameters(600),
+      fuzzParameters(800),
     );
   });
 });
