@@ -36,169 +36,215 @@ const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
 const DOT = 0x2e;
-
-// Decoded /, \ and % are marked with control characters while the path is taken apart: a real control
-// character refuses the path, so a marker can never be mistaken for one.
-const ENCODED_SLASH = "\u0001";
-const ENCODED_BACKSLASH = "\u0002";
-const ENCODED_PERCENT = "\u0003";
+const SPACE = 0x20;
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** What one scan found: nothing to change, only upper-case ASCII letters to fold, or more. */
+const enum Scan {
+  Canonical,
+  UpperCaseOnly,
+  Other,
+}
 
 /**
  * The canonical form of a request path (the URL's pathname, still percent-encoded). `foldCase` folds
  * letters so /Admin and /admin are one page. A path already canonical is returned as is, after one scan
- * and without building a string. `work`, when given, counts characters examined (natively linear steps
- * such as split and join are charged their length) and strings built.
+ * and without building a string; one that only needs lower-casing costs one more native pass. `work`,
+ * when given, counts characters examined and strings built.
  */
 export function canonicalPath(raw: string, foldCase: boolean, work?: PathWork): CanonicalPath {
   const tally = work ?? { chars: 0, builds: 0 };
   tally.chars += raw.length;
-  if (isCanonical(raw, foldCase)) return { ok: true, path: raw, oneSegment: undefined };
+  const scan = scanPath(raw, foldCase);
+  if (scan === Scan.Canonical) return { ok: true, path: raw, oneSegment: undefined };
   tally.builds += 1;
-  const decoded = decode(raw, tally);
-  if (!decoded.ok) return decoded;
-  const split = decoded.text.replace(/[\u0001\u0002]/g, "/");
-  tally.chars += decoded.text.length;
-  const path = normalise(split, foldCase, tally);
-  if (!path.ok) return path;
-  if (split === decoded.text) return { ok: true, path: path.path, oneSegment: undefined };
+  if (scan === Scan.UpperCaseOnly) {
+    tally.chars += raw.length;
+    return { ok: true, path: raw.toLowerCase(), oneSegment: undefined };
+  }
+  const split = new PathBuilder(raw, foldCase, false, tally).build();
+  if (!split.ok || !split.encodedSeparator) return split.ok ? { ok: true, path: split.path, oneSegment: undefined } : split;
   tally.builds += 1;
-  const oneSegment = normalise(decoded.text, foldCase, tally);
-  return oneSegment.ok ? { ok: true, path: path.path, oneSegment: oneSegment.path } : oneSegment;
+  const kept = new PathBuilder(raw, foldCase, true, tally).build();
+  return kept.ok ? { ok: true, path: split.path, oneSegment: kept.path } : kept;
 }
 
 /**
- * One scan: true when nothing would change. Any `%`, `\`, `;`, control, space or non-ASCII character,
- * an empty segment, a segment ending in `.` (dot segments and trailing dots) or, when folding, an upper-case
- * letter sends the path the long way.
+ * One scan for the fast path. Any `%`, `\`, `;`, control, space or non-ASCII character, an empty segment
+ * or a segment ending in `.` (dot segments and trailing dots) needs the builder; upper-case letters
+ * alone (when folding) only need lower-casing.
  */
-function isCanonical(raw: string, foldCase: boolean): boolean {
-  if (raw.charCodeAt(0) !== SLASH) return false;
+function scanPath(raw: string, foldCase: boolean): Scan {
+  if (raw.charCodeAt(0) !== SLASH) return Scan.Other;
   let previous = SLASH;
+  let upper = false;
   for (let i = 1; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
     if (c === SLASH) {
-      if (previous === SLASH || previous === DOT) return false;
-    } else if (c <= 0x20 || c >= 0x7f || c === PERCENT || c === BACKSLASH || c === SEMICOLON || (foldCase && c >= 0x41 && c <= 0x5a)) {
-      return false;
+      if (previous === SLASH || previous === DOT) return Scan.Other;
+    } else if (c <= 0x20 || c >= 0x7f || c === PERCENT || c === BACKSLASH || c === SEMICOLON) {
+      return Scan.Other;
+    } else if (foldCase && c >= 0x41 && c <= 0x5a) {
+      upper = true;
     }
     previous = c;
   }
-  return previous !== DOT;
+  if (previous === DOT) return Scan.Other;
+  return upper ? Scan.UpperCaseOnly : Scan.Canonical;
 }
 
-type Decoded = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
+type Built = { readonly ok: true; readonly path: string; readonly encodedSeparator: boolean } | { readonly ok: false; readonly reason: string };
 
-/** Decode every escape once, marking decoded /, \\ and %; refuse what no two origins read alike. */
-function decode(raw: string, work: PathWork): Decoded {
-  let text = "";
-  let start = 0;
-  let i = 0;
-  while (i < raw.length) {
-    work.chars += 1;
-    const c = raw.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return refuse("a control character");
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = raw.charCodeAt(i + 1);
-      if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) return refuse("an unpaired surrogate");
-      i += 2;
-      continue;
+class Refusal {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * The long way, in one pass over the raw path: decode each run of escapes, split on / and \ (and, unless
+ * `keepEncoded`, on decoded ones), drop ;params, trim trailing dots and spaces, refuse dot segments, merge
+ * empty segments, then fold case once. Plain characters are copied as slices, not one by one.
+ */
+class PathBuilder {
+  private out = "";
+  private segment = "";
+  private inParams = false;
+  private trailingSlash = false;
+  private encodedSeparator = false;
+  /** After a decoded %: how many hex digits have followed it (two would spell another escape). */
+  private afterPercent = -1;
+
+  constructor(
+    private readonly raw: string,
+    private readonly foldCase: boolean,
+    private readonly keepEncoded: boolean,
+    private readonly work: PathWork,
+  ) {}
+
+  build(): Built {
+    try {
+      if (this.raw.charCodeAt(0) !== SLASH && this.raw.charCodeAt(0) !== BACKSLASH) throw new Refusal("a path starting with /");
+      this.walk();
+      this.endSegment();
+    } catch (error) {
+      if (error instanceof Refusal) return { ok: false, reason: error.reason };
+      throw error;
     }
-    if (c !== PERCENT) {
-      i++;
-      continue;
+    const path = this.out === "" ? "/" : this.trailingSlash ? `${this.out}/` : this.out;
+    return { ok: true, path: this.foldCase ? foldPathCase(path, this.work) : path, encodedSeparator: this.encodedSeparator };
+  }
+
+  private walk(): void {
+    const raw = this.raw;
+    let plain = 1;
+    let i = 1;
+    while (i < raw.length) {
+      this.work.chars += 1;
+      const c = raw.charCodeAt(i);
+      if (c > 0x20 && c < 0x7f && c !== SLASH && c !== BACKSLASH && c !== PERCENT && c !== SEMICOLON && this.afterPercent < 0) {
+        i++;
+        continue;
+      }
+      this.text(raw.slice(plain, i));
+      if (c === PERCENT) i = this.escapes(i);
+      else if (c >= 0xd800 && c <= 0xdfff) i = this.surrogate(i);
+      else {
+        this.char(raw[i] ?? "", false);
+        i++;
+      }
+      plain = i;
     }
-    text += raw.slice(start, i);
-    // A run of escapes decodes together: a multi-byte character is spelled as several.
+    this.text(raw.slice(plain));
+  }
+
+  /** Decode the run of escapes at `i`; returns the index after it. */
+  private escapes(start: number): number {
+    const raw = this.raw;
     const bytes: number[] = [];
+    let i = start;
     while (raw.charCodeAt(i) === PERCENT) {
-      work.chars += 3;
+      this.work.chars += 3;
       const high = hexValue(raw.charCodeAt(i + 1));
       const low = hexValue(raw.charCodeAt(i + 2));
-      if (high < 0 || low < 0) return refuse("a % that does not start a two-digit hex escape");
+      if (high < 0 || low < 0) throw new Refusal("a % that does not start a two-digit hex escape");
       bytes.push(high * 16 + low);
       i += 3;
     }
-    const run = decodeRun(bytes, work);
-    if (!run.ok) return run;
-    text += run.text;
-    start = i;
+    for (const ch of decodeUtf8(bytes)) this.char(ch, true);
+    return i;
   }
-  text += raw.slice(start);
-  return doubleEncoded(text, work) ? refuse("a double-encoded escape (%25 followed by two hex digits)") : { ok: true, text };
-}
 
-function decodeRun(bytes: readonly number[], work: PathWork): Decoded {
-  let text: string;
-  try {
-    text = UTF8.decode(new Uint8Array(bytes));
-  } catch {
-    return refuse("percent-escapes that do not decode to UTF-8 (an overlong or truncated sequence)");
+  private surrogate(i: number): number {
+    const c = this.raw.charCodeAt(i);
+    const next = this.raw.charCodeAt(i + 1);
+    if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) throw new Refusal("an unpaired surrogate");
+    this.checkDoubleEncoding(c, false);
+    this.text(this.raw.slice(i, i + 2));
+    return i + 2;
   }
-  let marked = "";
-  for (const ch of text) {
-    work.chars += 1;
+
+  /** Plain text: no separator, escape, ; or control character in it. */
+  private text(text: string): void {
+    if (text !== "" && !this.inParams) this.segment += text;
+  }
+
+  /** One character that needs a look: raw or decoded from an escape. */
+  private char(ch: string, decoded: boolean): void {
     const c = ch.charCodeAt(0);
-    if (c < 0x20 || c === 0x7f) return refuse("an escape that decodes to a control character");
-    marked += ch === "/" ? ENCODED_SLASH : ch === "\\" ? ENCODED_BACKSLASH : ch === "%" ? ENCODED_PERCENT : ch;
+    if (c < 0x20 || c === 0x7f) throw new Refusal(decoded ? "an escape that decodes to a control character" : "a control character");
+    this.checkDoubleEncoding(c, decoded);
+    if (ch === "/" || ch === "\\") {
+      if (!decoded) return this.endSegment();
+      this.encodedSeparator = true;
+      if (!this.keepEncoded) return this.endSegment();
+      if (!this.inParams) this.segment += ch === "/" ? "%2f" : "%5c";
+      return;
+    }
+    if (ch === ";") this.inParams = true;
+    if (!this.inParams) this.segment += decoded && ch === "%" ? "%25" : ch;
   }
-  return { ok: true, text: marked };
+
+  /** A decoded % followed by two hex digits spells another escape: an origin that decodes twice reads more. */
+  private checkDoubleEncoding(c: number, decoded: boolean): void {
+    if (this.afterPercent >= 0) {
+      this.afterPercent = hexValue(c) >= 0 ? this.afterPercent + 1 : -1;
+      if (this.afterPercent === 2) throw new Refusal("a double-encoded escape (%25 followed by two hex digits)");
+    }
+    if (decoded && c === PERCENT) this.afterPercent = 0;
+  }
+
+  /** Close the segment: trim trailing dots and spaces, refuse a dot segment, drop an empty one. */
+  private endSegment(): void {
+    const segment = this.segment;
+    let end = segment.length;
+    while (end > 0 && (segment.charCodeAt(end - 1) === DOT || segment.charCodeAt(end - 1) === SPACE)) end--;
+    this.work.chars += segment.length - end + 1;
+    if (end === 0 && segment !== "") throw new Refusal("a . or .. segment (or one of only dots and spaces) that the URL parser did not resolve");
+    this.trailingSlash = end === 0;
+    if (end > 0) this.out += `/${end === segment.length ? segment : segment.slice(0, end)}`;
+    this.segment = "";
+    this.inParams = false;
+  }
 }
 
-/** A decoded % that, with what follows, spells another escape: an origin that decodes twice reads more. */
-function doubleEncoded(text: string, work: PathWork): boolean {
-  work.chars += text.length;
-  for (let at = text.indexOf(ENCODED_PERCENT); at !== -1; at = text.indexOf(ENCODED_PERCENT, at + 1)) {
-    if (hexValue(text.charCodeAt(at + 1)) >= 0 && hexValue(text.charCodeAt(at + 2)) >= 0) return true;
+/** Bytes as UTF-8, strictly (no overlong form, no surrogate); ASCII, the common case, without a decoder. */
+function decodeUtf8(bytes: readonly number[]): string {
+  if (bytes.every((b) => b < 0x80)) {
+    let text = "";
+    for (const b of bytes) text += String.fromCharCode(b);
+    return text;
   }
-  return false;
+  try {
+    return UTF8.decode(new Uint8Array(bytes));
+  } catch {
+    throw new Refusal("percent-escapes that do not decode to UTF-8 (an overlong or truncated sequence)");
+  }
 }
 
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const lower = c | 0x20;
   return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
-
-type Normalised = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string };
-
-/** Split on / and \\, drop ;params, refuse dot segments, trim trailing dots and spaces, merge empties, fold. */
-function normalise(decoded: string, foldCase: boolean, work: PathWork): Normalised {
-  work.chars += decoded.length;
-  const parts = decoded.split(/[/\\]/);
-  if (parts[0] !== "") return refuse("a path starting with /");
-  const kept: string[] = [];
-  let trailingSlash = false;
-  for (let p = 1; p < parts.length; p++) {
-    const segment = canonicalSegment(parts[p] ?? "", work);
-    if (segment === undefined) return refuse("a . or .. segment (or one of only dots and spaces) that the URL parser did not resolve");
-    trailingSlash = segment === "";
-    if (segment !== "") kept.push(segment);
-  }
-  let path = `/${kept.join("/")}${trailingSlash && kept.length > 0 ? "/" : ""}`;
-  if (path.length > 1) path = path.replaceAll(ENCODED_SLASH, "%2f").replaceAll(ENCODED_BACKSLASH, "%5c").replaceAll(ENCODED_PERCENT, "%25");
-  work.chars += 4 * path.length;
-  return { ok: true, path: foldCase ? foldPathCase(path, work) : path };
-}
-
-/**
- * One segment without its ;params and trailing dots and spaces; "" for an empty one (merged away);
- * undefined for a dot segment, which the caller refuses. A loop, not a regular expression: /[. ]+$/
- * backtracks in quadratic time over a long run of dots.
- */
-function canonicalSegment(part: string, work: PathWork): string | undefined {
-  const semicolon = part.indexOf(";");
-  const segment = semicolon === -1 ? part : part.slice(0, semicolon);
-  let end = segment.length;
-  while (end > 0 && (segment.charCodeAt(end - 1) === DOT || segment.charCodeAt(end - 1) === 0x20)) end--;
-  work.chars += part.length;
-  if (end === 0) return segment === "" ? "" : undefined;
-  return end === segment.length ? segment : segment.slice(0, end);
-}
-
-function refuse(reason: string): { ok: false; reason: string } {
-  return { ok: false, reason };
 }
 
 /**

@@ -144,6 +144,7 @@ describe("the work canonicalPath does", () => {
     ["backslashes", "\\".repeat(20_000)],
     ["encoded slashes", "/a%2F".repeat(5000)],
     ["percent signs", `/${"%25".repeat(5000)}`],
+    ["one run of 200,000 escapes", `/${"%41".repeat(200_000)}`],
     ["upper case", `/${"A/".repeat(10_000)}`],
     ["non-ASCII letters", `/${"É".repeat(10_000)}`],
     ["a refusal at the very end", `/${"a".repeat(20_000)}%zz`],
