@@ -51,8 +51,8 @@ export async function handleRequest(
     return deps.handleReport(request, env, ctx, reports);
   }
   const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
-  // Rules match the canonical path; a path that has none, or whose rules depend on how an origin reads it,
-  // is answered here and never forwarded (docs/policy-format.md, "How a request path is matched").
+  // Rules match the canonical path; a path with no safe canonical form, or whose rules depend on how an
+  // origin reads it, is answered here and never forwarded (docs/policy-format.md, "How a request path is matched").
   const route = config?.policy.paths.route(url.pathname);
   if (config !== undefined && route?.ok === false) {
     log({ level: "warn", event: "path.refused", method: request.method, path: url.pathname, reason: route.reason });
