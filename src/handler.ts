@@ -51,6 +51,15 @@ export async function handleRequest(
     return deps.handleReport(request, env, ctx, reports);
   }
   const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  // Rules match the canonical path; a path with no safe canonical form, or whose rules depend on how an
+  // origin reads it, is answered here and never forwarded (docs/policy-format.md, "How a request path is matched").
+  const route = config?.policy.paths.route(url.pathname);
+  if (config !== undefined && route?.ok === false) {
+    log({ level: "warn", event: "path.refused", method: request.method, path: url.pathname, reason: route.reason });
+    const refused = plainResponse(400, "Bad Request", request);
+    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: refused.headers.get("content-type") };
+    return secure(refused, config.policy, fallback, facts, request, deps, ctx);
+  }
   let response: Response;
   try {
     const outcome: OriginOutcome = config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env);
@@ -59,7 +68,7 @@ export async function handleRequest(
     logFault("proxy", request, error);
     response = plainResponse(500, "Internal Error", request);
   }
-  const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: response.headers.get("content-type") };
+  const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: response.headers.get("content-type") };
   return secure(response, config?.policy ?? fallback, fallback, facts, request, deps, ctx);
 }
 

@@ -5,7 +5,6 @@ import { decideNonce } from "../../src/core/nonce.js";
 import { applyHeaders } from "../../src/core/apply-headers.js";
 import { compileLayers, ruleAppliesTo, type PolicySource } from "../../src/core/compile-policy.js";
 import { isHeaderName } from "../../src/core/known-headers.js";
-import { rulePath } from "../../src/core/match-path.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/result.js";
@@ -22,6 +21,7 @@ const HELP = `Usage: security-headers-worker explain <file> <path> [options]
 Show the exact headers the Worker would send for one request, treating <file> as the KV policy
 document, and which layer or rule produced each: "defaults", "POLICY", "KV", "KV.rules[2] /embed/*".
 <path> is a path (/embed/widget) or a URL (https://example.com/embed/widget, which implies --https).
+Rules match the path's canonical form ("Path" shows it); a path the Worker refuses is shown as refused.
 The origin is simulated: by default it sends no security headers, only a Content-Type.
 
 Options:
@@ -53,6 +53,8 @@ interface OpOutcome {
 
 interface Explanation {
   readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
+  /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
+  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
   readonly layers: readonly string[];
   readonly reportOnly: boolean;
   /** The simulated origin response's headers. */
@@ -92,8 +94,9 @@ function parseTarget(raw: string, httpsFlag: boolean): { path: string; https: bo
     return { path: url.pathname, https: httpsFlag || url.protocol === "https:" };
   }
   if (!raw.startsWith("/")) throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
-  // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query).
-  return { path: new URL(raw, "http://host.invalid").pathname, https: httpsFlag };
+  // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query). Appended to
+  // an origin as a request line is, not resolved against one: //admin/x is a path, not a host named admin.
+  return { path: new URL(`http://host.invalid${raw}`).pathname, https: httpsFlag };
 }
 
 
@@ -159,7 +162,8 @@ function explain(
   origin: readonly [string, string][],
   layers: readonly string[],
 ): Explanation {
-  const matched = policy.paths.match(rulePath(facts.path)).flatMap((i) => {
+  const route = policy.paths.route(facts.path);
+  const matched = (route.ok ? route.rules : []).flatMap((i) => {
     const rule = policy.rules[i];
     return rule === undefined ? [] : [rule];
   });
@@ -204,6 +208,7 @@ function explain(
     .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
   return {
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
+    route: { matchedAs: route.ok && policy.rules.length > 0 ? route.path : null, refused: route.ok ? null : route.reason },
     layers,
     reportOnly: policy.options.reportOnly,
     origin: origin.map(([name, value]) => ({ name, value })),
@@ -235,6 +240,8 @@ function render(x: Explanation, io: Io): void {
     `${label("Request")}GET ${request.path} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
       `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${request.contentType})`}\n`,
   );
+  if (x.route.refused !== null) io.out(`${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${x.route.refused})\n`);
+  else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${x.route.matchedAs}\n`);
   io.out(`${label("Layers")}${x.layers.join(" < ")}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
     io.out(`${label("Rules")}none match ${request.path}\n`);

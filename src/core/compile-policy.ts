@@ -469,6 +469,7 @@ export function compilePolicy(
   const rejected: RejectedLayer[] = [];
   let current = compileDefaults(options);
   const rules: CompiledRule[] = [];
+  let caseSensitive = false;
   for (const { from, document } of sources) {
     const issues: PolicyIssue[] = [];
     const next = mergeAndCompile(current.resolved, document, from, options);
@@ -487,6 +488,8 @@ export function compilePolicy(
     }
     current = next.value;
     rules.push(...sourceRules);
+    // Like a base field: the highest accepted source that says wins.
+    caseSensitive = document.paths?.caseSensitive ?? caseSensitive;
   }
   // Precedence: less specific first, then document order; the last applied wins.
   const ranked = rules
@@ -500,7 +503,7 @@ export function compilePolicy(
       resolved: current.resolved,
       options,
       rules: finalRules,
-      paths: compilePathIndex(finalRules.map((r) => r.pattern)),
+      paths: compilePathIndex(finalRules.map((r) => r.pattern), { caseSensitive }),
       combos: new CombinationMemo(),
       onRejected: hooks.onRejected ?? (() => undefined),
     },

@@ -5,7 +5,7 @@ import type { DirectiveValue } from "./csp.js";
 import type { HeaderKind } from "./known-headers.js";
 import type { HeaderAction } from "./policy-schema.js";
 
-import type { PathIndex } from "./match-path.js";
+import type { PathIndex, PathRoute } from "./match-path.js";
 import type { PolicyLayer } from "./policy-schema.js";
 import type { PolicyIssue } from "./result.js";
 
@@ -190,6 +190,8 @@ export interface RequestFacts {
   readonly https: boolean;
   /** The request URL's pathname, as received (still percent-encoded). */
   readonly path: string;
+  /** `policy.paths.route(path)`, when the caller already has it (the handler routes before forwarding). */
+  readonly route?: PathRoute | undefined;
   /** The response's Content-Type header, if any. */
   readonly contentType: string | null;
 }

@@ -171,6 +171,11 @@ interface Explanation {
   readonly removed: readonly { readonly name: string; readonly from: string; readonly originValue: string | null }[];
 }
 
+/** explain --json's route: the canonical path the rules matched, or why the Worker refuses the path. */
+interface ExplainedRoute extends Explanation {
+  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
+}
+
 function sent(x: Explanation, name: string) {
   return x.sent.find((op) => op.name.toLowerCase() === name.toLowerCase());
 }
@@ -234,6 +239,23 @@ describe("explain", () => {
     const varFile = await writeJson("policy-var.json", { headers: { "X-Robots-Tag": "noindex" } });
     const x = json<Explanation>(await cli(["explain", EXAMPLE, "/", "--policy-var", varFile, "--json"]));
     expect(sent(x, "X-Robots-Tag")).toMatchObject({ value: "noindex", from: "POLICY" });
+  });
+
+  it("shows the canonical path the rules matched for another spelling of it", async () => {
+    const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1", "--json"]));
+    expect(x.route).toEqual({ matchedAs: "/embed/widget", refused: null });
+    expect(x.rules.applied.map((r) => r.from)).toEqual(["KV.rules[0] /embed/*"]);
+    const run = await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1"]);
+    expect(run.stdout).toMatch(/Path\s+rules match it as \/embed\/widget\n/);
+  });
+
+  it("says when the Worker refuses a path instead of matching it", async () => {
+    const run = await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Path\s+refused: the Worker answers 400 .*\(a \. or \.\. segment/);
+    const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin", "--json"]));
+    expect(x.route.matchedAs).toBeNull();
+    expect(x.rules.applied).toEqual([]);
   });
 
   it("refuses an invalid document with its issues and exits 1", async () => {

@@ -266,10 +266,13 @@ describe("rules on responses", () => {
     expect(res.headers.get("clear-site-data")).toBe('"cache", "cookies"');
   });
 
-  it("matches the decoded path, keeping an encoded slash inside its segment", async () => {
+  it("matches the decoded path, and refuses an encoded slash that hides a dot segment", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     await put(GOOD);
     expect((await get("/embed/%77idget")).headers.has("x-frame-options")).toBe(false);
     const sneaky = await get(respond([], 200, "https://www.example.com").replace("/respond", "/embed%2F..%2Frespond"));
+    expect(sneaky.status).toBe(400);
     expect(sneaky.headers.get("x-frame-options")).toBe("DENY");
+    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "path.refused" }));
   });
 });
