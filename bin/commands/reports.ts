@@ -2,7 +2,8 @@
 
 import { readCapped } from "../../src/core/read-capped.js";
 import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
-import { parseSummary, renderSummaryText } from "../../src/core/report-summary.js";
+import { renderSummaryText } from "../../src/core/reports/render-summary.js";
+import { parseSummary } from "../../src/core/reports/summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "../support/io.js";
 

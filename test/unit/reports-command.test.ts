@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runReports } from "../../bin/commands/reports.js";
 import { createStyle, type Io } from "../../bin/support/io.js";
-import { buildSummary, renderSummaryJson } from "../../src/core/report-summary.js";
+import { renderSummaryJson } from "../../src/core/reports/render-summary.js";
+import { buildSummary } from "../../src/core/reports/summary.js";
 
 const TOKEN = "cli-test-token-0123456789abcdef";
 const SUMMARY = buildSummary({

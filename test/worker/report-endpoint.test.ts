@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReportConfig } from "../../src/core/parse-env.js";
 import type { Env } from "../../src/env.js";
-import { createReportEndpoint, type ReportEndpointOptions, type ReportHandler } from "../../src/report-endpoint.js";
+import { createReportEndpoint, type ReportEndpointOptions, type ReportHandler } from "../../src/reports/endpoint.js";
 import { cspMap } from "./support.js";
 
 const SITE = "https://www.example.com";

@@ -1,0 +1,63 @@
+// The CSP report collector at REPORT_PATH and its summary at REPORT_PATH/summary: routing, and the
+// per-isolate state the two handlers share. Pages never wait on any of it.
+
+import type { ReportConfig } from "../core/parse-env.js";
+import { createCounters } from "../core/reports/counters.js";
+import type { Env } from "../env.js";
+import { handleCollect, type CollectorState } from "./collect.js";
+import { describeError, log } from "./log.js";
+import { textResponse } from "./respond.js";
+import { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, ReportStore } from "./store.js";
+import { handleSummary } from "./summary.js";
+
+export { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, RETENTION_DAYS } from "./store.js";
+
+/** What tests (and later hardening) replace: randomness, time, and the D1 bounds. */
+export interface ReportEndpointOptions {
+  /** A number in [0, 1); a batch is stored when it is below REPORT_SAMPLE_RATE. */
+  readonly random?: () => number;
+  /** Milliseconds since the epoch. */
+  readonly clock?: () => number;
+  readonly d1TimeoutMs?: number;
+  readonly maxRowsPerDay?: number;
+}
+
+export type ReportHandler = (
+  request: Request,
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  reports: ReportConfig,
+) => Promise<Response>;
+
+/** An endpoint with its own per-isolate state (counters, store with its circuit breaker and retention day). */
+export function createReportEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
+  const store = new ReportStore({
+    clock: options.clock ?? Date.now,
+    d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS,
+    maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY,
+  });
+  const state: CollectorState = { random: options.random ?? Math.random, counters: createCounters(), store };
+  return async (request, env, ctx, reports) => {
+    const path = new URL(request.url).pathname;
+    try {
+      if (path === reports.path) return await handleCollect(request, env, ctx, reports, state);
+      if (path === `${reports.path}/summary`) return await handleSummary(request, env, reports, store);
+      return textResponse(404, "Not Found");
+    } catch (error) {
+      log("error", { level: "error", event: "worker.fault", stage: "report-endpoint", method: request.method, path, error: describeError(error) });
+      return textResponse(500, "Internal Error");
+    }
+  };
+}
+
+const defaultEndpoint = createReportEndpoint();
+
+/** Serve REPORT_PATH (the collector) and REPORT_PATH/summary; the handler routes here only when reports are enabled. */
+export async function handleReportRequest(
+  request: Request,
+  env: Env,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+  reports: ReportConfig,
+): Promise<Response> {
+  return defaultEndpoint(request, env, ctx, reports);
+}
