@@ -1,10 +1,13 @@
-// POST {REPORT_PATH}: hostile report bodies in, bounded counts out. The response never waits on storage.
+// POST {REPORT_PATH}: hostile report bodies in, bounded counts out. Each client has a budget of reports per
+// minute and of distinct violations per day (client-ledger.ts); the shared REPORT_LIMITER is asked once
+// per report that budget admits. The response never waits on storage.
 
 import { readCapped } from "../core/read-capped.js";
 import type { ReportConfig } from "../core/parse-env.js";
+import type { ClientLedger } from "../core/reports/client-ledger.js";
 import { rateLimitKey } from "../core/reports/client-key.js";
 import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedReports, type ViolationRecord } from "../core/reports/csp-report.js";
-import type { Counters, DropReason, RefusalReason } from "../core/reports/counters.js";
+import type { Counters, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
 import { describeError, log } from "./log.js";
 import { textResponse } from "./respond.js";
@@ -13,23 +16,22 @@ import type { ReportStore } from "./store.js";
 /** Violations named in one log line; the rest are counted. */
 const LOG_VIOLATIONS = 20;
 
+type Ctx = Pick<ExecutionContext, "waitUntil">;
+
 /** What the collector keeps between requests in one isolate. */
 export interface CollectorState {
   /** A number in [0, 1); a batch is stored when it is below REPORT_SAMPLE_RATE. */
   readonly random: () => number;
+  /** Milliseconds since the epoch. */
+  readonly clock: () => number;
   readonly counters: Counters;
   readonly store: ReportStore;
+  readonly ledger: ClientLedger;
 }
 
-/** Accept a report body, answer 204, and store it in the background; refuse what is not one. */
-export async function handleCollect(
-  request: Request,
-  env: Env,
-  ctx: Pick<ExecutionContext, "waitUntil">,
-  reports: ReportConfig,
-  state: CollectorState,
-): Promise<Response> {
-  const refuse = (reason: RefusalReason, status: number, text: string, headers: Record<string, string> = {}): Response => {
+/** Accept a report body, answer 204, and store what the client's budgets admit in the background. */
+export async function handleCollect(request: Request, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState): Promise<Response> {
+  const refuse = (reason: RequestRefusalReason, status: number, text: string, headers: Record<string, string> = {}): Response => {
     state.counters.rejected[reason]++;
     return textResponse(status, text, headers);
   };
@@ -39,13 +41,20 @@ export async function handleCollect(
   }
   // Refuse early what already claims too much; what claims little is still read with a cap below.
   if (Number(request.headers.get("content-length") ?? "0") > MAX_REPORT_BODY_BYTES) return refuse("tooLarge", 413, "Content Too Large");
-  if (!(await allowedByLimiter(env.REPORT_LIMITER, request))) return refuse("rateLimited", 429, "Too Many Requests", { "Retry-After": "60" });
+  const client = rateLimitKey(request.headers.get("cf-connecting-ip"));
+  // A client that spent this minute's budget costs no more than this: its body is never read.
+  if (!state.ledger.hasBudget(client)) return refuse("rateLimited", 429, "Too Many Requests", TRY_LATER);
   const body = await readBody(request);
   if (body.kind === "tooLarge") return refuse("tooLarge", 413, "Content Too Large");
   if (body.kind === "bad") return refuse("badBody", 400, `Bad Request: ${body.message}`);
-  accept(body.parsed, env, ctx, reports, state);
+  const admitted = await admit(client, body.parsed.records, env.REPORT_LIMITER, state);
+  accept(body.parsed, admitted, env, ctx, reports, state);
+  // Every report over the limit: say so, as the 429 above would have.
+  if (admitted.records.length === 0 && admitted.dropped.rateLimited > 0) return textResponse(429, "Too Many Requests", TRY_LATER);
   return textResponse(204, null);
 }
+
+const TRY_LATER = { "Retry-After": "60" };
 
 type Body = { kind: "parsed"; parsed: ParsedReports } | { kind: "tooLarge" } | { kind: "bad"; message: string };
 
@@ -64,14 +73,43 @@ async function readBody(request: Request): Promise<Body> {
   return { kind: "parsed", parsed: parsed.value };
 }
 
-/** Count, sample, log one line for the batch, and queue its storage. */
-function accept(parsed: ParsedReports, env: Env, ctx: Pick<ExecutionContext, "waitUntil">, reports: ReportConfig, state: CollectorState): void {
-  const { records, dropped, format, received } = parsed;
-  const { counters } = state;
-  for (const key of ["offHost", "invalid", "otherType", "overflow"] as const) counters.dropped[key] += dropped[key];
+interface Admitted {
+  readonly records: readonly ViolationRecord[];
+  readonly dropped: { readonly rateLimited: number; readonly duplicate: number; readonly clientCap: number };
+}
+
+/** The client's own budgets first, then one REPORT_LIMITER call per report they admit. */
+async function admit(client: string, records: readonly ViolationRecord[], limiter: RateLimit | undefined, state: CollectorState): Promise<Admitted> {
+  const admission = state.ledger.admit(client, records);
+  const confirmed = await confirmWithLimiter(limiter, client, admission.admitted.length);
+  const settled = state.ledger.settle(client, admission, confirmed);
+  return { records: settled.admitted, dropped: settled.dropped };
+}
+
+/**
+ * How many of `reports` the shared limiter allows: it counts one unit per call and takes no cost argument,
+ * so it is called once per report. Unbound (local dev without it): all of them. A call that fails counts as
+ * allowed: the limiter is a spam brake, and this isolate's own budgets still hold.
+ */
+async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, reports: number): Promise<number> {
+  if (limiter === undefined || reports === 0) return reports;
+  const outcomes = await Promise.allSettled(Array.from({ length: reports }, () => limiter.limit({ key })));
+  const failed = outcomes.filter((o) => o.status === "rejected");
+  if (failed[0] !== undefined) {
+    log("error", { level: "warn", event: "csp.report.limiter-failed", calls: failed.length, error: describeError(failed[0].reason) });
+  }
+  return outcomes.filter((o) => o.status === "rejected" || o.value.success).length;
+}
+
+/** Count every drop, sample, log one line for the batch, and queue its storage. */
+function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState): void {
+  const { format, received } = parsed;
+  const { records } = admitted;
+  const dropped = { ...parsed.dropped, ...admitted.dropped };
   const sampledIn = records.length > 0 && state.random() < reports.sampleRate;
-  if (records.length > 0 && !sampledIn) counters.dropped.sampledOut += records.length;
-  // One line per accepted batch, whatever happens to storage: the log is the record when D1 is not.
+  const sampledOut = sampledIn ? 0 : records.length;
+  for (const [reason, count] of Object.entries({ ...dropped, sampledOut }) as [ReportDropReason, number][]) state.counters.dropped[reason] += count;
+  // One line per read batch, whatever happens to storage: the log is the record when D1 is not.
   log("log", {
     level: "info",
     event: "csp.report",
@@ -82,12 +120,12 @@ function accept(parsed: ParsedReports, env: Env, ctx: Pick<ExecutionContext, "wa
     storage: records.length === 0 ? "nothing to store" : sampledIn ? "queued" : "sampled out",
     violations: records.slice(0, LOG_VIOLATIONS).map(logFields),
     ...(records.length > LOG_VIOLATIONS ? { moreViolations: records.length - LOG_VIOLATIONS } : {}),
-    counters,
+    counters: state.counters,
   });
   if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, state));
 }
 
-/** Write the batch; any failure drops it with a counted log line and never reaches the response. */
+/** Write the batch; a failure drops it with a counted log line, never reaching the response. */
 async function store(db: D1Database | undefined, records: readonly ViolationRecord[], state: CollectorState): Promise<void> {
   const outcome = await state.store.write(db, records);
   if (outcome.kind === "dropped") return drop(state, outcome.reason, records.length, outcome.detail);
@@ -96,25 +134,9 @@ async function store(db: D1Database | undefined, records: readonly ViolationReco
   if (db !== undefined) await state.store.pruneDaily(db);
 }
 
-function drop(state: CollectorState, reason: DropReason, reports: number, detail?: string): void {
+function drop(state: CollectorState, reason: ReportDropReason, reports: number, detail?: string): void {
   state.counters.dropped[reason] += reports;
   log("error", { level: "warn", event: "csp.report.dropped", reason, reports, ...(detail === undefined ? {} : { detail }), counters: state.counters });
-}
-
-/**
- * Ask the rate limiter about this client. Unbound (local dev without it, or a deployment that removed it):
- * no limit. A limiter that fails lets the report through: it is a spam brake, and the per-day row cap still
- * bounds storage.
- */
-async function allowedByLimiter(limiter: RateLimit | undefined, request: Request): Promise<boolean> {
-  if (limiter === undefined) return true;
-  try {
-    const { success } = await limiter.limit({ key: rateLimitKey(request.headers.get("cf-connecting-ip")) });
-    return success;
-  } catch (error) {
-    log("error", { level: "warn", event: "csp.report.limiter-failed", error: describeError(error) });
-    return true;
-  }
 }
 
 function logFields(record: ViolationRecord): Record<string, string> {

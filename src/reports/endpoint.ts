@@ -2,7 +2,8 @@
 // per-isolate state the two handlers share. Pages never wait on any of it.
 
 import type { ReportConfig } from "../core/parse-env.js";
-import { createCounters } from "../core/reports/counters.js";
+import { ClientLedger, DEFAULT_CLIENT_LIMITS, type ClientLimits } from "../core/reports/client-ledger.js";
+import { createCounters } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
 import { handleCollect, type CollectorState } from "./collect.js";
 import { describeError, log } from "./log.js";
@@ -12,7 +13,7 @@ import { handleSummary } from "./summary.js";
 
 export { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, RETENTION_DAYS } from "./store.js";
 
-/** What tests (and later hardening) replace: randomness, time, and the D1 bounds. */
+/** What tests replace: randomness, time, the D1 bounds and the per-client budgets. */
 export interface ReportEndpointOptions {
   /** A number in [0, 1); a batch is stored when it is below REPORT_SAMPLE_RATE. */
   readonly random?: () => number;
@@ -20,6 +21,7 @@ export interface ReportEndpointOptions {
   readonly clock?: () => number;
   readonly d1TimeoutMs?: number;
   readonly maxRowsPerDay?: number;
+  readonly clientLimits?: Partial<ClientLimits>;
 }
 
 export type ReportHandler = (
@@ -29,14 +31,17 @@ export type ReportHandler = (
   reports: ReportConfig,
 ) => Promise<Response>;
 
-/** An endpoint with its own per-isolate state (counters, store with its circuit breaker and retention day). */
+/** An endpoint with its own per-isolate state: counters, client budgets, and the store. */
 export function createReportEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
-  const store = new ReportStore({
-    clock: options.clock ?? Date.now,
-    d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS,
-    maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY,
-  });
-  const state: CollectorState = { random: options.random ?? Math.random, counters: createCounters(), store };
+  const clock = options.clock ?? Date.now;
+  const store = new ReportStore({ clock, d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS, maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY });
+  const state: CollectorState = {
+    random: options.random ?? Math.random,
+    clock,
+    counters: createCounters(),
+    store,
+    ledger: new ClientLedger({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, clock),
+  };
   return async (request, env, ctx, reports) => {
     const path = new URL(request.url).pathname;
     try {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { ViolationRecord } from "../../src/core/reports/csp-report.js";
 import { isoDay, parseDays, retentionCutoff, windowDays, windowStart } from "../../src/core/reports/days.js";
+import { createCounters, REPORT_DROP_REASONS } from "../../src/core/reports/drops.js";
 import { countViolations, toCounts, toTopViolation, upsertValues } from "../../src/core/reports/rows.js";
 import { authScheme, presentedToken } from "../../src/core/reports/token.js";
 
@@ -94,5 +95,13 @@ describe("rows", () => {
       { day: "2026-04-10", count: 2 },
       { day: "", count: 0 },
     ]);
+  });
+});
+
+describe("counters", () => {
+  it("starts every counter at zero, one per reason", () => {
+    const counters = createCounters();
+    expect(Object.keys(counters.dropped)).toEqual(REPORT_DROP_REASONS.map((r) => r.reason));
+    expect(Object.values(counters.dropped).every((n) => n === 0)).toBe(true);
   });
 });

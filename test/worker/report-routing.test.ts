@@ -2,8 +2,17 @@
 // points at it; when disabled the path is the origin's like any other.
 
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, cspMap } from "./support.js";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The events of the JSON log lines a console spy captured. */
+function events(spy: { mock: { calls: unknown[][] } }): unknown[] {
+  return spy.mock.calls.map(([line]) => (JSON.parse(String(line)) as { event?: unknown }).event);
+}
 
 const REPORT = JSON.stringify({
   "csp-report": {
@@ -23,15 +32,19 @@ function post(path: string, overrides: Record<string, unknown>) {
 
 describe("the collector's route", () => {
   it("answers reports itself when enabled, without asking the origin", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
     const res = await post("/__csp-report", { REPORTS_ENABLED: "true", REPORTS_DB: env.REPORTS_DB });
     expect(res.status).toBe(204);
     expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(events(log)).toEqual(["csp.report"]);
   });
 
   it("follows REPORT_PATH", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
     expect((await post("/csp", { REPORTS_ENABLED: "true", REPORT_PATH: "/csp" })).status).toBe(204);
     // The default path is then an ordinary path, answered by the origin.
     expect((await post("/__csp-report", { REPORTS_ENABLED: "true", REPORT_PATH: "/csp" })).status).toBe(404);
+    expect(events(log)).toEqual(["csp.report"]);
   });
 
   it("leaves the path to the origin when disabled", async () => {
@@ -43,7 +56,9 @@ describe("the collector's route", () => {
   it("serves the summary only with the token", async () => {
     const token = "t".repeat(40);
     const overrides = { REPORTS_ENABLED: "true", REPORTS_TOKEN: token };
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
     expect((await call("https://www.example.com/__csp-report/summary", {}, overrides)).status).toBe(401);
+    expect(events(log)).toEqual(["csp.summary.denied"]);
     const ok = await call("https://www.example.com/__csp-report/summary?format=json", { headers: { Authorization: `Bearer ${token}` } }, overrides);
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toMatch(/^application\/json/);
