@@ -7,7 +7,8 @@ import type { ReportConfig } from "../core/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
 import { rateLimitKey } from "../core/reports/client-key.js";
 import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedReports, type ViolationRecord } from "../core/reports/csp-report.js";
-import type { Counters, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
+import { isoDay } from "../core/reports/days.js";
+import type { Counters, DropEntry, DropTally, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
 import { describeError, log } from "./log.js";
 import { textResponse } from "./respond.js";
@@ -15,6 +16,8 @@ import type { ReportStore } from "./store.js";
 
 /** Violations named in one log line; the rest are counted. */
 const LOG_VIOLATIONS = 20;
+/** While nothing is stored, drop counts are written at most this often per isolate. */
+const DROP_FLUSH_MS = 10_000;
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
 
@@ -27,12 +30,18 @@ export interface CollectorState {
   readonly counters: Counters;
   readonly store: ReportStore;
   readonly ledger: ClientLedger;
+  /** Drops counted and not yet written to D1. */
+  readonly tally: DropTally;
+  /** When drop counts were last handed to D1. */
+  lastFlush: number;
 }
 
 /** Accept a report body, answer 204, and store what the client's budgets admit in the background. */
 export async function handleCollect(request: Request, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState): Promise<Response> {
   const refuse = (reason: RequestRefusalReason, status: number, text: string, headers: Record<string, string> = {}): Response => {
     state.counters.rejected[reason]++;
+    state.tally.add(isoDay(state.clock()), "request", reason, 1);
+    flushSoon(env.REPORTS_DB, ctx, state);
     return textResponse(status, text, headers);
   };
   if (request.method !== "POST") return refuse("method", 405, "Method Not Allowed", { Allow: "POST" });
@@ -101,14 +110,18 @@ async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, r
   return outcomes.filter((o) => o.status === "rejected" || o.value.success).length;
 }
 
-/** Count every drop, sample, log one line for the batch, and queue its storage. */
+/** Count every drop, sample, log one line for the batch, and queue its storage (or the drop counts alone). */
 function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState): void {
   const { format, received } = parsed;
   const { records } = admitted;
   const dropped = { ...parsed.dropped, ...admitted.dropped };
   const sampledIn = records.length > 0 && state.random() < reports.sampleRate;
   const sampledOut = sampledIn ? 0 : records.length;
-  for (const [reason, count] of Object.entries({ ...dropped, sampledOut }) as [ReportDropReason, number][]) state.counters.dropped[reason] += count;
+  const day = isoDay(state.clock());
+  for (const [reason, count] of Object.entries({ ...dropped, sampledOut }) as [ReportDropReason, number][]) {
+    state.counters.dropped[reason] += count;
+    state.tally.add(day, "report", reason, count);
+  }
   // One line per read batch, whatever happens to storage: the log is the record when D1 is not.
   log("log", {
     level: "info",
@@ -123,19 +136,49 @@ function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, r
     counters: state.counters,
   });
   if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, state));
+  else flushSoon(env.REPORTS_DB, ctx, state);
 }
 
-/** Write the batch; a failure drops it with a counted log line, never reaching the response. */
+/** Write the batch with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
 async function store(db: D1Database | undefined, records: readonly ViolationRecord[], state: CollectorState): Promise<void> {
-  const outcome = await state.store.write(db, records);
-  if (outcome.kind === "dropped") return drop(state, outcome.reason, records.length, outcome.detail);
+  state.lastFlush = state.clock();
+  const drops = state.tally.take();
+  const outcome = await state.store.write(db, records, drops);
+  if (outcome.kind === "dropped") {
+    keepUnwritten(state, drops, outcome.reason);
+    return drop(state, outcome.reason, records.length, outcome.detail);
+  }
   state.counters.stored += outcome.stored;
   if (outcome.capped > 0) drop(state, "rowCap", outcome.capped, `${state.store.maxRowsPerDay} rows already stored for ${outcome.day}`);
   if (db !== undefined) await state.store.pruneDaily(db);
 }
 
+/** Write the pending drop counts in the background, unless that was done less than DROP_FLUSH_MS ago. */
+function flushSoon(db: D1Database | undefined, ctx: Ctx, state: CollectorState): void {
+  const now = state.clock();
+  if (state.tally.empty || db === undefined || now - state.lastFlush < DROP_FLUSH_MS) return;
+  state.lastFlush = now;
+  ctx.waitUntil(flushDrops(db, state));
+}
+
+/** Write the pending drop counts now; what fails to be written stays pending. */
+export async function flushDrops(db: D1Database, state: CollectorState): Promise<void> {
+  const drops = state.tally.take();
+  const outcome = await state.store.writeDrops(db, drops);
+  if (outcome !== "done") keepUnwritten(state, drops, outcome);
+}
+
+/**
+ * Put drop counts back for the next write, unless the write timed out: it may have landed, and counting
+ * them twice would be worse than losing them (the log lines still have them).
+ */
+function keepUnwritten(state: CollectorState, drops: readonly DropEntry[], reason: string): void {
+  if (reason !== "d1Timeout") state.tally.restore(drops);
+}
+
 function drop(state: CollectorState, reason: ReportDropReason, reports: number, detail?: string): void {
   state.counters.dropped[reason] += reports;
+  state.tally.add(isoDay(state.clock()), "report", reason, reports);
   log("error", { level: "warn", event: "csp.report.dropped", reason, reports, ...(detail === undefined ? {} : { detail }), counters: state.counters });
 }
 

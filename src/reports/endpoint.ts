@@ -3,7 +3,7 @@
 
 import type { ReportConfig } from "../core/parse-env.js";
 import { ClientLedger, DEFAULT_CLIENT_LIMITS, type ClientLimits } from "../core/reports/client-ledger.js";
-import { createCounters } from "../core/reports/drops.js";
+import { createCounters, DropTally } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
 import { handleCollect, type CollectorState } from "./collect.js";
 import { describeError, log } from "./log.js";
@@ -31,7 +31,7 @@ export type ReportHandler = (
   reports: ReportConfig,
 ) => Promise<Response>;
 
-/** An endpoint with its own per-isolate state: counters, client budgets, and the store. */
+/** An endpoint with its own per-isolate state: counters, client budgets, pending drops, and the store. */
 export function createReportEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
   const clock = options.clock ?? Date.now;
   const store = new ReportStore({ clock, d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS, maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY });
@@ -41,12 +41,14 @@ export function createReportEndpoint(options: ReportEndpointOptions = {}): Repor
     counters: createCounters(),
     store,
     ledger: new ClientLedger({ ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits }, clock),
+    tally: new DropTally(),
+    lastFlush: 0,
   };
   return async (request, env, ctx, reports) => {
     const path = new URL(request.url).pathname;
     try {
       if (path === reports.path) return await handleCollect(request, env, ctx, reports, state);
-      if (path === `${reports.path}/summary`) return await handleSummary(request, env, reports, store);
+      if (path === `${reports.path}/summary`) return await handleSummary(request, env, reports, state);
       return textResponse(404, "Not Found");
     } catch (error) {
       log("error", { level: "error", event: "worker.fault", stage: "report-endpoint", method: request.method, path, error: describeError(error) });

@@ -1,9 +1,11 @@
-// The collector's D1 side, one per isolate: upserts under the daily row cap, a time bound on every call, a
-// circuit breaker that stops calling a failing database for a while, daily pruning, and the summary's reads.
+// The collector's D1 side, one per isolate: upserts under the daily row cap, the drop counts beside them, a
+// time bound on every call, a circuit breaker that stops calling a failing database for a while, daily
+// pruning, and the summary's reads.
 
 import type { ViolationRecord } from "../core/reports/csp-report.js";
 import { isoDay, retentionCutoff, windowStart } from "../core/reports/days.js";
-import { countViolations, toCounts, toTopViolation, upsertValues } from "../core/reports/rows.js";
+import type { DropEntry } from "../core/reports/drops.js";
+import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../core/reports/rows.js";
 import { buildSummary, type ReportSummary } from "../core/reports/summary.js";
 import { describeError, log } from "./log.js";
 
@@ -29,7 +31,10 @@ export interface ReportStoreOptions {
 /** What became of one batch: stored (some perhaps over the row cap), or dropped whole, and why. */
 export type WriteOutcome =
   | { readonly kind: "stored"; readonly day: string; readonly stored: number; readonly capped: number }
-  | { readonly kind: "dropped"; readonly reason: "d1Unbound" | "circuitOpen" | "d1Error" | "d1Timeout"; readonly detail?: string };
+  | { readonly kind: "dropped"; readonly reason: DropReason; readonly detail?: string };
+
+/** Why a write did not happen. A timed-out batch may still land: D1 runs it as one transaction, or not at all. */
+type DropReason = "d1Unbound" | "circuitOpen" | "d1Error" | "d1Timeout";
 
 /** A D1 call that took longer than its bound. */
 export class D1TimeoutError extends Error {}
@@ -47,21 +52,44 @@ export class ReportStore {
     return this.options.maxRowsPerDay;
   }
 
-  /** Upsert a batch in one D1 call; failures come back as an outcome, never as an exception. */
-  async write(db: D1Database | undefined, records: readonly ViolationRecord[]): Promise<WriteOutcome> {
+  /**
+   * Upsert a batch, and the drop counts waiting to be written, in one D1 call (one transaction). Failures
+   * come back as an outcome, never as an exception; the drops are then not written either.
+   */
+  async write(db: D1Database | undefined, records: readonly ViolationRecord[], drops: readonly DropEntry[]): Promise<WriteOutcome> {
+    const now = this.options.clock();
+    const day = isoDay(now);
+    const rows = countViolations(records);
+    const result = await this.run(db, (d1) => [
+      ...rows.map((row) => d1.prepare(UPSERT).bind(...upsertValues(day, now, row, this.options.maxRowsPerDay))),
+      ...dropStatements(d1, drops),
+    ]);
+    if (result.kind === "dropped") return result;
+    // A capped insert changes nothing: its reports were not stored.
+    let capped = 0;
+    for (const [i, row] of rows.entries()) if (result.results[i]?.meta.changes === 0) capped += row.count;
+    return { kind: "stored", day, stored: records.length - capped, capped };
+  }
+
+  /** Write drop counts alone: done, or why not (after a timeout they may have been written). */
+  async writeDrops(db: D1Database | undefined, drops: readonly DropEntry[]): Promise<"done" | DropReason> {
+    if (drops.length === 0) return "done";
+    const result = await this.run(db, (d1) => dropStatements(d1, drops));
+    return result.kind === "done" ? "done" : result.reason;
+  }
+
+  /** One bounded D1 batch under the circuit breaker. */
+  private async run(
+    db: D1Database | undefined,
+    statements: (db: D1Database) => D1PreparedStatement[],
+  ): Promise<{ kind: "done"; results: D1Result[] } | Extract<WriteOutcome, { kind: "dropped" }>> {
     const now = this.options.clock();
     if (db === undefined) return { kind: "dropped", reason: "d1Unbound" };
     if (now < this.openUntil) return { kind: "dropped", reason: "circuitOpen" };
-    const day = isoDay(now);
-    const rows = countViolations(records);
     try {
-      const statements = rows.map((row) => db.prepare(UPSERT).bind(...upsertValues(day, now, row, this.options.maxRowsPerDay)));
-      const results = await this.bounded(db.batch(statements));
+      const results = await this.bounded(db.batch(statements(db)));
       this.failures = 0;
-      // A capped insert changes nothing: its reports were not stored.
-      let capped = 0;
-      for (const [i, result] of results.entries()) if (result.meta.changes === 0) capped += rows[i]?.count ?? 0;
-      return { kind: "stored", day, stored: records.length - capped, capped };
+      return { kind: "done", results };
     } catch (error) {
       this.failures++;
       if (this.failures >= BREAKER_FAILURES) this.openUntil = now + BREAKER_COOLDOWN_MS;
@@ -77,8 +105,9 @@ export class ReportStore {
     this.prunedDay = day;
     const cutoff = retentionCutoff(now, RETENTION_DAYS);
     try {
-      const result = await this.bounded(db.prepare("DELETE FROM csp_violations WHERE day < ?1").bind(cutoff).run());
-      if (result.meta.changes > 0) log("log", { level: "info", event: "csp.report.pruned", before: cutoff, rows: result.meta.changes });
+      const [violations, drops] = await this.bounded(db.batch(PRUNE.map((sql) => db.prepare(sql).bind(cutoff))));
+      const deleted = (violations?.meta.changes ?? 0) + (drops?.meta.changes ?? 0);
+      if (deleted > 0) log("log", { level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
     } catch (error) {
       log("error", { level: "warn", event: "csp.report.prune-failed", before: cutoff, error: describeError(error) });
     }
@@ -88,8 +117,10 @@ export class ReportStore {
   async summary(db: D1Database, days: number): Promise<ReportSummary> {
     const now = this.options.clock();
     const from = windowStart(now, days);
-    const [top, byDirective, byDay, byDisposition] = await this.bounded(
-      db.batch<Record<string, unknown>>([TOP_QUERY, BY_DIRECTIVE_QUERY, BY_DAY_QUERY, BY_DISPOSITION_QUERY].map((sql) => db.prepare(sql).bind(from))),
+    const [top, byDirective, byDay, byDisposition, drops] = await this.bounded(
+      db.batch<Record<string, unknown>>(
+        [TOP_QUERY, BY_DIRECTIVE_QUERY, BY_DAY_QUERY, BY_DISPOSITION_QUERY, DROPS_QUERY].map((sql) => db.prepare(sql).bind(from)),
+      ),
     );
     return buildSummary({
       now,
@@ -98,12 +129,17 @@ export class ReportStore {
       byDirective: toCounts(byDirective?.results ?? [], "directive"),
       byDay: toCounts(byDay?.results ?? [], "day"),
       byDisposition: toCounts(byDisposition?.results ?? [], "disposition"),
+      drops: toDropCounts(drops?.results ?? []),
     });
   }
 
   private bounded<T>(promise: Promise<T>): Promise<T> {
     return withTimeout(promise, this.options.d1TimeoutMs);
   }
+}
+
+function dropStatements(db: D1Database, drops: readonly DropEntry[]): D1PreparedStatement[] {
+  return drops.map(({ day, unit, reason, count }) => db.prepare(DROP_UPSERT).bind(day, unit, reason, count));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -130,6 +166,11 @@ ON CONFLICT (day, directive, blocked, page, disposition) DO UPDATE SET
   column_number = excluded.column_number,
   sample = excluded.sample`;
 
+const DROP_UPSERT = `INSERT INTO csp_report_drops (day, unit, reason, count) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (day, unit, reason) DO UPDATE SET count = count + excluded.count`;
+
+const PRUNE = ["DELETE FROM csp_violations WHERE day < ?1", "DELETE FROM csp_report_drops WHERE day < ?1"];
+
 // SQLite takes the bare column `sample` from the row holding MAX(last_seen): the latest sample of the group.
 const TOP_QUERY = `SELECT directive, blocked, page, disposition, SUM(count) AS count, MAX(last_seen) AS last_seen, sample
 FROM csp_violations WHERE day >= ?1
@@ -139,3 +180,4 @@ const BY_DIRECTIVE_QUERY = `SELECT directive, SUM(count) AS count FROM csp_viola
 GROUP BY directive ORDER BY count DESC, directive LIMIT 100`;
 const BY_DAY_QUERY = "SELECT day, SUM(count) AS count FROM csp_violations WHERE day >= ?1 GROUP BY day";
 const BY_DISPOSITION_QUERY = "SELECT disposition, SUM(count) AS count FROM csp_violations WHERE day >= ?1 GROUP BY disposition";
+const DROPS_QUERY = "SELECT unit, reason, SUM(count) AS count FROM csp_report_drops WHERE day >= ?1 GROUP BY unit, reason";

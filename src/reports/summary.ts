@@ -9,14 +9,15 @@ import { authScheme, presentedToken } from "../core/reports/token.js";
 import type { Env } from "../env.js";
 import { describeError, log } from "./log.js";
 import { hardenedResponse, textResponse } from "./respond.js";
-import { RETENTION_DAYS, type ReportStore } from "./store.js";
+import { flushDrops, type CollectorState } from "./collect.js";
+import { RETENTION_DAYS } from "./store.js";
 
 const DEFAULT_SUMMARY_DAYS = 7;
 const MAX_SUMMARY_DAYS = RETENTION_DAYS;
 const WWW_AUTHENTICATE = 'Basic realm="CSP reports", charset="UTF-8", Bearer realm="CSP reports"';
 
 /** Answer the summary to the token's holder; everyone else learns nothing about the stored reports. */
-export async function handleSummary(request: Request, env: Env, reports: ReportConfig, store: ReportStore): Promise<Response> {
+export async function handleSummary(request: Request, env: Env, reports: ReportConfig, state: CollectorState): Promise<Response> {
   // Off unless a token is configured: an unprotected summary would publish the site's weak spots.
   if (reports.token === undefined) return textResponse(404, "Not Found");
   if (request.method !== "GET" && request.method !== "HEAD") return textResponse(405, "Method Not Allowed", { Allow: "GET, HEAD" });
@@ -33,7 +34,9 @@ export async function handleSummary(request: Request, env: Env, reports: ReportC
   if (db === undefined) return textResponse(503, "Service Unavailable: no REPORTS_DB binding");
   let summary: ReportSummary;
   try {
-    summary = await store.summary(db, days);
+    // This isolate's drop counts first, so that the summary includes them.
+    await flushDrops(db, state);
+    summary = await state.store.summary(db, days);
   } catch (error) {
     log("error", { level: "error", event: "csp.summary.unavailable", error: describeError(error) });
     return textResponse(503, "Service Unavailable");

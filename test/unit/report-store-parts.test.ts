@@ -1,10 +1,10 @@
-// The pure parts of the report store and summary: UTC day ranges, `?days=`, Authorization parsing, row shaping.
+// The pure parts of the report store and summary: UTC day ranges, `?days=`, Authorization parsing, row shaping, drop counts.
 
 import { describe, expect, it } from "vitest";
 import type { ViolationRecord } from "../../src/core/reports/csp-report.js";
 import { isoDay, parseDays, retentionCutoff, windowDays, windowStart } from "../../src/core/reports/days.js";
-import { createCounters, REPORT_DROP_REASONS } from "../../src/core/reports/drops.js";
-import { countViolations, toCounts, toTopViolation, upsertValues } from "../../src/core/reports/rows.js";
+import { createCounters, DropTally, REPORT_DROP_REASONS } from "../../src/core/reports/drops.js";
+import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../../src/core/reports/rows.js";
 import { authScheme, presentedToken } from "../../src/core/reports/token.js";
 
 const NOW = Date.UTC(2026, 3, 10, 23, 59, 59);
@@ -98,7 +98,38 @@ describe("rows", () => {
   });
 });
 
-describe("counters", () => {
+describe("drop counts", () => {
+  it("tallies drops per day, unit and reason until they are taken, and takes back a failed write", () => {
+    const tally = new DropTally();
+    tally.add("2026-04-10", "report", "duplicate", 2);
+    tally.add("2026-04-10", "report", "duplicate", 3);
+    tally.add("2026-04-10", "request", "rateLimited", 1);
+    tally.add("2026-04-11", "report", "duplicate", 0);
+    const taken = tally.take();
+    expect(taken).toEqual([
+      { day: "2026-04-10", unit: "report", reason: "duplicate", count: 5 },
+      { day: "2026-04-10", unit: "request", reason: "rateLimited", count: 1 },
+    ]);
+    expect(tally.empty).toBe(true);
+    tally.add("2026-04-10", "report", "duplicate", 1);
+    tally.restore(taken);
+    expect(tally.take()).toEqual([
+      { day: "2026-04-10", unit: "report", reason: "duplicate", count: 6 },
+      { day: "2026-04-10", unit: "request", reason: "rateLimited", count: 1 },
+    ]);
+  });
+
+  it("reads drop rows back per unit, skipping units and reasons it does not know the shape of", () => {
+    expect(
+      toDropCounts([
+        { unit: "report", reason: "rateLimited", count: 4 },
+        { unit: "request", reason: "tooLarge", count: 1 },
+        { unit: "other", reason: "x", count: 9 },
+        { unit: "report", reason: "<script>", count: 9 },
+      ]),
+    ).toEqual({ reports: { rateLimited: 4 }, requests: { tooLarge: 1 } });
+  });
+
   it("starts every counter at zero, one per reason", () => {
     const counters = createCounters();
     expect(Object.keys(counters.dropped)).toEqual(REPORT_DROP_REASONS.map((r) => r.reason));

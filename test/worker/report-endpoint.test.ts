@@ -44,6 +44,7 @@ beforeEach(async () => {
   bindings = { ...env, REPORT_LIMITER: fakeLimiter() } as Env;
   reports = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
+  await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
 });
 
 afterEach(() => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReportConfig } from "../../src/core/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
-import { batchFor, callEndpoint, fakeLimiter, lines, NOW, postBatch, rows, TOKEN } from "./report-support.js";
+import { batchFor, callEndpoint, d1With, fakeLimiter, lines, NOW, postBatch, rows, SUMMARY, TOKEN } from "./report-support.js";
 
 /** What docs/reports.md promises: 60 reports per client per minute, 100 distinct violations per client per day. */
 const PER_MINUTE = 60;
@@ -28,6 +28,7 @@ beforeEach(async () => {
   log = vi.spyOn(console, "log").mockImplementation(() => undefined);
   errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
+  await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
 });
 
 afterEach(() => {
@@ -109,5 +110,45 @@ describe("repeats", () => {
       [1, 9],
       [1, 9],
     ]);
+  });
+});
+
+describe("the summary's drop counts", () => {
+  it("says how many reports were dropped and why, in JSON, on the HTML page, and adds up", async () => {
+    bindings = { ...bindings, REPORT_LIMITER: fakeLimiter() };
+    const flooder = freshClient();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(postBatch(batchFor(["/same", "/same", ...pages(`f${i}`, 70)]), flooder))).status);
+    await call(postBatch(batchFor(["/other"]), freshClient()));
+    expect(statuses).toEqual([204, 429, 429]);
+    const get = (format: string) => new Request(`${SUMMARY}?format=${format}&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const summary = (await (await call(get("json"))).json()) as { totals: { all: number }; dropped: Record<string, unknown> };
+    // The first POST: /same counted once, then 59 more stored and 11 over the minute's budget.
+    expect(summary.totals.all).toBe(PER_MINUTE + 1);
+    expect(summary.dropped).toEqual({
+      received: 73,
+      reports: 12,
+      byReason: expect.objectContaining({ rateLimited: 11, duplicate: 1, clientCap: 0, rowCap: 0, sampledOut: 0, d1Error: 0 }),
+      refusedRequests: expect.objectContaining({ rateLimited: 2 }),
+    });
+    const html = await (await call(get("html"))).text();
+    expect(html).toContain("73 reports received: 61 stored, 12 dropped. 2 requests were refused before their reports were read (2 over the rate limit).");
+    expect(html).toMatch(/<td class="n">11<\/td><td>rate limit<\/td>/);
+    expect(lines(errors)).toEqual([]);
+  });
+
+  it("includes reports D1 lost, written once D1 answers again, and this isolate's latest drops", async () => {
+    bindings = { ...bindings, REPORT_LIMITER: fakeLimiter(), REPORTS_DB: d1With(() => Promise.reject(new Error("D1_ERROR: overloaded"))) };
+    await call(postBatch(batchFor(["/a", "/b"]), freshClient()));
+    expect(lines(errors)).toEqual([expect.objectContaining({ event: "csp.report.dropped", reason: "d1Error", reports: 2 })]);
+    bindings = { ...bindings, REPORTS_DB: env.REPORTS_DB };
+    const client = freshClient();
+    await call(postBatch(batchFor(["/c"]), client));
+    // A repeat: counted in this isolate, not yet written when the summary is asked for.
+    await call(postBatch(batchFor(["/c"]), client));
+    const res = await call(new Request(`${SUMMARY}?format=json&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } }));
+    const summary = (await res.json()) as { totals: { all: number }; dropped: { received: number; byReason: Record<string, number> } };
+    expect(summary.totals.all).toBe(1);
+    expect(summary.dropped).toMatchObject({ received: 4, byReason: { d1Error: 2, duplicate: 1 } });
   });
 });

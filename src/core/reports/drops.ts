@@ -1,4 +1,5 @@
-// What the collector did not store, and why: the reasons, and the per-isolate counters its log lines carry.
+// What the collector did not store, and why: the reasons, the per-isolate counters its log lines carry,
+// and the tally of drops waiting to be written to D1 so that the summary can show them.
 
 /** Why a report the collector read was not stored. */
 export type ReportDropReason =
@@ -57,4 +58,41 @@ export function createCounters(): Counters {
   const dropped = Object.fromEntries(REPORT_DROP_REASONS.map(({ reason }) => [reason, 0])) as Record<ReportDropReason, number>;
   const rejected = Object.fromEntries(REQUEST_REFUSAL_REASONS.map(({ reason }) => [reason, 0])) as Record<RequestRefusalReason, number>;
   return { stored: 0, rejected, dropped };
+}
+
+/** One counted drop as it is stored: a day, whether it counts reports or refused requests, a reason, a count. */
+export interface DropEntry {
+  readonly day: string;
+  readonly unit: "report" | "request";
+  readonly reason: ReportDropReason | RequestRefusalReason;
+  readonly count: number;
+}
+
+/** Drops counted in this isolate and not yet written to D1. */
+export class DropTally {
+  private readonly pending = new Map<string, DropEntry>();
+
+  /** Count `count` drops. */
+  add(day: string, unit: DropEntry["unit"], reason: DropEntry["reason"], count: number): void {
+    if (count <= 0) return;
+    const key = `${day} ${unit} ${reason}`;
+    this.pending.set(key, { day, unit, reason, count: (this.pending.get(key)?.count ?? 0) + count });
+  }
+
+  /** Whether nothing waits to be written. */
+  get empty(): boolean {
+    return this.pending.size === 0;
+  }
+
+  /** Everything pending, which is no longer pending: a write that fails gives it back. */
+  take(): DropEntry[] {
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    return entries;
+  }
+
+  /** Give back entries whose write failed. */
+  restore(entries: readonly DropEntry[]): void {
+    for (const { day, unit, reason, count } of entries) this.add(day, unit, reason, count);
+  }
 }

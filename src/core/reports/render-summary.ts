@@ -1,6 +1,7 @@
 // The report summary rendered: the HTML page with server-rendered SVG charts, JSON text, and text tables for the CLI.
 
-import type { ReportSummary } from "./summary.js";
+import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";
+import type { DropSummary, ReportSummary } from "./summary.js";
 
 /** Escape text for HTML element content and quoted attributes: stored reports are attacker-controlled. */
 export function escapeHtml(text: string): string {
@@ -92,6 +93,7 @@ export function renderSummaryHtml(summary: ReportSummary, collectorPath: string)
 ${barChart("Violations by directive", summary.byDirective.map((d) => ({ label: d.directive, count: d.count })))}
 <h2>By day</h2>
 ${barChart("Violations by day", summary.byDay.map((d) => ({ label: d.day, count: d.count })))}
+${summary.dropped === undefined ? "" : dropsHtml(summary.dropped)}
 <h2>Top violations</h2>
 ${
   rows.length === 0
@@ -107,6 +109,50 @@ ${rows.join("\n")}
 </body>
 </html>
 `;
+}
+
+/** What was not stored, and why: a sentence, a bar chart and a table; only numbers and our own labels. */
+function dropsHtml(dropped: DropSummary): string {
+  const rows = droppedRows(dropped);
+  const table =
+    rows.length === 0
+      ? ""
+      : `<table>
+<thead><tr><th class="n">Reports</th><th>Reason</th><th>What it means</th></tr></thead>
+<tbody>
+${rows.map((r) => `<tr><td class="n">${r.count}</td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.meaning)}</td></tr>`).join("\n")}
+</tbody>
+</table>`;
+  return `<h2>Not stored</h2>
+<p>${escapeHtml(dropsSentence(dropped))}</p>
+${rows.length === 0 ? "" : barChart("Dropped reports by reason", rows.map((r) => ({ label: r.label, count: r.count })))}
+${table}
+`;
+}
+
+/** The reasons with a count, most first: known reasons by their label, others by their name. */
+function droppedRows(dropped: DropSummary): { label: string; meaning: string; count: number }[] {
+  return Object.entries(dropped.byReason)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => {
+      const known = REPORT_DROP_REASONS.find((r) => r.reason === reason);
+      return { label: known?.label ?? reason, meaning: known?.meaning ?? "", count };
+    })
+    .sort((a, b) => b.count - a.count);
+}
+
+/** One sentence: received, stored, dropped, and the requests refused before they were read. */
+function dropsSentence(dropped: DropSummary): string {
+  const stored = dropped.received - dropped.reports;
+  const head =
+    dropped.reports === 0
+      ? `${dropped.received} report${dropped.received === 1 ? "" : "s"} received, all stored.`
+      : `${dropped.received} reports received: ${stored} stored, ${dropped.reports} dropped.`;
+  const refused = Object.entries(dropped.refusedRequests).filter(([, count]) => count > 0);
+  if (refused.length === 0) return head;
+  const total = refused.reduce((sum, [, count]) => sum + count, 0);
+  const parts = refused.map(([reason, count]) => `${count} ${REQUEST_REFUSAL_REASONS.find((r) => r.reason === reason)?.label ?? reason}`);
+  return `${head} ${total} request${total === 1 ? " was" : "s were"} refused before their reports were read (${parts.join(", ")}).`;
 }
 
 /** The summary as JSON text. */
@@ -137,7 +183,15 @@ export function renderSummaryText(summary: ReportSummary, limit = 20): string {
     lines.push("", "By directive");
     lines.push(...table(["COUNT", "DIRECTIVE"], summary.byDirective.map((d) => [String(d.count), d.directive]), [true]));
   }
+  if (summary.dropped !== undefined) lines.push("", ...dropsText(summary.dropped));
   return `${lines.join("\n")}\n`;
+}
+
+/** What was not stored, as a sentence and a table of reasons. */
+function dropsText(dropped: DropSummary): string[] {
+  const rows = droppedRows(dropped);
+  if (rows.length === 0) return [dropsSentence(dropped)];
+  return [dropsSentence(dropped), "", "Not stored", ...table(["COUNT", "REASON", "WHAT IT MEANS"], rows.map((r) => [String(r.count), r.label, r.meaning]), [true])];
 }
 
 function table(header: readonly string[], rows: readonly string[][], rightAligned: readonly boolean[]): string[] {

@@ -68,6 +68,28 @@ export function toCounts<K extends string>(rows: readonly Readonly<Record<string
   return rows.map((row) => ({ [field]: text(row[field]), count: count(row.count) }) as { [F in K]: string } & { count: number });
 }
 
+/** Drop counts read back, by unit and reason; rows with a unit or reason this version does not know are skipped. */
+export interface DropCounts {
+  readonly reports: Readonly<Record<string, number>>;
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+/** The summary's drop rows (`unit`, `reason`, `count`) as counts per reason for each unit. */
+export function toDropCounts(rows: readonly Readonly<Record<string, unknown>>[]): DropCounts {
+  const reports: Record<string, number> = {};
+  const requests: Record<string, number> = {};
+  for (const row of rows) {
+    const reason = text(row.reason);
+    if (!REASON_NAME.test(reason)) continue;
+    if (row.unit === "report") reports[reason] = (reports[reason] ?? 0) + count(row.count);
+    else if (row.unit === "request") requests[reason] = (requests[reason] ?? 0) + count(row.count);
+  }
+  return { reports, requests };
+}
+
+/** What a reason name looks like: it becomes an object key and a label, so nothing else is let through. */
+export const REASON_NAME = /^[A-Za-z][A-Za-z0-9]{0,31}$/;
+
 function text(value: unknown): string {
   return typeof value === "string" ? value : "";
 }

@@ -3,6 +3,8 @@
 import { renderReceived, type PolicyIssue, type Result } from "../result.js";
 import { bound, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, type Disposition } from "./csp-report.js";
 import { windowDays } from "./days.js";
+import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";
+import { REASON_NAME, type DropCounts } from "./rows.js";
 
 /** One group of identical violations over the window. */
 export interface TopViolation {
@@ -29,7 +31,24 @@ export interface ReportSummary {
   readonly byDirective: readonly { readonly directive: string; readonly count: number }[];
   /** One entry per day of the window, zero-filled, oldest first. */
   readonly byDay: readonly { readonly day: string; readonly count: number }[];
+  /** What was not stored, and why; absent from a Worker that did not count it yet. */
+  readonly dropped?: DropSummary;
 }
+
+/** The reports of the window that were not stored, by reason, and the requests refused unread. */
+export interface DropSummary {
+  /** Reports read from request bodies: those stored (totals.all) plus those dropped. */
+  readonly received: number;
+  /** Reports dropped, every reason together. */
+  readonly reports: number;
+  /** Reports dropped per reason: every reason this version knows, zero included. */
+  readonly byReason: Readonly<Record<string, number>>;
+  /** Requests refused before their body was read, per reason; their reports are counted nowhere else. */
+  readonly refusedRequests: Readonly<Record<string, number>>;
+}
+
+/** Reasons a summary may list per unit; far more than there are, and few enough to print. */
+const MAX_REASONS = 64;
 
 /** Assemble a summary from the store's aggregates; days without reports get a zero. */
 export function buildSummary(input: {
@@ -39,6 +58,7 @@ export function buildSummary(input: {
   readonly byDirective: readonly { readonly directive: string; readonly count: number }[];
   readonly byDay: readonly { readonly day: string; readonly count: number }[];
   readonly byDisposition: readonly { readonly disposition: string; readonly count: number }[];
+  readonly drops?: DropCounts;
 }): ReportSummary {
   const days = windowDays(input.now, input.days);
   const perDay = new Map(input.byDay.map((d) => [d.day, d.count]));
@@ -51,7 +71,22 @@ export function buildSummary(input: {
     top: input.top,
     byDirective: input.byDirective,
     byDay: days.map((day) => ({ day, count: perDay.get(day) ?? 0 })),
+    ...(input.drops === undefined ? {} : { dropped: summariseDrops(input.drops, enforce + report) }),
   };
+}
+
+/** Drop counts zero-filled with every known reason (known ones first, in their order), plus the stored total. */
+function summariseDrops(drops: DropCounts, stored: number): DropSummary {
+  const byReason = withKnown(REPORT_DROP_REASONS, drops.reports);
+  const reports = Object.values(byReason).reduce((sum, n) => sum + n, 0);
+  return { received: stored + reports, reports, byReason, refusedRequests: withKnown(REQUEST_REFUSAL_REASONS, drops.requests) };
+}
+
+function withKnown(known: readonly { readonly reason: string }[], counts: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { reason } of known) out[reason] = counts[reason] ?? 0;
+  for (const [reason, count] of Object.entries(counts)) out[reason] ??= count;
+  return out;
 }
 
 /**
@@ -107,6 +142,8 @@ export function parseSummary(input: unknown): Result<ReportSummary> {
     if (!isObject(d) || typeof d.day !== "string" || !isCount(d.count)) return fail(`byDay[${i}]`, "{ day, count }", d);
     daysOut.push({ day: bound(d.day, 10), count: d.count });
   }
+  const dropped = input.dropped === undefined ? undefined : parseDrops(input.dropped);
+  if (dropped === null) return fail("dropped", "{ received, reports, byReason, refusedRequests } with counts per reason", input.dropped);
   return {
     ok: true,
     value: {
@@ -116,8 +153,25 @@ export function parseSummary(input: unknown): Result<ReportSummary> {
       top: topOut,
       byDirective: directivesOut,
       byDay: daysOut,
+      ...(dropped === undefined ? {} : { dropped }),
     },
   };
+}
+
+/** A summary's `dropped`, or null when it is not one: reason names are checked, since they are printed. */
+function parseDrops(input: unknown): DropSummary | null {
+  if (!isObject(input) || !isCount(input.received) || !isCount(input.reports)) return null;
+  const byReason = parseReasonCounts(input.byReason);
+  const refusedRequests = parseReasonCounts(input.refusedRequests);
+  if (byReason === null || refusedRequests === null) return null;
+  return { received: input.received, reports: input.reports, byReason, refusedRequests };
+}
+
+function parseReasonCounts(input: unknown): Record<string, number> | null {
+  if (!isObject(input)) return null;
+  const entries = Object.entries(input);
+  if (entries.length > MAX_REASONS || !entries.every(([reason, count]) => REASON_NAME.test(reason) && isCount(count))) return null;
+  return Object.fromEntries(entries) as Record<string, number>;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
