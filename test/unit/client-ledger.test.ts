@@ -9,7 +9,7 @@ import type { ViolationRecord } from "../../src/core/reports/csp-report.js";
 import { violationKey } from "../../src/core/reports/rows.js";
 import { fuzzParameters } from "../fuzz-config.js";
 
-const LIMITS: ClientLimits = { reportsPerWindow: 3, windowMs: 60_000, violationsPerDay: 4, maxClients: 2 };
+const LIMITS: ClientLimits = { reportsPerWindow: 3, requestsPerWindow: 5, windowMs: 60_000, violationsPerDay: 4, maxClients: 2 };
 const NOON = Date.UTC(2026, 3, 10, 12);
 
 function record(page: string, directive = "img-src"): ViolationRecord {
@@ -49,6 +49,18 @@ describe("a client's budgets", () => {
     expect(l.admit("a", pages("1", "2", "3", "4", "5"))).toMatchObject({ admitted: pages("1", "2", "3"), dropped: { rateLimited: 2 } });
     expect(l.hasBudget("a")).toBe(false);
     expect(l.hasBudget("b")).toBe(true);
+    advance(LIMITS.windowMs);
+    expect(l.hasBudget("a")).toBe(true);
+  });
+
+  it("limits the bodies a client may have read per window, whatever they hold: repeats and empty batches too", () => {
+    const { ledger: l, advance } = ledger();
+    l.admit("a", pages("x"));
+    for (let i = 0; i < LIMITS.requestsPerWindow - 1; i++) {
+      expect(l.hasBudget("a")).toBe(true);
+      l.admit("a", i % 2 === 0 ? pages("x") : []);
+    }
+    expect(l.hasBudget("a")).toBe(false);
     advance(LIMITS.windowMs);
     expect(l.hasBudget("a")).toBe(true);
   });

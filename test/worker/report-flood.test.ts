@@ -113,6 +113,23 @@ describe("repeats", () => {
   });
 });
 
+describe("bodies that cost no report budget", () => {
+  it("refuses unread a client's 61st body in a minute, though it sends only repeats and reports for other hosts", async () => {
+    bindings = { ...bindings, REPORT_LIMITER: fakeLimiter() };
+    const client = freshClient();
+    const repeat = batchFor(["/same"]);
+    const offHost = JSON.stringify([{ type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } }]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await call(postBatch(i % 2 === 0 ? repeat : offHost, client))).status);
+    expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
+    expect(statuses[60]).toBe(429);
+    // Read bodies are logged one line each; the refused one is not.
+    expect(lines(log)).toHaveLength(60);
+    now += MINUTE;
+    expect((await call(postBatch(repeat, client))).status).toBe(204);
+  });
+});
+
 describe("the summary's drop counts", () => {
   it("says how many reports were dropped and why, in JSON, on the HTML page, and adds up", async () => {
     bindings = { ...bindings, REPORT_LIMITER: fakeLimiter() };

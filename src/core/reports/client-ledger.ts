@@ -14,6 +14,11 @@ import { violationKey } from "./rows.js";
 export interface ClientLimits {
   /** Reports a client may have stored per window, repeats not counted (the REPORT_LIMITER's `limit`). */
   readonly reportsPerWindow: number;
+  /**
+   * Bodies a client may have read per window: repeats and entries the parser drops cost no report budget,
+   * but reading, parsing and logging them still costs the Worker.
+   */
+  readonly requestsPerWindow: number;
   /** The window in milliseconds (the REPORT_LIMITER's `period`). */
   readonly windowMs: number;
   /** Distinct violations (directive, blocked, page, disposition) one client may bring in a UTC day. */
@@ -44,14 +49,17 @@ export interface Admission {
 /**
  * The collector's budgets. 60 reports a minute is REPORT_LIMITER's `simple` limit in wrangler.toml (keep them
  * equal). 100 distinct violations a day is 5% of the day's 2,000 rows: it takes 20 clients flooding at once
- * to fill a day. 2,000 clients at a few KB each stays far below an isolate's 128 MB.
+ * to fill a day. A browser sends a few batches a minute, so 60 bodies a minute is generous. 2,000 clients at
+ * a few KB each stays far below an isolate's 128 MB.
  */
-export const DEFAULT_CLIENT_LIMITS: ClientLimits = { reportsPerWindow: 60, windowMs: 60_000, violationsPerDay: 100, maxClients: 2000 };
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { reportsPerWindow: 60, requestsPerWindow: 60, windowMs: 60_000, violationsPerDay: 100, maxClients: 2000 };
 
 interface ClientState {
   window: number;
   /** Admitted this window, repeats not counted; forced to the budget when the binding refuses the client. */
   used: number;
+  /** Bodies read this window. */
+  requests: number;
   /** Violation hashes admitted this window. */
   seen: Set<number>;
   day: string;
@@ -68,15 +76,20 @@ export class ClientLedger {
     private readonly clock: () => number,
   ) {}
 
-  /** Whether the client may send more reports this window: false means refuse the request unread. */
+  /** Whether the client may send more this window: false means refuse the request unread. */
   hasBudget(client: string): boolean {
     const state = this.clients.get(client);
-    return state === undefined || state.window !== this.windowOf(this.clock()) || state.used < this.limits.reportsPerWindow;
+    if (state === undefined || state.window !== this.windowOf(this.clock())) return true;
+    return state.used < this.limits.reportsPerWindow && state.requests < this.limits.requestsPerWindow;
   }
 
-  /** Split a batch: repeats within the window, then the window's budget, then the day's share of new violations. */
+  /**
+   * Charge one body read, and split its reports: repeats within the window, then the window's budget, then
+   * the day's share of new violations.
+   */
   admit(client: string, records: readonly ViolationRecord[]): Admission {
     const state = this.touch(client);
+    state.requests++;
     const admitted: ViolationRecord[] = [];
     const charges: { hash: number; newToday: boolean }[] = [];
     const dropped: AdmissionDrops = { rateLimited: 0, duplicate: 0, clientCap: 0 };
@@ -123,9 +136,9 @@ export class ClientLedger {
     const window = this.windowOf(now);
     const day = isoDay(now);
     let state = this.clients.get(client);
-    if (state === undefined) state = { window, used: 0, seen: new Set(), day, today: new Set() };
+    if (state === undefined) state = { window, used: 0, requests: 0, seen: new Set(), day, today: new Set() };
     else this.clients.delete(client);
-    if (state.window !== window) Object.assign(state, { window, used: 0, seen: new Set() });
+    if (state.window !== window) Object.assign(state, { window, used: 0, requests: 0, seen: new Set() });
     if (state.day !== day) Object.assign(state, { day, today: new Set() });
     this.clients.set(client, state);
     // Maps iterate in insertion order: the first key is the client seen least recently.
