@@ -11,8 +11,6 @@ import { textResponse } from "./respond.js";
 import { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, ReportStore } from "./store.js";
 import { handleSummary } from "./summary.js";
 
-export { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, RETENTION_DAYS } from "./store.js";
-
 /** What tests replace: randomness, time, the D1 bounds and the per-client budgets. */
 export interface ReportEndpointOptions {
   /** A number in [0, 1); a batch is stored when it is below REPORT_SAMPLE_RATE. */
