@@ -10,7 +10,7 @@ import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
 import { stampNonce } from "./nonce-rewriter.js";
 import { fetchOrigin, type OriginOutcome } from "./proxy.js";
-import { handleReportRequest } from "./report-endpoint.js";
+import { handleReportRequest } from "./reports/endpoint.js";
 
 /** The parts of request handling that tests replace to inject faults. */
 export interface HandlerDeps {

@@ -2,14 +2,16 @@
 
 import { readCapped } from "../../src/core/read-capped.js";
 import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
-import { parseSummary, renderSummaryText } from "../../src/core/report-summary.js";
+import { renderSummaryText } from "../../src/core/reports/render-summary.js";
+import { parseSummary } from "../../src/core/reports/summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "../support/io.js";
 
 const HELP = `Usage: security-headers-worker reports <site-url> [--json] [--days N] [--path P]
 
-Fetch GET <site-url><path>/summary from the Worker's CSP report collector and print the top violations
-and the totals by directive. Report-Only violations are what the policy would block once enforced.
+Fetch GET <site-url><path>/summary from the Worker's CSP report collector and print the top violations,
+the totals by directive, and the reports it did not store, and why. Report-Only violations are what the
+policy would block once enforced.
 
 Options:
   --days N     the window, 1 to 90 days ending today (UTC) (default 7)

@@ -5,17 +5,19 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runReports } from "../../bin/commands/reports.js";
 import { createStyle, type Io } from "../../bin/support/io.js";
-import { buildSummary, renderSummaryJson } from "../../src/core/report-summary.js";
+import { renderSummaryJson } from "../../src/core/reports/render-summary.js";
+import { buildSummary } from "../../src/core/reports/summary.js";
 
 const TOKEN = "cli-test-token-0123456789abcdef";
-const SUMMARY = buildSummary({
+const SUMMARY_INPUT = {
   now: Date.UTC(2026, 3, 10),
   days: 7,
-  top: [{ directive: "img-src", blocked: "https://img.example.net/a.png", page: "https://www.example.com/", disposition: "report", count: 3, lastSeen: "2026-04-10T00:00:00.000Z", sample: "" }],
+  top: [{ directive: "img-src", blocked: "https://img.example.net/a.png", page: "https://www.example.com/", disposition: "report" as const, count: 3, lastSeen: "2026-04-10T00:00:00.000Z", sample: "" }],
   byDirective: [{ directive: "img-src", count: 3 }],
   byDay: [{ day: "2026-04-10", count: 3 }],
   byDisposition: [{ disposition: "report", count: 3 }],
-});
+};
+const SUMMARY = buildSummary(SUMMARY_INPUT);
 
 let server: Server;
 let base: string;
@@ -67,6 +69,15 @@ describe("reports", () => {
     expect(seen?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(terminal.stdout).toMatch(/^\s+3\s+img-src\s+report\s+https:\/\/img\.example\.net\/a\.png/m);
     expect(terminal.stdout).toContain("By directive");
+  });
+
+  it("prints how many reports the Worker dropped, and why", async () => {
+    const withDrops = buildSummary({ ...SUMMARY_INPUT, drops: { reports: { rateLimited: 40, duplicate: 2 }, requests: { rateLimited: 5 } } });
+    answer = { status: 200, body: renderSummaryJson(withDrops) };
+    const terminal = io();
+    expect(await runReports([base], terminal)).toBe(0);
+    expect(terminal.stdout).toContain("45 reports received: 3 stored, 42 dropped. 5 requests were refused before their reports were read (5 over the rate limit).");
+    expect(terminal.stdout).toMatch(/^\s+40\s+rate limit\s+over the client's reports per minute$/m);
   });
 
   it("prints the summary as JSON with --json", async () => {
