@@ -27,8 +27,13 @@ function captureInfo(): () => Record<string, unknown>[] {
   return () => spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
 }
 
+let clients = 0;
+
+/** POST the report from a client of its own: the collector counts a repeated report from one client once. */
 function post(path: string, overrides: Record<string, unknown>) {
-  return call(`https://www.example.com${path}`, { method: "POST", body: REPORT, headers: { "Content-Type": "application/csp-report" } }, overrides);
+  clients++;
+  const headers = { "Content-Type": "application/csp-report", "CF-Connecting-IP": `192.0.2.${clients}` };
+  return call(`https://www.example.com${path}`, { method: "POST", body: REPORT, headers }, overrides);
 }
 
 describe("the collector's route", () => {
