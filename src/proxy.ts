@@ -18,6 +18,10 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig)
   if (target === null) return { kind: "misconfigured" };
   const forwarded = new Request(target, request);
   forwarded.headers.set("X-Forwarded-Host", url.host);
+  // The client's `Expect: 100-continue` was a handshake with the runtime, which already has the body (it
+  // streams it on as fetch() reads it). Forwarded, the origin's 100 Continue would come back from fetch()
+  // as if it were the final answer, and the upload would fail.
+  forwarded.headers.delete("Expect");
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
