@@ -1,6 +1,7 @@
 // Run a bundled Worker in Miniflare on loopback and talk to its own socket (not wrangler dev's proxy).
 
 import { Miniflare } from "miniflare";
+import type { Readable } from "node:stream";
 import { bundleWorker } from "./worker-bundle.js";
 
 export const COMPATIBILITY_DATE = "2026-04-01";
@@ -22,10 +23,12 @@ export interface ExtraBindings {
   readonly d1Databases?: string[];
   readonly ratelimits?: Record<string, { readonly simple: { readonly limit: number; readonly period: number } }>;
   readonly https?: boolean;
+  /** Take workerd's output instead of printing it (see worker-logs.ts). */
+  readonly handleRuntimeStdio?: (stdout: Readable, stderr: Readable) => void;
 }
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
-export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
+export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings; port?: number }): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
   const mf = new Miniflare({
     modules: true,
@@ -34,7 +37,7 @@ export async function startWorker(options: { bindings: Record<string, unknown>; 
     bindings: options.bindings,
     ...options.extra,
     host: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
   });
   const url = await mf.ready;
   return { url, mf, dispose: () => mf.dispose() };
@@ -47,5 +50,15 @@ export const BARE_WORKER = `export default {
     const origin = new URL(env.ORIGIN_URL);
     target.protocol = origin.protocol; target.hostname = origin.hostname; target.port = origin.port;
     return fetch(new Request(target, request), { redirect: "manual" });
+  },
+};`;
+
+/**
+ * A bare Worker in route mode: it fetches the request as it came, so the request's own host is the
+ * destination. What workerd does with that (a loop when the host is the Worker's own) is workerd's.
+ */
+export const BARE_ROUTE_WORKER = `export default {
+  fetch(request) {
+    return fetch(request);
   },
 };`;

@@ -106,3 +106,16 @@ export function residentBytes(pid: number): number {
 export function isAlive(pid: number): boolean {
   return parentOf(pid) !== undefined;
 }
+
+/** How many sockets (TCP connections and listeners) process `pid` holds open. */
+export function socketCount(pid: number): number {
+  let count = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) count++;
+    } catch {
+      // The fd closed while we looked.
+    }
+  }
+  return count;
+}
