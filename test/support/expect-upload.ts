@@ -1,5 +1,6 @@
 // An upload the way curl sends one over 1 MiB: the head with `Expect: 100-continue`, a bounded wait for the
-// server's 100 Continue, then the body; a final answer that comes first ends the upload unsent.
+// server's 100 Continue, then the body. A final answer that comes first ends the upload unsent if it is an
+// error (300 or more); after a 2xx, curl sends the body anyway, and so does this.
 
 import { createHash } from "node:crypto";
 import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
@@ -8,7 +9,7 @@ import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:ht
 export const CURL_CONTINUE_WAIT_MS = 1000;
 
 /** Why the body went out, or did not. */
-export type BodySent = "after-100" | "after-wait" | "not-sent";
+export type BodySent = "after-100" | "after-wait" | "after-early-answer" | "not-sent";
 
 export interface ExpectUpload {
   readonly status: number;
@@ -72,6 +73,7 @@ export async function uploadExpectingContinue(url: URL, chunks: readonly Buffer[
       req.once("error", reject);
       req.once("response", resolve);
     });
+    if ((res.statusCode ?? 0) < 300) sendBody("after-early-answer");
     finalArrived = true;
     const parts: Buffer[] = [];
     for await (const chunk of res) parts.push(chunk as Buffer);

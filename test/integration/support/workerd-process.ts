@@ -72,12 +72,12 @@ function commandLine(pid: number): string {
   }
 }
 
-/** Workerd processes started (directly or not) by this test process. */
-export function workerdDescendants(): number[] {
+/** Workerd processes started (directly or not) by process `ancestor`, by default this test process. */
+export function workerdDescendants(ancestor = process.pid): number[] {
   return readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
-    .filter((pid) => commandLine(pid).includes("workerd") && isDescendantOf(pid, process.pid));
+    .filter((pid) => commandLine(pid).includes("workerd") && isDescendantOf(pid, ancestor));
 }
 
 /**
