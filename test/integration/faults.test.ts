@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
+import { WorkerLogs } from "../support/worker-logs.js";
 import { exchange, openResponse, parseResponses, readBody, readResponse, values, type ParsedResponse, type ReadResponse } from "../support/raw-client.js";
 import {
   HUGE_HEADER_LINE_BYTES,
@@ -32,6 +33,8 @@ interface Running {
 }
 
 let running: Running | undefined;
+/** The Worker's output (its log lines, workerd's own errors): asserted on where a test expects a line, never printed. */
+const logs = new WorkerLogs();
 
 function started(): Running {
   if (running === undefined) throw new Error("the raw origin and the Worker did not start (see beforeAll)");
@@ -43,7 +46,7 @@ const workerUrl = (path: string): URL => new URL(path, started().worker.url);
 beforeAll(async () => {
   const origin = await startRawOrigin();
   try {
-    const worker = await startWorker({ bindings: { ORIGIN_URL: origin.url, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) } });
+    const worker = await startWorker({ bindings: { ORIGIN_URL: origin.url, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) }, extra: { handleRuntimeStdio: logs.handle } });
     running = { origin, worker };
   } catch (error) {
     await origin.close();
@@ -69,8 +72,11 @@ afterEach(async () => {
   expectDefaultPolicy(res.headers);
 });
 
-/** Assert a gateway error of the Worker's own: the status, the full policy, no-store, a short body naming nothing. */
-function expectGatewayError(res: ReadResponse, status: 502 | 504): void {
+/**
+ * Assert a gateway error of the Worker's own: the status, the full policy, no-store, a short body naming
+ * nothing, and the Worker's log line for `path` (it arrives a little after the answer).
+ */
+async function expectGatewayError(res: ReadResponse, status: 502 | 504, path: string, from: WorkerLogs = logs): Promise<void> {
   expect(res.status).toBe(status);
   expectDefaultPolicy(res.headers);
   expect(header(res.headers, "cache-control")).toBe("no-store");
@@ -79,6 +85,15 @@ function expectGatewayError(res: ReadResponse, status: 502 | 504): void {
   expect(text).toBe(status === 502 ? "Bad Gateway\n" : "Gateway Timeout\n");
   expect(text).not.toContain("127.0.0.1");
   expect(text).not.toContain(String(started().origin.port));
+  const event = status === 502 ? "origin.unreachable" : "origin.timeout";
+  const logged = (): boolean => from.events().some((e) => e.event === event && e.path === path);
+  await within(
+    (async () => {
+      while (!logged()) await quietFor(20);
+    })(),
+    OUTCOME_BOUND_MS,
+    `the Worker's ${event} line for ${path}`,
+  );
 }
 
 /** GET a path through the Worker, reading the whole response, failing if there is no outcome within the bound. */
@@ -103,11 +118,15 @@ async function quietFor(ms: number): Promise<"still open"> {
 
 describe("an origin that fails before its response head", () => {
   it("answers 502 with the full policy when the origin refuses connections", async () => {
-    const refused = await startWorker({ bindings: { ORIGIN_URL: `http://127.0.0.1:${await closedPort()}`, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) } });
+    const refusedLogs = new WorkerLogs();
+    const refused = await startWorker({
+      bindings: { ORIGIN_URL: `http://127.0.0.1:${await closedPort()}`, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) },
+      extra: { handleRuntimeStdio: refusedLogs.handle },
+    });
     try {
       for (const attempt of [1, 2]) {
         const res = await within(readResponse(new URL(`/refused-${attempt}`, refused.url)), OUTCOME_BOUND_MS, "a refused connection");
-        expectGatewayError(res, 502);
+        await expectGatewayError(res, 502, `/refused-${attempt}`, refusedLogs);
       }
     } finally {
       await refused.dispose();
@@ -115,11 +134,11 @@ describe("an origin that fails before its response head", () => {
   });
 
   it("answers 504 with the full policy when the origin reads the request and sends nothing", async () => {
-    expectGatewayError(await getWithin(`/stall-before-headers?id=${randomUUID()}`, "a silent origin"), 504);
+    await expectGatewayError(await getWithin(`/stall-before-headers?id=${randomUUID()}`, "a silent origin"), 504, "/stall-before-headers");
   });
 
   it("answers 504 with the full policy when the origin stalls inside its header lines", async () => {
-    expectGatewayError(await getWithin(`/stall-in-headers?id=${randomUUID()}`, "an origin stalled mid-head"), 504);
+    await expectGatewayError(await getWithin(`/stall-in-headers?id=${randomUUID()}`, "an origin stalled mid-head"), 504, "/stall-in-headers");
   });
 });
 
@@ -132,7 +151,7 @@ describe("malformed response heads", () => {
   ] as const;
   for (const [what, path] of cases) {
     it(`answers 502 with the full policy to ${what}`, async () => {
-      expectGatewayError(await getWithin(path, what), 502);
+      await expectGatewayError(await getWithin(path, what), 502, path);
     });
   }
 });
@@ -149,7 +168,7 @@ describe("oversized and numerous response headers", () => {
   });
 
   it("answers 502 with the full policy to 200 KiB of headers, past workerd's 128 KiB head limit", async () => {
-    expectGatewayError(await getWithin("/huge-headers?kb=200", "200 KiB of headers", true), 502);
+    await expectGatewayError(await getWithin("/huge-headers?kb=200", "200 KiB of headers", true), 502, "/huge-headers");
   });
 
   it("passes 1,000 origin header lines through with the policy", async () => {
@@ -162,7 +181,7 @@ describe("oversized and numerous response headers", () => {
   });
 
   it("answers 502 with the full policy to 10,000 header lines (a head past 128 KiB)", async () => {
-    expectGatewayError(await getWithin("/many-headers?n=10000", "10,000 header lines", true), 502);
+    await expectGatewayError(await getWithin("/many-headers?n=10000", "10,000 header lines", true), 502, "/many-headers");
   });
 });
 
@@ -178,7 +197,7 @@ describe("interim responses before the final one", () => {
       expectDefaultPolicy(res.headers);
       expect([200, 502], `status ${res.status}`).toContain(res.status);
       if (res.status === 200) expect(res.body.toString("latin1")).toBe(text);
-      else expectGatewayError(res, 502);
+      else await expectGatewayError(res, 502, path);
     });
   }
 });
