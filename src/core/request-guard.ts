@@ -7,7 +7,7 @@ import type { EnvConfig } from "./parse-env.js";
 
 /** Why a request is answered by the Worker itself, with no fetch. */
 export type Refusal =
-  | { readonly kind: "host-not-allowed"; readonly host: string }
+  | { readonly kind: "host-not-allowed"; readonly host: string; readonly allowed: readonly string[] }
   | { readonly kind: "origin-unset" }
   | { readonly kind: "loop"; readonly own: boolean; readonly hops: number };
 
@@ -29,7 +29,7 @@ const LOGGED_HOST_MAX = 100;
  */
 export function guardRequest(url: URL, cdnLoop: string | null, config: Pick<EnvConfig, "origin" | "allowedHosts">, token: string): Refusal | undefined {
   const hosts = config.allowedHosts;
-  if (hosts !== undefined && !isAllowedHost(hosts, url)) return { kind: "host-not-allowed", host: url.host };
+  if (hosts !== undefined && !isAllowedHost(hosts, url)) return { kind: "host-not-allowed", host: url.host, allowed: hosts.listed };
   // In route mode the request's own host is the destination: without a list, a client would choose it.
   if (config.origin.kind === "route" && hosts === undefined) return { kind: "origin-unset" };
   const check = inspectCdnLoop(cdnLoop, token);
@@ -47,6 +47,7 @@ export function answerRefusal(refusal: Refusal, origin: EnvConfig["origin"]): Re
         log: {
           event: "host.refused",
           host: refusal.host.slice(0, LOGGED_HOST_MAX),
+          allowed: refusal.allowed.join(", "),
           hint: "this host is not in ALLOWED_HOSTS; add it there if the Worker should serve it",
         },
       };

@@ -31,8 +31,9 @@ describe("guardRequest", () => {
 
   it("refuses a host that is not listed before anything else, in both modes", () => {
     for (const c of [route, fixedRestricted]) {
-      expect(guardRequest(new URL("http://127.0.0.1:8787/"), null, c, TOKEN)).toEqual({ kind: "host-not-allowed", host: "127.0.0.1:8787" });
-      expect(guardRequest(new URL("https://www.example.com:8443/"), null, c, TOKEN)).toEqual({ kind: "host-not-allowed", host: "www.example.com:8443" });
+      const allowed = c.allowedHosts?.listed;
+      expect(guardRequest(new URL("http://127.0.0.1:8787/"), null, c, TOKEN)).toEqual({ kind: "host-not-allowed", host: "127.0.0.1:8787", allowed });
+      expect(guardRequest(new URL("https://www.example.com:8443/"), null, c, TOKEN)).toEqual({ kind: "host-not-allowed", host: "www.example.com:8443", allowed });
     }
   });
 
@@ -74,8 +75,8 @@ describe("guardRequest", () => {
 
 describe("answerRefusal", () => {
   it("answers 421, 502 and 508, each logging what to set", () => {
-    const misdirected = answerRefusal({ kind: "host-not-allowed", host: "evil.test" }, route.origin);
-    expect(misdirected).toMatchObject({ status: 421, text: "Misdirected Request", log: { event: "host.refused", host: "evil.test" } });
+    const misdirected = answerRefusal({ kind: "host-not-allowed", host: "evil.test", allowed: ["www.example.com", "*.example.net"] }, route.origin);
+    expect(misdirected).toMatchObject({ status: 421, text: "Misdirected Request", log: { event: "host.refused", host: "evil.test", allowed: "www.example.com, *.example.net" } });
     expect(String(misdirected.log.hint)).toContain("ALLOWED_HOSTS");
     const unset = answerRefusal({ kind: "origin-unset" }, routeUnset.origin);
     expect(unset).toMatchObject({ status: 502, text: "Bad Gateway", log: { event: "origin.unset" } });
@@ -89,6 +90,6 @@ describe("answerRefusal", () => {
 
   it("cuts a client's long host short in the log line", () => {
     const host = `${"a".repeat(300)}.test`;
-    expect(String(answerRefusal({ kind: "host-not-allowed", host }, route.origin).log.host)).toHaveLength(100);
+    expect(String(answerRefusal({ kind: "host-not-allowed", host, allowed: [] }, route.origin).log.host)).toHaveLength(100);
   });
 });

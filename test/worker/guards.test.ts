@@ -69,9 +69,9 @@ describe("hosts", () => {
       const res = await call(`https://evil.example${path}`, { method: "POST", body: "{}" }, { ALLOWED_HOSTS: "www.example.com", REPORTS_ENABLED: "true" });
       await expectRefusal(res, 421, "Misdirected Request");
     }
-    expect(logLines(errors).map((l) => [l.event, l.host])).toEqual([
-      ["host.refused", "evil.example"],
-      ["host.refused", "evil.example"],
+    expect(logLines(errors).map((l) => [l.event, l.host, l.allowed])).toEqual([
+      ["host.refused", "evil.example", "www.example.com"],
+      ["host.refused", "evil.example", "www.example.com"],
     ]);
   });
 
