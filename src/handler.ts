@@ -4,12 +4,13 @@
 import { applyHeaders } from "./core/apply-headers.js";
 import { createNonce, decideNonce } from "./core/nonce.js";
 import { planHeaders } from "./core/plan.js";
+import { answerRefusal, guardRequest, type Refusal } from "./core/request-guard.js";
 import { adjustForStampedBody } from "./core/stamped-response.js";
 import type { CompiledPolicy, RequestFacts } from "./core/policy.js";
 import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
 import { stampNonce } from "./nonce-rewriter.js";
-import { fetchOrigin, type OriginOutcome } from "./proxy.js";
+import { fetchOrigin, loopToken, type OriginOutcome } from "./proxy.js";
 import { handleReportRequest } from "./reports/endpoint.js";
 
 /** The parts of request handling that tests replace to inject faults. */
@@ -45,20 +46,25 @@ export async function handleRequest(
   } catch (error) {
     logFault("config", request, error);
   }
+  const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  const refused = config === undefined ? undefined : refusalFor(request, url, config);
+  if (refused !== undefined) {
+    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: refused.headers.get("content-type") };
+    return secure(refused, config?.policy ?? fallback, fallback, facts, request, deps, ctx);
+  }
   const reports = config?.env.reports;
   if (reports?.enabled === true && (url.pathname === reports.path || url.pathname === `${reports.path}/summary`)) {
     // The collector is the Worker's own: never forwarded, and it sets its own fixed headers.
     return deps.handleReport(request, env, ctx, reports);
   }
-  const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
   // Rules match the canonical path; a path with no safe canonical form, or whose rules depend on how an
   // origin reads it, is answered here and never forwarded (docs/policy-format.md, "How a request path is matched").
   const route = config?.policy.paths.route(url.pathname);
   if (config !== undefined && route?.ok === false) {
     log({ level: "warn", event: "path.refused", method: request.method, path: url.pathname, reason: route.reason });
-    const refused = plainResponse(400, "Bad Request", request);
-    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: refused.headers.get("content-type") };
-    return secure(refused, config.policy, fallback, facts, request, deps, ctx);
+    const badPath = plainResponse(400, "Bad Request", request);
+    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: badPath.headers.get("content-type") };
+    return secure(badPath, config.policy, fallback, facts, request, deps, ctx);
   }
   let response: Response;
   try {
@@ -70,6 +76,24 @@ export async function handleRequest(
   }
   const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: response.headers.get("content-type") };
   return secure(response, config?.policy ?? fallback, fallback, facts, request, deps, ctx);
+}
+
+/**
+ * Check the request before anything is fetched for it: the host, the origin setting, the loop guard. A
+ * refusal is answered here (with one log line saying what to set); a fault in the check refuses too.
+ */
+function refusalFor(request: Request, url: URL, config: LoadedConfig): Response | undefined {
+  let refusal: Refusal | undefined;
+  try {
+    refusal = guardRequest(url, request.headers.get("CDN-Loop"), config.env, loopToken());
+  } catch (error) {
+    logFault("guard", request, error);
+    return plainResponse(500, "Internal Error", request);
+  }
+  if (refusal === undefined) return undefined;
+  const answer = answerRefusal(refusal, config.env.origin);
+  log({ level: "error", ...answer.log, method: request.method, path: url.pathname });
+  return plainResponse(answer.status, answer.text, request);
 }
 
 function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {

@@ -1,6 +1,7 @@
 // The Worker's environment bindings → its configuration, with an issue for each bad binding. Each bad
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
+import { parseAllowedHosts, type AllowedHosts } from "./allowed-hosts.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./policy.js";
 import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./result.js";
@@ -29,6 +30,8 @@ export interface EnvConfig {
   /** How long a loaded KV document serves before it is refreshed in the background. */
   readonly cacheSeconds: number;
   readonly reports: ReportConfig;
+  /** ALLOWED_HOSTS: the hosts served; undefined when unset (then route mode serves none, ORIGIN_URL mode any). */
+  readonly allowedHosts: AllowedHosts | undefined;
 }
 
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 30000;
@@ -52,6 +55,7 @@ export const KNOWN_BINDINGS = [
   "REPORTS_TOKEN",
   "REPORTS_DB",
   "REPORT_LIMITER",
+  "ALLOWED_HOSTS",
 ] as const;
 
 /** The built-in CSP report collector's settings. */
@@ -84,6 +88,7 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
       sampleRate: parseRate(env.REPORT_SAMPLE_RATE, issues),
       token: parseToken(env.REPORTS_TOKEN, issues),
     },
+    allowedHosts: parseAllowedHosts(env.ALLOWED_HOSTS, issues),
   };
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;

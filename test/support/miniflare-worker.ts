@@ -28,7 +28,7 @@ export interface ExtraBindings {
 }
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
-export async function startWorker(options: { bindings: Record<string, Json>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
+export async function startWorker(options: { bindings: Record<string, Json>; script?: string; extra?: ExtraBindings; port?: number }): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
   const output = new WorkerOutput();
   const mf = new Miniflare({
@@ -38,7 +38,7 @@ export async function startWorker(options: { bindings: Record<string, Json>; scr
     bindings: options.bindings,
     ...options.extra,
     host: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
     handleStructuredLogs: output.record,
     handleRuntimeStdio: output.watchStdio,
   });
@@ -57,5 +57,15 @@ export const BARE_WORKER = `export default {
     const origin = new URL(env.ORIGIN_URL);
     target.protocol = origin.protocol; target.hostname = origin.hostname; target.port = origin.port;
     return fetch(new Request(target, request), { redirect: "manual" });
+  },
+};`;
+
+/**
+ * A bare Worker in route mode: it fetches the request as it came, so the request's own host is the
+ * destination. What workerd does with that (a loop when the host is the Worker's own) is workerd's.
+ */
+export const BARE_ROUTE_WORKER = `export default {
+  fetch(request) {
+    return fetch(request);
   },
 };`;

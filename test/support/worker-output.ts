@@ -26,6 +26,8 @@ export class WorkerOutput {
   readonly #entries: { readonly entry: OutputEntry; claimed: boolean }[] = [];
   readonly #listeners = new Set<() => void>();
   readonly #drained: Promise<unknown>[] = [];
+  /** Where `events` starts reading. */
+  #from = 0;
 
   /** For Miniflare's `handleStructuredLogs`. */
   readonly record = (entry: OutputEntry): void => {
@@ -74,6 +76,27 @@ export class WorkerOutput {
       return line !== undefined && Object.entries(fields).every(([key, value]) => line[key] === value);
     });
     return parseObject(entry.message) ?? {};
+  }
+
+  /**
+   * The Worker's JSON log lines since the last `forget`, parsed, for a test that counts them. Every line
+   * returned counts as claimed: the caller asserts on the list.
+   */
+  events(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const slot of this.#entries.slice(this.#from)) {
+      const line = parseObject(slot.entry.message);
+      if (line === undefined) continue;
+      slot.claimed = true;
+      out.push(line);
+    }
+    return out;
+  }
+
+  /** Start `events` afresh: a test that asserted on the lines so far sees only its own from here on. */
+  forget(): void {
+    this.events();
+    this.#from = this.#entries.length;
   }
 
   /** The lines no test claimed, in order. */
