@@ -9,6 +9,7 @@ import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
 import { validateCommand } from "./commands/validate.js";
+import { didYouMean } from "../src/core/result.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
 
@@ -36,6 +37,14 @@ function version(): string {
   return typeof raw === "object" && raw !== null && "version" in raw && typeof raw.version === "string" ? raw.version : "unknown";
 }
 
+/** A name that is no command: the likely one when it is a near miss, else the list, then the help. */
+function unknownCommand(name: string, io: Io): ExitStatus {
+  const hint = didYouMean(name, [...COMMANDS.map((c) => c.name), "--help", "--version"]);
+  const known = COMMANDS.map((c) => c.name).join(", ");
+  io.err(`${io.errStyle.red("error:")} unknown command ${JSON.stringify(name)}${hint === "" ? `; expected one of ${known}` : hint}\n\n${toolHelp()}`);
+  return EXIT.usage;
+}
+
 /** Run the CLI with these arguments (without node and the script) and return the exit status. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitStatus> {
   const [name, ...rest] = argv;
@@ -44,8 +53,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     return EXIT.usage;
   }
   if (name === "-h" || name === "--help" || name === "help") {
-    const topic = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(topic?.help ?? toolHelp());
+    const topic = name === "help" ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.out(toolHelp());
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === topic);
+    if (command === undefined) return unknownCommand(topic, io);
+    io.out(command.help);
     return EXIT.ok;
   }
   if (name === "-v" || name === "--version") {
@@ -53,10 +68,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
-    io.err(`${io.errStyle.red("error:")} unknown command ${JSON.stringify(name)}; expected one of ${COMMANDS.map((c) => c.name).join(", ")}\n\n${toolHelp()}`);
-    return EXIT.usage;
-  }
+  if (command === undefined) return unknownCommand(name, io);
   try {
     return await command.run(rest, io);
   } catch (error) {
