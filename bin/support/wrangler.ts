@@ -5,6 +5,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kvKeyProblem } from "../../src/core/parse-env.js";
+import { renderReceived } from "../../src/core/result.js";
 import { CommandError, UsageError } from "./command.js";
 
 /** The KV binding the Worker reads its policy document from (wrangler.toml). */
@@ -51,10 +53,8 @@ export function kvTarget(values: { env?: string; local?: boolean; remote?: boole
     throw new UsageError(`--persist-to ${JSON.stringify(persistTo)}: local storage only, not with --remote`);
   }
   const key = values.key ?? defaultKey;
-  // KV keys are 1 to 512 bytes, and "." and ".." are refused.
-  if (key === "" || Buffer.byteLength(key) > 512 || key === "." || key === "..") {
-    throw new UsageError(`--key: expected a KV key of 1 to 512 bytes (not "." or ".."), received ${JSON.stringify(key)}`);
-  }
+  const problem = kvKeyProblem(key);
+  if (problem !== undefined) throw new UsageError(`--key: expected ${problem}, received ${renderReceived(key)}`);
   const env = values.env;
   if (env !== undefined && !/^[A-Za-z0-9_-]+$/.test(env)) {
     throw new UsageError(`--env: expected an environment name from wrangler.toml (letters, digits, _ and -), received ${JSON.stringify(env)}`);
