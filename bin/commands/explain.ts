@@ -12,6 +12,7 @@ import type { PolicyIssue } from "../../src/core/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, loadPolicyVar, readTextFile, renderIssue } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { printable, printableJson } from "../support/printable.js";
 
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
@@ -224,7 +225,7 @@ function explain(
 function renderAttribution(entries: readonly { directive: string; from: string }[], style: Style): string {
   const byFrom = new Map<string, string[]>();
   for (const { directive, from } of entries) byFrom.set(from, [...(byFrom.get(from) ?? []), directive]);
-  return [...byFrom].map(([from, directives]) => `${directives.join(", ")} ${style.dim("←")} ${from}`).join("; ");
+  return [...byFrom].map(([from, directives]) => `${printable(directives.join(", "))} ${style.dim("←")} ${printable(from)}`).join("; ");
 }
 
 function render(x: Explanation, io: Io): void {
@@ -232,39 +233,39 @@ function render(x: Explanation, io: Io): void {
   const { request } = x;
   const label = (text: string) => style.bold(text.padEnd(12));
   io.out(
-    `${label("Request")}GET ${request.path} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
-      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${request.contentType})`}\n`,
+    `${label("Request")}GET ${printable(request.path)} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
+      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
   );
-  io.out(`${label("Layers")}${x.layers.join(" < ")}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
+  io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
-    io.out(`${label("Rules")}none match ${request.path}\n`);
+    io.out(`${label("Rules")}none match ${printable(request.path)}\n`);
   } else {
     io.out(`${label("Rules")}${x.rules.applied.length === 0 ? "none applied" : "applied, in order (a later one wins):"}\n`);
     for (const rule of x.rules.applied) {
-      io.out(`${" ".repeat(14)}${rule.from}${rule.description === undefined ? "" : style.dim(`  ${rule.description}`)}\n`);
+      io.out(`${" ".repeat(14)}${printable(rule.from)}${rule.description === undefined ? "" : style.dim(`  ${printable(rule.description)}`)}\n`);
     }
     if (x.rules.skippedForContentType.length > 0) {
       io.out(`${" ".repeat(12)}matched the path but skipped for this content type:\n`);
       for (const rule of x.rules.skippedForContentType) {
-        io.out(`${" ".repeat(14)}${rule.from} ${style.dim(`(only for ${rule.contentTypes.join(", ")})`)}\n`);
+        io.out(`${" ".repeat(14)}${printable(rule.from)} ${style.dim(`(only for ${printable(rule.contentTypes.join(", "))})`)}\n`);
       }
     }
   }
   for (const conflict of x.rules.conflicts) {
-    io.out(`${style.yellow("warning")}     ${conflict.rule} is skipped here: it cannot be combined with the rules before it\n`);
+    io.out(`${style.yellow("warning")}     ${printable(conflict.rule)} is skipped here: it cannot be combined with the rules before it\n`);
     for (const issue of conflict.issues) io.out(`${" ".repeat(14)}${renderIssue(issue, style)}\n`);
   }
   const others = x.origin.filter((h) => h.name.toLowerCase() !== "content-type");
   io.out(
-    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : others.map((h) => h.name).join(", ")}` +
+    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : printable(others.map((h) => h.name).join(", "))}` +
       `${request.contentType === null ? "" : " and a Content-Type"}${others.length === 0 ? ` ${style.dim('(add --origin-header "Name: value")')}` : ""}\n`,
   );
 
-  if (x.nonce !== null) io.out(`${label("Nonce")}${x.nonce}\n`);
+  if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
   io.out(`\n${style.bold("Headers the Worker sends")}\n`);
   for (const op of x.sent) {
     if (op.value === null) continue;
-    io.out(`  ${op.name}: ${op.value}\n    ${style.dim("←")} ${op.from} ${style.dim(`· ${op.outcome}`)}\n`);
+    io.out(`  ${printable(op.name)}: ${printable(op.value)}\n    ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
     const directives = x.cspDirectives[op.name.toLowerCase()];
     if (op.policyValue && directives !== undefined && directives.length > 0) {
       io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
@@ -272,11 +273,11 @@ function render(x: Explanation, io: Io): void {
   }
   io.out(`\n${style.bold("Removed")}\n`);
   if (x.removed.length === 0) io.out("  nothing\n");
-  const width = Math.max(0, ...x.removed.map((op) => op.name.length));
-  for (const op of x.removed) io.out(`  ${op.name.padEnd(width)}  ${style.dim("←")} ${op.from} ${style.dim(`· ${op.outcome}`)}\n`);
+  const width = Math.max(0, ...x.removed.map((op) => printable(op.name).length));
+  for (const op of x.removed) io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
   io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
   if (x.passedThrough.length === 0) io.out("  nothing\n");
-  for (const header of x.passedThrough) io.out(`  ${header.name}: ${header.value}\n`);
+  for (const header of x.passedThrough) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -314,12 +315,12 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   layers.push(`KV (${file})`);
   const check = checkDocument(await readTextFile(file, "the policy document"), { from: "KV", below, reportOnly: values["report-only"] === true });
   if (check.stage !== "rules") {
-    io.out(`${io.style.red("✗")} ${file} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
+    io.out(`${io.style.red("✗")} ${printable(file)} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }
   const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, layers);
-  if (values.json === true) io.out(`${JSON.stringify(explanation, null, 2)}\n`);
+  if (values.json === true) io.out(`${printableJson(explanation)}\n`);
   else render(explanation, io);
   return EXIT.ok;
 }

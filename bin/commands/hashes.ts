@@ -9,6 +9,7 @@ import { CommandError, integerOption, parseCommandLine, UsageError, type Command
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
+import { printable } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker hashes <file-or-url>... [--path PATTERN] [--policy FILE] [--out FILE]
 
@@ -70,7 +71,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     scripts.push(...found.scripts);
     if (values["no-styles"] !== true) styles.push(...found.styles);
     handlers += found.handlers;
-    io.err(`${source}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
+    io.err(`${printable(source)}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
   }
   if (handlers > 0) {
     io.err(`${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`);
@@ -86,7 +87,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   const check = checkDocument(await readTextFile(values.policy, "the policy document"), { from: "KV" });
   if (check.stage === "parse") {
-    io.err(`${io.errStyle.red("✗")} ${values.policy} is not a valid policy document; fix it first:\n`);
+    io.err(`${io.errStyle.red("✗")} ${printable(values.policy)} is not a valid policy document; fix it first:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
@@ -100,7 +101,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   const out = values.out ?? values.policy;
   await write(out, json);
-  io.out(`wrote ${out}: rule ${path} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
+  io.out(`wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
   return EXIT.ok;
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { printable } from "../support/printable.js";
 import {
   describeTarget,
   KV_TARGET_OPTIONS,
@@ -74,7 +75,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
   if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) {
-    io.err(`${io.errStyle.red("✗")} ${describeTarget(target)} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
+    io.err(`${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
     return EXIT.defect;
   }
   let text: string;
@@ -91,7 +92,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     } catch (error) {
       throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    io.err(`pulled ${describeTarget(target)} into ${out}\n`);
+    io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
   }
   const check = checkDocument(text, { from: "KV" });
   if (check.stage !== "rules") {

@@ -7,6 +7,7 @@ import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { printable } from "../support/printable.js";
 import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
 
 /** The Worker refuses a larger document without reading it. */
@@ -62,16 +63,16 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const text = await readDocumentBytes(file);
   const check = checkDocument(text, { from: "KV" });
   if (!check.ok) {
-    io.err(`${io.errStyle.red("✗")} ${file} is not valid: nothing was pushed\n`);
+    io.err(`${io.errStyle.red("✗")} ${printable(file)} is not valid: nothing was pushed\n`);
     if (check.stage === "rules") {
       for (const conflict of check.conflicts) {
-        io.err(`  rules that cannot be combined on ${conflict.path}: ${conflict.rules.join(", ")}\n`);
+        io.err(`  rules that cannot be combined on ${printable(conflict.path)}: ${printable(conflict.rules.join(", "))}\n`);
         for (const issue of conflict.issues) io.err(`    ${renderIssue(issue, io.errStyle)}\n`);
       }
     } else {
       for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     }
-    io.err(`Run \`security-headers-worker validate ${file}\` for details.\n`);
+    io.err(`Run \`security-headers-worker validate ${printable(file)}\` for details.\n`);
     return EXIT.defect;
   }
   const binary = wranglerBinary(io.env, io.cwd);
@@ -79,7 +80,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   if (result.code !== 0) {
     throw new CommandError(`wrangler kv key put exited with ${result.code}; nothing was pushed:\n${plainOutput(result)}`);
   }
-  io.out(`${io.style.green("✓")} pushed ${file} to ${describeTarget(target)}\n`);
+  io.out(`${io.style.green("✓")} pushed ${printable(file)} to ${printable(describeTarget(target))}\n`);
   if (target.location === "remote") {
     io.out("  The Worker picks it up within POLICY_CACHE_SECONDS (30 s by default); KV itself may take 60 s to reach every location.\n");
   }

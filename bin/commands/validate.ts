@@ -5,6 +5,7 @@ import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
 import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, loadPolicyVar, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { printable, printableJson } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker validate <file> [--policy-var FILE] [--json]
 
@@ -56,31 +57,31 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   if (varFile !== undefined) below.push(loadPolicyVar(await readTextFile(varFile, "the POLICY var document"), varFile, io.errStyle));
   const check = checkDocument(await readTextFile(file, "the policy document"), { from: "KV", below });
   if (values.json === true) {
-    io.out(`${JSON.stringify(toJson(file, check), null, 2)}\n`);
+    io.out(`${printableJson(toJson(file, check))}\n`);
     return check.ok ? EXIT.ok : EXIT.defect;
   }
   const { style } = io;
   if (check.stage !== "rules") {
     const where = check.stage === "parse" ? "" : ` when compiled over the built-in defaults${below.length > 0 ? " and the POLICY var" : ""}`;
-    io.out(`${style.red("✗")} ${file} is not valid${where}: ${check.issues.length} issue${check.issues.length === 1 ? "" : "s"}\n`);
+    io.out(`${style.red("✗")} ${printable(file)} is not valid${where}: ${check.issues.length} issue${check.issues.length === 1 ? "" : "s"}\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, style)}\n`);
     io.out("The Worker would not apply this document; the layers below it would keep serving.\n");
     return EXIT.defect;
   }
   if (check.conflicts.length > 0) {
-    io.out(`${style.red("✗")} ${file}: rules that cannot be applied together (the Worker would skip the later one on such paths)\n`);
+    io.out(`${style.red("✗")} ${printable(file)}: rules that cannot be applied together (the Worker would skip the later one on such paths)\n`);
     for (const conflict of check.conflicts) {
-      io.out(`  on ${conflict.path}${conflict.contentType === null ? "" : ` (${conflict.contentType})`}: ${conflict.rules.join(", ")}\n`);
+      io.out(`  on ${printable(conflict.path)}${conflict.contentType === null ? "" : ` (${printable(conflict.contentType)})`}: ${printable(conflict.rules.join(", "))}\n`);
       for (const issue of conflict.issues) io.out(`    ${renderIssue(issue, style)}\n`);
     }
     return EXIT.defect;
   }
   const rules = describeRules(check.document);
   const { sends, removes } = ownedHeaders(check.policy);
-  io.out(`${style.green("✓")} ${file} is valid\n`);
-  io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${rules.join(", ")})` : ""}\n`);
-  io.out(`  headers owned on https, over the built-in defaults${below.length > 0 ? " and the POLICY var" : ""}: ${sends.length} sent (${sends.join(", ")})\n`);
-  io.out(`  headers removed: ${removes.length} (${removes.join(", ")})\n`);
+  io.out(`${style.green("✓")} ${printable(file)} is valid\n`);
+  io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${printable(rules.join(", "))})` : ""}\n`);
+  io.out(`  headers owned on https, over the built-in defaults${below.length > 0 ? " and the POLICY var" : ""}: ${sends.length} sent (${printable(sends.join(", "))})\n`);
+  io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   return EXIT.ok;
 }
 

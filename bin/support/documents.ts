@@ -9,6 +9,7 @@ import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../
 import type { PolicyIssue } from "../../src/core/result.js";
 import { CommandError } from "./command.js";
 import type { Style } from "./io.js";
+import { printable } from "./printable.js";
 
 /** Read a text file, or fail with a message naming the file and what it was for. */
 export async function readTextFile(path: string, what: string): Promise<string> {
@@ -107,10 +108,10 @@ function findRuleConflicts(policy: CompiledPolicy, from: string, sink: RejectedC
   return conflicts;
 }
 
-/** One issue as a line: where, what was expected, what was there. */
+/** One issue as a line: where, what was expected, what was there (quoted from the document: escaped). */
 export function renderIssue(issue: PolicyIssue, style: Style): string {
-  const where = issue.path === "" ? "(document)" : issue.path;
-  return `${style.bold(where)}: expected ${issue.message}, received ${issue.received}`;
+  const where = issue.path === "" ? "(document)" : printable(issue.path);
+  return `${style.bold(where)}: expected ${printable(issue.message)}, received ${printable(issue.received)}`;
 }
 
 /** Parse and check a POLICY var document (the layer under the KV document), or fail listing its issues. */
