@@ -1,7 +1,8 @@
 // Load the configuration once per isolate: the environment bindings, then the policy document in Workers
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
-import { compilePolicy, type PolicySource } from "./core/compile-policy.js";
+import { compilePolicy } from "./core/compile-policy.js";
+import { compileEnvironment } from "./core/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/parse-policy.js";
 import { readCapped } from "./core/read-capped.js";
@@ -147,12 +148,7 @@ class PolicyStore {
   private compile(document: undefined): { config: LoadedConfig; policyRefused: boolean };
   private compile(document: PolicyDocument, text: string): LoadedConfig | undefined;
   private compile(document: PolicyDocument | undefined, text?: string): LoadedConfig | { config: LoadedConfig; policyRefused: boolean } | undefined {
-    const sources: PolicySource[] = [];
-    if (this.envConfig.policy !== undefined) sources.push({ from: "POLICY", document: this.envConfig.policy });
-    if (document !== undefined) sources.push({ from: "KV", document });
-    const reports = this.envConfig.reports;
-    const options = { reportOnly: this.envConfig.reportOnly, reportPath: reports.enabled ? reports.path : undefined };
-    const { policy, rejected } = compilePolicy(sources, options, { onRejected: logCombination });
+    const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination });
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
       // The POLICY var is one binding among several: its issues are named like parse issues, POLICY.<path>.

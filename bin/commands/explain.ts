@@ -1,16 +1,17 @@
-// `explain <file> <path>`: the exact headers the Worker would send for one request, and which layer or
-// rule produced each, by simulating the origin's response and applying the real plan to it.
+// `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
+// layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
 import { decideNonce } from "../../src/core/nonce.js";
 import { applyHeaders } from "../../src/core/apply-headers.js";
-import { compileLayers, ruleAppliesTo, type PolicySource } from "../../src/core/compile-policy.js";
+import { compileLayers, ruleAppliesTo } from "../../src/core/compile-policy.js";
 import { isHeaderName } from "../../src/core/known-headers.js";
 import { rulePath } from "../../src/core/match-path.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
-import { checkDocument, loadPolicyVar, readTextFile, renderIssue } from "../support/documents.js";
+import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
 
@@ -20,8 +21,10 @@ const NONCE_PLACEHOLDER = "{fresh-nonce}";
 
 const HELP = `Usage: security-headers-worker explain <file> <path> [options]
 
-Show the exact headers the Worker would send for one request, treating <file> as the KV policy
-document, and which layer or rule produced each: "defaults", "POLICY", "KV", "KV.rules[2] /embed/*".
+Show the exact headers an environment's Worker would send for one request, treating <file> as its KV
+policy document, and which layer or rule produced each: "defaults", "POLICY", "KV", "KV.rules[2] /embed/*".
+The environment's vars come from wrangler.toml as wrangler reads them (see --env): its POLICY var,
+CSP_REPORT_ONLY, and the report collector's report-uri/report-to/Reporting-Endpoints when REPORTS_ENABLED.
 <path> is a path (/embed/widget) or a URL (https://example.com/embed/widget, which implies --https).
 The origin is simulated: by default it sends no security headers, only a Content-Type.
 
@@ -31,8 +34,12 @@ Options:
   --content-type T          the origin's Content-Type (default "${DEFAULT_CONTENT_TYPE}"; "" for none);
                             rules limited to other content types are shown as skipped
   --origin-header "N: v"    a header the origin sends (repeatable), to see default/append/remove act on it
+  -e, --env NAME            a wrangler environment ("" for the top level; default: CLOUDFLARE_ENV, else
+                            the top level of the nearest wrangler.toml; without one, the built-in defaults)
+  -c, --config FILE         the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
+  --policy-var FILE         use this POLICY var instead (JSON, or a TOML table in a .toml file)
+  --var NAME:VALUE          set another var (repeatable), e.g. --var REPORTS_ENABLED:true
   --report-only             as if CSP_REPORT_ONLY="true"
-  --policy-var FILE         a POLICY environment var document, layered under <file>
   --json                    print the explanation as JSON
   -h, --help                show this help
 
@@ -53,6 +60,8 @@ interface OpOutcome {
 }
 
 interface Explanation {
+  /** The bindings the policy was compiled under. */
+  readonly environment: string;
   readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
   readonly layers: readonly string[];
   readonly reportOnly: boolean;
@@ -158,7 +167,7 @@ function explain(
   facts: RequestFacts,
   status: number,
   origin: readonly [string, string][],
-  layers: readonly string[],
+  context: { readonly environment: string; readonly layers: readonly string[] },
 ): Explanation {
   const matched = policy.paths.match(rulePath(facts.path)).flatMap((i) => {
     const rule = policy.rules[i];
@@ -204,8 +213,9 @@ function explain(
     .filter(([lower]) => !owned.has(lower))
     .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
   return {
+    environment: context.environment,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
-    layers,
+    layers: context.layers,
     reportOnly: policy.options.reportOnly,
     origin: origin.map(([name, value]) => ({ name, value })),
     rules: {
@@ -236,6 +246,7 @@ function render(x: Explanation, io: Io): void {
     `${label("Request")}GET ${printable(request.path)} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
       `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
   );
+  io.out(`${label("Environment")}${printable(x.environment)}\n`);
   io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
     io.out(`${label("Rules")}none match ${printable(request.path)}\n`);
@@ -286,8 +297,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     status: { type: "string" },
     "content-type": { type: "string" },
     "origin-header": { type: "string", multiple: true },
+    ...ENVIRONMENT_OPTIONS,
     "report-only": { type: "boolean" },
-    "policy-var": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -305,24 +316,28 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const originHeaders = origin.filter(([name]) => name.toLowerCase() !== "content-type");
   if (contentType !== null) originHeaders.unshift(["Content-Type", contentType]);
 
-  const below: PolicySource[] = [];
-  const layers = ["defaults"];
-  const varFile = values["policy-var"];
-  if (varFile !== undefined) {
-    below.push(loadPolicyVar(await readTextFile(varFile, "the POLICY var document"), varFile, io.errStyle));
-    layers.push(`POLICY (${varFile})`);
-  }
-  layers.push(`KV (${file})`);
-  const check = checkDocument(await readTextFile(file, "the policy document"), { from: "KV", below, reportOnly: values["report-only"] === true });
+  const environment = await loadEnvironment(values, io, values["report-only"] === true);
+  warnAboutEnvironment(environment, io);
+  const layers = ["defaults", ...(environment.config.policy === undefined ? [] : ["POLICY"]), `KV (${file})`];
+  const check = checkDocument(await readTextFile(file, "the policy document"), environment.config);
   if (check.stage !== "rules") {
     io.out(`${io.style.red("✗")} ${printable(file)} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }
-  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, layers);
+  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, { environment: describeEnvironment(environment), layers });
   if (values.json === true) io.out(`${printableJson(explanation)}\n`);
   else render(explanation, io);
   return EXIT.ok;
+}
+
+/** Problems with the bindings do not stop the Worker (each falls back on its own), so they are warnings here. */
+function warnAboutEnvironment(environment: Environment, io: Io): void {
+  const { errStyle } = io;
+  for (const warning of environment.warnings) io.err(`${errStyle.yellow("warning:")} ${printable(warning)}\n`);
+  if (environment.issues.length === 0) return;
+  io.err(`${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`);
+  for (const issue of environment.issues) io.err(`  ${renderIssue(issue, errStyle)}\n`);
 }
 
 export const explainCommand: Command = { name: "explain", summary: "show the headers the Worker sends for a request, and why", help: HELP, run };

@@ -7,6 +7,7 @@ import { pathPatternProblem } from "../../src/core/match-path.js";
 import type { PolicyDocument } from "../../src/core/policy.js";
 import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
 import { printable } from "../support/printable.js";
@@ -85,7 +86,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     else await write(values.out, json);
     return EXIT.ok;
   }
-  const check = checkDocument(await readTextFile(values.policy, "the policy document"), { from: "KV" });
+  const check = checkDocument(await readTextFile(values.policy, "the policy document"), bareEnvironment().config);
   if (check.stage === "parse") {
     io.err(`${io.errStyle.red("✗")} ${printable(values.policy)} is not a valid policy document; fix it first:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
@@ -93,7 +94,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   const updated = withRuleHashes<PolicyDocument, NonNullable<PolicyDocument["rules"]>[number]>(check.document, path, hashes);
   const json = `${prettyJson(updated)}\n`;
-  const after = checkDocument(json, { from: "KV" });
+  const after = checkDocument(json, bareEnvironment().config);
   if (!after.ok) {
     io.err(`${io.errStyle.red("✗")} the document with these hashes does not validate; nothing written:\n`);
     for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);

@@ -5,6 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { importHeadersFile } from "../../src/core/import-headers-file.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
 import { printable } from "../support/printable.js";
@@ -47,7 +48,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     io.err(`${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${printable(file)} could not be converted as written:\n`);
     for (const issue of issues) io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${printable(issue.message)}, received ${printable(issue.received)}\n`);
   }
-  const check = checkDocument(json, { from: "KV" });
+  const check = checkDocument(json, bareEnvironment().config);
   if (check.stage !== "rules") {
     io.err(`${style.red("✗")} the converted document is not valid:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, style)}\n`);
