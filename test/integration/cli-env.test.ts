@@ -12,7 +12,7 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMain } from "../support/cli-io.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
-import { EXAMPLE, ROOT } from "./support/cli.js";
+import { cli, EXAMPLE, ROOT } from "./support/cli.js";
 
 /** A third environment: collector on at its own path, CSP enforced, POLICY as JSON text, its own KV key. */
 const REPORTS_ENV = `
@@ -110,4 +110,31 @@ describe.each([
       expect(real).toEqual(await explained(env, path, https));
     },
   );
+});
+
+describe("push and pull --env, with the real local wrangler", () => {
+  it("refuses a document the staging Worker would reject, though the defaults alone accept it", async () => {
+    const doc = join(dir, "preload.json");
+    await writeFile(doc, JSON.stringify({ hsts: { preload: true } }));
+    const persist = join(dir, "state-staging");
+    const push = await cli(["push", doc, "--env", "staging", "--local", "--persist-to", persist], { cwd: dir });
+    expect(push.code).toBe(1);
+    expect(push.stderr).toContain("nothing was pushed");
+    expect(push.stderr).toContain("hsts.preload");
+    const pull = await cli(["pull", "--env", "staging", "--local", "--persist-to", persist], { cwd: dir });
+    expect(pull.code).toBe(1);
+    expect(pull.stderr).toContain("does not exist");
+  });
+
+  it("stores under the environment's POLICY_KV_KEY and reads it back from there", async () => {
+    const persist = join(dir, "state-reports");
+    const push = await cli(["push", EXAMPLE, "--env", "reports", "--local", "--persist-to", persist], { cwd: dir });
+    expect(push.stderr).toBe("");
+    expect(push.code).toBe(0);
+    expect(push.stdout).toContain('key "site-policy" in POLICY_KV');
+    expect(push.stdout).toContain("validated as wrangler.toml [env.reports]");
+    const pull = await cli(["pull", "--env", "reports", "--local", "--persist-to", persist], { cwd: dir });
+    expect(pull.code).toBe(0);
+    expect(pull.stdout).toBe(await readFile(EXAMPLE, "utf8"));
+  });
 });
