@@ -29,7 +29,12 @@ export function parseCommandLine<const O extends ParseArgsOptionsConfig>(args: r
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {
-    const unknown = unknownOption(args, options);
+    let unknown: string | undefined;
+    try {
+      unknown = unknownOption(args, options);
+    } catch {
+      // Arguments even the lenient parse refuses: parseArgs' own message below says why.
+    }
     if (unknown !== undefined) throw new UsageError(unknown);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
