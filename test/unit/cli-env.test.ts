@@ -92,6 +92,22 @@ describe("validate --env", () => {
   });
 });
 
+describe("without a wrangler configuration", () => {
+  it("judges over the built-in defaults and says so", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "shw-no-config-"));
+    try {
+      const run = await validate([EXAMPLE], empty);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("no wrangler configuration found: the built-in defaults");
+      const named = await validate([EXAMPLE, "--env", "staging"], empty);
+      expect(named.code).toBe(2);
+      expect(named.stderr).toContain("no wrangler.toml (or wrangler.json) here or in a parent directory");
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("--policy-var", () => {
   it("reads a POLICY written as a TOML table, as the README recommends", async () => {
     const toml = await file("policy.toml", '[hsts]\nmaxAge = 300\nincludeSubDomains = false\n\n[headers]\n"X-Robots-Tag" = "noindex"\n');
