@@ -74,11 +74,12 @@ function toResponse(outcome: OriginOutcome, request: Request, url: URL, configLo
     case "unreachable":
       log({ level: "error", event: "origin.unreachable", method: request.method, path: url.pathname, error: outcome.error });
       return plainResponse(502, "Bad Gateway", request);
-    case "misconfigured":
+    case "misconfigured": {
       // Either ORIGIN_URL is invalid, or the configuration could not be loaded at all: name the real cause.
       const hint = configLoaded ? "see the config.invalid log line for ORIGIN_URL" : "the configuration could not be loaded: see the worker.fault log line (stage config)";
       log({ level: "error", event: "origin.misconfigured", method: request.method, path: url.pathname, hint });
       return plainResponse(502, "Bad Gateway", request);
+    }
   }
 }
 
