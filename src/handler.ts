@@ -69,7 +69,7 @@ export async function handleRequest(
   let response: Response;
   try {
     const outcome: OriginOutcome = config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env);
-    response = toResponse(outcome, request, url);
+    response = toResponse(outcome, request, url, config !== undefined);
   } catch (error) {
     logFault("proxy", request, error);
     response = plainResponse(500, "Internal Error", request);
@@ -96,7 +96,7 @@ function refusalFor(request: Request, url: URL, config: LoadedConfig): Response 
   return plainResponse(answer.status, answer.text, request);
 }
 
-function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {
+function toResponse(outcome: OriginOutcome, request: Request, url: URL, configLoaded: boolean): Response {
   switch (outcome.kind) {
     case "response":
       // A mutable copy of status, headers and webSocket around the same body stream: nothing is read.
@@ -107,9 +107,12 @@ function toResponse(outcome: OriginOutcome, request: Request, url: URL): Respons
     case "unreachable":
       log({ level: "error", event: "origin.unreachable", method: request.method, path: url.pathname, error: outcome.error });
       return plainResponse(502, "Bad Gateway", request);
-    case "misconfigured":
-      log({ level: "error", event: "origin.misconfigured", method: request.method, path: url.pathname, hint: "see the config.invalid log line for ORIGIN_URL" });
+    case "misconfigured": {
+      // Either ORIGIN_URL is invalid, or the configuration could not be loaded at all: name the real cause.
+      const hint = configLoaded ? "see the config.invalid log line for ORIGIN_URL" : "the configuration could not be loaded: see the worker.fault log line (stage config)";
+      log({ level: "error", event: "origin.misconfigured", method: request.method, path: url.pathname, hint });
       return plainResponse(502, "Bad Gateway", request);
+    }
   }
 }
 

@@ -146,11 +146,25 @@ function parseWholeNumber(name: string, raw: unknown, min: number, max: number, 
   return fallback;
 }
 
+/** KV's longest key, in bytes of UTF-8 (not UTF-16 units: "é" counts 2, an emoji 4). */
+export const MAX_KV_KEY_BYTES = 512;
+
+/**
+ * Why `key` cannot be a KV key, or undefined when it can: 1 to 512 bytes of UTF-8, not "." or "..".
+ * The Worker (POLICY_KV_KEY) and the CLI (--key) both ask this, so they accept exactly the same keys.
+ */
+export function kvKeyProblem(key: string): string | undefined {
+  const expected = `a KV key of 1 to ${MAX_KV_KEY_BYTES} bytes of UTF-8, not "." or ".."`;
+  if (key === "" || key === "." || key === "..") return expected;
+  const bytes = new TextEncoder().encode(key).length;
+  return bytes > MAX_KV_KEY_BYTES ? `${expected} (this one is ${bytes} bytes)` : undefined;
+}
+
 function parseKvKey(raw: unknown, issues: PolicyIssue[]): string {
   if (raw === undefined || raw === "") return DEFAULT_KV_KEY;
-  // KV keys are at most 512 bytes; "." and ".." are not allowed.
-  if (typeof raw === "string" && raw.length <= 512 && raw !== "." && raw !== "..") return raw;
-  issues.push({ path: "POLICY_KV_KEY", message: `a KV key (1 to 512 bytes); "${DEFAULT_KV_KEY}" serves instead`, received: renderReceived(raw) });
+  const problem = typeof raw === "string" ? kvKeyProblem(raw) : "a KV key (a string)";
+  if (problem === undefined && typeof raw === "string") return raw;
+  issues.push({ path: "POLICY_KV_KEY", message: `${problem ?? ""}; "${DEFAULT_KV_KEY}" serves instead`, received: renderReceived(raw) });
   return DEFAULT_KV_KEY;
 }
 

@@ -1,7 +1,10 @@
 // The `reports` CLI command against a local HTTP server standing in for the Worker's summary.
 
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runReports } from "../../bin/commands/reports.js";
 import { createStyle, type Io } from "../../bin/support/io.js";
@@ -85,6 +88,20 @@ describe("reports", () => {
     expect(await runReports([base, "--json", "--path", "/reports"], terminal)).toBe(0);
     expect(seen?.url).toBe("/reports/summary?format=json&days=7");
     expect(JSON.parse(terminal.stdout)).toEqual(SUMMARY);
+  });
+
+  it("asks the environment's REPORT_PATH when --env names one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shw-reports-env-"));
+    try {
+      await writeFile(join(dir, "wrangler.toml"), 'name = "t"\n[vars]\nREPORTS_ENABLED = "true"\n\n[env.staging]\nvars = { REPORTS_ENABLED = "true", REPORT_PATH = "/_csp" }\n');
+      const terminal = { ...io(), cwd: dir };
+      expect(await runReports([base, "--env", "staging"], terminal)).toBe(0);
+      expect(seen?.url).toBe("/_csp/summary?format=json&days=7");
+      expect(await runReports([base, "--env", ""], terminal)).toBe(0);
+      expect(seen?.url).toBe("/__csp-report/summary?format=json&days=7");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 1 with a hint when the token is refused", async () => {
