@@ -3,6 +3,7 @@
 // in Miniflare with the bindings wrangler itself derives from that file, serves a KV document through a
 // real origin, and every header of its response equals what the CLI's explain says, over http and https.
 
+import type { Json } from "miniflare";
 import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -88,7 +89,7 @@ describe.each([
 
   beforeAll(async () => {
     const { workerOptions } = unstable_getMiniflareWorkerOptions(config, env === "" ? undefined : env);
-    const bindings: Record<string, unknown> = { ...(workerOptions.bindings as Record<string, unknown>), ORIGIN_URL: originUrl };
+    const bindings: Record<string, Json> = { ...(workerOptions.bindings as Record<string, Json>), ORIGIN_URL: originUrl };
     worker = await startWorker({ bindings, extra: { kvNamespaces: ["POLICY_KV"] } });
     const key = typeof bindings.POLICY_KV_KEY === "string" ? bindings.POLICY_KV_KEY : "policy";
     const kv = await worker.mf.getKVNamespace("POLICY_KV");
