@@ -1,14 +1,20 @@
-// Two test projects: the pure core in plain Node, and the Worker shell inside workerd.
+// Three test projects (the pure core in plain Node, the bundled Worker in Miniflare, the Worker shell inside workerd); in each, a test that prints to the console fails (test/console-guard.ts).
 
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { FUZZ_SEED, providedFuzzRuns } from "./test/fuzz-config.js";
+import { dropRefusedFetchLines } from "./test/pool-log-filter.js";
+// Brings in the ProvidedContext entry (originUrl) that the worker project's globalSetup provides.
+import type {} from "./test/worker/global-setup.js";
+
+// The worker pool's verbose workerd prints three lines for each refused fetch; see test/pool-log-filter.ts.
+dropRefusedFetchLines();
 
 export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", setupFiles: ["./test/console-guard.ts"] },
       },
       {
         // The Worker bundled and run in Miniflare, talked to over its own socket: big bodies, raw bytes,
@@ -19,6 +25,7 @@ export default defineConfig({
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 60_000,
+          setupFiles: ["./test/console-guard.ts"],
         },
       },
       {
@@ -33,7 +40,7 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/worker/global-setup.ts"],
-          setupFiles: ["./test/worker/apply-migrations.ts"],
+          setupFiles: ["./test/console-guard.ts", "./test/worker/apply-migrations.ts"],
           // workerd has no process.env: the fuzz properties read FUZZ_RUNS and FUZZ_SEED through inject().
           provide: { fuzzRuns: providedFuzzRuns(), fuzzSeed: FUZZ_SEED },
         },

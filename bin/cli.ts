@@ -9,8 +9,10 @@ import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
 import { validateCommand } from "./commands/validate.js";
+import { didYouMean } from "../src/core/result.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
+import { printable, printableLines } from "./support/printable.js";
 
 const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand, reportsCommand];
 
@@ -36,6 +38,14 @@ function version(): string {
   return typeof raw === "object" && raw !== null && "version" in raw && typeof raw.version === "string" ? raw.version : "unknown";
 }
 
+/** A name that is no command: the likely one when it is a near miss, else the list, then the help. */
+function unknownCommand(name: string, io: Io): ExitStatus {
+  const hint = didYouMean(name, [...COMMANDS.map((c) => c.name), "--help", "--version"]);
+  const known = COMMANDS.map((c) => c.name).join(", ");
+  io.err(`${io.errStyle.red("error:")} unknown command ${printable(JSON.stringify(name))}${hint === "" ? `; expected one of ${known}` : hint}\n\n${toolHelp()}`);
+  return EXIT.usage;
+}
+
 /** Run the CLI with these arguments (without node and the script) and return the exit status. */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<ExitStatus> {
   const [name, ...rest] = argv;
@@ -44,8 +54,14 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     return EXIT.usage;
   }
   if (name === "-h" || name === "--help" || name === "help") {
-    const topic = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.out(topic?.help ?? toolHelp());
+    const topic = name === "help" ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.out(toolHelp());
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === topic);
+    if (command === undefined) return unknownCommand(topic, io);
+    io.out(command.help);
     return EXIT.ok;
   }
   if (name === "-v" || name === "--version") {
@@ -53,24 +69,22 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
-    io.err(`${io.errStyle.red("error:")} unknown command ${JSON.stringify(name)}; expected one of ${COMMANDS.map((c) => c.name).join(", ")}\n\n${toolHelp()}`);
-    return EXIT.usage;
-  }
+  if (command === undefined) return unknownCommand(name, io);
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
       const usage = command.help.split("\n", 1)[0] ?? "";
-      io.err(`${io.errStyle.red("error:")} ${command.name}: ${error.message}\n${usage}\nRun \`security-headers-worker ${command.name} --help\` for the options.\n`);
+      // Messages quote arguments, files and wrangler's output: escaped, line by line.
+      io.err(`${io.errStyle.red("error:")} ${command.name}: ${printableLines(error.message)}\n${usage}\nRun \`security-headers-worker ${command.name} --help\` for the options.\n`);
       return EXIT.usage;
     }
     if (error instanceof CommandError) {
-      io.err(`${io.errStyle.red("error:")} ${command.name}: ${error.message}\n`);
+      io.err(`${io.errStyle.red("error:")} ${command.name}: ${printableLines(error.message)}\n`);
       return EXIT.defect;
     }
     // Anything else is a bug in the CLI: show the stack so it can be reported.
-    io.err(`${io.errStyle.red("internal error:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`${io.errStyle.red("internal error:")} ${printableLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return EXIT.defect;
   }
 }

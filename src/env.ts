@@ -2,7 +2,7 @@
 
 /** Environment bindings. Vars arrive as strings, or as objects when written as TOML tables. */
 export interface Env {
-  /** Fixed origin (scheme, host, port); unset means the route's own host. */
+  /** Fixed origin (scheme, host, port); unset means the route's own host, for the hosts in ALLOWED_HOSTS. */
   readonly ORIGIN_URL?: string;
   /** Milliseconds to wait for the origin's response headers before answering 504. */
   readonly ORIGIN_TIMEOUT_MS?: string;
@@ -28,6 +28,8 @@ export interface Env {
   readonly REPORTS_DB?: D1Database;
   /** Workers rate-limiting binding limiting reports per client. */
   readonly REPORT_LIMITER?: RateLimit;
+  /** Hosts the Worker serves (`www.example.com, *.example.com`); required when ORIGIN_URL is unset. */
+  readonly ALLOWED_HOSTS?: string | readonly string[];
   /** Secret marker of marked nonces when the policy names none (`wrangler secret put NONCE_MARKER`). */
   readonly NONCE_MARKER?: string;
 }

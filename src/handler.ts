@@ -5,13 +5,15 @@ import { applyHeaders } from "./core/apply-headers.js";
 import { forwardedHeadersToDrop, matchMarkerScope } from "./core/marker-scope.js";
 import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce.js";
 import { planHeaders } from "./core/plan.js";
+import { answerRefusal, guardRequest, type Refusal } from "./core/request-guard.js";
 import { adjustForStampedBody } from "./core/stamped-response.js";
+import type { PathRoute } from "./core/match-path.js";
 import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy.js";
 import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
 import { bodyTransformer, rewriteBody, withoutMarker } from "./nonce-rewriter.js";
-import { fetchOrigin, type OriginOutcome } from "./proxy.js";
-import { handleReportRequest } from "./report-endpoint.js";
+import { fetchOrigin, loopToken, type OriginOutcome } from "./proxy.js";
+import { handleReportRequest } from "./reports/endpoint.js";
 
 /** The parts of request handling that tests replace to inject faults. */
 export interface HandlerDeps {
@@ -46,39 +48,72 @@ export async function handleRequest(
   } catch (error) {
     logFault("config", request, error);
   }
+  const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  const refused = config === undefined ? undefined : refusalFor(request, url, config);
+  if (refused !== undefined) {
+    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: refused.headers.get("content-type") };
+    // The Worker's own answer: nothing from the origin, so no marker to scrub.
+    return secure(refused, config?.policy ?? fallback, fallback, facts, request, deps, ctx, null);
+  }
   const reports = config?.env.reports;
   if (reports?.enabled === true && (url.pathname === reports.path || url.pathname === `${reports.path}/summary`)) {
     // The collector is the Worker's own: never forwarded, and it sets its own fixed headers.
     return deps.handleReport(request, env, ctx, reports);
   }
-  const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  // Rules match the canonical path; a path with no safe canonical form, or whose rules depend on how an
+  // origin reads it, is answered here and never forwarded (docs/policy-format.md, "How a request path is matched").
+  const route = config?.policy.paths.route(url.pathname);
+  if (config !== undefined && route?.ok === false) {
+    log({ level: "warn", event: "path.refused", method: request.method, path: url.pathname, reason: route.reason });
+    const badPath = plainResponse(400, "Bad Request", request);
+    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: badPath.headers.get("content-type") };
+    return secure(badPath, config.policy, fallback, facts, request, deps, ctx, null);
+  }
   const policy = config?.policy ?? fallback;
-  // Decided from the path alone, before forwarding: on a path with a marked nonce, Range is not forwarded.
-  const scope = markerScopeOf(policy, url.pathname, request);
+  // Decided from the (canonical) path alone, before forwarding: on a path with a marked nonce, Range is not forwarded.
+  const scope = markerScopeOf(policy, url.pathname, route, request);
   let response: Response;
   try {
     const outcome: OriginOutcome =
       config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env, forwardedHeadersToDrop(scope));
-    response = toResponse(outcome, request, url);
+    response = toResponse(outcome, request, url, config !== undefined);
   } catch (error) {
     logFault("proxy", request, error);
     response = plainResponse(500, "Internal Error", request);
   }
-  const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, contentType: response.headers.get("content-type") };
+  const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: response.headers.get("content-type") };
   return secure(response, policy, fallback, facts, request, deps, ctx, scope);
 }
 
 /** The path's marker scope; if finding it fails, the policy's whole scope (scrubbing more is safe, less is not). */
-function markerScopeOf(policy: CompiledPolicy, path: string, request: Request): MarkerScope | null {
+function markerScopeOf(policy: CompiledPolicy, path: string, route: PathRoute | undefined, request: Request): MarkerScope | null {
   try {
-    return matchMarkerScope(policy, path);
+    return matchMarkerScope(policy, path, route);
   } catch (error) {
     logFault("marker-scope", request, error);
     return policy.marker;
   }
 }
 
-function toResponse(outcome: OriginOutcome, request: Request, url: URL): Response {
+/**
+ * Check the request before anything is fetched for it: the host, the origin setting, the loop guard. A
+ * refusal is answered here (with one log line saying what to set); a fault in the check refuses too.
+ */
+function refusalFor(request: Request, url: URL, config: LoadedConfig): Response | undefined {
+  let refusal: Refusal | undefined;
+  try {
+    refusal = guardRequest(url, request.headers.get("CDN-Loop"), config.env, loopToken());
+  } catch (error) {
+    logFault("guard", request, error);
+    return plainResponse(500, "Internal Error", request);
+  }
+  if (refusal === undefined) return undefined;
+  const answer = answerRefusal(refusal, config.env.origin);
+  log({ level: "error", ...answer.log, method: request.method, path: url.pathname });
+  return plainResponse(answer.status, answer.text, request);
+}
+
+function toResponse(outcome: OriginOutcome, request: Request, url: URL, configLoaded: boolean): Response {
   switch (outcome.kind) {
     case "response":
       // A mutable copy of status, headers and webSocket around the same body stream: nothing is read.
@@ -89,9 +124,12 @@ function toResponse(outcome: OriginOutcome, request: Request, url: URL): Respons
     case "unreachable":
       log({ level: "error", event: "origin.unreachable", method: request.method, path: url.pathname, error: outcome.error });
       return plainResponse(502, "Bad Gateway", request);
-    case "misconfigured":
-      log({ level: "error", event: "origin.misconfigured", method: request.method, path: url.pathname, hint: "see the config.invalid log line for ORIGIN_URL" });
+    case "misconfigured": {
+      // Either ORIGIN_URL is invalid, or the configuration could not be loaded at all: name the real cause.
+      const hint = configLoaded ? "see the config.invalid log line for ORIGIN_URL" : "the configuration could not be loaded: see the worker.fault log line (stage config)";
+      log({ level: "error", event: "origin.misconfigured", method: request.method, path: url.pathname, hint });
       return plainResponse(502, "Bad Gateway", request);
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // Load the configuration once per isolate: the environment bindings, then the policy document in Workers
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
-import { compilePolicy, type PolicySource } from "./core/compile-policy.js";
+import { compilePolicy } from "./core/compile-policy.js";
+import { compileEnvironment } from "./core/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/parse-policy.js";
 import { readCapped } from "./core/read-capped.js";
@@ -71,6 +72,10 @@ class PolicyStore {
   private readonly envConfig: EnvConfig;
   private readonly kv: KVNamespace | undefined;
   private current: LoadedConfig;
+  /** The version of the KV document `current` was compiled with; undefined while the layers below serve. */
+  private currentVersion: string | undefined;
+  /** What serves without a KV document: the POLICY var, unless it is unset or was refused. */
+  private readonly envServing: string;
   private loadedAt: number | undefined;
   private lastText: string | null | undefined;
   private inflight: Promise<void> | undefined;
@@ -84,7 +89,9 @@ class PolicyStore {
     logIssuesOnce("env", issues);
     this.envConfig = config;
     this.kv = env.POLICY_KV;
-    this.current = this.compile(undefined);
+    const initial = this.compile(undefined);
+    this.current = initial.config;
+    this.envServing = this.envConfig.policy === undefined || initial.policyRefused ? "built-in defaults" : "POLICY var over the built-in defaults";
   }
 
   /** The current configuration; waits on KV only for the first load, refreshes stale ones in the background. */
@@ -114,7 +121,7 @@ class PolicyStore {
     } catch (error) {
       // Keep serving what we have; try again after one cache period.
       this.loadedAt = this.clock();
-      log({ level: "error", event: "kv.unavailable", key, error: error instanceof Error ? error.message : String(error), serving: this.servingLabel() });
+      log({ level: "error", event: "kv.unavailable", key, error: error instanceof Error ? error.message : String(error), ...this.serving() });
       return;
     }
     this.loadedAt = this.clock();
@@ -122,40 +129,46 @@ class PolicyStore {
     this.lastText = text;
     if (text === null) {
       // The key is gone: the lower layers serve.
-      this.current = this.compile(undefined);
+      this.current = this.compile(undefined).config;
+      this.currentVersion = undefined;
       return;
     }
     const parsed = parsePolicyJson(text);
     if (!parsed.ok) {
-      logIssuesOnce("KV", parsed.issues, text, this.servingLabel());
+      logIssuesOnce("KV", parsed.issues, text, this.serving());
       return;
     }
     const next = this.compile(parsed.value, text);
-    if (next !== undefined) this.current = next;
+    if (next === undefined) return;
+    this.current = next;
+    this.currentVersion = documentVersion(text);
   }
 
   /** Compile env + an optional KV document; undefined when the KV document is rejected (already logged). */
-  private compile(document: undefined): LoadedConfig;
+  private compile(document: undefined): { config: LoadedConfig; policyRefused: boolean };
   private compile(document: PolicyDocument, text: string): LoadedConfig | undefined;
-  private compile(document: PolicyDocument | undefined, text?: string): LoadedConfig | undefined {
-    const sources: PolicySource[] = [];
-    if (this.envConfig.policy !== undefined) sources.push({ from: "POLICY", document: this.envConfig.policy });
-    if (document !== undefined) sources.push({ from: "KV", document });
-    const reports = this.envConfig.reports;
-    const options = { reportOnly: this.envConfig.reportOnly, reportPath: reports.enabled ? reports.path : undefined, nonceMarker: this.envConfig.nonceMarker };
-    const { policy, rejected } = compilePolicy(sources, options, { onRejected: logCombination });
+  private compile(document: PolicyDocument | undefined, text?: string): LoadedConfig | { config: LoadedConfig; policyRefused: boolean } | undefined {
+    const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination });
     for (const layer of rejected) {
-      if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.servingLabel());
+      if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
       // The POLICY var is one binding among several: its issues are named like parse issues, POLICY.<path>.
-      else logIssuesOnce("env", layer.issues.map((issue) => ({ ...issue, path: prefixPath(layer.from, issue.path) })), undefined, "defaults");
+      else logIssuesOnce("env", layer.issues.map((issue) => ({ ...issue, path: prefixPath(layer.from, issue.path) })), undefined, { serving: "built-in defaults" });
     }
-    if (document !== undefined && rejected.some((r) => r.from === "KV")) return undefined;
-    return { env: this.envConfig, policy };
+    const config = { env: this.envConfig, policy };
+    if (document === undefined) return { config, policyRefused: rejected.some((r) => r.from === "POLICY") };
+    return rejected.some((r) => r.from === "KV") ? undefined : config;
   }
 
-  private servingLabel(): string {
-    return this.lastText === undefined ? "env policy" : "last good policy";
+  /** What serves while a KV document cannot be applied: the last good version (by its identity), or the layers below. */
+  private serving(): Serving {
+    return this.currentVersion === undefined ? { serving: this.envServing } : { serving: "last good KV document", servingVersion: this.currentVersion };
   }
+}
+
+/** The log fields that name what serves in place of a configuration that was not applied. */
+interface Serving {
+  readonly serving: string;
+  readonly servingVersion?: string;
 }
 
 /** Read the document as text, refusing one over MAX_DOCUMENT_BYTES without reading it all. */
@@ -177,8 +190,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 const logged = new Set<string>();
 
-/** FNV-1a, to remember which versions were logged without keeping their text. */
-function fingerprint(text: string): string {
+/** A KV document's identity in logs: FNV-1a of its text and its length, so versions are told apart without keeping them. */
+export function documentVersion(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -188,13 +201,14 @@ function fingerprint(text: string): string {
 }
 
 /** One structured line per bad version (or per distinct set of issues), not one per request. */
-export function logIssuesOnce(source: string, issues: readonly PolicyIssue[], version?: string, serving?: string): void {
+export function logIssuesOnce(source: string, issues: readonly PolicyIssue[], text?: string, serving?: Serving): void {
   if (issues.length === 0) return;
-  const key = `${source}|${version === undefined ? JSON.stringify(issues) : fingerprint(version)}`;
+  const version = text === undefined ? undefined : documentVersion(text);
+  const key = `${source}|${version ?? JSON.stringify(issues)}`;
   if (logged.has(key)) return;
   if (logged.size > 256) logged.clear();
   logged.add(key);
-  log({ level: "error", event: "config.invalid", source, applied: false, ...(serving === undefined ? {} : { serving }), issues });
+  log({ level: "error", event: "config.invalid", source, ...(version === undefined ? {} : { version }), applied: false, ...serving, issues });
 }
 
 function logCombination(rejected: RejectedCombination): void {

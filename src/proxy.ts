@@ -1,5 +1,6 @@
 // Forward one request to the origin and classify what came back: a response, a timeout, or a failure.
 
+import { appendLoopEntry, createLoopToken } from "./core/loop-guard.js";
 import { resolveOriginUrl } from "./core/origin-url.js";
 import type { EnvConfig } from "./core/parse-env.js";
 
@@ -8,6 +9,17 @@ export type OriginOutcome =
   | { readonly kind: "timeout"; readonly timeoutMs: number }
   | { readonly kind: "unreachable"; readonly error: string }
   | { readonly kind: "misconfigured" };
+
+let token: string | undefined;
+
+/**
+ * This isolate's loop token, made on first use (random values are for request time, not global scope).
+ * Every request forwarded from here carries it in CDN-Loop; a request that arrives with it came back.
+ */
+export function loopToken(): string {
+  token ??= createLoopToken(crypto.getRandomValues(new Uint8Array(16)));
+  return token;
+}
 
 /**
  * Fetch the request from the origin. The timeout bounds the wait for the response headers only: once
@@ -18,6 +30,11 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig,
   if (target === null) return { kind: "misconfigured" };
   const forwarded = new Request(target, request);
   forwarded.headers.set("X-Forwarded-Host", url.host);
+  forwarded.headers.set("CDN-Loop", appendLoopEntry(request.headers.get("CDN-Loop"), loopToken()));
+  // The client's `Expect: 100-continue` was a handshake with the runtime, which already has the body (it
+  // streams it on as fetch() reads it). Forwarded, the origin's 100 Continue would come back from fetch()
+  // as if it were the final answer, and the upload would fail.
+  forwarded.headers.delete("Expect");
   // Headers the caller keeps from the origin (Range on a path with a marked nonce: core/marker-scope.ts).
   for (const name of drop) forwarded.headers.delete(name);
   const controller = new AbortController();

@@ -5,6 +5,7 @@ import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type Heade
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { getRaw, type RawResponse } from "../support/http-get.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { printable, printableJson } from "../support/printable.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = "security-headers-worker-check";
@@ -100,25 +101,26 @@ function renderHeader(report: HeaderReport, io: Io, width: number, onlyDefects: 
   const { style } = io;
   const shown = onlyDefects ? report.findings.filter((f) => f.severity === "defect") : report.findings;
   if (onlyDefects && shown.length === 0) return;
-  const [first, ...rest] = report.state === "present" ? report.lines : [report.state === "missing" ? style.dim("missing") : style.dim("not applicable")];
-  io.out(`  ${mark(report.findings, report.state === "present", style)} ${report.name.padEnd(width)} ${first ?? ""}\n`);
+  // Header lines and findings quote what the server sent: printed escaped, never raw.
+  const [first, ...rest] = report.state === "present" ? report.lines.map(printable) : [report.state === "missing" ? style.dim("missing") : style.dim("not applicable")];
+  io.out(`  ${mark(report.findings, report.state === "present", style)} ${printable(report.name).padEnd(width)} ${first ?? ""}\n`);
   for (const line of rest) io.out(`    ${" ".repeat(width)} ${line}\n`);
-  for (const finding of shown) io.out(`      ${finding.severity === "defect" ? style.red("defect:") : style.dim("note:")} ${finding.message}\n`);
+  for (const finding of shown) io.out(`      ${finding.severity === "defect" ? style.red("defect:") : style.dim("note:")} ${printable(finding.message)}\n`);
 }
 
 function renderFetched(label: string, fetched: Fetched, io: Io): void {
   const { response } = fetched;
   if (response === null) {
-    io.out(`${io.style.bold(`GET ${fetched.url}`)}  ${io.style.red(`failed: ${fetched.error ?? "no response"}`)}\n`);
+    io.out(`${io.style.bold(`GET ${printable(fetched.url)}`)}  ${io.style.red(`failed: ${printable(fetched.error ?? "no response")}`)}\n`);
     return;
   }
   const location = headerValue(response.rawHeaders, "location");
-  io.out(`${io.style.bold(`GET ${fetched.url}`)}  → ${response.status}${location === null ? "" : ` Location: ${location}`}  ${io.style.dim(`(${response.ms} ms${label})`)}\n`);
+  io.out(`${io.style.bold(`GET ${printable(fetched.url)}`)}  → ${response.status}${location === null ? "" : ` Location: ${printable(location)}`}  ${io.style.dim(`(${response.ms} ms${label})`)}\n`);
 }
 
 function renderCheck(check: HeaderCheck, io: Io, onlyDefects: boolean): void {
-  const width = Math.max(...[...check.headers, ...check.leaks].map((h) => h.name.length));
-  for (const finding of check.general) if (!onlyDefects || finding.severity === "defect") io.out(`  ${finding.severity === "defect" ? io.style.red("defect:") : io.style.dim("note:")} ${finding.message}\n`);
+  const width = Math.max(...[...check.headers, ...check.leaks].map((h) => printable(h.name).length));
+  for (const finding of check.general) if (!onlyDefects || finding.severity === "defect") io.out(`  ${finding.severity === "defect" ? io.style.red("defect:") : io.style.dim("note:")} ${printable(finding.message)}\n`);
   for (const report of check.headers) renderHeader(report, io, width, onlyDefects);
   if (check.leaks.length > 0) {
     io.out(`  ${io.style.bold("leaks")}\n`);
@@ -147,7 +149,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   // A URL that cannot be fetched fails the check too: nothing was shown to be safe.
   const status = defects > 0 || check === null ? EXIT.defect : EXIT.ok;
   if (values.json === true) {
-    io.out(`${JSON.stringify({ ...primary, check, httpForm, defects }, null, 2)}\n`);
+    io.out(`${printableJson({ ...primary, check, httpForm, defects })}\n`);
     return status;
   }
   renderFetched("", primary, io);
@@ -158,7 +160,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   renderCheck(check, io, false);
   if (httpForm !== null) {
     renderFetched(", the http:// form", httpForm, io);
-    for (const finding of httpForm.findings) io.out(`  ${mark([finding], true, io.style)} ${finding.message}\n`);
+    for (const finding of httpForm.findings) io.out(`  ${mark([finding], true, io.style)} ${printable(finding.message)}\n`);
     if (httpForm.check !== null) renderCheck(httpForm.check, io, true);
   } else if (url.protocol === "https:") {
     io.out(io.style.dim("  (the http:// form is not checked: the URL names a port, and the plain-http port is unknown)\n"));

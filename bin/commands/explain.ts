@@ -1,18 +1,19 @@
-// `explain <file> <path>`: the exact headers the Worker would send for one request, and which layer or
-// rule produced each, by simulating the origin's response and applying the real plan to it.
+// `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
+// layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
 import { matchMarkerScope } from "../../src/core/marker-scope.js";
 import { decideNonce } from "../../src/core/nonce.js";
 import { applyHeaders } from "../../src/core/apply-headers.js";
-import { compileLayers, ruleAppliesTo, type PolicySource } from "../../src/core/compile-policy.js";
+import { compileLayers, ruleAppliesTo } from "../../src/core/compile-policy.js";
 import { isHeaderName } from "../../src/core/known-headers.js";
-import { rulePath } from "../../src/core/match-path.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
-import { checkDocument, loadPolicyVar, readTextFile, renderIssue } from "../support/documents.js";
+import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { printable, printableJson } from "../support/printable.js";
 
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
@@ -20,9 +21,12 @@ const NONCE_PLACEHOLDER = "{fresh-nonce}";
 
 const HELP = `Usage: security-headers-worker explain <file> <path> [options]
 
-Show the exact headers the Worker would send for one request, treating <file> as the KV policy
-document, and which layer or rule produced each: "defaults", "POLICY", "KV", "KV.rules[2] /embed/*".
+Show the exact headers an environment's Worker would send for one request, treating <file> as its KV
+policy document, and which layer or rule produced each: "defaults", "POLICY", "KV", "KV.rules[2] /embed/*".
+The environment's vars come from wrangler.toml as wrangler reads them (see --env): its POLICY var,
+CSP_REPORT_ONLY, and the report collector's report-uri/report-to/Reporting-Endpoints when REPORTS_ENABLED.
 <path> is a path (/embed/widget) or a URL (https://example.com/embed/widget, which implies --https).
+Rules match the path's canonical form ("Path" shows it); a path the Worker refuses is shown as refused.
 The origin is simulated: by default it sends no security headers, only a Content-Type.
 
 Options:
@@ -31,8 +35,12 @@ Options:
   --content-type T          the origin's Content-Type (default "${DEFAULT_CONTENT_TYPE}"; "" for none);
                             rules limited to other content types are shown as skipped
   --origin-header "N: v"    a header the origin sends (repeatable), to see default/append/remove act on it
+  -e, --env NAME            a wrangler environment ("" for the top level; default: CLOUDFLARE_ENV, else
+                            the top level of the nearest wrangler.toml; without one, the built-in defaults)
+  -c, --config FILE         the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
+  --policy-var FILE         use this POLICY var instead (JSON, or a TOML table in a .toml file)
+  --var NAME:VALUE          set another var (repeatable), e.g. --var REPORTS_ENABLED:true
   --report-only             as if CSP_REPORT_ONLY="true"
-  --policy-var FILE         a POLICY environment var document, layered under <file>
   --json                    print the explanation as JSON
   -h, --help                show this help
 
@@ -53,7 +61,11 @@ interface OpOutcome {
 }
 
 interface Explanation {
+  /** The bindings the policy was compiled under. */
+  readonly environment: string;
   readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
+  /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
+  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
   readonly layers: readonly string[];
   readonly reportOnly: boolean;
   /** The simulated origin response's headers. */
@@ -93,8 +105,9 @@ function parseTarget(raw: string, httpsFlag: boolean): { path: string; https: bo
     return { path: url.pathname, https: httpsFlag || url.protocol === "https:" };
   }
   if (!raw.startsWith("/")) throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
-  // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query).
-  return { path: new URL(raw, "http://host.invalid").pathname, https: httpsFlag };
+  // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query). Appended to
+  // an origin as a request line is, not resolved against one: //admin/x is a path, not a host named admin.
+  return { path: new URL(`http://host.invalid${raw}`).pathname, https: httpsFlag };
 }
 
 
@@ -163,9 +176,10 @@ function explain(
   facts: RequestFacts,
   status: number,
   origin: readonly [string, string][],
-  layers: readonly string[],
+  context: { readonly environment: string; readonly layers: readonly string[] },
 ): Explanation {
-  const matched = policy.paths.match(rulePath(facts.path)).flatMap((i) => {
+  const route = policy.paths.route(facts.path);
+  const matched = (route.ok ? route.rules : []).flatMap((i) => {
     const rule = policy.rules[i];
     return rule === undefined ? [] : [rule];
   });
@@ -209,8 +223,10 @@ function explain(
     .filter(([lower]) => !owned.has(lower))
     .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
   return {
+    environment: context.environment,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
-    layers,
+    route: { matchedAs: route.ok && policy.rules.length > 0 ? route.path : null, refused: route.ok ? null : route.reason },
+    layers: context.layers,
     reportOnly: policy.options.reportOnly,
     origin: origin.map(([name, value]) => ({ name, value })),
     rules: {
@@ -230,7 +246,7 @@ function explain(
 function renderAttribution(entries: readonly { directive: string; from: string }[], style: Style): string {
   const byFrom = new Map<string, string[]>();
   for (const { directive, from } of entries) byFrom.set(from, [...(byFrom.get(from) ?? []), directive]);
-  return [...byFrom].map(([from, directives]) => `${directives.join(", ")} ${style.dim("←")} ${from}`).join("; ");
+  return [...byFrom].map(([from, directives]) => `${printable(directives.join(", "))} ${style.dim("←")} ${printable(from)}`).join("; ");
 }
 
 function render(x: Explanation, io: Io): void {
@@ -238,39 +254,42 @@ function render(x: Explanation, io: Io): void {
   const { request } = x;
   const label = (text: string) => style.bold(text.padEnd(12));
   io.out(
-    `${label("Request")}GET ${request.path} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
-      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${request.contentType})`}\n`,
+    `${label("Request")}GET ${printable(request.path)} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
+      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
   );
-  io.out(`${label("Layers")}${x.layers.join(" < ")}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
+  io.out(`${label("Environment")}${printable(x.environment)}\n`);
+  if (x.route.refused !== null) io.out(`${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`);
+  else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
+  io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
-    io.out(`${label("Rules")}none match ${request.path}\n`);
+    io.out(`${label("Rules")}none match ${printable(request.path)}\n`);
   } else {
     io.out(`${label("Rules")}${x.rules.applied.length === 0 ? "none applied" : "applied, in order (a later one wins):"}\n`);
     for (const rule of x.rules.applied) {
-      io.out(`${" ".repeat(14)}${rule.from}${rule.description === undefined ? "" : style.dim(`  ${rule.description}`)}\n`);
+      io.out(`${" ".repeat(14)}${printable(rule.from)}${rule.description === undefined ? "" : style.dim(`  ${printable(rule.description)}`)}\n`);
     }
     if (x.rules.skippedForContentType.length > 0) {
       io.out(`${" ".repeat(12)}matched the path but skipped for this content type:\n`);
       for (const rule of x.rules.skippedForContentType) {
-        io.out(`${" ".repeat(14)}${rule.from} ${style.dim(`(only for ${rule.contentTypes.join(", ")})`)}\n`);
+        io.out(`${" ".repeat(14)}${printable(rule.from)} ${style.dim(`(only for ${printable(rule.contentTypes.join(", "))})`)}\n`);
       }
     }
   }
   for (const conflict of x.rules.conflicts) {
-    io.out(`${style.yellow("warning")}     ${conflict.rule} is skipped here: it cannot be combined with the rules before it\n`);
+    io.out(`${style.yellow("warning")}     ${printable(conflict.rule)} is skipped here: it cannot be combined with the rules before it\n`);
     for (const issue of conflict.issues) io.out(`${" ".repeat(14)}${renderIssue(issue, style)}\n`);
   }
   const others = x.origin.filter((h) => h.name.toLowerCase() !== "content-type");
   io.out(
-    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : others.map((h) => h.name).join(", ")}` +
+    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : printable(others.map((h) => h.name).join(", "))}` +
       `${request.contentType === null ? "" : " and a Content-Type"}${others.length === 0 ? ` ${style.dim('(add --origin-header "Name: value")')}` : ""}\n`,
   );
 
-  if (x.nonce !== null) io.out(`${label("Nonce")}${x.nonce}\n`);
+  if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
   io.out(`\n${style.bold("Headers the Worker sends")}\n`);
   for (const op of x.sent) {
     if (op.value === null) continue;
-    io.out(`  ${op.name}: ${op.value}\n    ${style.dim("←")} ${op.from} ${style.dim(`· ${op.outcome}`)}\n`);
+    io.out(`  ${printable(op.name)}: ${printable(op.value)}\n    ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
     const directives = x.cspDirectives[op.name.toLowerCase()];
     if (op.policyValue && directives !== undefined && directives.length > 0) {
       io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
@@ -278,11 +297,11 @@ function render(x: Explanation, io: Io): void {
   }
   io.out(`\n${style.bold("Removed")}\n`);
   if (x.removed.length === 0) io.out("  nothing\n");
-  const width = Math.max(0, ...x.removed.map((op) => op.name.length));
-  for (const op of x.removed) io.out(`  ${op.name.padEnd(width)}  ${style.dim("←")} ${op.from} ${style.dim(`· ${op.outcome}`)}\n`);
+  const width = Math.max(0, ...x.removed.map((op) => printable(op.name).length));
+  for (const op of x.removed) io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
   io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
   if (x.passedThrough.length === 0) io.out("  nothing\n");
-  for (const header of x.passedThrough) io.out(`  ${header.name}: ${header.value}\n`);
+  for (const header of x.passedThrough) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -291,8 +310,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     status: { type: "string" },
     "content-type": { type: "string" },
     "origin-header": { type: "string", multiple: true },
+    ...ENVIRONMENT_OPTIONS,
     "report-only": { type: "boolean" },
-    "policy-var": { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -310,24 +329,28 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const originHeaders = origin.filter(([name]) => name.toLowerCase() !== "content-type");
   if (contentType !== null) originHeaders.unshift(["Content-Type", contentType]);
 
-  const below: PolicySource[] = [];
-  const layers = ["defaults"];
-  const varFile = values["policy-var"];
-  if (varFile !== undefined) {
-    below.push(loadPolicyVar(await readTextFile(varFile, "the POLICY var document"), varFile, io.errStyle));
-    layers.push(`POLICY (${varFile})`);
-  }
-  layers.push(`KV (${file})`);
-  const check = checkDocument(await readTextFile(file, "the policy document"), { from: "KV", below, reportOnly: values["report-only"] === true });
+  const environment = await loadEnvironment(values, io, values["report-only"] === true);
+  warnAboutEnvironment(environment, io);
+  const layers = ["defaults", ...(environment.config.policy === undefined ? [] : ["POLICY"]), `KV (${file})`];
+  const check = checkDocument(await readTextFile(file, "the policy document"), environment.config);
   if (check.stage !== "rules") {
-    io.out(`${io.style.red("✗")} ${file} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
+    io.out(`${io.style.red("✗")} ${printable(file)} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }
-  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, layers);
-  if (values.json === true) io.out(`${JSON.stringify(explanation, null, 2)}\n`);
+  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, { environment: describeEnvironment(environment), layers });
+  if (values.json === true) io.out(`${printableJson(explanation)}\n`);
   else render(explanation, io);
   return EXIT.ok;
+}
+
+/** Problems with the bindings do not stop the Worker (each falls back on its own), so they are warnings here. */
+function warnAboutEnvironment(environment: Environment, io: Io): void {
+  const { errStyle } = io;
+  for (const warning of environment.warnings) io.err(`${errStyle.yellow("warning:")} ${printable(warning)}\n`);
+  if (environment.issues.length === 0) return;
+  io.err(`${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`);
+  for (const issue of environment.issues) io.err(`  ${renderIssue(issue, errStyle)}\n`);
 }
 
 export const explainCommand: Command = { name: "explain", summary: "show the headers the Worker sends for a request, and why", help: HELP, run };

@@ -7,14 +7,19 @@ import { pathPatternProblem } from "../../src/core/match-path.js";
 import type { PolicyDocument } from "../../src/core/policy.js";
 import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";
+import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
+import { printable } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker hashes <file-or-url>... [--path PATTERN] [--policy FILE] [--out FILE]
 
 Compute the sha256 of every inline <script> and <style> in the given HTML pages (files, or http(s)
 URLs fetched with GET) and write them as 'sha256-…' sources into a rule's csp.add (script-src,
 style-src). Hashes from an earlier run of the same rule are replaced; other sources are kept.
+A URL's redirects are followed only on the same host (and from http to https on it), at most
+${MAX_REDIRECTS}; a redirect to another host is refused, so its scripts are never taken for this page's.
 
 Options:
   --path PATTERN   the rule's path pattern (default: /*)
@@ -23,6 +28,8 @@ Options:
   --out FILE       where to write the document (default: the --policy file, or stdout without --policy)
   --no-styles      hash scripts only
   --timeout MS     for URLs (default 15000)
+  --max-bytes N    the most a page may hold, file or URL (default ${DEFAULT_MAX_PAGE_BYTES}, 8 MiB); a URL's body is
+                   streamed and dropped at the cap, and the command fails saying so
   -h, --help       show this help
 
 Inline event handlers (onclick=…) cannot be allowed by a hash without 'unsafe-hashes'; they are
@@ -31,18 +38,6 @@ counted and reported.
 Exit status: 0 written, 1 a page could not be read or the result is invalid, 2 usage error.
 `;
 
-async function readPage(source: string, timeoutMs: number): Promise<string> {
-  if (!/^https?:\/\//i.test(source)) return readTextFile(source, "the HTML file");
-  let response: Response;
-  try {
-    response = await fetch(source, { signal: AbortSignal.timeout(timeoutMs), headers: { Accept: "text/html" } });
-  } catch (error) {
-    throw new CommandError(`cannot fetch ${source}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!response.ok) throw new CommandError(`cannot fetch ${source}: HTTP ${response.status}`);
-  return response.text();
-}
-
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const { values, positionals } = parseCommandLine(args, {
     path: { type: "string" },
@@ -50,6 +45,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     out: { type: "string" },
     "no-styles": { type: "boolean" },
     timeout: { type: "string" },
+    "max-bytes": { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help === true) {
@@ -61,16 +57,17 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const problem = pathPatternProblem(path);
   if (problem !== undefined) throw new UsageError(`--path: expected ${problem}, received ${JSON.stringify(path)}`);
   const timeoutMs = integerOption("timeout", values.timeout, 1, 600_000, 15_000);
+  const maxBytes = integerOption("max-bytes", values["max-bytes"], 1, 1 << 30, DEFAULT_MAX_PAGE_BYTES);
 
   const scripts: string[] = [];
   const styles: string[] = [];
   let handlers = 0;
   for (const source of positionals) {
-    const found = await inlineHashes(await readPage(source, timeoutMs));
+    const found = await inlineHashes(await readPage(source, { timeoutMs, maxBytes }));
     scripts.push(...found.scripts);
     if (values["no-styles"] !== true) styles.push(...found.styles);
     handlers += found.handlers;
-    io.err(`${source}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
+    io.err(`${printable(source)}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
   }
   if (handlers > 0) {
     io.err(`${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`);
@@ -84,15 +81,15 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     else await write(values.out, json);
     return EXIT.ok;
   }
-  const check = checkDocument(await readTextFile(values.policy, "the policy document"), { from: "KV" });
+  const check = checkDocument(await readTextFile(values.policy, "the policy document"), bareEnvironment().config);
   if (check.stage === "parse") {
-    io.err(`${io.errStyle.red("✗")} ${values.policy} is not a valid policy document; fix it first:\n`);
+    io.err(`${io.errStyle.red("✗")} ${printable(values.policy)} is not a valid policy document; fix it first:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
   const updated = withRuleHashes<PolicyDocument, NonNullable<PolicyDocument["rules"]>[number]>(check.document, path, hashes);
   const json = `${prettyJson(updated)}\n`;
-  const after = checkDocument(json, { from: "KV" });
+  const after = checkDocument(json, bareEnvironment().config);
   if (!after.ok) {
     io.err(`${io.errStyle.red("✗")} the document with these hashes does not validate; nothing written:\n`);
     for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
@@ -100,7 +97,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   const out = values.out ?? values.policy;
   await write(out, json);
-  io.out(`wrote ${out}: rule ${path} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
+  io.out(`wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
   return EXIT.ok;
 }
 

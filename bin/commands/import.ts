@@ -5,8 +5,10 @@ import { writeFile } from "node:fs/promises";
 import { importHeadersFile } from "../../src/core/import-headers-file.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
+import { printable } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker import <file> [--out FILE]
 
@@ -43,17 +45,17 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const json = `${prettyJson(document)}\n`;
   const style = io.errStyle;
   if (issues.length > 0) {
-    io.err(`${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${file} could not be converted as written:\n`);
-    for (const issue of issues) io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${issue.message}, received ${issue.received}\n`);
+    io.err(`${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${printable(file)} could not be converted as written:\n`);
+    for (const issue of issues) io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${printable(issue.message)}, received ${printable(issue.received)}\n`);
   }
-  const check = checkDocument(json, { from: "KV" });
+  const check = checkDocument(json, bareEnvironment().config);
   if (check.stage !== "rules") {
     io.err(`${style.red("✗")} the converted document is not valid:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, style)}\n`);
   } else if (!check.ok) {
     io.err(`${style.red("✗")} the converted document has rules that cannot be combined:\n`);
     for (const conflict of check.conflicts) {
-      io.err(`  on ${conflict.path}: ${conflict.rules.join(", ")}\n`);
+      io.err(`  on ${printable(conflict.path)}: ${printable(conflict.rules.join(", "))}\n`);
       for (const issue of conflict.issues) io.err(`    ${renderIssue(issue, style)}\n`);
     }
   }
@@ -65,10 +67,10 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     } catch (error) {
       throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    io.out(`wrote ${out}: ${document.rules.length} rule${document.rules.length === 1 ? "" : "s"} from ${file}\n`);
+    io.out(`wrote ${printable(out)}: ${document.rules.length} rule${document.rules.length === 1 ? "" : "s"} from ${printable(file)}\n`);
   }
   const clean = issues.length === 0 && check.ok;
-  if (clean) io.err(`${style.green("✓")} ${file} converted into a valid policy document (${document.rules.length} rules)\n`);
+  if (clean) io.err(`${style.green("✓")} ${printable(file)} converted into a valid policy document (${document.rules.length} rules)\n`);
   return clean ? EXIT.ok : EXIT.defect;
 }
 

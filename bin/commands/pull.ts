@@ -2,10 +2,11 @@
 // whether the Worker can apply it.
 
 import { writeFile } from "node:fs/promises";
-import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";
+import { loadEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { printable } from "../support/printable.js";
 import {
   describeTarget,
   KV_TARGET_OPTIONS,
@@ -21,13 +22,15 @@ import {
 const HELP = `Usage: security-headers-worker pull [--out FILE] [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
 
 Read the policy document from the POLICY_KV namespace, byte for byte, and write it to stdout or FILE:
-  wrangler kv key get <key> --binding POLICY_KV [--env NAME] [--local|--remote] [--persist-to DIR]
-The document is then validated: if the Worker could not apply it, the issues go to stderr (exit 1).
+  wrangler kv key get <key> --binding POLICY_KV [--env NAME] [--config FILE] [--local|--remote] [--persist-to DIR]
+The document is then validated as that environment's Worker compiles it (its vars from wrangler.toml):
+if the Worker could not apply it, the issues go to stderr (exit 1).
 
 Options:
   --out FILE        write the document to FILE instead of stdout
-  --key K           the KV key (default "${DEFAULT_KV_KEY}")
-  --env NAME        a wrangler.toml environment (e.g. staging)
+  --key K           the KV key (default: the environment's POLICY_KV_KEY, else "policy")
+  -e, --env NAME    a wrangler environment (e.g. staging; "" for the top level)
+  -c, --config FILE the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
   --local           local storage (wrangler dev's); wrangler 4's default when neither flag is given
   --remote          the deployed namespace
   --persist-to DIR  local storage directory (default .wrangler/state)
@@ -67,14 +70,15 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.ok;
   }
   takePositionals(positionals, []);
-  const target = kvTarget(values, DEFAULT_KV_KEY);
+  const environment = await loadEnvironment(values, io);
+  const target = kvTarget(values, environment.config.kvKey);
   const binary = wranglerBinary(io.env, io.cwd);
   // No --text: with it wrangler prints the value through its logger, adding a newline (and printing
   // nothing at a quiet log level); without it the bytes are written to stdout exactly as stored.
   const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
   if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) {
-    io.err(`${io.errStyle.red("✗")} ${describeTarget(target)} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
+    io.err(`${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
     return EXIT.defect;
   }
   let text: string;
@@ -91,9 +95,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     } catch (error) {
       throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    io.err(`pulled ${describeTarget(target)} into ${out}\n`);
+    io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
   }
-  const check = checkDocument(text, { from: "KV" });
+  const check = checkDocument(text, environment.config);
   if (check.stage !== "rules") {
     io.err(`${io.errStyle.red("✗")} the stored document is not valid, so the Worker is not applying it:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);

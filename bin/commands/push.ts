@@ -1,12 +1,14 @@
-// `push <file>`: validate a policy document, then put it into the Worker's KV namespace with wrangler.
+// `push <file>`: validate a policy document as the target environment's Worker compiles it (its POLICY
+// var, Report-Only, report endpoint), then put it into that environment's KV namespace with wrangler.
 // An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
 
 import { MAX_POLICY_BYTES } from "../../src/core/parse-policy.js";
 import { readFile } from "node:fs/promises";
-import { DEFAULT_KV_KEY } from "../../src/core/parse-env.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";
+import { describeEnvironment, loadEnvironment, type Environment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { printable } from "../support/printable.js";
 import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
 
 /** The Worker refuses a larger document without reading it. */
@@ -14,14 +16,18 @@ const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
 
 const HELP = `Usage: security-headers-worker push <file> [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
 
-Validate <file> like \`validate\` does and, only if it is valid, store it in the POLICY_KV namespace:
-  wrangler kv key put <key> --path <file> --binding POLICY_KV [--env NAME] [--local|--remote] [--persist-to DIR]
+Validate <file> like \`validate --env NAME\` does, as that environment's Worker compiles it (its vars
+from wrangler.toml: the POLICY var, CSP_REPORT_ONLY, the report endpoint when REPORTS_ENABLED), and
+only if it is valid, store it in that environment's POLICY_KV namespace:
+  wrangler kv key put <key> --path <file> --binding POLICY_KV [--env NAME] [--config FILE] [--local|--remote] [--persist-to DIR]
 An invalid document is refused and nothing is stored. wrangler runs in the current directory, so
 run this where wrangler.toml is.
 
 Options:
-  --key K           the KV key (default "${DEFAULT_KV_KEY}"; match the Worker's POLICY_KV_KEY if you set one)
-  --env NAME        a wrangler.toml environment (e.g. staging)
+  --key K           the KV key (default: the environment's POLICY_KV_KEY, else "policy")
+  -e, --env NAME    a wrangler environment (e.g. staging; "" for the top level; default: CLOUDFLARE_ENV,
+                    else the top level)
+  -c, --config FILE the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
   --local           local storage (wrangler dev's); wrangler 4's default when neither flag is given
   --remote          the deployed namespace
   --persist-to DIR  local storage directory (default .wrangler/state); use the same one as wrangler dev
@@ -58,20 +64,22 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.ok;
   }
   const [file = ""] = takePositionals(positionals, ["file"]);
-  const target = kvTarget(values, DEFAULT_KV_KEY);
+  const environment = await loadEnvironment(values, io);
+  const target = kvTarget(values, environment.config.kvKey);
   const text = await readDocumentBytes(file);
-  const check = checkDocument(text, { from: "KV" });
+  const check = checkDocument(text, environment.config);
+  warnAboutEnvironment(environment, io);
   if (!check.ok) {
-    io.err(`${io.errStyle.red("✗")} ${file} is not valid: nothing was pushed\n`);
+    io.err(`${io.errStyle.red("✗")} ${printable(file)} is not valid as ${printable(describeEnvironment(environment))} compiles it: nothing was pushed\n`);
     if (check.stage === "rules") {
       for (const conflict of check.conflicts) {
-        io.err(`  rules that cannot be combined on ${conflict.path}: ${conflict.rules.join(", ")}\n`);
+        io.err(`  rules that cannot be combined on ${printable(conflict.path)}: ${printable(conflict.rules.join(", "))}\n`);
         for (const issue of conflict.issues) io.err(`    ${renderIssue(issue, io.errStyle)}\n`);
       }
     } else {
       for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     }
-    io.err(`Run \`security-headers-worker validate ${file}\` for details.\n`);
+    io.err(`Run \`security-headers-worker validate ${printable(file)}\` for details.\n`);
     return EXIT.defect;
   }
   const binary = wranglerBinary(io.env, io.cwd);
@@ -79,11 +87,20 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   if (result.code !== 0) {
     throw new CommandError(`wrangler kv key put exited with ${result.code}; nothing was pushed:\n${plainOutput(result)}`);
   }
-  io.out(`${io.style.green("✓")} pushed ${file} to ${describeTarget(target)}\n`);
+  io.out(`${io.style.green("✓")} pushed ${printable(file)} to ${printable(describeTarget(target))}\n`);
+  io.out(`  validated as ${printable(describeEnvironment(environment))}\n`);
   if (target.location === "remote") {
     io.out("  The Worker picks it up within POLICY_CACHE_SECONDS (30 s by default); KV itself may take 60 s to reach every location.\n");
   }
   return EXIT.ok;
+}
+
+/** The bindings' own problems do not make the document wrong, but the user should know before relying on it. */
+function warnAboutEnvironment(environment: Environment, io: Io): void {
+  for (const warning of environment.warnings) io.err(`${io.errStyle.yellow("warning:")} ${printable(warning)}\n`);
+  if (environment.issues.length === 0) return;
+  io.err(`${io.errStyle.yellow("warning:")} the environment's bindings have issues (the Worker falls back for each); see \`validate --env\`:\n`);
+  for (const issue of environment.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
 }
 
 export const pushCommand: Command = { name: "push", summary: "validate a policy document and store it in POLICY_KV", help: HELP, run };

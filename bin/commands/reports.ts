@@ -2,19 +2,24 @@
 
 import { readCapped } from "../../src/core/read-capped.js";
 import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
-import { parseSummary, renderSummaryText } from "../../src/core/report-summary.js";
+import { renderSummaryText } from "../../src/core/reports/render-summary.js";
+import { parseSummary } from "../../src/core/reports/summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
+import { ENVIRONMENT_SELECT_OPTIONS, loadEnvironment } from "../support/environment.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "../support/io.js";
 
-const HELP = `Usage: security-headers-worker reports <site-url> [--json] [--days N] [--path P]
+const HELP = `Usage: security-headers-worker reports <site-url> [--json] [--days N] [--path P | --env NAME]
 
-Fetch GET <site-url><path>/summary from the Worker's CSP report collector and print the top violations
-and the totals by directive. Report-Only violations are what the policy would block once enforced.
+Fetch GET <site-url><path>/summary from the Worker's CSP report collector and print the top violations,
+the totals by directive, and the reports it did not store, and why. Report-Only violations are what the
+policy would block once enforced.
 
 Options:
   --days N     the window, 1 to 90 days ending today (UTC) (default 7)
   --json       print the summary as JSON instead of tables
-  --path P     the collector's REPORT_PATH (default ${DEFAULT_REPORT_PATH})
+  --path P     the collector's path (default: the environment's REPORT_PATH, else ${DEFAULT_REPORT_PATH})
+  -e, --env NAME     the wrangler environment whose REPORT_PATH to use ("" for the top level)
+  -c, --config FILE  the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
   -h, --help   show this help
 
 Environment:
@@ -33,6 +38,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     json: { type: "boolean" },
     days: { type: "string" },
     path: { type: "string" },
+    ...ENVIRONMENT_SELECT_OPTIONS,
     help: { type: "boolean", short: "h" },
   });
   if (values.help === true) {
@@ -41,7 +47,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   const [site = ""] = takePositionals(positionals, ["site-url"]);
   const days = integerOption("days", values.days, 1, 90, 7);
-  const path = values.path ?? DEFAULT_REPORT_PATH;
+  // The collector listens at the environment's REPORT_PATH: read it rather than make the user repeat it.
+  const path = values.path ?? (await loadEnvironment(values, io)).config.reports.path;
   if (!/^\/[^?#\s]*[^/?#\s]$/.test(path)) throw new UsageError(`--path: expected a path such as ${DEFAULT_REPORT_PATH}, received ${JSON.stringify(path)}`);
   const url = summaryUrl(site, path, days);
   const token = io.env.REPORTS_TOKEN;

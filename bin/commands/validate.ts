@@ -1,25 +1,36 @@
-// `validate <file>`: every issue in a policy document, as the Worker would find them before applying it.
+// `validate [file]`: every issue in an environment's bindings and in a policy document, judged exactly as
+// that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
-import type { PolicySource } from "../../src/core/compile-policy.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
-import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, loadPolicyVar, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
-import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import type { PolicyIssue } from "../../src/core/result.js";
+import { parseCommandLine, UsageError, type Command } from "../support/command.js";
+import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment, type EnvironmentFlags } from "../support/environment.js";
+import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { printable, printableJson } from "../support/printable.js";
+import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
 
-const HELP = `Usage: security-headers-worker validate <file> [--policy-var FILE] [--json]
+const HELP = `Usage: security-headers-worker validate [file] [--env NAME | --all-envs] [--config FILE] [--json]
 
-Validate a policy document the way the Worker does before applying it from KV:
-  1. the document itself (types, header values, CSP sources, unknown keys),
-  2. the document compiled over the built-in defaults (and a POLICY var, if given),
+Validate what an environment's Worker would apply, the way it does:
+  1. the environment's bindings (the vars in wrangler.toml: POLICY, in JSON or TOML form, CSP_REPORT_ONLY,
+     REPORTS_ENABLED, REPORT_PATH, POLICY_KV_KEY, …) and its POLICY compiled over the built-in defaults;
+  2. <file> as that environment's KV document: its fields, then compiled over the POLICY var with the same
+     options (Report-Only, the collector's report-uri/report-to/Reporting-Endpoints) and header budget;
   3. rules that cannot be combined on a path both match (checked on a sample path per rule).
-Every issue names its field path, what was expected and what was received.
+Every issue names its field path, what was expected and what was received. Without --env, the top level
+of the nearest wrangler.toml (wrangler's default environment); without any, the built-in defaults.
 
 Options:
-  --policy-var FILE  a POLICY environment var document to layer under this one
-  --json             print the result as JSON
-  -h, --help         show this help
+  -e, --env NAME      a wrangler environment ("" for the top level; default: CLOUDFLARE_ENV, else the top level)
+  --all-envs          every environment in the configuration, the top level included (npm run deploy:check)
+  -c, --config FILE   the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
+  --policy-var FILE   use this POLICY var instead (JSON, or a TOML table in a .toml file)
+  --var NAME:VALUE    set another var (repeatable), e.g. --var REPORTS_ENABLED:true
+  --json              print the result as JSON
+  -h, --help          show this help
 
-Exit status: 0 valid, 1 invalid (or the file cannot be read), 2 usage error.
+Exit status: 0 valid, 1 an issue in the bindings or the document (or a file cannot be read), 2 usage error.
 `;
 
 /** The headers a compiled policy writes and strips on an https response with no rule matching. */
@@ -34,15 +45,85 @@ function describeRules(document: PolicyDocument): string[] {
   return (document.rules ?? []).map((rule) => (rule.contentType === undefined ? rule.path : `${rule.path} (${rule.contentType.join(", ")})`));
 }
 
-function toJson(file: string, check: DocumentCheck): unknown {
-  if (check.stage !== "rules") return { file, valid: false, stage: check.stage, issues: check.issues };
+/** One environment judged, with the document when one was given. */
+interface Verdict {
+  readonly environment: Environment;
+  readonly file: string | undefined;
+  readonly check: DocumentCheck | undefined;
+  readonly ok: boolean;
+}
+
+function environmentJson(environment: Environment): unknown {
+  const { label, name, issues, warnings, overrides, hasPolicyKv } = environment;
+  return { label, name: name ?? null, valid: issues.length === 0, issues, warnings, overrides, hasPolicyKv: hasPolicyKv ?? null };
+}
+
+function toJson({ environment, file, check, ok }: Verdict): unknown {
+  const base = { environment: environmentJson(environment), valid: ok };
+  if (file === undefined || check === undefined) return base;
+  if (check.stage !== "rules") return { ...base, file, stage: check.stage, issues: check.issues };
   const { sends, removes } = ownedHeaders(check.policy);
-  return { file, valid: check.ok, rules: describeRules(check.document), sends, removes, conflicts: check.conflicts, nonceMarker: markerNote(check.policy) };
+  return { ...base, file, rules: describeRules(check.document), sends, removes, conflicts: check.conflicts, nonceMarker: markerNote(check.policy) };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function renderEnvironment(environment: Environment, io: Io): void {
+  const { style } = io;
+  io.out(`${style.bold("Environment")} ${printable(describeEnvironment(environment))}\n`);
+  for (const warning of environment.warnings) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
+  if (environment.hasPolicyKv === false) io.out(`  ${style.yellow("note:")} no POLICY_KV binding here: this Worker never reads a KV document\n`);
+  if (environment.issues.length === 0) return;
+  io.out(`${style.red("✗")} the bindings have ${plural(environment.issues.length, "issue")}; the Worker logs them and uses the safe fallback for each:\n`);
+  for (const issue of environment.issues) io.out(`  ${renderIssue(issue, style)}\n`);
+}
+
+function renderIssues(title: string, issues: readonly PolicyIssue[], style: Style, io: Io): void {
+  io.out(`${style.red("✗")} ${title}: ${plural(issues.length, "issue")}\n`);
+  for (const issue of issues) io.out(`  ${renderIssue(issue, style)}\n`);
+}
+
+function renderDocument(file: string, check: DocumentCheck, io: Io): void {
+  const { style } = io;
+  const name = printable(file);
+  if (check.stage !== "rules") {
+    renderIssues(`${name} is not valid${check.stage === "parse" ? "" : " when compiled over the built-in defaults and this environment's POLICY"}`, check.issues, style, io);
+    io.out("The Worker would not apply this document; the layers below it would keep serving.\n");
+    return;
+  }
+  if (check.conflicts.length > 0) {
+    io.out(`${style.red("✗")} ${name}: rules that cannot be applied together (the Worker would skip the later one on such paths)\n`);
+    for (const conflict of check.conflicts) {
+      io.out(`  on ${printable(conflict.path)}${conflict.contentType === null ? "" : ` (${printable(conflict.contentType)})`}: ${printable(conflict.rules.join(", "))}\n`);
+      for (const issue of conflict.issues) io.out(`    ${renderIssue(issue, style)}\n`);
+    }
+    return;
+  }
+  const rules = describeRules(check.document);
+  const { sends, removes } = ownedHeaders(check.policy);
+  io.out(`${style.green("✓")} ${name} is valid\n`);
+  io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${printable(rules.join(", "))})` : ""}\n`);
+  io.out(`  headers owned on https in this environment: ${sends.length} sent (${printable(sends.join(", "))})\n`);
+  io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
+  const note = markerNote(check.policy);
+  if (note !== null) io.out(`  ${note}\n`);
+}
+
+/** The environments to judge: the one named (or the default), or every one the configuration defines. */
+function environmentsToJudge(values: EnvironmentFlags & { "all-envs"?: boolean | undefined }, io: Io): (string | undefined)[] {
+  if (values["all-envs"] !== true) return [values.env];
+  if (values.env !== undefined) throw new UsageError("--all-envs and --env: choose one");
+  const file = values.config ?? findWranglerConfig(io.cwd);
+  if (file === undefined) throw new UsageError("--all-envs: no wrangler.toml (or wrangler.json) here or in a parent directory; give its path with --config");
+  return ["", ...environmentNames(readWranglerConfig(file))];
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const { values, positionals } = parseCommandLine(args, {
-    "policy-var": { type: "string" },
+    ...ENVIRONMENT_OPTIONS,
+    "all-envs": { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -50,40 +131,29 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     io.out(HELP);
     return EXIT.ok;
   }
-  const [file = ""] = takePositionals(positionals, ["file"]);
-  const below: PolicySource[] = [];
-  const varFile = values["policy-var"];
-  if (varFile !== undefined) below.push(loadPolicyVar(await readTextFile(varFile, "the POLICY var document"), varFile, io.errStyle));
-  const check = checkDocument(await readTextFile(file, "the policy document"), { from: "KV", below });
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  const file = positionals[0];
+  if (file === undefined && values.env === undefined && values["all-envs"] !== true) throw new UsageError("missing <file> (or --env NAME / --all-envs to check the bindings alone)");
+  const text = file === undefined ? undefined : await readTextFile(file, "the policy document");
+  const verdicts: Verdict[] = [];
+  for (const name of environmentsToJudge(values, io)) {
+    const environment = await loadEnvironment({ ...values, env: name }, io);
+    const check = text === undefined ? undefined : checkDocument(text, environment.config);
+    verdicts.push({ environment, file, check, ok: environment.issues.length === 0 && (check?.ok ?? true) });
+  }
+  const ok = verdicts.every((v) => v.ok);
   if (values.json === true) {
-    io.out(`${JSON.stringify(toJson(file, check), null, 2)}\n`);
-    return check.ok ? EXIT.ok : EXIT.defect;
+    const [only] = verdicts;
+    io.out(`${printableJson(values["all-envs"] === true || only === undefined ? { valid: ok, environments: verdicts.map(toJson) } : toJson(only))}\n`);
+    return ok ? EXIT.ok : EXIT.defect;
   }
-  const { style } = io;
-  if (check.stage !== "rules") {
-    const where = check.stage === "parse" ? "" : ` when compiled over the built-in defaults${below.length > 0 ? " and the POLICY var" : ""}`;
-    io.out(`${style.red("✗")} ${file} is not valid${where}: ${check.issues.length} issue${check.issues.length === 1 ? "" : "s"}\n`);
-    for (const issue of check.issues) io.out(`  ${renderIssue(issue, style)}\n`);
-    io.out("The Worker would not apply this document; the layers below it would keep serving.\n");
-    return EXIT.defect;
-  }
-  if (check.conflicts.length > 0) {
-    io.out(`${style.red("✗")} ${file}: rules that cannot be applied together (the Worker would skip the later one on such paths)\n`);
-    for (const conflict of check.conflicts) {
-      io.out(`  on ${conflict.path}${conflict.contentType === null ? "" : ` (${conflict.contentType})`}: ${conflict.rules.join(", ")}\n`);
-      for (const issue of conflict.issues) io.out(`    ${renderIssue(issue, style)}\n`);
-    }
-    return EXIT.defect;
-  }
-  const rules = describeRules(check.document);
-  const { sends, removes } = ownedHeaders(check.policy);
-  io.out(`${style.green("✓")} ${file} is valid\n`);
-  io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${rules.join(", ")})` : ""}\n`);
-  io.out(`  headers owned on https, over the built-in defaults${below.length > 0 ? " and the POLICY var" : ""}: ${sends.length} sent (${sends.join(", ")})\n`);
-  io.out(`  headers removed: ${removes.length} (${removes.join(", ")})\n`);
-  const note = markerNote(check.policy);
-  if (note !== null) io.out(`  ${note}\n`);
-  return EXIT.ok;
+  verdicts.forEach((verdict, i) => {
+    if (i > 0) io.out("\n");
+    renderEnvironment(verdict.environment, io);
+    if (verdict.file !== undefined && verdict.check !== undefined) renderDocument(verdict.file, verdict.check, io);
+    else if (verdict.environment.issues.length === 0) io.out(`${io.style.green("✓")} the bindings are valid\n`);
+  });
+  return ok ? EXIT.ok : EXIT.defect;
 }
 
-export const validateCommand: Command = { name: "validate", summary: "check a policy document the way the Worker does", help: HELP, run };
+export const validateCommand: Command = { name: "validate", summary: "check an environment's bindings and a policy document the way the Worker does", help: HELP, run };

@@ -1,6 +1,7 @@
 // What a CLI command is, how its arguments are read (node:util parseArgs), and the two kinds of failure.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { suggest } from "../../src/core/result.js";
 import type { ExitStatus, Io } from "./io.js";
 
 /** The command line is wrong (unknown flag, missing argument, bad number): exit 2 with the usage. */
@@ -20,13 +21,33 @@ export interface Command {
   run(args: readonly string[], io: Io): Promise<ExitStatus>;
 }
 
-/** Parse a command's arguments strictly: an unknown flag or a missing flag value is a UsageError. */
+/**
+ * Parse a command's arguments strictly: an unknown flag (with the likely one, when it is a near miss) or
+ * a missing flag value is a UsageError.
+ */
 export function parseCommandLine<const O extends ParseArgsOptionsConfig>(args: readonly string[], options: O) {
   try {
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (error) {
+    let unknown: string | undefined;
+    try {
+      unknown = unknownOption(args, options);
+    } catch {
+      // Arguments even the lenient parse refuses: parseArgs' own message below says why.
+    }
+    if (unknown !== undefined) throw new UsageError(unknown);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** "unknown option --jsn (did you mean --json?)" for the first option these arguments do not define. */
+function unknownOption(args: readonly string[], options: ParseArgsOptionsConfig): string | undefined {
+  const { tokens } = parseArgs({ args: [...args], options, allowPositionals: true, strict: false, tokens: true });
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short === undefined ? [] : [o.short])));
+  const token = tokens.find((t) => t.kind === "option" && !(t.name in options) && !shorts.has(t.name));
+  if (token === undefined || token.kind !== "option") return undefined;
+  const hit = suggest(token.name, Object.keys(options));
+  return `unknown option ${token.rawName}${hit === undefined ? "" : ` (did you mean --${hit}?)`}`;
 }
 
 /** The positional arguments by name; too few or too many is a UsageError naming what was expected. */

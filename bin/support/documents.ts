@@ -1,14 +1,18 @@
-// Read policy documents and validate them as the Worker would: schema, then compiled over the defaults,
-// then the rule combinations sample paths reach (some conflicts only appear when two rules apply).
+// Read policy documents and validate them as the Worker would: schema, then compiled as the KV document
+// of one environment (its POLICY var and options, through the Worker's own compileEnvironment), then the
+// rule combinations sample paths reach (some conflicts only appear when two rules apply).
 
 import { readFile } from "node:fs/promises";
-import { compilePolicy, type PolicySource, type RejectedLayer } from "../../src/core/compile-policy.js";
+import { compileEnvironment } from "../../src/core/compile-environment.js";
+import type { RejectedLayer } from "../../src/core/compile-policy.js";
+import type { EnvConfig } from "../../src/core/parse-env.js";
 import { parsePolicyJson } from "../../src/core/parse-policy.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/result.js";
 import { CommandError } from "./command.js";
 import type { Style } from "./io.js";
+import { printable } from "./printable.js";
 
 /** Read a text file, or fail with a message naming the file and what it was for. */
 export async function readTextFile(path: string, what: string): Promise<string> {
@@ -47,29 +51,20 @@ export type DocumentCheck =
       readonly conflicts: readonly RuleConflict[];
     };
 
-export interface CheckOptions {
-  /** The name the Worker gives this document's layer: "KV" for the KV document. */
-  readonly from: string;
-  /** Layers under it (the POLICY var), already validated. */
-  readonly below?: readonly PolicySource[];
-  readonly reportOnly?: boolean;
-}
+/** The layer name the Worker gives the KV document. */
+const FROM = "KV";
 
-/** Validate document text the way the Worker would before applying it. */
-export function checkDocument(text: string, options: CheckOptions): DocumentCheck {
+/** Validate document text the way the Worker with these bindings would before applying it from KV. */
+export function checkDocument(text: string, env: EnvConfig): DocumentCheck {
   const parsed = parsePolicyJson(text);
   if (!parsed.ok) return { ok: false, stage: "parse", issues: parsed.issues };
   const document = parsed.value;
   const combinations: RejectedCombination[] = [];
-  const { policy, rejected } = compilePolicy(
-    [...(options.below ?? []), { from: options.from, document }],
-    // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.
-    { reportOnly: options.reportOnly ?? false, assumeNonceMarker: true },
-    { onRejected: (combination) => combinations.push(combination) },
-  );
-  const own = rejected.filter((layer: RejectedLayer) => layer.from === options.from);
+  // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.
+  const { policy, rejected } = compileEnvironment(env, document, { onRejected: (combination) => combinations.push(combination) }, true);
+  const own = rejected.filter((layer: RejectedLayer) => layer.from === FROM);
   if (own.length > 0) return { ok: false, stage: "compile", document, issues: own.flatMap((layer) => layer.issues) };
-  const conflicts = findRuleConflicts(policy, options.from, combinations);
+  const conflicts = findRuleConflicts(policy, FROM, combinations);
   return { ok: conflicts.length === 0, stage: "rules", document, policy, conflicts };
 }
 
@@ -120,18 +115,8 @@ function findRuleConflicts(policy: CompiledPolicy, from: string, sink: RejectedC
   return conflicts;
 }
 
-/** One issue as a line: where, what was expected, what was there. */
+/** One issue as a line: where, what was expected, what was there (quoted from the document: escaped). */
 export function renderIssue(issue: PolicyIssue, style: Style): string {
-  const where = issue.path === "" ? "(document)" : issue.path;
-  return `${style.bold(where)}: expected ${issue.message}, received ${issue.received}`;
-}
-
-/** Parse and check a POLICY var document (the layer under the KV document), or fail listing its issues. */
-export function loadPolicyVar(text: string, file: string, style: Style): PolicySource {
-  const check = checkDocument(text, { from: "POLICY" });
-  if (check.stage !== "rules") {
-    const lines = check.issues.map((issue) => `  ${renderIssue(issue, style)}`);
-    throw new CommandError(`the POLICY var document ${JSON.stringify(file)} is not valid, so the Worker would not apply it:\n${lines.join("\n")}`);
-  }
-  return { from: "POLICY", document: check.document };
+  const where = issue.path === "" ? "(document)" : printable(issue.path);
+  return `${style.bold(where)}: expected ${printable(issue.message)}, received ${printable(issue.received)}`;
 }

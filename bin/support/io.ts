@@ -45,11 +45,27 @@ export function createStyle(isTty: boolean, env: Readonly<Record<string, string 
   };
 }
 
+/**
+ * A writer for one of this process's streams that goes quiet once the stream fails. A reader that closes
+ * the pipe early (`| head -1`) makes the next write fail with EPIPE, emitted as an 'error' event: without a
+ * listener Node would crash with a stack trace and exit 1, hiding the command's own status.
+ */
+export function quietWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let open = true;
+  stream.on("error", () => {
+    // Nothing more can reach this reader; the command finishes and exits with its own status.
+    open = false;
+  });
+  return (text) => {
+    if (open) stream.write(text);
+  };
+}
+
 /** The Io of this process. */
 export function processIo(): Io {
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: quietWriter(process.stdout),
+    err: quietWriter(process.stderr),
     style: createStyle(process.stdout.isTTY === true, process.env),
     errStyle: createStyle(process.stderr.isTTY === true, process.env),
     env: process.env,

@@ -1,10 +1,16 @@
 // JSON for people: two-space indentation like JSON.stringify, but short lists and flat objects on one
 // line, the way examples/policy.json is written.
 
+import { escapeJsonText } from "./printable.js";
+
 const INLINE_MAX = 72;
 
-/** Render a JSON value, keeping short arrays and objects of scalars on one line. */
-export function prettyJson(value: unknown, indent = ""): string {
+/** Render a JSON value, keeping short arrays and objects of scalars on one line; DEL, C1 and bidi controls as \u escapes. */
+export function prettyJson(value: unknown): string {
+  return escapeJsonText(render(value, ""));
+}
+
+function render(value: unknown, indent: string): string {
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     if (value.every((item) => item === null || typeof item !== "object")) {
@@ -12,7 +18,7 @@ export function prettyJson(value: unknown, indent = ""): string {
       if (inline.length <= INLINE_MAX) return inline;
     }
     const inner = `${indent}  `;
-    return `[\n${value.map((item) => `${inner}${prettyJson(item, inner)}`).join(",\n")}\n${indent}]`;
+    return `[\n${value.map((item) => `${inner}${render(item, inner)}`).join(",\n")}\n${indent}]`;
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value).filter(([, item]) => item !== undefined);
@@ -22,7 +28,7 @@ export function prettyJson(value: unknown, indent = ""): string {
       if (inline.length <= INLINE_MAX) return inline;
     }
     const inner = `${indent}  `;
-    return `{\n${entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${prettyJson(item, inner)}`).join(",\n")}\n${indent}}`;
+    return `{\n${entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${render(item, inner)}`).join(",\n")}\n${indent}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

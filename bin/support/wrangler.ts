@@ -5,6 +5,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { kvKeyProblem } from "../../src/core/parse-env.js";
+import { renderReceived } from "../../src/core/result.js";
 import { CommandError, UsageError } from "./command.js";
 
 /** The KV binding the Worker reads its policy document from (wrangler.toml). */
@@ -29,14 +31,18 @@ export function wranglerBinary(env: Readonly<Record<string, string | undefined>>
 /** The flags push and pull share. */
 export interface KvTarget {
   readonly key: string;
+  /** The wrangler environment ("" for the top level), as --env passes it on. */
   readonly env: string | undefined;
+  /** The wrangler configuration file, as --config passes it on. */
+  readonly config: string | undefined;
   readonly location: "local" | "remote" | undefined;
   readonly persistTo: string | undefined;
 }
 
 /** parseArgs options for KvTarget. */
 export const KV_TARGET_OPTIONS = {
-  env: { type: "string" },
+  env: { type: "string", short: "e" },
+  config: { type: "string", short: "c" },
   local: { type: "boolean" },
   remote: { type: "boolean" },
   key: { type: "string" },
@@ -44,28 +50,30 @@ export const KV_TARGET_OPTIONS = {
 } as const;
 
 /** Check the shared flags for contradictions and build the target. */
-export function kvTarget(values: { env?: string; local?: boolean; remote?: boolean; key?: string; "persist-to"?: string }, defaultKey: string): KvTarget {
+export function kvTarget(
+  values: { env?: string | undefined; config?: string | undefined; local?: boolean | undefined; remote?: boolean | undefined; key?: string | undefined; "persist-to"?: string | undefined },
+  defaultKey: string,
+): KvTarget {
   if (values.local === true && values.remote === true) throw new UsageError("--local and --remote: choose one");
   const persistTo = values["persist-to"];
   if (persistTo !== undefined && values.remote === true) {
     throw new UsageError(`--persist-to ${JSON.stringify(persistTo)}: local storage only, not with --remote`);
   }
   const key = values.key ?? defaultKey;
-  // KV keys are 1 to 512 bytes, and "." and ".." are refused.
-  if (key === "" || Buffer.byteLength(key) > 512 || key === "." || key === "..") {
-    throw new UsageError(`--key: expected a KV key of 1 to 512 bytes (not "." or ".."), received ${JSON.stringify(key)}`);
-  }
+  const problem = kvKeyProblem(key);
+  if (problem !== undefined) throw new UsageError(`--key: expected ${problem}, received ${renderReceived(key)}`);
   const env = values.env;
-  if (env !== undefined && !/^[A-Za-z0-9_-]+$/.test(env)) {
-    throw new UsageError(`--env: expected an environment name from wrangler.toml (letters, digits, _ and -), received ${JSON.stringify(env)}`);
+  if (env !== undefined && !/^[A-Za-z0-9_-]*$/.test(env)) {
+    throw new UsageError(`--env: expected an environment name from wrangler.toml (letters, digits, _ and -; "" for the top level), received ${JSON.stringify(env)}`);
   }
-  return { key, env, location: values.remote === true ? "remote" : values.local === true ? "local" : undefined, persistTo };
+  return { key, env, config: values.config, location: values.remote === true ? "remote" : values.local === true ? "local" : undefined, persistTo };
 }
 
 /** The wrangler flags that choose the namespace and its storage. */
 export function targetFlags(target: KvTarget): string[] {
   const flags = ["--binding", KV_BINDING];
   if (target.env !== undefined) flags.push("--env", target.env);
+  if (target.config !== undefined) flags.push("--config", target.config);
   if (target.location !== undefined) flags.push(`--${target.location}`);
   if (target.persistTo !== undefined) flags.push("--persist-to", target.persistTo);
   return flags;
@@ -76,7 +84,7 @@ export function describeTarget(target: KvTarget): string {
   const where = [
     target.location ?? (target.persistTo === undefined ? "wrangler's default storage, local in wrangler 4" : "local"),
     ...(target.persistTo === undefined ? [] : [target.persistTo]),
-    ...(target.env === undefined ? [] : [`env ${target.env}`]),
+    ...(target.env === undefined ? [] : [target.env === "" ? "top-level env" : `env ${target.env}`]),
   ];
   return `key ${JSON.stringify(target.key)} in ${KV_BINDING} (${where.join(", ")})`;
 }

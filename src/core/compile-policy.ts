@@ -498,6 +498,7 @@ export function compilePolicy(
   const effective: CompileOptions = { ...options, nonceMarker: site.value ?? options.nonceMarker };
   let current = compileDefaults(effective);
   const rules: CompiledRule[] = [];
+  let caseSensitive = false;
   sources.forEach(({ from, document }, index) => {
     const issues: PolicyIssue[] = [...(site.conflicts.get(index) ?? [])];
     const next = mergeAndCompile(current.resolved, document, from, effective);
@@ -516,6 +517,8 @@ export function compilePolicy(
     }
     current = next.value;
     rules.push(...sourceRules);
+    // Like a base field: the highest accepted source that says wins.
+    caseSensitive = document.paths?.caseSensitive ?? caseSensitive;
   });
   // Precedence: less specific first, then document order; the last applied wins.
   const ranked = rules
@@ -534,7 +537,7 @@ export function compilePolicy(
         assumed: options.assumeNonceMarker === true,
       }),
       rules: finalRules,
-      paths: compilePathIndex(finalRules.map((r) => r.pattern)),
+      paths: compilePathIndex(finalRules.map((r) => r.pattern), { caseSensitive }),
       combos: new CombinationMemo(),
       onRejected: hooks.onRejected ?? (() => undefined),
     },

@@ -2,7 +2,7 @@
 // rules can yield a marked nonce), then looked up per request from the path alone, before forwarding.
 
 import { compileMarker } from "./marker-stream.js";
-import { rulePath } from "./match-path.js";
+import type { PathRoute } from "./match-path.js";
 import { redactedMarker } from "./nonce-marker.js";
 import type { CompiledPolicy, CompiledRule, MarkerScope, PolicyDocument, PolicyLayer, ResolvedPolicy } from "./policy.js";
 import type { PolicyIssue } from "./result.js";
@@ -87,12 +87,19 @@ export function compileMarkerScope(
   return marker.assumed ? { value: null, from: "NONCE_MARKER", everywhere, rules: perRule, anyRule } : null;
 }
 
-/** The marker scope of a request path, or null: a path match only, and only when some rule needs one. */
-export function matchMarkerScope(policy: CompiledPolicy, path: string): MarkerScope | null {
+/**
+ * The marker scope of a request path, or null: a path match only, and only when some rule needs one. The
+ * rules match the canonical path, as for the headers, so every spelling an origin serves as the page
+ * (`//app/x`, `/APP/x`) is in scope. `route` is the handler's, when it already routed the path; a path
+ * the router refuses never reaches the origin, so it has nothing to scrub.
+ */
+export function matchMarkerScope(policy: CompiledPolicy, path: string, route?: PathRoute): MarkerScope | null {
   const scope = policy.marker;
   if (scope === null || scope.everywhere) return scope;
   if (!scope.anyRule) return null;
-  for (const index of policy.paths.match(rulePath(path))) if (scope.rules[index] === true) return scope;
+  const routed = route?.index === policy.paths ? route : policy.paths.route(path);
+  if (!routed.ok) return null;
+  for (const index of routed.rules) if (scope.rules[index] === true) return scope;
   return null;
 }
 

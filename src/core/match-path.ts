@@ -1,5 +1,7 @@
 // Path patterns in the `_headers` convention (/embed/*, /users/:id), compiled once into an index so a
-// request finds its rules without scanning them all.
+// request finds its rules without scanning them all, on the canonical form of its path (canonical-path.ts).
+
+import { canonicalPath, foldPathCase, type PathWork } from "./canonical-path.js";
 
 /** Why a pattern is not valid, or undefined when it is. */
 export function pathPatternProblem(pattern: string): string | undefined {
@@ -7,7 +9,17 @@ export function pathPatternProblem(pattern: string): string | undefined {
   if (/[?#]/.test(pattern)) return "a path without a query or fragment (rules match the path only)";
   if (/\s/.test(pattern)) return "a path without whitespace";
   if (/\*\*/.test(pattern)) return "a single * (it already matches across slashes)";
-  for (const segment of pattern.split("/").slice(1)) {
+  // A request path is matched in canonical form, which never holds these: a pattern with one would never match.
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(pattern)) return "a path without control characters";
+  if (pattern.includes("%")) return "the characters themselves, not percent-escapes (/café, not /caf%C3%A9): paths are decoded before matching";
+  if (pattern.includes(";")) return "a path without ; (path parameters such as ;jsessionid are dropped before matching)";
+  if (pattern.includes("\\")) return "/ rather than \\ (a backslash in a request path is read as /)";
+  const segments = pattern.split("/").slice(1);
+  for (const [i, segment] of segments.entries()) {
+    if (segment === "" && i < segments.length - 1) return "no empty segment (// in a request path is read as /)";
+    if (/^\.{1,2}$/.test(segment)) return "no . or .. segment (requests that still hold one are refused)";
+    if (/[. ]$/.test(segment)) return "no segment ending in a dot or a space (/admin. is read as /admin, as IIS serves it)";
     if (segment.startsWith(":") && !/^:[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
       return "a placeholder such as :id (letters, digits and _), filling a whole segment";
     }
@@ -40,24 +52,6 @@ export function patternSpecificity(pattern: string): readonly [number, number] {
   return [literal, -wildcards];
 }
 
-/**
- * The path as rules see it: percent-decoded segment by segment, except encoded `/` and `\`, which stay
- * encoded so a segment can never turn into two (`/embed%2F..%2Fadmin` is one segment, not `/admin`).
- */
-export function rulePath(pathname: string): string {
-  if (!pathname.includes("%")) return pathname;
-  return pathname
-    .split("/")
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment.replace(/%(2f|5c)/gi, "%25$1"));
-      } catch {
-        return segment;
-      }
-    })
-    .join("/");
-}
-
 interface TrieNode {
   readonly literal: Map<string, TrieNode>;
   param: TrieNode | undefined;
@@ -71,17 +65,59 @@ function node(): TrieNode {
   return { literal: new Map(), param: undefined, exact: [], splat: [] };
 }
 
-/** Compiled patterns: `match(path)` returns the indices of every matching pattern, ascending. */
+/** Where a request path lands: its canonical form and the patterns it matches, or why it is refused. */
+export type PathRoute =
+  | { readonly ok: true; readonly path: string; readonly rules: readonly number[]; readonly index: PathIndex }
+  | { readonly ok: false; readonly reason: string; readonly index: PathIndex };
+
+/** Compiled patterns. */
 export interface PathIndex {
-  match(path: string): number[];
+  /** Whether /Admin and /admin are different pages (the policy's `paths.caseSensitive`). */
+  readonly caseSensitive: boolean;
+  /**
+   * Canonicalise a request path (as received, still percent-encoded) and find the patterns it matches.
+   * Refused: a path with no safe canonical form, or whose encoded / changes the match depending on how an
+   * origin reads it. With no patterns at all nothing depends on the path, so nothing is refused.
+   */
+  route(path: string, work?: PathWork): PathRoute;
+  /** The indices of every pattern matching a path already in canonical form, ascending. */
+  match(canonical: string): number[];
+}
+
+export interface PathIndexOptions {
+  readonly caseSensitive: boolean;
 }
 
 /**
  * Build the index. Segment patterns (literals, `:id`, a trailing `*`) go into a trie walked once per
  * request; patterns with `*` inside a segment (`/assets/*.js`) fall back to regular expressions.
- * A trailing slash on either side is ignored, except after `*`.
+ * A trailing slash on either side is ignored, except after `*`. Unless case-sensitive, patterns are
+ * folded here, once, the way request paths are folded per request.
  */
-export function compilePathIndex(patterns: readonly string[]): PathIndex {
+export function compilePathIndex(patterns: readonly string[], options: PathIndexOptions = { caseSensitive: false }): PathIndex {
+  const match = compileMatcher(options.caseSensitive ? patterns : patterns.map((p) => foldPathCase(p)));
+  const index: PathIndex = {
+    caseSensitive: options.caseSensitive,
+    match,
+    route(path, work) {
+      if (patterns.length === 0) return { ok: true, path, rules: [], index };
+      const canonical = canonicalPath(path, !options.caseSensitive, work);
+      if (!canonical.ok) return { ok: false, reason: canonical.reason, index };
+      const rules = match(canonical.path);
+      if (canonical.oneSegment !== undefined && !sameIndices(rules, match(canonical.oneSegment))) {
+        return { ok: false, reason: "an encoded / or \\ on which the matching rules depend (nginx reads it as a separator, Express and Tomcat do not)", index };
+      }
+      return { ok: true, path: canonical.path, rules, index };
+    },
+  };
+  return index;
+}
+
+function sameIndices(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
+function compileMatcher(patterns: readonly string[]): (path: string) => number[] {
   const root = node();
   const regexps: Fallback[] = [];
   patterns.forEach((pattern, index) => {
@@ -108,28 +144,26 @@ export function compilePathIndex(patterns: readonly string[]): PathIndex {
     }
     (last === "*" ? at.splat : at.exact).push(index);
   });
-  return {
-    match(path: string): number[] {
-      const out: number[] = [];
-      const trailingSlash = path.length > 1 && path.endsWith("/");
-      walk(root, path, 1, trailingSlash ? path.length - 1 : path.length, trailingSlash, out);
-      for (const { index, regexp, prefix, suffix, suffixSlash } of regexps) {
-        // Most paths fail the literal ends (/assets/*.js needs "/assets/" and ".js"): no regex runs.
-        if (path.startsWith(prefix) && (path.endsWith(suffix) || path.endsWith(suffixSlash)) && regexp.test(path)) out.push(index);
+  return (path: string): number[] => {
+    const out: number[] = [];
+    const trailingSlash = path.length > 1 && path.endsWith("/");
+    walk(root, path, 1, trailingSlash ? path.length - 1 : path.length, trailingSlash, out);
+    for (const { index, regexp, prefix, suffix, suffixSlash } of regexps) {
+      // Most paths fail the literal ends (/assets/*.js needs "/assets/" and ".js"): no regex runs.
+      if (path.startsWith(prefix) && (path.endsWith(suffix) || path.endsWith(suffixSlash)) && regexp.test(path)) out.push(index);
+    }
+    // The trie holds each pattern once and a path reaches each node once: no repeats to remove. A few
+    // indices at most: an insertion sort, without the cost of a comparator call per step.
+    for (let i = 1; i < out.length; i++) {
+      const value = out[i] ?? 0;
+      let j = i - 1;
+      while (j >= 0 && (out[j] ?? 0) > value) {
+        out[j + 1] = out[j] ?? 0;
+        j--;
       }
-      // The trie holds each pattern once and a path reaches each node once: no repeats to remove. A few
-      // indices at most: an insertion sort, without the cost of a comparator call per step.
-      for (let i = 1; i < out.length; i++) {
-        const value = out[i] ?? 0;
-        let j = i - 1;
-        while (j >= 0 && (out[j] ?? 0) > value) {
-          out[j + 1] = out[j] ?? 0;
-          j--;
-        }
-        out[j + 1] = value;
-      }
-      return out;
-    },
+      out[j + 1] = value;
+    }
+    return out;
   };
 }
 

@@ -1,6 +1,7 @@
 // The Worker's environment bindings → its configuration, with an issue for each bad binding. Each bad
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
+import { parseAllowedHosts, type AllowedHosts } from "./allowed-hosts.js";
 import { markerProblem, redactedMarker } from "./nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./policy.js";
@@ -30,6 +31,8 @@ export interface EnvConfig {
   /** How long a loaded KV document serves before it is refreshed in the background. */
   readonly cacheSeconds: number;
   readonly reports: ReportConfig;
+  /** ALLOWED_HOSTS: the hosts served; undefined when unset (then route mode serves none, ORIGIN_URL mode any). */
+  readonly allowedHosts: AllowedHosts | undefined;
   /** NONCE_MARKER (a secret), validated: the marker of marked nonces when the policy names none. */
   readonly nonceMarker: string | undefined;
 }
@@ -55,6 +58,7 @@ export const KNOWN_BINDINGS = [
   "REPORTS_TOKEN",
   "REPORTS_DB",
   "REPORT_LIMITER",
+  "ALLOWED_HOSTS",
   "NONCE_MARKER",
 ] as const;
 
@@ -91,6 +95,7 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
       sampleRate: parseRate(env.REPORT_SAMPLE_RATE, issues),
       token: parseToken(env.REPORTS_TOKEN, issues),
     },
+    allowedHosts: parseAllowedHosts(env.ALLOWED_HOSTS, issues),
     nonceMarker: parseNonceMarker(env.NONCE_MARKER, issues),
   };
   for (const [name, value] of Object.entries(env)) {
@@ -151,11 +156,25 @@ function parseWholeNumber(name: string, raw: unknown, min: number, max: number, 
   return fallback;
 }
 
+/** KV's longest key, in bytes of UTF-8 (not UTF-16 units: "é" counts 2, an emoji 4). */
+export const MAX_KV_KEY_BYTES = 512;
+
+/**
+ * Why `key` cannot be a KV key, or undefined when it can: 1 to 512 bytes of UTF-8, not "." or "..".
+ * The Worker (POLICY_KV_KEY) and the CLI (--key) both ask this, so they accept exactly the same keys.
+ */
+export function kvKeyProblem(key: string): string | undefined {
+  const expected = `a KV key of 1 to ${MAX_KV_KEY_BYTES} bytes of UTF-8, not "." or ".."`;
+  if (key === "" || key === "." || key === "..") return expected;
+  const bytes = new TextEncoder().encode(key).length;
+  return bytes > MAX_KV_KEY_BYTES ? `${expected} (this one is ${bytes} bytes)` : undefined;
+}
+
 function parseKvKey(raw: unknown, issues: PolicyIssue[]): string {
   if (raw === undefined || raw === "") return DEFAULT_KV_KEY;
-  // KV keys are at most 512 bytes; "." and ".." are not allowed.
-  if (typeof raw === "string" && raw.length <= 512 && raw !== "." && raw !== "..") return raw;
-  issues.push({ path: "POLICY_KV_KEY", message: `a KV key (1 to 512 bytes); "${DEFAULT_KV_KEY}" serves instead`, received: renderReceived(raw) });
+  const problem = typeof raw === "string" ? kvKeyProblem(raw) : "a KV key (a string)";
+  if (problem === undefined && typeof raw === "string") return raw;
+  issues.push({ path: "POLICY_KV_KEY", message: `${problem ?? ""}; "${DEFAULT_KV_KEY}" serves instead`, received: renderReceived(raw) });
   return DEFAULT_KV_KEY;
 }
 

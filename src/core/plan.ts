@@ -2,7 +2,6 @@
 // rule combination, one merge; everything else was done when the policy loaded.
 
 import { compileCombination, MAX_COMBINATIONS, mediaType, ruleAppliesToType } from "./compile-policy.js";
-import { rulePath } from "./match-path.js";
 import type { CompiledPolicy, HeaderPlan, PlanPair, RequestFacts } from "./policy.js";
 
 /** The header plan for one response. */
@@ -12,7 +11,11 @@ export function planHeaders(policy: CompiledPolicy, facts: RequestFacts): Header
 }
 
 function plansFor(policy: CompiledPolicy, facts: RequestFacts): PlanPair {
-  const matched = policy.paths.match(rulePath(facts.path));
+  // The handler routes the path before forwarding; a route from another policy's index is not reused.
+  const route = facts.route?.index === policy.paths ? facts.route : policy.paths.route(facts.path);
+  // A refused path never reaches the origin: the Worker's own 400 carries the base plan.
+  if (!route.ok) return policy.base;
+  const matched = route.rules;
   if (matched.length === 0) return policy.base;
   const memo = policy.combos;
   if (memo.size >= MAX_COMBINATIONS) memo.clear();

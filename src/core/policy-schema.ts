@@ -380,7 +380,7 @@ const ContentTypes = v.pipe(
 
 const RuleObject = strict(
   {
-    path: v.pipe(PathPattern, v.description("Path pattern: /login, /users/:id, /embed/* (query ignored, case-sensitive).")),
+    path: v.pipe(PathPattern, v.description("Path pattern: /login, /users/:id, /embed/* (matched on the canonical path; case-insensitive unless paths.caseSensitive).")),
     description: v.optional(v.pipe(v.string("a string (shown by the explain command)"), v.description("Why the rule exists."))),
     contentType: v.optional(v.pipe(ContentTypes, v.description("Only for responses of these media types, e.g. [\"text/html\"]."))),
     ...LAYER_ENTRIES,
@@ -390,9 +390,22 @@ const RuleObject = strict(
 type RuleOut = v.InferOutput<typeof RuleObject>;
 export const PathRuleSchema = v.pipe(RuleObject, v.rawCheck<RuleOut>(checkLayer));
 
+const PathsObject = strict(
+  {
+    caseSensitive: v.optional(
+      v.pipe(
+        v.boolean("true or false"),
+        v.description("true: /Admin and /admin are different pages to the rules, for an origin known to be case-sensitive. Default false."),
+      ),
+    ),
+  },
+  "a paths object { caseSensitive }",
+);
+
 const DocumentObject = strict(
   {
     $schema: v.optional(v.string("a string (the path to policy.schema.json)")),
+    paths: v.optional(v.pipe(PathsObject, v.description("How request paths are compared with rule patterns (docs/policy-format.md)."))),
     ...LAYER_ENTRIES,
     rules: v.optional(
       v.pipe(v.array(PathRuleSchema, "a list of rules"), v.description("Per-path rules; all matching rules apply, the most specific last.")),

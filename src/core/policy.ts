@@ -6,7 +6,7 @@ import type { HeaderKind } from "./known-headers.js";
 import type { CompiledMarker } from "./marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 
-import type { PathIndex } from "./match-path.js";
+import type { PathIndex, PathRoute } from "./match-path.js";
 import type { PolicyLayer } from "./policy-schema.js";
 import type { PolicyIssue } from "./result.js";
 
@@ -208,6 +208,8 @@ export interface RequestFacts {
   readonly https: boolean;
   /** The request URL's pathname, as received (still percent-encoded). */
   readonly path: string;
+  /** `policy.paths.route(path)`, when the caller already has it (the handler routes before forwarding). */
+  readonly route?: PathRoute | undefined;
   /** The response's Content-Type header, if any. */
   readonly contentType: string | null;
 }

@@ -66,6 +66,7 @@ describe("Report-Only in a browser", () => {
     const rows = await storedFor(url);
     await context.close();
     expect(rows).toEqual([expect.objectContaining({ directive: "script-src-elem", blocked: "inline", disposition: "report", count: 1 })]);
+    await worker.output.claimEvent({ event: "csp.report", format: "reports-api", accepted: 1 });
   });
 });
 
@@ -88,6 +89,8 @@ describe("the summary page in a browser", () => {
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: new URL("summary.png", OUTPUT).pathname, fullPage: true });
     await context.close();
+    // The browser asks without credentials first, and sends them after the 401's challenge.
+    await worker.output.claimEvent({ event: "csp.summary.denied", scheme: "none" });
   });
 
   it("refuses the summary without the token", async () => {
@@ -98,5 +101,6 @@ describe("the summary page in a browser", () => {
     expect(res.status()).toBe(401);
     expect(res.headers()["www-authenticate"]).toContain("Basic");
     await context.close();
+    await worker.output.claimEvent({ event: "csp.summary.denied", scheme: "none" });
   });
 });

@@ -75,13 +75,11 @@ describe("body streaming through the Worker", () => {
     });
     peak = Math.max(peak, residentBytes(pid));
 
-    console.log(
-      `workerd ${pid} RSS: before ${(before / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB over ${samples} samples`,
-    );
+    const rss = `workerd ${pid} RSS: before ${(before / MiB).toFixed(1)} MiB, peak ${(peak / MiB).toFixed(1)} MiB over ${samples} samples`;
     expect(received).toBe(n);
     expect(hash.digest("hex")).toBe(expectedSha256);
     expect(samples).toBeGreaterThanOrEqual(Math.floor(n / SAMPLE_EVERY) - 1);
-    expect(peak - before).toBeLessThan(MAX_RSS_GROWTH);
+    expect(peak - before, rss).toBeLessThan(MAX_RSS_GROWTH);
   });
 
   it("passes a 10 MiB download through with its hash and content-length", async () => {

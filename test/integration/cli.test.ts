@@ -1,63 +1,20 @@
 // The CLI end to end: the real `node bin/security-headers-worker.js`, the real local wrangler for KV,
 // a real origin and the Worker in Miniflare for `check`. Exit statuses and output are what users see.
 
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { startOrigin, type Origin } from "../support/origin.js";
+import { cli as runCli, EXAMPLE, json, ROOT, type CliRun } from "./support/cli.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CLI = join(ROOT, "bin", "security-headers-worker.js");
-const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
-const EXAMPLE = join(ROOT, "examples", "policy.json");
 const HEADERS_FIXTURES = join(ROOT, "test", "unit", "fixtures", "headers-files");
-/** A CLI run that loads tsx and maybe runs wrangler; generous, but bounded. */
-const CLI_TIMEOUT_MS = 60_000;
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run the CLI without blocking this process (the origin under test lives here) and wait, bounded. */
+/** Run the CLI in the repository with these extra variables. */
 function cli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", SHW_WRANGLER: WRANGLER, ...env };
-  // An undefined value unsets the variable in the child.
-  const childEnv = Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  return new Promise<CliRun>((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: childEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the CLI did not finish within ${CLI_TIMEOUT_MS} ms: ${args.join(" ")}\n${stdout}\n${stderr}`));
-    }, CLI_TIMEOUT_MS);
-    child.once("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Parse the CLI's --json output. */
-function json<T>(run: CliRun): T {
-  return JSON.parse(run.stdout) as T;
+  return runCli(args, { env });
 }
 
 let dir = "";
@@ -172,6 +129,11 @@ interface Explanation {
   readonly removed: readonly { readonly name: string; readonly from: string; readonly originValue: string | null }[];
 }
 
+/** explain --json's route: the canonical path the rules matched, or why the Worker refuses the path. */
+interface ExplainedRoute extends Explanation {
+  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
+}
+
 function sent(x: Explanation, name: string) {
   return x.sent.find((op) => op.name.toLowerCase() === name.toLowerCase());
 }
@@ -235,6 +197,23 @@ describe("explain", () => {
     const varFile = await writeJson("policy-var.json", { headers: { "X-Robots-Tag": "noindex" } });
     const x = json<Explanation>(await cli(["explain", EXAMPLE, "/", "--policy-var", varFile, "--json"]));
     expect(sent(x, "X-Robots-Tag")).toMatchObject({ value: "noindex", from: "POLICY" });
+  });
+
+  it("shows the canonical path the rules matched for another spelling of it", async () => {
+    const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1", "--json"]));
+    expect(x.route).toEqual({ matchedAs: "/embed/widget", refused: null });
+    expect(x.rules.applied.map((r) => r.from)).toEqual(["KV.rules[0] /embed/*"]);
+    const run = await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1"]);
+    expect(run.stdout).toMatch(/Path\s+rules match it as \/embed\/widget\n/);
+  });
+
+  it("says when the Worker refuses a path instead of matching it", async () => {
+    const run = await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Path\s+refused: the Worker answers 400 .*\(a \. or \.\. segment/);
+    const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin", "--json"]));
+    expect(x.route.matchedAs).toBeNull();
+    expect(x.rules.applied).toEqual([]);
   });
 
   it("refuses an invalid document with its issues and exits 1", async () => {

@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
+import type { OutputEntry } from "../support/worker-output.js";
 import { exchange, openResponse, parseResponses, readBody, readResponse, values, type ParsedResponse, type ReadResponse } from "../support/raw-client.js";
 import {
   HUGE_HEADER_LINE_BYTES,
@@ -39,6 +40,11 @@ function started(): Running {
 }
 
 const workerUrl = (path: string): URL => new URL(path, started().worker.url);
+/** Claim the Worker's log line with these fields: it logs each gateway error it answers. */
+const logged = (fields: Record<string, unknown>): Promise<Record<string, unknown>> => started().worker.output.claimEvent(fields);
+/** Claim workerd's own error line (with its stack) about a broken exchange, before or without any Worker code. */
+const workerdLogged = (text: RegExp): Promise<OutputEntry> =>
+  started().worker.output.claim(`workerd's error ${String(text)}`, (e) => e.level === "error" && text.test(e.message));
 
 beforeAll(async () => {
   const origin = await startRawOrigin();
@@ -108,6 +114,7 @@ describe("an origin that fails before its response head", () => {
       for (const attempt of [1, 2]) {
         const res = await within(readResponse(new URL(`/refused-${attempt}`, refused.url)), OUTCOME_BOUND_MS, "a refused connection");
         expectGatewayError(res, 502);
+        await refused.output.claimEvent({ event: "origin.unreachable", path: `/refused-${attempt}` });
       }
     } finally {
       await refused.dispose();
@@ -116,10 +123,12 @@ describe("an origin that fails before its response head", () => {
 
   it("answers 504 with the full policy when the origin reads the request and sends nothing", async () => {
     expectGatewayError(await getWithin(`/stall-before-headers?id=${randomUUID()}`, "a silent origin"), 504);
+    await logged({ event: "origin.timeout", path: "/stall-before-headers", timeoutMs: ORIGIN_TIMEOUT_MS });
   });
 
   it("answers 504 with the full policy when the origin stalls inside its header lines", async () => {
     expectGatewayError(await getWithin(`/stall-in-headers?id=${randomUUID()}`, "an origin stalled mid-head"), 504);
+    await logged({ event: "origin.timeout", path: "/stall-in-headers", timeoutMs: ORIGIN_TIMEOUT_MS });
   });
 });
 
@@ -133,6 +142,8 @@ describe("malformed response heads", () => {
   for (const [what, path] of cases) {
     it(`answers 502 with the full policy to ${what}`, async () => {
       expectGatewayError(await getWithin(path, what), 502);
+      await workerdLogged(/protocolError\.description = /);
+      await logged({ event: "origin.unreachable", path });
     });
   }
 });
@@ -150,6 +161,8 @@ describe("oversized and numerous response headers", () => {
 
   it("answers 502 with the full policy to 200 KiB of headers, past workerd's 128 KiB head limit", async () => {
     expectGatewayError(await getWithin("/huge-headers?kb=200", "200 KiB of headers", true), 502);
+    await workerdLogged(/protocolError\.description = header too large/);
+    await logged({ event: "origin.unreachable", path: "/huge-headers" });
   });
 
   it("passes 1,000 origin header lines through with the policy", async () => {
@@ -163,6 +176,8 @@ describe("oversized and numerous response headers", () => {
 
   it("answers 502 with the full policy to 10,000 header lines (a head past 128 KiB)", async () => {
     expectGatewayError(await getWithin("/many-headers?n=10000", "10,000 header lines", true), 502);
+    await workerdLogged(/protocolError\.description = header too large/);
+    await logged({ event: "origin.unreachable", path: "/many-headers" });
   });
 });
 
@@ -179,6 +194,7 @@ describe("interim responses before the final one", () => {
       expect([200, 502], `status ${res.status}`).toContain(res.status);
       if (res.status === 200) expect(res.body.toString("latin1")).toBe(text);
       else expectGatewayError(res, 502);
+      if (res.status === 502) await logged({ event: "origin.unreachable", path });
     });
   }
 });
@@ -233,6 +249,7 @@ describe("bodies that break their framing", () => {
     const next: string[] = [];
     for (const attempt of [1, 2, 3]) {
       const r = await getWithin("/ok", `request ${attempt} after a long body`);
+      if (r.status === 502) await logged({ event: "origin.unreachable", path: "/ok" });
       next.push(`${r.status} ${r.headers[SMUGGLED_RESPONSE_MARKER] === undefined ? "" : `${SMUGGLED_RESPONSE_MARKER} `}${JSON.stringify(r.body.toString("latin1"))}`);
     }
     expect(next.some((answer) => answer.includes(SMUGGLED_RESPONSE_MARKER)), `the three requests after /long-body: ${next.join(" | ")}`).toBe(true);
@@ -381,6 +398,7 @@ describe("request smuggling (a raw client on the Worker's socket)", () => {
         expect(values(refusal, "content-security-policy")).toEqual([]);
         expect(reply.ended).toBe("closed");
         expect(forwarded).toEqual([]);
+        await workerdLogged(/Uncaught exception: .*(invalid Content-Length header value|unknown transfer encoding)/);
       } else {
         // Observed: Transfer-Encoding wins; the origin gets one chunked request with the body workerd parsed.
         expect(forwarded).toHaveLength(1);
@@ -465,5 +483,7 @@ describe("hop-by-hop headers", () => {
     const next = await getWithin("/ok", "the request after a trailer");
     expect(next.status).toBe(502);
     expectDefaultPolicy(next.headers);
+    await workerdLogged(/protocolError\.description = /);
+    await logged({ event: "origin.unreachable", path: "/ok" });
   });
 });

@@ -6,6 +6,7 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uploadExpectingContinue } from "../support/expect-upload.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The first start bundles the Worker and boots workerd twice (wrangler's proxy and the Worker). */
@@ -281,6 +282,14 @@ describe("npm start", () => {
     expect(nonce).toBeDefined();
     const marked = [...html.matchAll(/<script nonce="([^"]*)">/g)].map((m) => m[1]);
     expect(marked).toEqual([nonce, "__CSP_NONCE__"]);
+  });
+
+  it("answers a 2 MiB upload sent the way curl sends it (Expect: 100-continue) with the demo origin's page", async () => {
+    // curl --data-binary @2MB.bin http://127.0.0.1:8787/ answered 502: the origin's 100 Continue came back as the answer.
+    const upload = await uploadExpectingContinue(new URL("/", running().workerUrl), [Buffer.alloc(2 * 1024 * 1024, 0x5a)], false, { idleTimeoutMs: REQUEST_TIMEOUT_MS });
+    expect(upload.status).toBe(200);
+    expect(upload.headers["x-frame-options"]).toBe("DENY");
+    expect(upload.body.toString("utf8")).toContain("through the Worker");
   });
 
   it("stops wrangler and the demo origin on Ctrl+C (SIGINT to the process group)", async () => {

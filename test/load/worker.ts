@@ -1,6 +1,6 @@
 // The Worker in Miniflare with its inspector on, so the load test can force a GC before it reads memory.
 
-import { Miniflare } from "miniflare";
+import { Miniflare, type Json } from "miniflare";
 import { COMPATIBILITY_DATE } from "../support/miniflare-worker.js";
 import { bundleWorker } from "../support/worker-bundle.js";
 import { connectInspector, type Inspector } from "./inspector.js";
@@ -20,7 +20,7 @@ export interface InspectableWorker {
  * Like test/support/miniflare-worker.ts's startWorker, plus `inspectorPort: 0`: the same bundle (or
  * `script`, e.g. BARE_WORKER), bindings and compatibility date, with a KV namespace POLICY_KV.
  */
-export async function startInspectableWorker(bindings: Record<string, unknown>, script?: string): Promise<InspectableWorker> {
+export async function startInspectableWorker(bindings: Record<string, Json>, script?: string): Promise<InspectableWorker> {
   const mf = new Miniflare({
     modules: true,
     script: script ?? (await bundleWorker()),

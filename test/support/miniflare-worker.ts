@@ -1,7 +1,8 @@
 // Run a bundled Worker in Miniflare on loopback and talk to its own socket (not wrangler dev's proxy).
 
-import { Miniflare } from "miniflare";
+import { Miniflare, type Json } from "miniflare";
 import { bundleWorker } from "./worker-bundle.js";
+import { WorkerOutput } from "./worker-output.js";
 
 export const COMPATIBILITY_DATE = "2026-04-01";
 
@@ -9,13 +10,15 @@ export interface RunningWorker {
   /** http://127.0.0.1:PORT/ — the Worker's own socket. */
   readonly url: URL;
   readonly mf: Miniflare;
+  /** What the Worker and workerd printed, for the tests to claim; never printed. */
+  readonly output: WorkerOutput;
+  /** Stop the Worker; then fail if it printed a line that no test claimed. */
   dispose(): Promise<void>;
 }
 
 /**
- * Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits), and https.
- * Spelled out rather than picked from Miniflare's WorkerOptions, whose types resolve to any in this
- * install (its .d.ts expects zod 3).
+ * Storage and other bindings a test may add (KV namespaces, D1 databases, rate limits), and https:
+ * the few of Miniflare's WorkerOptions the tests use, spelled out.
  */
 export interface ExtraBindings {
   readonly kvNamespaces?: string[];
@@ -25,8 +28,9 @@ export interface ExtraBindings {
 }
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
-export async function startWorker(options: { bindings: Record<string, unknown>; script?: string; extra?: ExtraBindings }): Promise<RunningWorker> {
+export async function startWorker(options: { bindings: Record<string, Json>; script?: string; extra?: ExtraBindings; port?: number }): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
+  const output = new WorkerOutput();
   const mf = new Miniflare({
     modules: true,
     script,
@@ -34,10 +38,16 @@ export async function startWorker(options: { bindings: Record<string, unknown>; 
     bindings: options.bindings,
     ...options.extra,
     host: "127.0.0.1",
-    port: 0,
+    port: options.port ?? 0,
+    handleStructuredLogs: output.record,
+    handleRuntimeStdio: output.watchStdio,
   });
   const url = await mf.ready;
-  return { url, mf, dispose: () => mf.dispose() };
+  const dispose = async (): Promise<void> => {
+    await mf.dispose();
+    await output.checkAllClaimed();
+  };
+  return { url, mf, output, dispose };
 }
 
 /** A bare pass-through Worker: the baseline every overhead is measured against. */
@@ -47,5 +57,15 @@ export const BARE_WORKER = `export default {
     const origin = new URL(env.ORIGIN_URL);
     target.protocol = origin.protocol; target.hostname = origin.hostname; target.port = origin.port;
     return fetch(new Request(target, request), { redirect: "manual" });
+  },
+};`;
+
+/**
+ * A bare Worker in route mode: it fetches the request as it came, so the request's own host is the
+ * destination. What workerd does with that (a loop when the host is the Worker's own) is workerd's.
+ */
+export const BARE_ROUTE_WORKER = `export default {
+  fetch(request) {
+    return fetch(request);
   },
 };`;

@@ -4,19 +4,19 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { rateLimitKey } from "../../src/core/reports/client-key.js";
 import {
   bound,
-  countViolations,
   isReportMediaType,
   MAX_BATCH_REPORTS,
   MAX_FIELD_CHARS,
   MAX_REPORT_BODY_BYTES,
   MAX_SAMPLE_CHARS,
   parseCspReports,
-  rateLimitKey,
   type ParsedReports,
   type ViolationRecord,
-} from "../../src/core/csp-report.js";
+} from "../../src/core/reports/csp-report.js";
+import { countViolations } from "../../src/core/reports/rows.js";
 
 const HOST = "www.example.com";
 const RUNS = { seed: 20261202, numRuns: 300 };

@@ -1,14 +1,14 @@
 // Path patterns: what each pattern matches, how paths are decoded, and which patterns are refused.
 
 import { describe, expect, it } from "vitest";
-import { compilePathIndex, pathPatternProblem, patternSpecificity, rulePath } from "../../src/core/match-path.js";
+import { compilePathIndex, pathPatternProblem, patternSpecificity } from "../../src/core/match-path.js";
 
 const PATTERNS = ["/embed/*", "/users/:id", "/users/:id/settings", "/login", "/*", "/assets/*.js", "/", "/about/", "/Case"];
 
-function matches(path: string): string[] {
-  return compilePathIndex(PATTERNS)
-    .match(path)
-    .map((i) => PATTERNS[i] ?? "?");
+function matches(path: string, caseSensitive = false): string[] {
+  const route = compilePathIndex(PATTERNS, { caseSensitive }).route(path);
+  if (!route.ok) throw new Error(`refused: ${route.reason}`);
+  return route.rules.map((i) => PATTERNS[i] ?? "?");
 }
 
 describe("compilePathIndex", () => {
@@ -29,10 +29,17 @@ describe("compilePathIndex", () => {
     ["/assets/app.css", ["/*"]],
     ["/", ["/*", "/"]],
     ["/about", ["/*", "/about/"]],
-    ["/case", ["/*"]],
-    ["/Case", ["/*", "/Case"]],
+    ["/case", ["/*", "/Case"]],
+    ["/CASE", ["/*", "/Case"]],
+    ["/EMBED/X", ["/embed/*", "/*"]],
   ])("%s matches %j", (path, expected) => {
     expect(matches(path).sort()).toEqual([...expected].sort());
+  });
+
+  it("tells /Case from /case when the policy says paths are case-sensitive", () => {
+    expect(matches("/Case", true).sort()).toEqual(["/*", "/Case"]);
+    expect(matches("/case", true)).toEqual(["/*"]);
+    expect(matches("/EMBED/x", true)).toEqual(["/*"]);
   });
 
   it("returns indices in ascending order without repeats", () => {
@@ -40,23 +47,29 @@ describe("compilePathIndex", () => {
     expect(index.match("/a/b")).toEqual([0, 1, 2, 3]);
   });
 
-  it("matches nothing when there are no patterns", () => {
-    expect(compilePathIndex([]).match("/x")).toEqual([]);
+  it("matches nothing, and refuses nothing, when there are no patterns", () => {
+    expect(compilePathIndex([]).route("/x%zz")).toMatchObject({ ok: true, rules: [] });
+  });
+
+  it("matches patterns by their decoded characters", () => {
+    const index = compilePathIndex(["/café/*", "/~user"]);
+    expect(index.route("/caf%C3%A9/x")).toMatchObject({ ok: true, path: "/café/x", rules: [0] });
+    expect(index.route("/CAF%C3%89/x")).toMatchObject({ ok: true, path: "/café/x", rules: [0] });
+    expect(index.route("/%7Euser")).toMatchObject({ ok: true, path: "/~user", rules: [1] });
   });
 });
 
-describe("rulePath", () => {
-  it("decodes each segment", () => {
-    expect(rulePath("/caf%C3%A9/%7Euser")).toBe("/café/~user");
+describe("route and an encoded slash", () => {
+  const index = compilePathIndex(["/api/*", "/api/projects/:id", "/admin/*"]);
+
+  it("accepts it when both readings match the same rules", () => {
+    expect(index.route("/api/files/a%2Fb")).toMatchObject({ ok: true, path: "/api/files/a/b", rules: [0] });
   });
 
-  it("keeps an encoded slash or backslash inside its segment", () => {
-    expect(rulePath("/embed%2F..%2Fadmin")).toBe("/embed%2F..%2Fadmin");
-    expect(rulePath("/a%5cb%2fc")).toBe("/a%5cb%2fc");
-  });
-
-  it("leaves a malformed escape as it is", () => {
-    expect(rulePath("/bad%E0%A4%A")).toBe("/bad%E0%A4%A");
+  it.each(["/api/projects/group%2Fproject", "/admin%2Fsettings", "/admin%5Csettings"])("refuses %s, whose rules depend on the reading", (path) => {
+    const route = index.route(path);
+    expect(route.ok).toBe(false);
+    expect(route.ok ? "" : route.reason).toContain("encoded /");
   });
 });
 
@@ -72,6 +85,14 @@ describe("pathPatternProblem", () => {
     ["/**", "single *"],
     ["/users/:", "placeholder"],
     ["/users/id-:id", "whole segment"],
+    ["/caf%C3%A9", "percent-escapes"],
+    ["/a;jsessionid=1", "path parameters"],
+    ["/a\\b", "backslash"],
+    ["/a//b", "empty segment"],
+    ["/a/../b", ". or .. segment"],
+    ["/a/./b", ". or .. segment"],
+    ["/admin./*", "ending in a dot"],
+    ["/a\u0000b", "control characters"],
   ])("refuses %s", (p, hint) => {
     expect(pathPatternProblem(p)).toContain(hint);
   });

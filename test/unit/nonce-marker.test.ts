@@ -181,6 +181,11 @@ describe("the marker's scope", () => {
     expect(scopeOf(document, "/other")).toBeNull();
   });
 
+  it("covers every spelling an origin serves as the rule's page, as the rules' headers do", () => {
+    const document = { rules: [{ path: "/app/*", nonce: {} }] };
+    for (const path of ["/app/x", "//app/x", "/APP/x", "/app;v=1/x", "/app//x"]) expect(scopeOf(document, path), path).not.toBeNull();
+  });
+
   it("covers a rule with a nonce but no mode, which may start marked", () => {
     expect(scopeOf({ nonce: { mode: "blanket" }, rules: [{ path: "/a/*", nonce: false }, { path: "/a/b/*", nonce: {} }] }, "/a/b/c")).not.toBeNull();
   });

@@ -14,6 +14,7 @@ describe("parseEnv", () => {
         kvKey: DEFAULT_KV_KEY,
         cacheSeconds: DEFAULT_CACHE_SECONDS,
         reports: { enabled: false, path: DEFAULT_REPORT_PATH, sampleRate: 1, token: undefined },
+        allowedHosts: undefined,
       },
       issues: [],
     });
@@ -89,5 +90,17 @@ describe("parseEnv", () => {
     expect(config.reports).toEqual({ enabled: false, path: DEFAULT_REPORT_PATH, sampleRate: 1, token: undefined });
     expect(issues.map((i) => i.path)).toEqual(["REPORTS_ENABLED", "REPORT_PATH", "REPORT_SAMPLE_RATE", "REPORTS_TOKEN"]);
     expect(JSON.stringify(issues)).not.toContain("short");
+  });
+
+  it("reads ALLOWED_HOSTS, dropping a bad entry with an issue and keeping the rest", () => {
+    const { config, issues } = parseEnv({ ALLOWED_HOSTS: "www.example.com, https://bad.example.com, *.example.net" });
+    expect([...(config.allowedHosts?.exact ?? [])]).toEqual(["www.example.com"]);
+    expect(config.allowedHosts?.suffixes).toEqual([".example.net"]);
+    expect(issues.map((i) => i.path)).toEqual(["ALLOWED_HOSTS[1]"]);
+  });
+
+  it("suggests ALLOWED_HOSTS for a near miss", () => {
+    const { issues } = parseEnv({ ALLOWED_HOST: "www.example.com" });
+    expect(issues[0]?.message).toContain("did you mean `ALLOWED_HOSTS`?");
   });
 });

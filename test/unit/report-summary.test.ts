@@ -3,19 +3,10 @@
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  buildSummary,
-  escapeHtml,
-  parseSummary,
-  prefersJson,
-  renderSummaryHtml,
-  renderSummaryJson,
-  renderSummaryText,
-  SUMMARY_STYLE,
-  summaryCsp,
-  windowDays,
-  type ReportSummary,
-} from "../../src/core/report-summary.js";
+import { windowDays } from "../../src/core/reports/days.js";
+import { prefersJson } from "../../src/core/reports/negotiate.js";
+import { escapeHtml, renderSummaryHtml, renderSummaryJson, renderSummaryText, SUMMARY_STYLE, summaryCsp } from "../../src/core/reports/render-summary.js";
+import { buildSummary, parseSummary, type ReportSummary } from "../../src/core/reports/summary.js";
 import { cspMap } from "./support.js";
 
 const NOW = Date.UTC(2026, 3, 10, 15, 30);
@@ -149,5 +140,58 @@ describe("content negotiation", () => {
     ["application/json;q=abc", false],
   ])("Accept %j prefers JSON: %j", (accept, expected) => {
     expect(prefersJson(accept)).toBe(expected);
+  });
+});
+
+describe("what was not stored", () => {
+  const drops = { reports: { rateLimited: 40, duplicate: 9, d1Error: 2 }, requests: { rateLimited: 3, tooLarge: 1 } };
+
+  it("zero-fills every known reason, keeps unknown ones, and adds up what was received", () => {
+    const built = summary({ drops: { reports: { ...drops.reports, laterReason: 1 }, requests: drops.requests } });
+    expect(built.dropped).toEqual({
+      received: 5 + 52,
+      reports: 52,
+      byReason: expect.objectContaining({ rateLimited: 40, duplicate: 9, d1Error: 2, clientCap: 0, rowCap: 0, sampledOut: 0, laterReason: 1 }),
+      refusedRequests: { rateLimited: 3, tooLarge: 1, badBody: 0, mediaType: 0, method: 0 },
+    });
+    expect(Object.keys(built.dropped?.byReason ?? {}).slice(0, 3)).toEqual(["rateLimited", "duplicate", "clientCap"]);
+  });
+
+  it("says on the page how many reports were received, stored and dropped, and why", () => {
+    const html = renderSummaryHtml(summary({ drops }), "/r");
+    expect(html).toContain("56 reports received: 5 stored, 51 dropped. 4 requests were refused before their reports were read (3 over the rate limit, 1 too large).");
+    expect(html).toMatch(/<td class="n">40<\/td><td>rate limit<\/td><td>over the client&#39;s reports per minute<\/td>/);
+    expect(html.match(/<svg /g)).toHaveLength(3);
+    expect(html).not.toContain("clientCap");
+  });
+
+  it("says when every report received was stored, and leaves the section out for a Worker that does not count drops", () => {
+    expect(renderSummaryHtml(summary({ drops: { reports: {}, requests: {} } }), "/r")).toContain("5 reports received, all stored.");
+    expect(renderSummaryHtml(summary(), "/r")).not.toContain("Not stored");
+  });
+
+  it("prints the reasons as a table for the CLI", () => {
+    const text = renderSummaryText(summary({ drops }));
+    expect(text).toContain("56 reports received: 5 stored, 51 dropped.");
+    expect(text).toMatch(/^\s+40\s+rate limit\s+over the client's reports per minute$/m);
+    expect(text).toMatch(/^\s+2\s+D1 error\s+the database refused the write$/m);
+  });
+
+  it("round-trips through parseSummary, and reads a summary without drops from an older Worker", () => {
+    const original = summary({ drops });
+    expect(parseSummary(JSON.parse(renderSummaryJson(original)))).toEqual({ ok: true, value: original });
+    const older = parseSummary(JSON.parse(renderSummaryJson(summary())));
+    expect(older.ok).toBe(true);
+    expect(older.ok && older.value).not.toHaveProperty("dropped");
+    expect(older.ok && renderSummaryText(older.value)).not.toContain("received");
+  });
+
+  it.each([
+    ["a negative count", { received: 1, reports: 0, byReason: { rateLimited: -1 }, refusedRequests: {} }],
+    ["a reason that could carry an escape sequence", { received: 1, reports: 0, byReason: { "\u001b[2J": 1 }, refusedRequests: {} }],
+    ["no refused requests", { received: 1, reports: 0, byReason: {} }],
+    ["a string", "lots"],
+  ])("refuses dropped with %s", (_, dropped) => {
+    expect(parseSummary({ ...summary(), dropped })).toMatchObject({ ok: false, issues: [{ path: "dropped" }] });
   });
 });

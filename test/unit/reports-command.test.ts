@@ -1,21 +1,26 @@
 // The `reports` CLI command against a local HTTP server standing in for the Worker's summary.
 
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runReports } from "../../bin/commands/reports.js";
 import { createStyle, type Io } from "../../bin/support/io.js";
-import { buildSummary, renderSummaryJson } from "../../src/core/report-summary.js";
+import { renderSummaryJson } from "../../src/core/reports/render-summary.js";
+import { buildSummary } from "../../src/core/reports/summary.js";
 
 const TOKEN = "cli-test-token-0123456789abcdef";
-const SUMMARY = buildSummary({
+const SUMMARY_INPUT = {
   now: Date.UTC(2026, 3, 10),
   days: 7,
-  top: [{ directive: "img-src", blocked: "https://img.example.net/a.png", page: "https://www.example.com/", disposition: "report", count: 3, lastSeen: "2026-04-10T00:00:00.000Z", sample: "" }],
+  top: [{ directive: "img-src", blocked: "https://img.example.net/a.png", page: "https://www.example.com/", disposition: "report" as const, count: 3, lastSeen: "2026-04-10T00:00:00.000Z", sample: "" }],
   byDirective: [{ directive: "img-src", count: 3 }],
   byDay: [{ day: "2026-04-10", count: 3 }],
   byDisposition: [{ disposition: "report", count: 3 }],
-});
+};
+const SUMMARY = buildSummary(SUMMARY_INPUT);
 
 let server: Server;
 let base: string;
@@ -69,11 +74,34 @@ describe("reports", () => {
     expect(terminal.stdout).toContain("By directive");
   });
 
+  it("prints how many reports the Worker dropped, and why", async () => {
+    const withDrops = buildSummary({ ...SUMMARY_INPUT, drops: { reports: { rateLimited: 40, duplicate: 2 }, requests: { rateLimited: 5 } } });
+    answer = { status: 200, body: renderSummaryJson(withDrops) };
+    const terminal = io();
+    expect(await runReports([base], terminal)).toBe(0);
+    expect(terminal.stdout).toContain("45 reports received: 3 stored, 42 dropped. 5 requests were refused before their reports were read (5 over the rate limit).");
+    expect(terminal.stdout).toMatch(/^\s+40\s+rate limit\s+over the client's reports per minute$/m);
+  });
+
   it("prints the summary as JSON with --json", async () => {
     const terminal = io();
     expect(await runReports([base, "--json", "--path", "/reports"], terminal)).toBe(0);
     expect(seen?.url).toBe("/reports/summary?format=json&days=7");
     expect(JSON.parse(terminal.stdout)).toEqual(SUMMARY);
+  });
+
+  it("asks the environment's REPORT_PATH when --env names one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shw-reports-env-"));
+    try {
+      await writeFile(join(dir, "wrangler.toml"), 'name = "t"\n[vars]\nREPORTS_ENABLED = "true"\n\n[env.staging]\nvars = { REPORTS_ENABLED = "true", REPORT_PATH = "/_csp" }\n');
+      const terminal = { ...io(), cwd: dir };
+      expect(await runReports([base, "--env", "staging"], terminal)).toBe(0);
+      expect(seen?.url).toBe("/_csp/summary?format=json&days=7");
+      expect(await runReports([base, "--env", ""], terminal)).toBe(0);
+      expect(seen?.url).toBe("/__csp-report/summary?format=json&days=7");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 1 with a hint when the token is refused", async () => {

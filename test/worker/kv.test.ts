@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
 import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
-import { createConfigLoader, MAX_DOCUMENT_BYTES } from "../../src/policy-store.js";
+import { createConfigLoader, documentVersion, MAX_DOCUMENT_BYTES } from "../../src/policy-store.js";
 import { cspMap, ORIGIN_URL, respond, unique } from "./support.js";
 
 const GOOD = {
@@ -166,7 +166,7 @@ describe("a broken KV", () => {
     }
     const invalid = logEvents(errors).filter((e) => e.event === "config.invalid");
     expect(invalid).toHaveLength(1);
-    expect(invalid[0]).toMatchObject({ source: "KV", serving: "last good policy" });
+    expect(invalid[0]).toMatchObject({ source: "KV", serving: "last good KV document", servingVersion: documentVersion(JSON.stringify(GOOD)) });
   });
 
   it("keeps the last good document when a rule is invalid, naming the rule's path", async () => {
@@ -197,7 +197,7 @@ describe("a broken KV", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");
     expect((await get("/login")).headers.get("cache-control")).toBe("no-store");
-    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", serving: "last good policy" }));
+    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", serving: "last good KV document" }));
   });
 
   it("serves the env layers when the very first read throws", async () => {
@@ -266,10 +266,114 @@ describe("rules on responses", () => {
     expect(res.headers.get("clear-site-data")).toBe('"cache", "cookies"');
   });
 
-  it("matches the decoded path, keeping an encoded slash inside its segment", async () => {
+  it("matches the decoded path, and refuses an encoded slash that hides a dot segment", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     await put(GOOD);
     expect((await get("/embed/%77idget")).headers.has("x-frame-options")).toBe(false);
     const sneaky = await get(respond([], 200, "https://www.example.com").replace("/respond", "/embed%2F..%2Frespond"));
+    expect(sneaky.status).toBe(400);
     expect(sneaky.headers.get("x-frame-options")).toBe("DENY");
+    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "path.refused" }));
+  });
+});
+
+describe("what the logs say serves", () => {
+  // Invalid JSON, different in each test: a version's issues are logged once per isolate.
+  let BAD = "";
+  beforeEach(() => {
+    BAD = `{"headers": {"${unique("unfinished")}"`;
+  });
+
+  function invalidLines(errors: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
+    return logEvents(errors).filter((e) => e.event === "config.invalid" && e.source === "KV");
+  }
+
+  it("names the built-in defaults when the first document is invalid and there is no POLICY", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await put(BAD);
+    await get("/html");
+    expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "built-in defaults", version: documentVersion(BAD) })]);
+    expect(invalidLines(errors)[0]).not.toHaveProperty("servingVersion");
+  });
+
+  it("names the POLICY var when the first document is invalid and POLICY is good", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    bindings = { ...bindings, POLICY: '{"headers":{"Referrer-Policy":"same-origin"}}' } as Env;
+    await put(BAD);
+    expect((await get("/html")).headers.get("referrer-policy")).toBe("same-origin");
+    expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "POLICY var over the built-in defaults" })]);
+  });
+
+  it("names the built-in defaults when POLICY itself was refused", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    bindings = { ...bindings, POLICY: '{"hsts":{"maxAge":300,"preload":true}}' } as Env;
+    await put(BAD);
+    await get("/html");
+    expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "built-in defaults" })]);
+  });
+
+  it("names the last good KV version, by its identity, once one was applied", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await put(GOOD);
+    await get("/html");
+    now += 30_000;
+    await put(BAD);
+    await get("/html");
+    await get("/html");
+    expect(invalidLines(errors)).toEqual([
+      expect.objectContaining({ serving: "last good KV document", servingVersion: documentVersion(JSON.stringify(GOOD)), version: documentVersion(BAD) }),
+    ]);
+  });
+
+  it("names the layers below again once the good document was deleted", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await put(GOOD);
+    await get("/html");
+    now += 30_000;
+    await env.POLICY_KV.delete(key);
+    await get("/html");
+    now += 30_000;
+    await put(BAD);
+    await get("/html");
+    expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "built-in defaults" })]);
+  });
+
+  it("names what serves when KV cannot be read, before and after a good version", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    kv.mode = "throw";
+    await get("/html");
+    kv.mode = "real";
+    now += 30_000;
+    await put(GOOD);
+    await get("/html");
+    await get("/html");
+    now += 30_000;
+    kv.mode = "throw";
+    await get("/html");
+    await get("/html");
+    const unavailable = logEvents(errors).filter((e) => e.event === "kv.unavailable");
+    expect(unavailable.map((e) => e.serving)).toEqual(["built-in defaults", "last good KV document"]);
+  });
+
+  it("gives the origin.misconfigured line the configuration's fault, not the ORIGIN_URL hint, when loading throws", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const broken = createHandler({
+      ...DEFAULT_DEPS,
+      loadConfig: () => {
+        throw new Error("config broke");
+      },
+    });
+    const res = await broken.fetch(new Request("https://www.example.com/html"), bindings, createExecutionContext());
+    expect(res.status).toBe(502);
+    const line = logEvents(errors).find((e) => e.event === "origin.misconfigured");
+    expect(String(line?.hint)).not.toContain("ORIGIN_URL");
+    expect(String(line?.hint)).toContain("worker.fault");
+  });
+
+  it("keeps the ORIGIN_URL hint when ORIGIN_URL is what is wrong", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    bindings = { ...bindings, ORIGIN_URL: `https://${unique("origin")}.example.com/path` } as Env;
+    await get("/html");
+    expect(logEvents(errors).find((e) => e.event === "origin.misconfigured")?.hint).toContain("ORIGIN_URL");
   });
 });

@@ -2,7 +2,7 @@
 // points at it; when disabled the path is the origin's like any other.
 
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, cspMap } from "./support.js";
 
 const REPORT = JSON.stringify({
@@ -17,21 +17,40 @@ const REPORT = JSON.stringify({
   },
 });
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Capture the Worker's info lines (console.log), each parsed from its JSON. */
+function captureInfo(): () => Record<string, unknown>[] {
+  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  return () => spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+}
+
+let clients = 0;
+
+/** POST the report from a client of its own: the collector counts a repeated report from one client once. */
 function post(path: string, overrides: Record<string, unknown>) {
-  return call(`https://www.example.com${path}`, { method: "POST", body: REPORT, headers: { "Content-Type": "application/csp-report" } }, overrides);
+  clients++;
+  const headers = { "Content-Type": "application/csp-report", "CF-Connecting-IP": `192.0.2.${clients}` };
+  return call(`https://www.example.com${path}`, { method: "POST", body: REPORT, headers }, overrides);
 }
 
 describe("the collector's route", () => {
   it("answers reports itself when enabled, without asking the origin", async () => {
+    const info = captureInfo();
     const res = await post("/__csp-report", { REPORTS_ENABLED: "true", REPORTS_DB: env.REPORTS_DB });
     expect(res.status).toBe(204);
     expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(info()).toEqual([expect.objectContaining({ event: "csp.report", format: "report-uri", accepted: 1 })]);
   });
 
   it("follows REPORT_PATH", async () => {
+    const info = captureInfo();
     expect((await post("/csp", { REPORTS_ENABLED: "true", REPORT_PATH: "/csp" })).status).toBe(204);
     // The default path is then an ordinary path, answered by the origin.
     expect((await post("/__csp-report", { REPORTS_ENABLED: "true", REPORT_PATH: "/csp" })).status).toBe(404);
+    expect(info()).toEqual([expect.objectContaining({ event: "csp.report", accepted: 1 })]);
   });
 
   it("leaves the path to the origin when disabled", async () => {
@@ -43,7 +62,9 @@ describe("the collector's route", () => {
   it("serves the summary only with the token", async () => {
     const token = "t".repeat(40);
     const overrides = { REPORTS_ENABLED: "true", REPORTS_TOKEN: token };
+    const info = captureInfo();
     expect((await call("https://www.example.com/__csp-report/summary", {}, overrides)).status).toBe(401);
+    expect(info()).toEqual([{ level: "info", event: "csp.summary.denied", scheme: "none" }]);
     const ok = await call("https://www.example.com/__csp-report/summary?format=json", { headers: { Authorization: `Bearer ${token}` } }, overrides);
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toMatch(/^application\/json/);

@@ -72,12 +72,12 @@ function commandLine(pid: number): string {
   }
 }
 
-/** Workerd processes started (directly or not) by this test process. */
-export function workerdDescendants(): number[] {
+/** Workerd processes started (directly or not) by process `ancestor`, by default this test process. */
+export function workerdDescendants(ancestor = process.pid): number[] {
   return readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .map(Number)
-    .filter((pid) => commandLine(pid).includes("workerd") && isDescendantOf(pid, process.pid));
+    .filter((pid) => commandLine(pid).includes("workerd") && isDescendantOf(pid, ancestor));
 }
 
 /**
@@ -105,4 +105,17 @@ export function residentBytes(pid: number): number {
 /** Whether a process with this pid still exists. */
 export function isAlive(pid: number): boolean {
   return parentOf(pid) !== undefined;
+}
+
+/** How many sockets (TCP connections and listeners) process `pid` holds open. */
+export function socketCount(pid: number): number {
+  let count = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith("socket:")) count++;
+    } catch {
+      // The fd closed while we looked.
+    }
+  }
+  return count;
 }

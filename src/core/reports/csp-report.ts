@@ -1,7 +1,7 @@
 // CSP violation reports (report-uri and Reporting API bodies) → bounded, validated violation records.
 
-import { CSP_DIRECTIVES } from "./csp.js";
-import { renderReceived, type PolicyIssue, type Result } from "./result.js";
+import { CSP_DIRECTIVES } from "../csp.js";
+import { renderReceived, type PolicyIssue, type Result } from "../result.js";
 
 /** Whether the violated policy was enforced or only reported. */
 export type Disposition = "enforce" | "report";
@@ -280,44 +280,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function failure(path: string, message: string, received: unknown): Result<ParsedReports> {
   const issue: PolicyIssue = { path, message, received: renderReceived(received) };
   return { ok: false, issues: [issue] };
-}
-
-/** The columns that make one stored row: violations sharing them on a day are one row with a count. */
-export function violationKey(record: ViolationRecord): string {
-  return JSON.stringify([record.effectiveDirective, record.blockedUrl, record.documentUrl, record.disposition]);
-}
-
-/** Identical violations of one batch folded into one entry with a count, so a batch costs one write per row. */
-export function countViolations(records: readonly ViolationRecord[]): { record: ViolationRecord; count: number }[] {
-  const byKey = new Map<string, { record: ViolationRecord; count: number }>();
-  for (const record of records) {
-    const key = violationKey(record);
-    const entry = byKey.get(key);
-    // The latest report's details (sample, source position) describe the row.
-    if (entry === undefined) byKey.set(key, { record, count: 1 });
-    else byKey.set(key, { record, count: entry.count + 1 });
-  }
-  return [...byKey.values()];
-}
-
-/**
- * The rate-limit key for a client address: IPv4 as is, IPv6 by its /64 (one host usually holds a whole /64,
- * so a key per address would give it 2^64 buckets). Without an address (local dev, tests), every client
- * shares one key: Cloudflare's edge always sets CF-Connecting-IP.
- */
-export function rateLimitKey(ip: string | null): string {
-  const address = (ip ?? "").trim().toLowerCase();
-  if (address === "" || address.length > 45) return "no-client-ip";
-  if (!address.includes(":")) return /^[\d.]+$/.test(address) ? address : "no-client-ip";
-  if (!/^[0-9a-f:.]+$/.test(address)) return "no-client-ip";
-  // IPv4-mapped (::ffff:192.0.2.1): the IPv4 address is the client.
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
-  if (mapped?.[1] !== undefined) return mapped[1];
-  const [head = "", tail] = address.split("::", 2);
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
-  const missing = tail === undefined ? 0 : Math.max(0, 8 - headGroups.length - tailGroups.length);
-  const groups = [...headGroups, ...Array<string>(missing).fill("0"), ...tailGroups];
-  const prefix = groups.slice(0, 4).map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? g.replace(/^0+(?=.)/, "") : "?"));
-  return `${prefix.join(":")}::/64`;
 }

@@ -1,0 +1,26 @@
+// Who a report's sender is, for rate limiting: an address, or the /64 an IPv6 host usually owns whole.
+
+/** The key every client-scoped limit uses when the request carries no usable CF-Connecting-IP. */
+export const NO_CLIENT_IP = "no-client-ip";
+
+/**
+ * The rate-limit key for a client address: IPv4 as is, IPv6 by its /64 (one host usually holds a whole /64,
+ * so a key per address would give it 2^64 buckets). Without an address (local dev, tests), every client
+ * shares one key: Cloudflare's edge always sets CF-Connecting-IP.
+ */
+export function rateLimitKey(ip: string | null): string {
+  const address = (ip ?? "").trim().toLowerCase();
+  if (address === "" || address.length > 45) return NO_CLIENT_IP;
+  if (!address.includes(":")) return /^[\d.]+$/.test(address) ? address : NO_CLIENT_IP;
+  if (!/^[0-9a-f:.]+$/.test(address)) return NO_CLIENT_IP;
+  // IPv4-mapped (::ffff:192.0.2.1): the IPv4 address is the client.
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  const [head = "", tail] = address.split("::", 2);
+  const headGroups = head === "" ? [] : head.split(":");
+  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
+  const missing = tail === undefined ? 0 : Math.max(0, 8 - headGroups.length - tailGroups.length);
+  const groups = [...headGroups, ...Array<string>(missing).fill("0"), ...tailGroups];
+  const prefix = groups.slice(0, 4).map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? g.replace(/^0+(?=.)/, "") : "?"));
+  return `${prefix.join(":")}::/64`;
+}

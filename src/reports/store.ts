@@ -1,0 +1,183 @@
+// The collector's D1 side, one per isolate: upserts under the daily row cap, the drop counts beside them, a
+// time bound on every call, a circuit breaker that stops calling a failing database for a while, daily
+// pruning, and the summary's reads.
+
+import type { ViolationRecord } from "../core/reports/csp-report.js";
+import { isoDay, retentionCutoff, windowStart } from "../core/reports/days.js";
+import type { DropEntry } from "../core/reports/drops.js";
+import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../core/reports/rows.js";
+import { buildSummary, type ReportSummary } from "../core/reports/summary.js";
+import { describeError, log } from "./log.js";
+
+/** How long a D1 write or read may take before the reports are dropped (write) or the summary fails (read). */
+export const D1_TIMEOUT_MS = 2000;
+/** Distinct rows a single day may hold: a spammer inventing page paths fills this, not the database. */
+export const MAX_ROWS_PER_DAY = 2000;
+/** Rows older than this many days are deleted, at most once per UTC day per isolate. */
+export const RETENTION_DAYS = 90;
+/** Consecutive D1 failures after which writes are skipped for BREAKER_COOLDOWN_MS. */
+const BREAKER_FAILURES = 3;
+const BREAKER_COOLDOWN_MS = 30_000;
+const TOP_LIMIT = 50;
+
+/** The store's clock and bounds. */
+export interface ReportStoreOptions {
+  /** Milliseconds since the epoch. */
+  readonly clock: () => number;
+  readonly d1TimeoutMs: number;
+  readonly maxRowsPerDay: number;
+}
+
+/** What became of one batch: stored (some perhaps over the row cap), or dropped whole, and why. */
+export type WriteOutcome =
+  | { readonly kind: "stored"; readonly day: string; readonly stored: number; readonly capped: number }
+  | { readonly kind: "dropped"; readonly reason: DropReason; readonly detail?: string };
+
+/** Why a write did not happen. A timed-out batch may still land: D1 runs it as one transaction, or not at all. */
+type DropReason = "d1Unbound" | "circuitOpen" | "d1Error" | "d1Timeout";
+
+/** A D1 call that took longer than its bound. */
+export class D1TimeoutError extends Error {}
+
+/** Violation counts in D1, with the per-isolate state (breaker, last pruned day) that guards it. */
+export class ReportStore {
+  private failures = 0;
+  private openUntil = 0;
+  private prunedDay = "";
+
+  constructor(private readonly options: ReportStoreOptions) {}
+
+  /** The most distinct rows a day may hold. */
+  get maxRowsPerDay(): number {
+    return this.options.maxRowsPerDay;
+  }
+
+  /**
+   * Upsert a batch, and the drop counts waiting to be written, in one D1 call (one transaction). Failures
+   * come back as an outcome, never as an exception; the drops are then not written either.
+   */
+  async write(db: D1Database | undefined, records: readonly ViolationRecord[], drops: readonly DropEntry[]): Promise<WriteOutcome> {
+    const now = this.options.clock();
+    const day = isoDay(now);
+    const rows = countViolations(records);
+    const result = await this.run(db, (d1) => [
+      ...rows.map((row) => d1.prepare(UPSERT).bind(...upsertValues(day, now, row, this.options.maxRowsPerDay))),
+      ...dropStatements(d1, drops),
+    ]);
+    if (result.kind === "dropped") return result;
+    // A capped insert changes nothing: its reports were not stored.
+    let capped = 0;
+    for (const [i, row] of rows.entries()) if (result.results[i]?.meta.changes === 0) capped += row.count;
+    return { kind: "stored", day, stored: records.length - capped, capped };
+  }
+
+  /** Write drop counts alone: done, or why not (after a timeout they may have been written). */
+  async writeDrops(db: D1Database | undefined, drops: readonly DropEntry[]): Promise<"done" | DropReason> {
+    if (drops.length === 0) return "done";
+    const result = await this.run(db, (d1) => dropStatements(d1, drops));
+    return result.kind === "done" ? "done" : result.reason;
+  }
+
+  /** One bounded D1 batch under the circuit breaker. */
+  private async run(
+    db: D1Database | undefined,
+    statements: (db: D1Database) => D1PreparedStatement[],
+  ): Promise<{ kind: "done"; results: D1Result[] } | Extract<WriteOutcome, { kind: "dropped" }>> {
+    const now = this.options.clock();
+    if (db === undefined) return { kind: "dropped", reason: "d1Unbound" };
+    if (now < this.openUntil) return { kind: "dropped", reason: "circuitOpen" };
+    try {
+      const results = await this.bounded(db.batch(statements(db)));
+      this.failures = 0;
+      return { kind: "done", results };
+    } catch (error) {
+      this.failures++;
+      if (this.failures >= BREAKER_FAILURES) this.openUntil = now + BREAKER_COOLDOWN_MS;
+      return { kind: "dropped", reason: error instanceof D1TimeoutError ? "d1Timeout" : "d1Error", detail: describeError(error) };
+    }
+  }
+
+  /** Delete rows past the retention period, at most once per UTC day; a failure is logged and tried tomorrow. */
+  async pruneDaily(db: D1Database): Promise<void> {
+    const now = this.options.clock();
+    const day = isoDay(now);
+    if (this.prunedDay === day) return;
+    this.prunedDay = day;
+    const cutoff = retentionCutoff(now, RETENTION_DAYS);
+    try {
+      const [violations, drops] = await this.bounded(db.batch(PRUNE.map((sql) => db.prepare(sql).bind(cutoff))));
+      const deleted = (violations?.meta.changes ?? 0) + (drops?.meta.changes ?? 0);
+      if (deleted > 0) log("log", { level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
+    } catch (error) {
+      log("error", { level: "warn", event: "csp.report.prune-failed", before: cutoff, error: describeError(error) });
+    }
+  }
+
+  /** The summary of the last `days` days; throws when D1 fails or is slow. */
+  async summary(db: D1Database, days: number): Promise<ReportSummary> {
+    const now = this.options.clock();
+    const from = windowStart(now, days);
+    const [top, byDirective, byDay, byDisposition, drops] = await this.bounded(
+      db.batch<Record<string, unknown>>(
+        [TOP_QUERY, BY_DIRECTIVE_QUERY, BY_DAY_QUERY, BY_DISPOSITION_QUERY, DROPS_QUERY].map((sql) => db.prepare(sql).bind(from)),
+      ),
+    );
+    return buildSummary({
+      now,
+      days,
+      top: (top?.results ?? []).map(toTopViolation),
+      byDirective: toCounts(byDirective?.results ?? [], "directive"),
+      byDay: toCounts(byDay?.results ?? [], "day"),
+      byDisposition: toCounts(byDisposition?.results ?? [], "disposition"),
+      drops: toDropCounts(drops?.results ?? []),
+    });
+  }
+
+  private bounded<T>(promise: Promise<T>): Promise<T> {
+    return withTimeout(promise, this.options.d1TimeoutMs);
+  }
+}
+
+function dropStatements(db: D1Database, drops: readonly DropEntry[]): D1PreparedStatement[] {
+  return drops.map(({ day, unit, reason, count }) => db.prepare(DROP_UPSERT).bind(day, unit, reason, count));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new D1TimeoutError(`D1 took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// One statement per row of the batch. The WHERE caps the rows of a day (an existing row may always count up);
+// a capped insert changes nothing, which the caller counts. `?7` is both first_seen and last_seen.
+const UPSERT = `INSERT INTO csp_violations
+  (day, directive, blocked, page, disposition, count, first_seen, last_seen, status_code, source_file, line_number, column_number, sample)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12
+WHERE (SELECT COUNT(*) FROM csp_violations WHERE day = ?1) < ?13
+   OR EXISTS (SELECT 1 FROM csp_violations WHERE day = ?1 AND directive = ?2 AND blocked = ?3 AND page = ?4 AND disposition = ?5)
+ON CONFLICT (day, directive, blocked, page, disposition) DO UPDATE SET
+  count = count + excluded.count,
+  last_seen = max(last_seen, excluded.last_seen),
+  status_code = excluded.status_code,
+  source_file = excluded.source_file,
+  line_number = excluded.line_number,
+  column_number = excluded.column_number,
+  sample = excluded.sample`;
+
+const DROP_UPSERT = `INSERT INTO csp_report_drops (day, unit, reason, count) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (day, unit, reason) DO UPDATE SET count = count + excluded.count`;
+
+const PRUNE = ["DELETE FROM csp_violations WHERE day < ?1", "DELETE FROM csp_report_drops WHERE day < ?1"];
+
+// SQLite takes the bare column `sample` from the row holding MAX(last_seen): the latest sample of the group.
+const TOP_QUERY = `SELECT directive, blocked, page, disposition, SUM(count) AS count, MAX(last_seen) AS last_seen, sample
+FROM csp_violations WHERE day >= ?1
+GROUP BY directive, blocked, page, disposition
+ORDER BY count DESC, last_seen DESC LIMIT ${TOP_LIMIT}`;
+const BY_DIRECTIVE_QUERY = `SELECT directive, SUM(count) AS count FROM csp_violations WHERE day >= ?1
+GROUP BY directive ORDER BY count DESC, directive LIMIT 100`;
+const BY_DAY_QUERY = "SELECT day, SUM(count) AS count FROM csp_violations WHERE day >= ?1 GROUP BY day";
+const BY_DISPOSITION_QUERY = "SELECT disposition, SUM(count) AS count FROM csp_violations WHERE day >= ?1 GROUP BY disposition";
+const DROPS_QUERY = "SELECT unit, reason, SUM(count) AS count FROM csp_report_drops WHERE day >= ?1 GROUP BY unit, reason";
