@@ -58,9 +58,9 @@ describe("createTagStampStream", () => {
     expect(await stamp(html)).toBe(`<style nonce="${N}">a{content:'</styles>'}</STYLE ><script nonce="${N}">z()</script>`);
   });
 
-  it("replaces a nonce the origin wrote, keeping the other attributes", async () => {
-    // The removed attributes' own bytes go; the spaces around them stay.
-    expect(await stamp('<script nonce="old" src="/a.js" NONCE=older></script>')).toBe(`<script nonce="${N}"  src="/a.js" ></script>`);
+  it("keeps a nonce the origin wrote: the first of duplicate attributes, ours, is the one that counts", async () => {
+    const html = '<script nonce="old" src="/a.js" NONCE=older></script>';
+    expect(await stamp(html)).toBe(html.replace("<script", `<script nonce="${N}"`));
   });
 
   it("stamps only scripts, or only styles, as asked", async () => {
@@ -129,10 +129,9 @@ describe("createTagStampStream", () => {
 });
 
 describe("foreign content", () => {
-  it("treats script and style inside <svg> and <math> as elements, not raw text", async () => {
-    expect(await stamp("<math><script><script></math><script>x</script>")).toBe(
-      `<math><script nonce="${N}"><script nonce="${N}"></math><script nonce="${N}">x</script>`,
-    );
+  it("treats script and style inside <svg> and <math> as elements, not raw text, and stamps only SVG's", async () => {
+    // MathML has no script element: a <script> there is an unknown MathML element and never runs.
+    expect(await stamp("<math><script><script></math><script>x</script>")).toBe(`<math><script><script></math><script nonce="${N}">x</script>`);
     expect(await stamp("<svg><style><script>a()</script></style></svg>")).toBe(
       `<svg><style nonce="${N}"><script nonce="${N}">a()</script></style></svg>`,
     );
