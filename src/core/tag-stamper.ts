@@ -97,6 +97,8 @@ class Stamper implements TagStamper {
   private readonly pending: { bytes: Uint8Array; start: number }[] = [];
   private received = 0;
   private sent = 0;
+  /** The next of tree.stamps to insert, and how many were inserted in all. */
+  private next = 0;
   private stampsDone = 0;
   private head: Uint8Array | null = new Uint8Array(0);
   private stopped = false;
@@ -189,24 +191,53 @@ class Stamper implements TagStamper {
   private send(enqueue: (chunk: Uint8Array) => void, final: boolean): void {
     const hold = this.tokenizer.hold;
     const limit = final || this.stopped || hold < 0 ? this.received : hold;
+    if (this.sent >= limit) return;
     const stamps = this.tree.stamps;
-    const parts: Uint8Array[] = [];
-    while (this.sent < limit) {
-      const next = stamps[this.stampsDone];
-      if (next === this.sent) {
-        parts.push(this.nonceAttribute);
-        this.stampsDone++;
-        continue;
-      }
-      const first = this.pending[0];
-      if (first === undefined) break;
-      const end = Math.min(limit, first.start + first.bytes.length, next !== undefined && next > this.sent ? next : Infinity);
-      parts.push(first.bytes.subarray(this.sent - first.start, end - first.start));
-      this.sent = end;
-      if (end === first.start + first.bytes.length) this.pending.shift();
+    let last = this.next;
+    while (last < stamps.length && (stamps[last] ?? limit) < limit) last++;
+    const first = this.pending[0];
+    if (last === this.next && first !== undefined && first.start === this.sent && first.start + first.bytes.length === limit) {
+      // Nothing to insert in a whole chunk: it goes on as it came.
+      this.pending.shift();
+      this.sent = limit;
+      enqueue(first.bytes);
+      return;
     }
-    const out = join(parts);
-    if (out !== undefined) enqueue(out);
+    const out = new Uint8Array(limit - this.sent + (last - this.next) * this.nonceAttribute.length);
+    let at = 0;
+    while (this.sent < limit) {
+      const stamp = this.next < last ? (stamps[this.next] ?? limit) : limit;
+      at = this.copy(out, at, stamp);
+      if (this.next < last) {
+        out.set(this.nonceAttribute, at);
+        at += this.nonceAttribute.length;
+        this.next++;
+        this.stampsDone++;
+      }
+    }
+    if (this.next > 4096) {
+      stamps.splice(0, this.next);
+      this.next = 0;
+    }
+    enqueue(out);
+  }
+
+  /** Copy the pending bytes up to absolute offset `to` into `out` at `at`; returns where the copy ended. */
+  private copy(out: Uint8Array, at: number, to: number): number {
+    while (this.sent < to) {
+      const first = this.pending[0];
+      if (first === undefined) throw new Error("the stamper lost bytes it had not sent");
+      const chunkEnd = first.start + first.bytes.length;
+      const end = Math.min(to, chunkEnd);
+      const from = this.sent - first.start;
+      const length = end - this.sent;
+      if (length > 32) out.set(first.bytes.subarray(from, from + length), at);
+      else for (let i = 0; i < length; i++) out[at + i] = first.bytes[from + i] ?? 0;
+      at += length;
+      this.sent = end;
+      if (end === chunkEnd) this.pending.shift();
+    }
+    return at;
   }
 }
 
@@ -219,19 +250,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
-  return out;
-}
-
-/** One chunk from pieces, without a copy when there is one piece. */
-function join(pieces: readonly Uint8Array[]): Uint8Array | undefined {
-  if (pieces.length === 0) return undefined;
-  if (pieces.length === 1) return pieces[0];
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
   return out;
 }
 

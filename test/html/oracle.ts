@@ -4,7 +4,7 @@
 // SELECT_DIVERGENCES lists each rule this subclass changes; test/e2e/blanket-select.test.ts checks every
 // one of them in Chromium, so the oracle follows the browser, not an old parse5.
 
-import { Parser, html, InsertionMode, type DefaultTreeAdapterMap, type DefaultTreeAdapterTypes, type Token } from "parse5";
+import { Parser, defaultTreeAdapter, html, InsertionMode, type DefaultTreeAdapterMap, type DefaultTreeAdapterTypes, type Token } from "parse5";
 
 type Element = DefaultTreeAdapterTypes.Element;
 type ParentNode = DefaultTreeAdapterTypes.ParentNode;
@@ -185,6 +185,24 @@ function modeFor(id: number | undefined, last: boolean, p: CurrentParser): Inser
 export function parseDocument(text: string, current = true): DefaultTreeAdapterTypes.Document {
   const options = { sourceCodeLocationInfo: true, scriptingEnabled: true };
   return current ? CurrentParser.parse<DefaultTreeAdapterMap>(text, options) : Parser.parse<DefaultTreeAdapterMap>(text, options);
+}
+
+/**
+ * Every element the parser creates, in order, with the tree. Not the same as the elements in the tree:
+ * a <frameset> can still replace a body whose scripts have already run.
+ */
+export function createdElements(text: string): { document: DefaultTreeAdapterTypes.Document; created: Element[] } {
+  const created: Element[] = [];
+  const treeAdapter = {
+    ...defaultTreeAdapter,
+    createElement(tagName: string, namespaceURI: html.NS, attrs: Token.Attribute[]): Element {
+      const element = defaultTreeAdapter.createElement(tagName, namespaceURI, attrs);
+      created.push(element);
+      return element;
+    },
+  };
+  const document = CurrentParser.parse<DefaultTreeAdapterMap>(text, { sourceCodeLocationInfo: true, scriptingEnabled: true, treeAdapter });
+  return { document, created };
 }
 
 /** Every element of a document in tree order, template contents included. */

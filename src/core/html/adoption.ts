@@ -35,7 +35,7 @@ export function adoption(tb: TreeBuilder, subject: string): boolean {
       furthest = furthest.above;
     }
     if (furthest === null) {
-      open.popUntil((n) => n === feNode);
+      open.popTo(feNode);
       list.remove(fe);
       return true;
     }

@@ -1,18 +1,21 @@
-// The stack of open elements (§13.2.4.3) as a linked list, indexed so that every scope question is
-// answered without walking it: the stack is cut into segments at each kind of scope boundary, and each
-// segment counts the names in it. "Has a p element in button scope" is then a lookup in the current
-// node's button-scope segment. Pushes, pops and the adoption agency's moves update the counts in O(1);
-// removing a boundary from the middle (a <form>, the head) merges its segment into the one below.
+// The stack of open elements (§13.2.4.3) as a linked list, indexed so that no scope question costs work
+// proportional to the depth. For each kind of scope, every element points at the nearest boundary of that
+// kind at or below it; a question walks from the current node down to that boundary. Short walks are the
+// rule on real pages; when a walk is long, the boundary gets a count of the names in its segment, kept up
+// to date from then on, and later questions about that segment are lookups. The adoption agency's moves
+// and the removal of an element from the middle (a <form>, the head) keep the pointers and counts right.
 
 import type { FormattingEntry } from "./formatting.js";
 import { GiveUp } from "./give-up.js";
 import type { Meter } from "./tokenizer.js";
-import { BUTTON_SCOPE, HTML, LI_PASS, LIST_SCOPE, MODE_ROOT, SCOPE, SPECIAL, TABLE_SCOPE, TRACKED, T, type Namespace } from "./tags.js";
+import { BUTTON_SCOPE, HTML, LI_PASS, LIST_SCOPE, MODE_ROOT, SCOPE, SPECIAL, TABLE_SCOPE, T, type Namespace } from "./tags.js";
 
 /** The deepest stack the model follows; deeper, it gives up (Chromium stops nesting its DOM at 512). */
 export const MAX_DEPTH = 1024;
+/** A walk longer than this makes the segment keep counts. */
+const LAZY = 16;
 
-// Segment kinds.
+// Scope kinds.
 export const K_SCOPE = 0;
 export const K_BUTTON = 1;
 export const K_LIST = 2;
@@ -25,20 +28,19 @@ export const K_ITEM = 5;
 export const K_FOREIGN = 6;
 const KINDS = 7;
 
-/** Counts of names in one segment of the stack. */
-export class Segment {
-  private counts: Map<string, number> | null = null;
+/** Counts of the names in one segment (kept once a walk there was long). */
+class Counts {
+  private readonly names = new Map<string, number>();
   /** Elements whose names hold bytes that may equal another name in ways the bytes cannot tell. */
   fuzzy = 0;
 
   count(name: string): number {
-    return this.counts?.get(name) ?? 0;
+    return this.names.get(name) ?? 0;
   }
 
-  add(node: OpenElement, delta: number): void {
-    if (node.fuzzy) this.fuzzy += delta;
-    const counts = (this.counts ??= new Map());
-    counts.set(node.name, (counts.get(node.name) ?? 0) + delta);
+  add(n: OpenElement, delta: number): void {
+    if (n.fuzzy) this.fuzzy += delta;
+    this.names.set(n.name, (this.names.get(n.name) ?? 0) + delta);
   }
 }
 
@@ -47,7 +49,12 @@ export class OpenElement {
   below: OpenElement | null = null;
   above: OpenElement | null = null;
   onStack = false;
-  readonly seg: Segment[] = [];
+  /** Per scope kind, the nearest boundary at or below (itself when it is one). */
+  readonly kb: OpenElement[];
+  /** Bit k set: this element is a boundary of scope kind k. */
+  readonly boundaries: number;
+  /** Per scope kind, counts for the segment this element is the boundary of, once kept. */
+  counts: (Counts | null)[] | null = null;
   /** The nearest element at or below that "reset the insertion mode appropriately" stops at. */
   root: OpenElement | null = null;
   /** Its entry in the list of active formatting elements, if it has one. */
@@ -59,36 +66,40 @@ export class OpenElement {
     readonly ns: Namespace,
     readonly bits: number,
     readonly fuzzy: boolean,
-  ) {}
+  ) {
+    this.kb = [this, this, this, this, this, this, this];
+    this.boundaries = boundaryBits(ns, bits);
+  }
 
   is(id: number): boolean {
-    return this.ns === HTML && this.id === id;
+    return this.id === id && this.ns === HTML;
   }
+}
+
+/** Which scope kinds an element with these category bits is a boundary of, as bits by kind. */
+function boundaryBits(ns: Namespace, bits: number): number {
+  return (
+    ((bits & SCOPE) !== 0 ? 1 << K_SCOPE : 0) |
+    ((bits & BUTTON_SCOPE) !== 0 ? 1 << K_BUTTON : 0) |
+    ((bits & LIST_SCOPE) !== 0 ? 1 << K_LIST : 0) |
+    ((bits & TABLE_SCOPE) !== 0 ? 1 << K_TABLE : 0) |
+    ((bits & SPECIAL) !== 0 ? 1 << K_SPECIAL : 0) |
+    ((bits & (SPECIAL | LI_PASS)) === SPECIAL ? 1 << K_ITEM : 0) |
+    (ns === HTML ? 1 << K_FOREIGN : 0)
+  );
 }
 
 function isBoundary(kind: number, n: OpenElement): boolean {
-  switch (kind) {
-    case K_SCOPE:
-      return (n.bits & SCOPE) !== 0;
-    case K_BUTTON:
-      return (n.bits & BUTTON_SCOPE) !== 0;
-    case K_LIST:
-      return (n.bits & LIST_SCOPE) !== 0;
-    case K_TABLE:
-      return (n.bits & TABLE_SCOPE) !== 0;
-    case K_SPECIAL:
-      return (n.bits & SPECIAL) !== 0;
-    case K_ITEM:
-      return (n.bits & SPECIAL) !== 0 && (n.bits & LI_PASS) === 0;
-    default:
-      return n.ns === HTML;
-  }
+  return (n.boundaries & (1 << kind)) !== 0;
 }
 
+/** Whether a question of this kind can be about `n`: HTML elements, but foreign ones for K_FOREIGN. */
 function isCounted(kind: number, n: OpenElement): boolean {
-  if (kind === K_FOREIGN) return n.ns !== HTML;
-  if (n.ns !== HTML) return false;
-  return kind === K_SPECIAL || (n.bits & TRACKED) !== 0;
+  return kind === K_FOREIGN ? n.ns !== HTML : n.ns === HTML;
+}
+
+function countsOf(boundary: OpenElement, kind: number): Counts | null {
+  return boundary.counts?.[kind] ?? null;
 }
 
 export class OpenElements {
@@ -96,6 +107,8 @@ export class OpenElements {
   bottom: OpenElement | null = null;
   depth = 0;
   templates = 0;
+  /** Whether any segment keeps counts (until then, pushes and pops have none to update). */
+  private counting = false;
 
   constructor(private readonly meter: Meter) {}
 
@@ -107,11 +120,7 @@ export class OpenElements {
     else below.above = n;
     this.top = n;
     this.enter(n);
-    for (let k = 0; k < KINDS; k++) {
-      const seg = below === null || isBoundary(k, n) ? new Segment() : (below.seg[k] ?? new Segment());
-      n.seg[k] = seg;
-      if (isCounted(k, n)) seg.add(n, 1);
-    }
+    for (let k = 0; k < KINDS; k++) this.place(n, k, below);
     n.root = (n.bits & MODE_ROOT) !== 0 ? n : (below?.root ?? null);
   }
 
@@ -138,15 +147,14 @@ export class OpenElements {
     above.below = below;
     this.leave(n);
     for (let k = 0; k < KINDS; k++) {
-      if (!isBoundary(k, n)) continue;
-      // Its segment's elements now belong to the segment below.
-      const gone = n.seg[k];
-      const into = below.seg[k];
-      if (into === undefined) continue;
-      for (let m: OpenElement | null = above; m !== null && m.seg[k] === gone; m = m.above) {
+      if (n.kb[k] !== n) continue;
+      // The elements of its segment join the segment below.
+      const into = below.kb[k] ?? below;
+      const counts = countsOf(into, k);
+      for (let m: OpenElement | null = above; m !== null && m.kb[k] === n; m = m.above) {
         this.meter.steps++;
-        m.seg[k] = into;
-        if (isCounted(k, m)) into.add(m, 1);
+        m.kb[k] = into;
+        if (counts !== null && isCounted(k, m)) counts.add(m, 1);
       }
     }
     if (n.root === n) {
@@ -167,23 +175,16 @@ export class OpenElements {
     else above.below = n;
     this.enter(n);
     for (let k = 0; k < KINDS; k++) {
-      const old = anchor.seg[k] ?? new Segment();
-      if (!isBoundary(k, n)) {
-        n.seg[k] = old;
-      } else {
-        // The elements above that were in the anchor's segment are in the new element's now.
-        const seg = new Segment();
-        n.seg[k] = seg;
-        for (let m: OpenElement | null = above; m !== null && m.seg[k] === old; m = m.above) {
-          this.meter.steps++;
-          m.seg[k] = seg;
-          if (isCounted(k, m)) {
-            old.add(m, -1);
-            seg.add(m, 1);
-          }
-        }
+      const old = anchor.kb[k] ?? anchor;
+      this.place(n, k, anchor);
+      if (n.kb[k] !== n) continue;
+      // The elements above that were in the anchor's segment are in the new element's now.
+      const counts = countsOf(old, k);
+      for (let m: OpenElement | null = above; m !== null && m.kb[k] === old; m = m.above) {
+        this.meter.steps++;
+        m.kb[k] = n;
+        if (counts !== null && isCounted(k, m)) counts.add(m, -1);
       }
-      if (isCounted(k, n)) n.seg[k]?.add(n, 1);
     }
     n.root = anchor.root;
   }
@@ -196,57 +197,156 @@ export class OpenElements {
     else old.below.above = n;
     if (old.above === null) this.top = n;
     else old.above.below = n;
-    for (let k = 0; k < KINDS; k++) n.seg[k] = old.seg[k] ?? new Segment();
+    for (let k = 0; k < KINDS; k++) {
+      const boundary = old.kb[k] ?? old;
+      n.kb[k] = boundary === old ? n : boundary;
+      if (boundary !== old) continue;
+      n.counts = old.counts;
+      for (let m = n.above; m !== null && m.kb[k] === old; m = m.above) {
+        this.meter.steps++;
+        m.kb[k] = n;
+      }
+    }
     n.root = old.root;
     n.onStack = true;
     old.onStack = false;
   }
 
-  /** Whether an HTML element with this (tracked) name is in the scope of this kind. */
+  /** The topmost element named `name` in the current node's segment of this kind, or null. */
+  find(kind: number, name: string): OpenElement | null {
+    const top = this.top;
+    if (top === null) return null;
+    const boundary = top.kb[kind] ?? top;
+    const counts = countsOf(boundary, kind);
+    if (counts !== null && counts.count(name) === 0) return null;
+    let walked = 0;
+    for (let m: OpenElement | null = top; m !== null; m = m.below) {
+      walked++;
+      if (m.name === name && isCounted(kind, m)) {
+        this.meter.steps += walked;
+        return m;
+      }
+      if (m === boundary) break;
+    }
+    this.meter.steps += walked;
+    if (walked > LAZY) this.keepCounts(boundary, kind);
+    return null;
+  }
+
+  /** Whether an HTML element with this name is in the scope of this kind. */
   has(kind: number, name: string): boolean {
-    return (this.top?.seg[kind]?.count(name) ?? 0) > 0;
+    return this.find(kind, name) !== null;
   }
 
   /** Whether this very element is in the scope of this kind. */
   hasNode(kind: number, n: OpenElement): boolean {
-    return n.onStack && this.top !== null && n.seg[kind] === this.top.seg[kind];
+    return n.onStack && this.top !== null && n.kb[kind] === this.top.kb[kind];
   }
 
-  /** The segment of this kind that the current node is in. */
-  segment(kind: number): Segment | null {
-    return this.top?.seg[kind] ?? null;
+  /**
+   * Whether the current segment of this kind holds an element whose name may or may not equal `name`
+   * (an uncertain name, see Counts.fuzzy, with other bytes): only bytes that are equal are surely equal.
+   */
+  uncertain(kind: number, name: string): boolean {
+    const top = this.top;
+    if (top === null) return false;
+    const boundary = top.kb[kind] ?? top;
+    this.keepCounts(boundary, kind);
+    const counts = countsOf(boundary, kind);
+    return counts !== null && counts.fuzzy > counts.count(name);
   }
 
   hasHeadingInScope(): boolean {
     return HEADINGS.some((name) => this.has(K_SCOPE, name));
   }
 
-  /** Pop up to and including the first element this matches. */
-  popUntil(match: (n: OpenElement) => boolean): void {
-    while (this.top !== null) {
-      if (match(this.pop())) return;
+  /** Pop up to and including `n`. */
+  popTo(n: OpenElement): void {
+    while (this.top !== null && this.pop() !== n);
+  }
+
+  /** Pop up to and including the first HTML element with this id. */
+  popToHtml(id: number): void {
+    for (;;) {
+      const n = this.top;
+      if (n === null) return;
+      this.pop();
+      if (n.id === id && n.ns === HTML) return;
     }
   }
 
-  /** Pop while the current node matches. */
-  popWhile(match: (n: OpenElement) => boolean): void {
-    while (this.top !== null && match(this.top)) this.pop();
+  /** Pop while the current node has a bit of `bits` (and is HTML) and is not named `except`. */
+  popHtmlWith(bits: number, except: string): void {
+    for (;;) {
+      const n = this.top;
+      if (n === null || n.ns !== HTML || (n.bits & bits) === 0 || n.name === except) return;
+      this.pop();
+    }
+  }
+
+  /** Pop while the current node is not an HTML element with a bit of `bits`. */
+  popUntilHtmlWith(bits: number): void {
+    for (;;) {
+      const n = this.top;
+      if (n === null || (n.ns === HTML && (n.bits & bits) !== 0)) return;
+      this.pop();
+    }
+  }
+
+  /** Pop while the current node is foreign and no integration point (`points` are the bits that make one). */
+  popForeign(points: number): void {
+    for (;;) {
+      const n = this.top;
+      if (n === null || n.ns === HTML || (n.bits & points) !== 0) return;
+      this.pop();
+    }
+  }
+
+  /** Set `n`'s boundary of this kind, and count it where its segment keeps counts. */
+  private place(n: OpenElement, kind: number, below: OpenElement | null): void {
+    if (below === null || isBoundary(kind, n)) {
+      n.kb[kind] = n;
+      return;
+    }
+    const boundary = below.kb[kind] ?? below;
+    n.kb[kind] = boundary;
+    if (!this.counting) return;
+    const counts = countsOf(boundary, kind);
+    if (counts !== null && isCounted(kind, n)) counts.add(n, 1);
+  }
+
+  /** Count the names of the segment `boundary` heads, and keep the count from now on. */
+  private keepCounts(boundary: OpenElement, kind: number): void {
+    if (countsOf(boundary, kind) !== null) return;
+    this.counting = true;
+    const counts = new Counts();
+    for (let m: OpenElement | null = boundary; m !== null && (m === boundary || m.kb[kind] === boundary); m = m.above) {
+      this.meter.steps++;
+      if (isCounted(kind, m)) counts.add(m, 1);
+    }
+    (boundary.counts ??= [])[kind] = counts;
   }
 
   private enter(n: OpenElement): void {
     if (this.depth >= MAX_DEPTH) throw new GiveUp(`the stack of open elements is deeper than ${MAX_DEPTH}`);
     n.onStack = true;
     this.depth++;
-    if (n.is(T.template)) this.templates++;
+    if (n.id === T.template && n.ns === HTML) this.templates++;
     this.meter.steps++;
   }
 
   private leave(n: OpenElement): void {
     n.onStack = false;
     this.depth--;
-    if (n.is(T.template)) this.templates--;
-    for (let k = 0; k < KINDS; k++) if (isCounted(k, n)) n.seg[k]?.add(n, -1);
+    if (n.id === T.template && n.ns === HTML) this.templates--;
     this.meter.steps++;
+    if (!this.counting) return;
+    for (let k = 0; k < KINDS; k++) {
+      const boundary = n.kb[k];
+      if (boundary === undefined || boundary === n) continue;
+      const counts = countsOf(boundary, k);
+      if (counts !== null && isCounted(k, n)) counts.add(n, -1);
+    }
   }
 }
 

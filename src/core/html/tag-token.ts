@@ -77,7 +77,7 @@ export class TagToken {
   private word = "";
   private wordBad = false;
   private spaces = 0;
-  private pairs: { name: string; text: string }[] = [];
+  private pairs: { name: string; text: string }[] | null = null;
   private sigSize = 0;
   private sigName = "";
   private sigValue = "";
@@ -100,7 +100,7 @@ export class TagToken {
     this.signatureFuzzy = false;
     this.seen = 0;
     this.sink = SINK_NONE;
-    this.pairs = [];
+    this.pairs = null;
     this.sigSize = 0;
   }
 
@@ -158,7 +158,7 @@ export class TagToken {
       // Length-prefixed, so no byte inside a name or value can make two different sets print the same.
       const text = `${this.sigName.length}:${this.sigName}${this.sigValue.length}:${this.sigValue}`;
       this.sigSize += text.length;
-      this.pairs.push({ name: this.sigName, text });
+      (this.pairs ??= []).push({ name: this.sigName, text });
     }
     const value = this.wordBad ? null : this.word;
     if (this.sink === SINK_REL) this.endWord();
@@ -175,13 +175,14 @@ export class TagToken {
       this.signature = null;
       return;
     }
-    let texts = this.pairs.map((pair) => pair.text);
+    const pairs = this.pairs ?? [];
+    let texts = pairs.map((pair) => pair.text);
     if (!this.signatureFuzzy) {
       // Names are plain ASCII here, so duplicates are exactly equal bytes: keep the first, and ignore order,
       // as the comparison of attribute sets does. A fuzzy set is kept as written: equal bytes still mean
       // equal attributes, and anything else is uncertain.
       const seen = new Set<string>();
-      texts = this.pairs.filter((pair) => !seen.has(pair.name) && seen.add(pair.name) !== undefined).map((pair) => pair.text);
+      texts = pairs.filter((pair) => !seen.has(pair.name) && seen.add(pair.name) !== undefined).map((pair) => pair.text);
       texts.sort();
     }
     this.signature = texts.join("");

@@ -65,6 +65,8 @@ export const TRACKED = 1 << 13;
 export const TABLE_CONTEXT = 1 << 14;
 export const TABLE_BODY_CONTEXT = 1 << 15;
 export const TABLE_ROW_CONTEXT = 1 << 16;
+export const HEADING = 1 << 17;
+export const CELL = 1 << 18;
 
 const htmlBits = new Uint32Array(NAMES.length);
 const svgBits = new Uint32Array(NAMES.length);
@@ -100,6 +102,8 @@ mark(htmlBits, MODE_ROOT, ["td", "th", "tr", "tbody", "thead", "tfoot", "caption
 mark(htmlBits, TABLE_CONTEXT, ["table", "template", "html"]);
 mark(htmlBits, TABLE_BODY_CONTEXT, ["tbody", "tfoot", "thead", "template", "html"]);
 mark(htmlBits, TABLE_ROW_CONTEXT, ["tr", "template", "html"]);
+mark(htmlBits, HEADING, ["h1", "h2", "h3", "h4", "h5", "h6"]);
+mark(htmlBits, CELL, ["td", "th"]);
 mark(htmlBits, BREAKOUT, [
   "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4",
   "h5", "h6", "head", "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small",

@@ -327,17 +327,42 @@ function endTagOpen(t: Tokenizer, b: Uint8Array, p: number): number {
 }
 
 function tagName(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  const from = p;
+  let plain = true;
+  let c = 0;
   for (; p < end; p++) {
-    const c = b[p] ?? 0;
-    if (isSpace(c) || c === SLASH || c === GT) {
-      t.endTagName(t.base + p);
-      if (c === GT) t.emitTag();
-      else t.state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_NAME;
-      return p + 1;
-    }
-    t.nameByte(c);
+    c = b[p] ?? 0;
+    if (isSpace(c) || c === SLASH || c === GT) break;
+    if ((c >= 0x41 && c <= 0x5a) || c === 0 || c >= 0x80) plain = false;
   }
-  return end;
+  // Most names are short, lower-case ASCII and within one chunk: one string for the whole of it.
+  if (plain && t.name === "" && p - from <= MAX_NAME) t.name = internName(b, from, p);
+  else for (let i = from; i < p; i++) t.nameByte(b[i] ?? 0);
+  if (p === end) return end;
+  t.endTagName(t.base + p);
+  if (c === GT) t.emitTag();
+  else t.state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_NAME;
+  return p + 1;
+}
+
+/** Names seen before, in slots by a hash of their bytes: most tags reuse a few dozen names, one string each. */
+const NAMES: string[] = new Array<string>(1024).fill("");
+
+/** The lower-case ASCII name in b[from, to) as a string, the same string every time it is seen. */
+function internName(b: Uint8Array, from: number, to: number): string {
+  let h = to - from;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] ?? 0), 0x01000193);
+  const slot = (h >>> 22) & 1023;
+  const known = NAMES[slot] ?? "";
+  if (known.length === to - from) {
+    let same = true;
+    for (let i = from; i < to && same; i++) same = known.charCodeAt(i - from) === b[i];
+    if (same) return known;
+  }
+  let name = "";
+  for (let i = from; i < to; i++) name += String.fromCharCode(b[i] ?? 0);
+  NAMES[slot] = name;
+  return name;
 }
 
 const STATES: StateFn[] = [];

@@ -6,7 +6,7 @@ import { GiveUp } from "./give-up.js";
 import { K_BUTTON, K_ITEM, K_LIST, K_SCOPE, K_SPECIAL } from "./open-elements.js";
 import * as S from "./states.js";
 import type { TagToken } from "./tag-token.js";
-import { HTML, MATHML, SVG, T } from "./tags.js";
+import { HEADING, HTML, MATHML, SVG, T } from "./tags.js";
 import type { TreeBuilder } from "./tree.js";
 import { AFTER_BODY, IN_FRAMESET, IN_TABLE, TEXT } from "./tree.js";
 import { headStart, modeEnd, templateEnd } from "./tree-modes.js";
@@ -178,11 +178,11 @@ function framesetStart(tb: TreeBuilder, tag: TagToken): boolean {
 /** li, dd, dt: close an open item of the same kind unless a special element other than address, div or p is in between. */
 function itemStart(tb: TreeBuilder, tag: TagToken): boolean {
   tb.framesetOk = false;
-  const seg = tb.open.segment(K_ITEM);
-  const close = tag.id === T.li ? (seg !== null && seg.count("li") > 0 ? "li" : "") : seg === null ? "" : seg.count("dd") > 0 ? "dd" : seg.count("dt") > 0 ? "dt" : "";
-  if (close !== "") {
-    tb.generateImpliedEndTags(close);
-    tb.open.popUntil((n) => n.ns === HTML && n.name === close);
+  const open = tb.open;
+  const item = tag.id === T.li ? open.find(K_ITEM, "li") : (open.find(K_ITEM, "dd") ?? open.find(K_ITEM, "dt"));
+  if (item !== null) {
+    tb.generateImpliedEndTags(item.name);
+    open.popTo(item);
   }
   tb.closeP();
   tb.insert(tag);
@@ -287,7 +287,8 @@ export function bodyEnd(tb: TreeBuilder, tag: TagToken): void {
   if (HEADINGS.has(id)) {
     if (!open.hasHeadingInScope()) return;
     tb.generateImpliedEndTags();
-    open.popUntil((n) => n.ns === HTML && HEADINGS.has(n.id));
+    open.popUntilHtmlWith(HEADING);
+    open.pop();
     return;
   }
   switch (id) {
@@ -345,14 +346,11 @@ function formEnd(tb: TreeBuilder): void {
 
 /** "Any other end tag": closes the nearest HTML element of that name unless a special element is nearer. */
 export function anyOtherEnd(tb: TreeBuilder, tag: TagToken): void {
-  const seg = tb.open.segment(K_SPECIAL);
-  if (seg === null) return;
-  if (tag.fuzzy) {
-    if (seg.fuzzy > 0) throw new GiveUp(`cannot tell which element </${tag.name}> closes`);
-    return;
-  }
-  if (seg.count(tag.name) === 0) return;
+  const open = tb.open;
+  if (tag.fuzzy && open.uncertain(K_SPECIAL, tag.name)) throw new GiveUp(`cannot tell which element </${tag.name}> closes`);
+  const node = open.find(K_SPECIAL, tag.name);
+  if (node === null) return;
   tb.generateImpliedEndTags(tag.name);
-  tb.open.popUntil((n) => n.ns === HTML && n.name === tag.name);
+  open.popTo(node);
 }
 

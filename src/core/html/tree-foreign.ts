@@ -10,7 +10,7 @@ import type { TreeBuilder } from "./tree.js";
 import { modeEnd, modeStart } from "./tree-modes.js";
 
 function popToHtml(tb: TreeBuilder): void {
-  tb.open.popWhile((n) => n.ns !== HTML && (n.bits & (MATHML_TEXT_POINT | HTML_POINT)) === 0);
+  tb.open.popForeign(MATHML_TEXT_POINT | HTML_POINT);
 }
 
 /** A start tag in foreign content. */
@@ -35,11 +35,8 @@ export function foreignEnd(tb: TreeBuilder, tag: TagToken): void {
     modeEnd(tb, tag);
     return;
   }
-  const run = tb.open.segment(K_FOREIGN);
-  if (run !== null && tag.fuzzy && run.fuzzy > 0) throw new GiveUp(`cannot tell which foreign element </${tag.name}> closes`);
-  if (run !== null && !tag.fuzzy && run.count(tag.name) > 0) {
-    tb.open.popUntil((n) => n.ns !== HTML && n.name === tag.name);
-    return;
-  }
-  modeEnd(tb, tag);
+  if (tag.fuzzy && tb.open.uncertain(K_FOREIGN, tag.name)) throw new GiveUp(`cannot tell which foreign element </${tag.name}> closes`);
+  const node = tb.open.find(K_FOREIGN, tag.name);
+  if (node !== null) tb.open.popTo(node);
+  else modeEnd(tb, tag);
 }

@@ -4,7 +4,7 @@
 import { K_TABLE } from "./open-elements.js";
 import * as S from "./states.js";
 import type { TagToken } from "./tag-token.js";
-import { HTML, TABLE_BODY_CONTEXT, TABLE_CONTEXT, TABLE_ROW_CONTEXT, T } from "./tags.js";
+import { CELL, HTML, TABLE_BODY_CONTEXT, TABLE_CONTEXT, TABLE_ROW_CONTEXT, T } from "./tags.js";
 import * as M from "./tree.js";
 import type { TreeBuilder } from "./tree.js";
 import { bodyChars, headStart, templateEnd } from "./tree-modes.js";
@@ -17,7 +17,7 @@ const CELLS = ids("td", "th");
 const TABLE_TEXT_PARENTS = ids("table", "tbody", "template", "tfoot", "thead", "tr");
 
 function clearTo(tb: TreeBuilder, bits: number): void {
-  tb.open.popWhile((n) => !(n.ns === HTML && (n.bits & bits) !== 0));
+  tb.open.popUntilHtmlWith(bits);
 }
 
 /** A start tag in one of the table modes. */
@@ -266,7 +266,8 @@ function leaveRow(tb: TreeBuilder): boolean {
 
 function closeCell(tb: TreeBuilder): void {
   tb.generateImpliedEndTags();
-  tb.open.popUntil((n) => n.ns === HTML && CELLS.has(n.id));
+  tb.open.popUntilHtmlWith(CELL);
+  tb.open.pop();
   tb.list.clearToLastMarker();
   tb.mode = M.IN_ROW;
 }

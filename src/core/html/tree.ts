@@ -218,11 +218,11 @@ export class TreeBuilder implements TokenSink {
 
   generateImpliedEndTags(except = "", thorough = false): void {
     const bits = thorough ? IMPLIED_END_THOROUGH : IMPLIED_END;
-    this.open.popWhile((n) => n.ns === HTML && (n.bits & bits) !== 0 && n.name !== except);
+    this.open.popHtmlWith(bits, except);
   }
 
   popUntilHtml(id: number): void {
-    this.open.popUntil((n) => n.is(id));
+    this.open.popToHtml(id);
   }
 
   /** "Close a p element", when one is in button scope. */
