@@ -177,7 +177,8 @@ class Stamper implements TagStamper {
         throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`);
       }
     } catch (error) {
-      this.stop(error instanceof GiveUp ? error.reason : `the model failed: ${error instanceof Error ? error.message : String(error)}`, at + end);
+      const where = Math.min(this.tokenizer.position, at + end);
+      this.stop(error instanceof GiveUp ? error.reason : `the model failed: ${error instanceof Error ? error.message : String(error)}`, where);
     }
   }
 

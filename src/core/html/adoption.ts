@@ -11,12 +11,16 @@ function copy(n: OpenElement): OpenElement {
   return new OpenElement(n.name, n.id, HTML, n.bits, n.fuzzy);
 }
 
-/** Run the algorithm for `subject`; false means "act as any other end tag" instead. */
-export function adoption(tb: TreeBuilder, subject: string): boolean {
+function entryFor(node: OpenElement, like: FormattingEntry): FormattingEntry {
+  return { node, signature: like.signature, hash: like.hash, fuzzy: like.fuzzy, depth: like.depth, prev: null, next: null };
+}
+
+/** Run the algorithm for the formatting element `subject`; false means "act as any other end tag" instead. */
+export function adoption(tb: TreeBuilder, subject: { readonly id: number; readonly name: string }): boolean {
   const open = tb.open;
   const list = tb.list;
   const top = open.top;
-  if (top !== null && top.ns === HTML && top.name === subject && top.entry === null) {
+  if (top !== null && top.ns === HTML && top.name === subject.name && top.entry === null) {
     open.pop();
     return true;
   }
@@ -49,7 +53,8 @@ function adopt(tb: TreeBuilder, fe: FormattingEntry, furthest: OpenElement): voi
   const open = tb.open;
   const list = tb.list;
   const feNode = fe.node;
-  let bookmarkAfter: FormattingEntry | null = null;
+  // Where the new formatting element's entry goes: fe's own place, or right after this entry.
+  let bookmark: FormattingEntry | null = null;
   let node = furthest;
   let lastNode = furthest;
   for (let inner = 1; ; inner++) {
@@ -65,25 +70,22 @@ function adopt(tb: TreeBuilder, fe: FormattingEntry, furthest: OpenElement): voi
       continue;
     }
     const fresh = copy(node);
-    entry.node = fresh;
-    fresh.entry = entry;
-    node.entry = null;
+    const freshEntry = entryFor(fresh, entry);
+    list.replace(entry, freshEntry);
     open.replace(node, fresh);
     node = fresh;
-    if (lastNode === furthest) bookmarkAfter = entry;
+    if (lastNode === furthest) bookmark = freshEntry;
     lastNode = node;
   }
   // A new element for the formatting element's token goes into the list at the bookmark, and onto the
   // stack right above the furthest block.
   const fresh = copy(feNode);
-  const entry: FormattingEntry = { node: fresh, signature: fe.signature, hash: fe.hash, fuzzy: fe.fuzzy };
-  if (bookmarkAfter === null) {
-    const at = list.indexOf(fe);
-    list.remove(fe);
-    list.insertAt(at, entry);
+  const entry = entryFor(fresh, fe);
+  if (bookmark === null) {
+    list.replace(fe, entry);
   } else {
     list.remove(fe);
-    list.insertAt(list.indexOf(bookmarkAfter) + 1, entry);
+    list.insertAfter(bookmark, entry);
   }
   open.remove(feNode);
   open.insertAbove(furthest, fresh);

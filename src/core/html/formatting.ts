@@ -1,10 +1,13 @@
-// The list of active formatting elements (§13.2.4.3), with markers and the Noah's Ark clause. Attribute
-// sets are compared as the tokenizer kept them: exactly when they are plain ASCII, and as uncertain when
-// their decoding depends on character references or the document's encoding (the model then gives up).
+// The list of active formatting elements (§13.2.4.3), with markers and the Noah's Ark clause, as a linked
+// list: the adoption agency removes and inserts entries in the middle, in O(1) each. Counts of the entries
+// of each name after the last marker answer "is there one?" without a scan. Attribute sets are compared
+// as the tokenizer kept them: exactly when they are plain ASCII, and as uncertain when their decoding
+// depends on character references or the document's encoding (the model then gives up).
 
 import { GiveUp } from "./give-up.js";
 import type { OpenElement } from "./open-elements.js";
 import type { TagToken } from "./tag-token.js";
+import { T } from "./tags.js";
 import type { Meter } from "./tokenizer.js";
 
 /** The longest list the model follows (markers included); longer, it gives up. */
@@ -16,6 +19,18 @@ export interface FormattingEntry {
   readonly signature: string | null;
   readonly hash: number;
   readonly fuzzy: boolean;
+  /** How many markers were in the list when the entry was added: after the last marker while equal. */
+  depth: number;
+  prev: FormattingEntry | null;
+  next: FormattingEntry | null;
+}
+
+/** The formatting element names, numbered 0..13 (an index into the counts). */
+const SLOTS = new Map(["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"].map((n, i) => [T[n as keyof typeof T], i]));
+const NAMES = SLOTS.size;
+
+function slot(node: OpenElement): number {
+  return SLOTS.get(node.id) ?? 0;
 }
 
 const EQUAL = 0;
@@ -37,91 +52,145 @@ export function signatureHash(signature: string | null): number {
   return h;
 }
 
+/** A marker is an entry without an element; `isMarker` tells them apart. */
+const MARKER_NODE = null as unknown as OpenElement;
+
+export function isMarker(e: FormattingEntry): boolean {
+  return e.node === MARKER_NODE;
+}
+
 export class FormattingList {
-  /** Oldest first; null is a marker. */
-  readonly items: (FormattingEntry | null)[] = [];
+  head: FormattingEntry | null = null;
+  tail: FormattingEntry | null = null;
+  private length = 0;
+  private markers = 0;
+  /** Entries of each name after the last marker; the counts before each marker, saved. */
+  private counts = new Array<number>(NAMES).fill(0);
+  private readonly saved: number[][] = [];
 
   constructor(private readonly meter: Meter) {}
 
   pushMarker(): void {
-    this.grow();
-    this.items.push(null);
+    this.append({ node: MARKER_NODE, signature: null, hash: 0, fuzzy: false, depth: this.markers, prev: null, next: null });
+    this.saved.push(this.counts);
+    this.counts = new Array<number>(NAMES).fill(0);
+    this.markers++;
   }
 
   /** Add an element for `tag`, after removing the oldest of three equal ones (Noah's Ark). */
   add(node: OpenElement, tag: TagToken): void {
     const hash = signatureHash(tag.signature);
-    let equal = 0;
-    let uncertain = 0;
-    let earliest = -1;
-    for (let i = this.items.length - 1; i >= 0; i--) {
-      this.meter.steps++;
-      const e = this.items[i];
-      if (e === null || e === undefined) break;
-      const result = compare(e, node.name, tag, hash);
-      if (result === EQUAL) {
-        equal++;
-        earliest = i;
-      } else if (result === UNCERTAIN) {
-        uncertain++;
-      }
-    }
-    if (equal + uncertain >= 3) {
-      if (uncertain > 0) throw new GiveUp(`cannot tell whether <${node.name}> repeats an open formatting element's attributes`);
-      const gone = this.items[earliest];
-      if (gone !== null && gone !== undefined) this.remove(gone);
-    }
-    this.grow();
-    const entry: FormattingEntry = { node, signature: tag.signature, hash, fuzzy: tag.signatureFuzzy };
+    if ((this.counts[slot(node)] ?? 0) >= 3) this.noahsArk(node, tag, hash);
+    const entry: FormattingEntry = { node, signature: tag.signature, hash, fuzzy: tag.signatureFuzzy, depth: this.markers, prev: null, next: null };
     node.entry = entry;
-    this.items.push(entry);
+    this.append(entry);
+    this.counted(entry, 1);
   }
 
   /** The last entry after the last marker whose element has this name. */
-  lastAfterMarker(name: string): FormattingEntry | null {
-    for (let i = this.items.length - 1; i >= 0; i--) {
+  lastAfterMarker(node: { id: number; name: string }): FormattingEntry | null {
+    if ((this.counts[SLOTS.get(node.id) ?? 0] ?? 0) === 0) return null;
+    for (let e = this.tail; e !== null && !isMarker(e); e = e.prev) {
       this.meter.steps++;
-      const e = this.items[i];
-      if (e === null || e === undefined) return null;
-      if (e.node.name === name) return e;
+      if (e.node.name === node.name) return e;
     }
     return null;
   }
 
   remove(e: FormattingEntry): void {
-    const i = this.indexOf(e);
-    if (i >= 0) this.items.splice(i, 1);
-    if (e.node.entry === e) e.node.entry = null;
+    const prev = e.prev;
+    const next = e.next;
+    if (prev === null) this.head = next;
+    else prev.next = next;
+    if (next === null) this.tail = prev;
+    else next.prev = prev;
+    e.prev = e.next = null;
+    this.length--;
+    this.counted(e, -1);
+    if (!isMarker(e) && e.node.entry === e) e.node.entry = null;
   }
 
-  indexOf(e: FormattingEntry): number {
-    this.meter.steps += this.items.length;
-    return this.items.indexOf(e);
+  /** Put `fresh` where `old` is (same name, same place: counts are unchanged). */
+  replace(old: FormattingEntry, fresh: FormattingEntry): void {
+    fresh.prev = old.prev;
+    fresh.next = old.next;
+    fresh.depth = old.depth;
+    if (old.prev === null) this.head = fresh;
+    else old.prev.next = fresh;
+    if (old.next === null) this.tail = fresh;
+    else old.next.prev = fresh;
+    old.prev = old.next = null;
+    if (old.node.entry === old) old.node.entry = null;
+    fresh.node.entry = fresh;
   }
 
-  /** Put `e` at index `i` (the adoption agency's bookmark). */
-  insertAt(i: number, e: FormattingEntry): void {
+  /** Put `e` right after `anchor` (the adoption agency's bookmark). */
+  insertAfter(anchor: FormattingEntry, e: FormattingEntry): void {
     this.grow();
-    this.items.splice(i, 0, e);
+    e.prev = anchor;
+    e.next = anchor.next;
+    if (anchor.next === null) this.tail = e;
+    else anchor.next.prev = e;
+    anchor.next = e;
+    e.depth = anchor.depth;
+    this.length++;
+    this.counted(e, 1);
     e.node.entry = e;
   }
 
   clearToLastMarker(): void {
-    for (;;) {
-      const e = this.items.pop();
+    for (let e = this.tail; e !== null; e = this.tail) {
       this.meter.steps++;
-      if (e === undefined || e === null) return;
-      if (e.node.entry === e) e.node.entry = null;
+      this.remove(e);
+      if (isMarker(e)) break;
     }
+    this.counts = this.saved.pop() ?? new Array<number>(NAMES).fill(0);
+    this.markers = Math.max(0, this.markers - 1);
   }
 
   /** Whether "reconstruct the active formatting elements" has anything to do. */
   needsReconstruct(): boolean {
-    const last = this.items[this.items.length - 1];
-    return last !== undefined && last !== null && !last.node.onStack;
+    const last = this.tail;
+    return last !== null && !isMarker(last) && !last.node.onStack;
+  }
+
+  private noahsArk(node: OpenElement, tag: TagToken, hash: number): void {
+    let equal = 0;
+    let uncertain = 0;
+    let earliest: FormattingEntry | null = null;
+    for (let e = this.tail; e !== null && !isMarker(e); e = e.prev) {
+      this.meter.steps++;
+      const result = compare(e, node.name, tag, hash);
+      if (result === EQUAL) {
+        equal++;
+        earliest = e;
+      } else if (result === UNCERTAIN) {
+        uncertain++;
+      }
+    }
+    if (equal + uncertain < 3) return;
+    if (uncertain > 0) throw new GiveUp(`cannot tell whether <${node.name}> repeats an open formatting element's attributes`);
+    if (earliest !== null) this.remove(earliest);
+  }
+
+  private append(e: FormattingEntry): void {
+    this.grow();
+    e.prev = this.tail;
+    e.next = null;
+    if (this.tail === null) this.head = e;
+    else this.tail.next = e;
+    this.tail = e;
+    this.length++;
+  }
+
+  /** Keep the counts after the last marker (an entry is after it while its depth is the marker count). */
+  private counted(e: FormattingEntry, delta: number): void {
+    if (isMarker(e) || e.depth !== this.markers) return;
+    const i = slot(e.node);
+    this.counts[i] = (this.counts[i] ?? 0) + delta;
   }
 
   private grow(): void {
-    if (this.items.length >= MAX_FORMATTING) throw new GiveUp(`the list of active formatting elements is longer than ${MAX_FORMATTING}`);
+    if (this.length >= MAX_FORMATTING) throw new GiveUp(`the list of active formatting elements is longer than ${MAX_FORMATTING}`);
   }
 }

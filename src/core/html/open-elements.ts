@@ -8,7 +8,7 @@
 import type { FormattingEntry } from "./formatting.js";
 import { GiveUp } from "./give-up.js";
 import type { Meter } from "./tokenizer.js";
-import { BUTTON_SCOPE, HTML, LI_PASS, LIST_SCOPE, MODE_ROOT, SCOPE, SPECIAL, TABLE_SCOPE, T, type Namespace } from "./tags.js";
+import { BUTTON_SCOPE, HTML, LI_PASS, LIST_SCOPE, MODE_ROOT, SCOPE, SPECIAL, TABLE_SCOPE, T, TAG_IDS, tagId, type Namespace } from "./tags.js";
 
 /** The deepest stack the model follows; deeper, it gives up (Chromium stops nesting its DOM at 512). */
 export const MAX_DEPTH = 1024;
@@ -28,19 +28,26 @@ export const K_ITEM = 5;
 export const K_FOREIGN = 6;
 const KINDS = 7;
 
-/** Counts of the names in one segment (kept once a walk there was long). */
+/** Counts of the names in one segment (kept once a walk there was long): by tag id, others by name. */
 class Counts {
-  private readonly names = new Map<string, number>();
+  private readonly ids = new Int32Array(TAG_IDS);
+  private names: Map<string, number> | null = null;
   /** Elements whose names hold bytes that may equal another name in ways the bytes cannot tell. */
   fuzzy = 0;
 
   count(name: string): number {
-    return this.names.get(name) ?? 0;
+    const id = tagId(name);
+    return id !== 0 ? (this.ids[id] ?? 0) : (this.names?.get(name) ?? 0);
   }
 
   add(n: OpenElement, delta: number): void {
     if (n.fuzzy) this.fuzzy += delta;
-    this.names.set(n.name, (this.names.get(n.name) ?? 0) + delta);
+    if (n.id !== 0) {
+      this.ids[n.id] = (this.ids[n.id] ?? 0) + delta;
+      return;
+    }
+    const names = (this.names ??= new Map());
+    names.set(n.name, (names.get(n.name) ?? 0) + delta);
   }
 }
 
@@ -212,7 +219,10 @@ export class OpenElements {
     old.onStack = false;
   }
 
-  /** The topmost element named `name` in the current node's segment of this kind, or null. */
+  /**
+   * The topmost element named `name` in the current node's segment of this kind, or null. For callers
+   * that pop what the walk passed (so a long walk is paid for by the pops); `has` is for the others.
+   */
   find(kind: number, name: string): OpenElement | null {
     const top = this.top;
     if (top === null) return null;
@@ -235,7 +245,29 @@ export class OpenElements {
 
   /** Whether an HTML element with this name is in the scope of this kind. */
   has(kind: number, name: string): boolean {
-    return this.find(kind, name) !== null;
+    const top = this.top;
+    if (top === null) return false;
+    const boundary = top.kb[kind] ?? top;
+    let counts = countsOf(boundary, kind);
+    if (counts === null) {
+      let walked = 0;
+      for (let m: OpenElement | null = top; m !== null && walked <= LAZY; m = m.below) {
+        walked++;
+        if (m.name === name && isCounted(kind, m)) {
+          this.meter.steps += walked;
+          return true;
+        }
+        if (m === boundary) {
+          this.meter.steps += walked;
+          return false;
+        }
+      }
+      this.meter.steps += walked;
+      // A long walk: from now on this segment keeps counts, and this question is a lookup.
+      this.keepCounts(boundary, kind);
+      counts = countsOf(boundary, kind);
+    }
+    return (counts?.count(name) ?? 0) > 0;
   }
 
   /** Whether this very element is in the scope of this kind. */
@@ -312,7 +344,10 @@ export class OpenElements {
     n.kb[kind] = boundary;
     if (!this.counting) return;
     const counts = countsOf(boundary, kind);
-    if (counts !== null && isCounted(kind, n)) counts.add(n, 1);
+    if (counts !== null && isCounted(kind, n)) {
+      this.meter.steps++;
+      counts.add(n, 1);
+    }
   }
 
   /** Count the names of the segment `boundary` heads, and keep the count from now on. */
@@ -332,20 +367,24 @@ export class OpenElements {
     n.onStack = true;
     this.depth++;
     if (n.id === T.template && n.ns === HTML) this.templates++;
-    this.meter.steps++;
+    // A push sets seven boundaries: it counts as much as a few bytes do.
+    this.meter.steps += 4;
   }
 
   private leave(n: OpenElement): void {
     n.onStack = false;
     this.depth--;
     if (n.id === T.template && n.ns === HTML) this.templates--;
-    this.meter.steps++;
+    this.meter.steps += 2;
     if (!this.counting) return;
     for (let k = 0; k < KINDS; k++) {
       const boundary = n.kb[k];
       if (boundary === undefined || boundary === n) continue;
       const counts = countsOf(boundary, k);
-      if (counts !== null && isCounted(k, n)) counts.add(n, -1);
+      if (counts !== null && isCounted(k, n)) {
+        this.meter.steps++;
+        counts.add(n, -1);
+      }
     }
   }
 }

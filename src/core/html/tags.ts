@@ -25,6 +25,9 @@ type Name = (typeof NAMES)[number];
 
 const IDS = new Map<string, number>(NAMES.map((name, id) => [name, id]));
 
+/** One more than the largest tag id. */
+export const TAG_IDS = NAMES.length;
+
 /** The id of a lower-case tag name, 0 for a name no rule mentions. */
 export function tagId(name: string): number {
   return IDS.get(name) ?? 0;

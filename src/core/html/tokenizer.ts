@@ -3,6 +3,7 @@
 // reads: tags (name, where the name ends, a few attributes), classes of text, comments and doctypes.
 
 import { CharRef, PENDING } from "./char-ref.js";
+import { GiveUp } from "./give-up.js";
 import * as S from "./states.js";
 import { TagToken, MAX_NAME, WANT_SIGNATURE, wantsOf } from "./tag-token.js";
 import { tagId } from "./tags.js";
@@ -37,10 +38,17 @@ export interface TokenSink {
   cdataAllowed(): boolean;
 }
 
-/** Counts the work done, for tests that bound it by the input's size. */
+/** Counts the work done: bytes examined and steps of the tree model. */
 export interface Meter {
   steps: number;
 }
+
+/**
+ * The work budget: a body may cost STEPS_PER_BYTE steps per byte read so far, plus a first allowance.
+ * Real pages use about two; past the budget the model gives up, so no body costs more, whatever it holds.
+ */
+export const STEPS_PER_BYTE = 8;
+export const STEPS_ALLOWANCE = 1 << 20;
 
 /** A state function: reads from `p`, returns where it stopped (it may have changed `t.state`). */
 export type StateFn = (t: Tokenizer, b: Uint8Array, p: number, end: number) => number;
@@ -104,6 +112,8 @@ export class Tokenizer {
   lt = 0;
   /** Absolute offset from which output waits for the current start tag's decision, or -1. */
   hold = -1;
+  /** Absolute offset of the first byte not yet read completely (where a failure happened, if one did). */
+  position = 0;
 
   constructor(
     readonly sink: TokenSink,
@@ -115,14 +125,18 @@ export class Tokenizer {
     let p = 0;
     const end = b.length;
     const meter = this.meter;
+    const budget = STEPS_ALLOWANCE + STEPS_PER_BYTE * this.base;
     while (p < end) {
+      this.position = this.base + p;
       const fn = STATES[this.state];
       if (fn === undefined) throw new Error(`tokenizer state ${this.state}`);
       const next = fn(this, b, p, end);
       meter.steps += next - p + 1;
       p = next;
+      if (meter.steps > budget + STEPS_PER_BYTE * p) throw new GiveUp(`the body needs more than ${STEPS_PER_BYTE} steps a byte`);
     }
     this.base += end;
+    this.position = this.base;
   }
 
   /** A character of class `kind` in text; false once characters stop mattering (switch to skipping). */

@@ -117,7 +117,7 @@ function specialStart(tb: TreeBuilder, tag: TagToken): boolean {
     case T.nobr:
       tb.reconstruct();
       if (open.has(K_SCOPE, "nobr")) {
-        adoption(tb, "nobr");
+        adoption(tb, tag);
         tb.reconstruct();
       }
       tb.list.add(tb.insert(tag), tag);
@@ -190,10 +190,10 @@ function itemStart(tb: TreeBuilder, tag: TagToken): boolean {
 }
 
 function anchorStart(tb: TreeBuilder, tag: TagToken): boolean {
-  const entry = tb.list.lastAfterMarker("a");
+  const entry = tb.list.lastAfterMarker(tag);
   if (entry !== null) {
     const a = entry.node;
-    adoption(tb, "a");
+    adoption(tb, tag);
     if (a.entry !== null) tb.list.remove(a.entry);
     if (a.onStack) tb.open.remove(a);
   }
@@ -281,7 +281,7 @@ export function bodyEnd(tb: TreeBuilder, tag: TagToken): void {
     return;
   }
   if (FORMATTING_ENDS.has(id)) {
-    if (!adoption(tb, tag.name)) anyOtherEnd(tb, tag);
+    if (!adoption(tb, tag)) anyOtherEnd(tb, tag);
     return;
   }
   if (HEADINGS.has(id)) {

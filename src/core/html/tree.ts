@@ -7,7 +7,7 @@
 import { bodyEnd, bodyStart } from "./tree-body.js";
 import { foreignEnd, foreignStart } from "./tree-foreign.js";
 import { modeChars, modeEnd, modeStart } from "./tree-modes.js";
-import { FormattingList } from "./formatting.js";
+import { FormattingList, isMarker, type FormattingEntry } from "./formatting.js";
 import { K_BUTTON, OpenElement, OpenElements } from "./open-elements.js";
 import { isQuirky } from "./quirks.js";
 import * as S from "./states.js";
@@ -195,24 +195,20 @@ export class TreeBuilder implements TokenSink {
 
   /** "Reconstruct the active formatting elements." */
   reconstruct(): void {
-    const items = this.list.items;
-    if (!this.list.needsReconstruct()) return;
-    let i = items.length - 1;
-    while (i > 0) {
+    let entry = this.list.tail;
+    if (entry === null || !this.list.needsReconstruct()) return;
+    // Back to the first entry after the last marker or element still open, then forward, making each anew.
+    for (let before = entry.prev; before !== null && !isMarker(before) && !before.node.onStack; before = before.prev) {
       this.meter.steps++;
-      const before = items[i - 1];
-      if (before === null || before === undefined || before.node.onStack) break;
-      i--;
+      entry = before;
     }
-    for (; i < items.length; i++) {
-      const entry = items[i];
-      if (entry === null || entry === undefined) continue;
-      const old = entry.node;
+    for (let e: FormattingEntry | null = entry; e !== null; e = e.next) {
+      const old = e.node;
       const node = new OpenElement(old.name, old.id, HTML, old.bits, old.fuzzy);
       this.open.push(node);
       old.entry = null;
-      entry.node = node;
-      node.entry = entry;
+      e.node = node;
+      node.entry = e;
     }
   }
 
