@@ -197,3 +197,24 @@ describe("end tags", () => {
     expect(await stamp(html)).toBe(html.replace("><script></script>", `><script nonce="${N}"></script>`));
   });
 });
+
+describe("issue 8: the stamper sees the page as the browser's parser does", () => {
+  it("closes an unclosed <svg> with the </div> that closes its div, so a JS string keeps its bytes", async () => {
+    const html = '<div><svg></div><script>var s = "<style>";</script>';
+    expect(await stamp(html)).toBe(`<div><svg></div><script nonce="${N}">var s = "<style>";</script>`);
+  });
+
+  it("closes an unclosed <svg> with </p>, so a textarea's value keeps its bytes", async () => {
+    const html = "<p><svg></p><textarea><style></textarea><script>x()</script>";
+    expect(await stamp(html)).toBe(`<p><svg></p><textarea><style></textarea><script nonce="${N}">x()</script>`);
+  });
+
+  it("stamps the SVG script in <svg><math><mi><noscript><script>: math is an SVG element there, mi no integration point", async () => {
+    expect(await stamp("<svg><math><mi><noscript><script>run()</script>")).toBe(`<svg><math><mi><noscript><script nonce="${N}">run()</script>`);
+  });
+
+  it("leaves an unclosed <svg> open after a </div> with no div to close", async () => {
+    // The svg is still open: <script> is an SVG script whose text is markup, and its <style> an SVG style.
+    expect(await stamp('<svg></div><script>"<style>"</script>')).toBe(`<svg></div><script nonce="${N}">"<style nonce="${N}">"</script>`);
+  });
+});
