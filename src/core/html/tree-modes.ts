@@ -257,6 +257,10 @@ export function modeChars(tb: TreeBuilder, kind: number): void {
   for (;;) {
     switch (tb.mode) {
       case M.INITIAL:
+        // Chromium drops a NUL before the doctype (the standard would set quirks mode): follow the browser.
+        if (kind === S.WHITESPACE || kind === S.NUL) return;
+        impliedByText(tb);
+        continue;
       case M.BEFORE_HTML:
       case M.BEFORE_HEAD:
       case M.IN_HEAD:
