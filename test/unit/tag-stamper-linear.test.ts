@@ -10,6 +10,7 @@ import { STEPS_ALLOWANCE, STEPS_PER_BYTE } from "../../src/core/html/tokenizer.j
 import { tagStampTransformer } from "../../src/core/tag-stamper.js";
 import { piece } from "../html/arbitraries.js";
 import { budget, seeded, SEED } from "../html/budget.js";
+import { fill, HOSTILE } from "../html/hostile.js";
 import { realisticPage } from "../html/pages.js";
 
 /** What the known hostile patterns may cost, well inside the budget. */
@@ -36,52 +37,16 @@ function ceiling(size: number): number {
   return STEPS_PER_BYTE + STEPS_ALLOWANCE / size + 1;
 }
 
-/** `prefix`, then `unit` repeated up to SIZE bytes. */
-function fill(prefix: string, unit: string, size = SIZE): string {
-  const room = Math.max(0, size - prefix.length);
-  return prefix + unit.repeat(Math.ceil(room / Math.max(1, unit.length))).slice(0, room);
-}
-
-const HOSTILE: readonly (readonly [string, string, string])[] = [
-  ["script text after <!-- full of - and <", "<script><!--", "-<-<!--<s--<scr-->-<script"],
-  ["<a  repeated with no >", "", "<a "],
-  ["an unterminated quote", '<div title="', "x<y>"],
-  ["deep nesting, then div after div", "<div>".repeat(500), "<div></div>"],
-  ["deep spans, then end tags nothing matches", "<div>" + "<span>".repeat(500), "</x>"],
-  ["a deep svg run, then end tags nothing matches", "<svg>" + "<g>".repeat(500), "</x>"],
-  ["font colours that never close", "", "<p><font color=1><font color=2><font color=3>"],
-  ["misnesting for the adoption agency", "", "<b><div></b></div>"],
-  ["the adoption agency over a deep stack", "<b>" + "<div>".repeat(300), "</b>x"],
-  ["reconstruction after every end tag", "<div>".repeat(200) + "<b><i><u><s><em><strong><code><small><big><tt>", "</div>x"],
-  ["a long comment with --!", "<!--", "--!"],
-  ["CDATA with ]]", "<svg><![CDATA[", "]]"],
-  ["table text", "<table>", " x"],
-  ["li after li inside deep divs", "<ul>" + "<div>".repeat(400), "<li>"],
-  ["a tag name that never ends", "<", "a"],
-  ["numeric character references that never end", "<p>", "&#99999999999999;&NewLin"],
-  ["select contents", "<select>", "<option><optgroup><hr>"],
-  ["forms removed from under svg", "", "<form><svg></form>"],
-  ["foreign end tags through integration points", "<svg><foreignObject><svg><desc>", "</desc></foreignobject><desc>"],
-];
-
-/** Patterns past a cap: the stamper gives up early and passes the rest, so they cost less still. */
-const CAPPED: readonly (readonly [string, string, string, RegExp])[] = [
-  ["thousands of formatting elements", "", "<b>", /deeper than 1024/],
-  ["templates with table parts", "", "<template><tr><td></template>", /longer than 64/],
-  ["formatting elements with attributes, never closed", "", "<b class=a>x</b><b class=b>", /deeper than 1024/],
-  ["an unterminated quote in a held <script>", '<script src="', "x<y>", /longer than 65536 bytes/],
-];
-
 describe("work per byte", () => {
-  it.each(HOSTILE)("stays under a few steps a byte, without giving up, for %s", (_, prefix, unit) => {
-    const result = cost(fill(prefix, unit));
+  it.each(HOSTILE.filter((h) => h.gives === undefined).map((h) => [h.name, h] as const))("stays under a few steps a byte, without giving up, for %s", (_, h) => {
+    const result = cost(fill(h.prefix, h.unit, SIZE));
     expect(result).toEqual({ ratio: result.ratio, gaveUp: null });
     expect(result.ratio).toBeLessThanOrEqual(HOSTILE_STEPS_PER_BYTE);
   });
 
-  it.each(CAPPED)("gives up on %s and stays under the budget", (_, prefix, unit, reason) => {
-    const result = cost(fill(prefix, unit));
-    expect(result.gaveUp).toMatch(reason);
+  it.each(HOSTILE.filter((h) => h.gives !== undefined).map((h) => [h.name, h] as const))("gives up on %s and stays under the budget", (_, h) => {
+    const result = cost(fill(h.prefix, h.unit, SIZE));
+    expect(result.gaveUp).toMatch(h.gives ?? /never/);
     expect(result.ratio).toBeLessThanOrEqual(HOSTILE_STEPS_PER_BYTE);
   });
 
@@ -94,7 +59,7 @@ describe("work per byte", () => {
   });
 
   it("is the same for a body cut in one-byte chunks", () => {
-    const text = fill("<script><!--", "-<-<!--<s--<scr-->");
+    const text = fill("<script><!--", "-<-<!--<s--<scr-->", SIZE);
     const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
     const meter = { steps: 0 };
     const stamper = tagStampTransformer({ scripts: true, styles: true }, "bm9uY2U=", { meter });
