@@ -8,7 +8,6 @@
 import { Parser, defaultTreeAdapter, html, InsertionMode, type DefaultTreeAdapterMap, type DefaultTreeAdapterTypes, type Token } from "parse5";
 
 type Element = DefaultTreeAdapterTypes.Element;
-type ParentNode = DefaultTreeAdapterTypes.ParentNode;
 type TagToken = Token.TagToken;
 
 const $ = html.TAG_ID;
@@ -209,13 +208,4 @@ export function createdElements(text: string): { document: DefaultTreeAdapterTyp
   };
   const document = CurrentParser.parse<DefaultTreeAdapterMap>(text, { sourceCodeLocationInfo: true, scriptingEnabled: true, treeAdapter });
   return { document, created };
-}
-
-/** Every element of a document in tree order, template contents included. */
-export function* elements(node: ParentNode): Generator<Element> {
-  for (const child of node.childNodes) {
-    if (!("tagName" in child)) continue;
-    yield child;
-    yield* elements(child.tagName === "template" && child.namespaceURI === NS.HTML ? (child as DefaultTreeAdapterTypes.Template).content : child);
-  }
 }

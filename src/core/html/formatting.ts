@@ -5,9 +5,9 @@
 // depends on character references or the document's encoding (the model then gives up).
 
 import { GiveUp } from "./give-up.js";
-import type { OpenElement } from "./open-elements.js";
+import { OpenElement } from "./open-elements.js";
 import type { TagToken } from "./tag-token.js";
-import { T } from "./tags.js";
+import { HTML, T } from "./tags.js";
 import type { Meter } from "./tokenizer.js";
 
 /** The longest list the model follows (markers included); longer, it gives up. */
@@ -52,8 +52,8 @@ export function signatureHash(signature: string | null): number {
   return h;
 }
 
-/** A marker is an entry without an element; `isMarker` tells them apart. */
-const MARKER_NODE = null as unknown as OpenElement;
+/** Markers are entries for this stand-in element, which is never on the stack; `isMarker` tells them apart. */
+const MARKER_NODE = new OpenElement("", 0, HTML, 0, false);
 
 export function isMarker(e: FormattingEntry): boolean {
   return e.node === MARKER_NODE;
