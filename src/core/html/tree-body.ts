@@ -6,57 +6,69 @@ import { GiveUp } from "./give-up.js";
 import { K_BUTTON, K_ITEM, K_LIST, K_SCOPE, K_SPECIAL } from "./open-elements.js";
 import * as S from "./states.js";
 import type { TagToken } from "./tag-token.js";
-import { HEADING, HTML, MATHML, SVG, T } from "./tags.js";
+import { HEADING, HTML, MATHML, SVG, T, TAG_IDS } from "./tags.js";
 import type { TreeBuilder } from "./tree.js";
 import { AFTER_BODY, IN_FRAMESET, IN_TABLE, TEXT } from "./tree.js";
 import { headStart, modeEnd, templateEnd } from "./tree-modes.js";
 
-const ids = (...names: (keyof typeof T)[]): Set<number> => new Set(names.map((n) => T[n]));
+/** The rule class of each tag id, for start and end tags: one array read instead of several set lookups. */
+const START = new Uint8Array(TAG_IDS);
+const END = new Uint8Array(TAG_IDS);
+const HEAD_TAG = 1;
+const CLOSES_P = 2;
+const FORMATTING = 3;
+const VOID_FRAMESET_OFF = 4;
+const IGNORED = 5;
+const BLOCK_END = 1;
+const FORMATTING_END = 2;
+const HEADING_END = 3;
 
-const HEAD_TAGS = ids("base", "basefont", "bgsound", "link", "meta", "noframes", "script", "style", "template", "title");
-const CLOSES_P = ids(
+function classify(table: Uint8Array, rule: number, names: readonly (keyof typeof T)[]): void {
+  for (const name of names) table[T[name]] = rule;
+}
+
+classify(START, HEAD_TAG, ["base", "basefont", "bgsound", "link", "meta", "noframes", "script", "style", "template", "title"]);
+classify(START, CLOSES_P, [
   "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption",
   "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section", "summary", "ul",
-);
-const HEADINGS = ids("h1", "h2", "h3", "h4", "h5", "h6");
-const FORMATTING = ids("b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt", "u");
-const VOID_FRAMESET_OFF = ids("area", "br", "embed", "img", "keygen", "wbr");
-const IGNORED = ids("caption", "col", "colgroup", "frame", "head", "tbody", "td", "tfoot", "th", "thead", "tr");
-const BLOCK_ENDS = ids(
+]);
+classify(START, FORMATTING, ["b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt", "u"]);
+classify(START, VOID_FRAMESET_OFF, ["area", "br", "embed", "img", "keygen", "wbr"]);
+classify(START, IGNORED, ["caption", "col", "colgroup", "frame", "head", "tbody", "td", "tfoot", "th", "thead", "tr"]);
+classify(END, BLOCK_END, [
   "address", "article", "aside", "blockquote", "button", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
   "figcaption", "figure", "footer", "header", "hgroup", "listing", "main", "menu", "nav", "ol", "pre", "search", "section",
   "select", "summary", "ul",
-);
-const FORMATTING_ENDS = ids("a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u");
+]);
+classify(END, FORMATTING_END, ["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"]);
+classify(END, HEADING_END, ["h1", "h2", "h3", "h4", "h5", "h6"]);
 
 /** A start tag by the "in body" rules. */
 export function bodyStart(tb: TreeBuilder, tag: TagToken): void {
-  const id = tag.id;
-  if (HEAD_TAGS.has(id)) {
-    headStart(tb, tag);
-    return;
-  }
-  if (CLOSES_P.has(id)) {
-    tb.closeP();
-    tb.insert(tag);
-    return;
-  }
-  if (FORMATTING.has(id)) {
-    tb.reconstruct();
-    tb.list.add(tb.insert(tag), tag);
-    return;
-  }
-  if (VOID_FRAMESET_OFF.has(id)) {
-    tb.reconstruct();
-    tb.insert(tag);
-    tb.open.pop();
-    tb.framesetOk = false;
-    return;
-  }
-  if (IGNORED.has(id)) return;
-  if (!specialStart(tb, tag)) {
-    tb.reconstruct();
-    tb.insert(tag);
+  switch (START[tag.id]) {
+    case HEAD_TAG:
+      headStart(tb, tag);
+      return;
+    case CLOSES_P:
+      tb.closeP();
+      tb.insert(tag);
+      return;
+    case FORMATTING:
+      tb.reconstruct();
+      tb.list.add(tb.insert(tag), tag);
+      return;
+    case VOID_FRAMESET_OFF:
+      tb.reconstruct();
+      tb.insert(tag);
+      tb.open.pop();
+      tb.framesetOk = false;
+      return;
+    case IGNORED:
+      return;
+    default:
+      if (tag.id !== T.other && specialStart(tb, tag)) return;
+      tb.reconstruct();
+      tb.insert(tag);
   }
 }
 
@@ -78,7 +90,7 @@ function specialStart(tb: TreeBuilder, tag: TagToken): boolean {
     case T.h5:
     case T.h6:
       tb.closeP();
-      if (open.top !== null && open.top.ns === HTML && HEADINGS.has(open.top.id)) open.pop();
+      if (open.top !== null && open.top.ns === HTML && (open.top.bits & HEADING) !== 0) open.pop();
       tb.insert(tag);
       return true;
     case T.pre:
@@ -274,22 +286,21 @@ function foreignRootStart(tb: TreeBuilder, tag: TagToken): boolean {
 export function bodyEnd(tb: TreeBuilder, tag: TagToken): void {
   const open = tb.open;
   const id = tag.id;
-  if (BLOCK_ENDS.has(id)) {
-    if (!open.has(K_SCOPE, tag.name)) return;
-    tb.generateImpliedEndTags();
-    tb.popUntilHtml(id);
-    return;
-  }
-  if (FORMATTING_ENDS.has(id)) {
-    if (!adoption(tb, tag)) anyOtherEnd(tb, tag);
-    return;
-  }
-  if (HEADINGS.has(id)) {
-    if (!open.hasHeadingInScope()) return;
-    tb.generateImpliedEndTags();
-    open.popUntilHtmlWith(HEADING);
-    open.pop();
-    return;
+  switch (END[id]) {
+    case BLOCK_END:
+      if (!open.has(K_SCOPE, tag.name)) return;
+      tb.generateImpliedEndTags();
+      tb.popUntilHtml(id);
+      return;
+    case FORMATTING_END:
+      if (!adoption(tb, tag)) anyOtherEnd(tb, tag);
+      return;
+    case HEADING_END:
+      if (!open.hasHeadingInScope()) return;
+      tb.generateImpliedEndTags();
+      open.popUntilHtmlWith(HEADING);
+      open.pop();
+      return;
   }
   switch (id) {
     case T.template:
