@@ -9,7 +9,88 @@ const EQUALS = 0x3d;
 const DQUOTE = 0x22;
 const SQUOTE = 0x27;
 
+/**
+ * The attribute states for a tag none of whose attributes a rule reads (most tags, every end tag): the same
+ * transitions, in one loop, without a call per state; values are skipped with a search for their quote.
+ */
+function unreadAttributes(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  let state = t.state;
+  while (p < end) {
+    const c = b[p] ?? 0;
+    switch (state) {
+      case S.BEFORE_ATTRIBUTE_NAME:
+        if (isSpace(c)) p++;
+        else if (c === SLASH || c === GT) state = S.AFTER_ATTRIBUTE_NAME;
+        else {
+          state = S.ATTRIBUTE_NAME;
+          if (c === EQUALS) p++;
+        }
+        break;
+      case S.ATTRIBUTE_NAME:
+        if (isSpace(c) || c === SLASH || c === GT) state = S.AFTER_ATTRIBUTE_NAME;
+        else if (c === EQUALS) {
+          state = S.BEFORE_ATTRIBUTE_VALUE;
+          p++;
+        } else p++;
+        break;
+      case S.AFTER_ATTRIBUTE_NAME:
+        if (isSpace(c)) p++;
+        else if (c === SLASH || c === EQUALS) {
+          state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_VALUE;
+          p++;
+        } else if (c === GT) return emitAt(t, p);
+        else state = S.ATTRIBUTE_NAME;
+        break;
+      case S.BEFORE_ATTRIBUTE_VALUE:
+        if (isSpace(c)) p++;
+        else if (c === DQUOTE || c === SQUOTE) {
+          state = c === DQUOTE ? S.ATTRIBUTE_VALUE_DOUBLE : S.ATTRIBUTE_VALUE_SINGLE;
+          p++;
+        } else if (c === GT) return emitAt(t, p);
+        else state = S.ATTRIBUTE_VALUE_UNQUOTED;
+        break;
+      case S.ATTRIBUTE_VALUE_DOUBLE:
+      case S.ATTRIBUTE_VALUE_SINGLE: {
+        const close = b.indexOf(state === S.ATTRIBUTE_VALUE_DOUBLE ? DQUOTE : SQUOTE, p);
+        if (close === -1) p = end;
+        else {
+          p = close + 1;
+          state = S.AFTER_ATTRIBUTE_VALUE_QUOTED;
+        }
+        break;
+      }
+      case S.ATTRIBUTE_VALUE_UNQUOTED:
+        if (isSpace(c)) {
+          state = S.BEFORE_ATTRIBUTE_NAME;
+          p++;
+        } else if (c === GT) return emitAt(t, p);
+        else p++;
+        break;
+      case S.AFTER_ATTRIBUTE_VALUE_QUOTED:
+        if (c === GT) return emitAt(t, p);
+        if (isSpace(c) || c === SLASH) p++;
+        state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_NAME;
+        break;
+      default:
+        // The self-closing start tag state.
+        if (c === GT) {
+          t.tag.selfClosing = true;
+          return emitAt(t, p);
+        }
+        state = S.BEFORE_ATTRIBUTE_NAME;
+    }
+  }
+  t.state = state;
+  return end;
+}
+
+function emitAt(t: Tokenizer, p: number): number {
+  t.emitTag();
+  return p + 1;
+}
+
 function beforeAttributeName(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   for (; p < end; p++) {
     const c = b[p] ?? 0;
     if (isSpace(c)) continue;
@@ -30,6 +111,7 @@ function beforeAttributeName(t: Tokenizer, b: Uint8Array, p: number, end: number
 }
 
 function attributeName(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   const read = t.tag.wants !== 0;
   for (; p < end; p++) {
     const c = b[p] ?? 0;
@@ -49,6 +131,7 @@ function attributeName(t: Tokenizer, b: Uint8Array, p: number, end: number): num
 }
 
 function afterAttributeName(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   for (; p < end; p++) {
     const c = b[p] ?? 0;
     if (isSpace(c)) continue;
@@ -74,6 +157,7 @@ function afterAttributeName(t: Tokenizer, b: Uint8Array, p: number, end: number)
 }
 
 function beforeAttributeValue(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   for (; p < end; p++) {
     const c = b[p] ?? 0;
     if (isSpace(c)) continue;
@@ -145,6 +229,7 @@ function quotedValue(quote: number): StateFn {
 }
 
 function unquotedValue(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   const read = t.valueSink !== 0 || t.keepRaw;
   for (; p < end; p++) {
     const c = b[p] ?? 0;
@@ -163,7 +248,8 @@ function unquotedValue(t: Tokenizer, b: Uint8Array, p: number, end: number): num
   return end;
 }
 
-function afterAttributeValueQuoted(t: Tokenizer, b: Uint8Array, p: number): number {
+function afterAttributeValueQuoted(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   const c = b[p] ?? 0;
   if (isSpace(c)) {
     t.state = S.BEFORE_ATTRIBUTE_NAME;
@@ -181,7 +267,8 @@ function afterAttributeValueQuoted(t: Tokenizer, b: Uint8Array, p: number): numb
   return p;
 }
 
-function selfClosingStartTag(t: Tokenizer, b: Uint8Array, p: number): number {
+function selfClosingStartTag(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
+  if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   if (b[p] === GT) {
     t.tag.selfClosing = true;
     t.emitTag();
