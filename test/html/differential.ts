@@ -26,6 +26,7 @@ export function latin1(bytes: Uint8Array): string {
   return out;
 }
 
+/** The bytes of a one-byte-per-character string. */
 export function bytesOf(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
 }

@@ -55,10 +55,12 @@ export function signatureHash(signature: string | null): number {
 /** Markers are entries for this stand-in element, which is never on the stack; `isMarker` tells them apart. */
 const MARKER_NODE = new OpenElement("", 0, HTML, 0, false);
 
+/** Whether an entry is a marker (scope boundary of the list), not an element. */
 export function isMarker(e: FormattingEntry): boolean {
   return e.node === MARKER_NODE;
 }
 
+/** The list of active formatting elements of one body. */
 export class FormattingList {
   head: FormattingEntry | null = null;
   tail: FormattingEntry | null = null;

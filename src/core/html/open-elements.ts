@@ -109,6 +109,7 @@ function countsOf(boundary: OpenElement, kind: number): Counts | null {
   return boundary.counts?.[kind] ?? null;
 }
 
+/** The stack of open elements of one body, with its scope indexes. */
 export class OpenElements {
   top: OpenElement | null = null;
   bottom: OpenElement | null = null;

@@ -49,6 +49,7 @@ function lower(code: number): number {
   return code >= 0x41 && code <= 0x5a ? code + 0x20 : code;
 }
 
+/** The tag being read: one object, reset for every tag (the tree model copies what it keeps). */
 export class TagToken {
   end = false;
   name = "";

@@ -60,10 +60,12 @@ export const AMP = 0x26;
 export const LF = 0x0a;
 export const CR = 0x0d;
 
+/** ASCII whitespace as the tokenizer sees it (a CR is a line feed after preprocessing). */
 export function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 }
 
+/** An ASCII letter. */
 export function isAlpha(c: number): boolean {
   return ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
 }
@@ -71,6 +73,7 @@ export function isAlpha(c: number): boolean {
 /** Start tags whose bytes are held back until their end, because a nonce may go after their name. */
 const HELD = new Set(["script", "style", "link"]);
 
+/** The tokenizer of one body: feed it chunks in order; it calls the sink for every token. */
 export class Tokenizer {
   state = S.DATA;
   /** Absolute offset of the current chunk's first byte. */

@@ -37,6 +37,7 @@ export const AFTER_FRAMESET = 17;
 export const AFTER_AFTER_BODY = 18;
 export const AFTER_AFTER_FRAMESET = 19;
 
+/** The tree-construction model of one body: the tokenizer's sink. */
 export class TreeBuilder implements TokenSink {
   mode = INITIAL;
   original = INITIAL;
