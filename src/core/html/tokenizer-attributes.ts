@@ -12,6 +12,7 @@ const SQUOTE = 0x27;
 /**
  * The attribute states for a tag none of whose attributes a rule reads (most tags, every end tag): the same
  * transitions, in one loop, without a call per state; values are skipped with a search for their quote.
+ * It is long on purpose: one case per attribute state, so it reads against the states above.
  */
 function unreadAttributes(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
   let state = t.state;

@@ -72,7 +72,10 @@ export function bodyStart(tb: TreeBuilder, tag: TagToken): void {
   }
 }
 
-/** The start tags with rules of their own; false for "any other start tag". */
+/**
+ * The start tags with rules of their own; false for "any other start tag". One case per rule of the
+ * standard, in its order, which is easier to check against it than the same rules spread over functions.
+ */
 function specialStart(tb: TreeBuilder, tag: TagToken): boolean {
   const open = tb.open;
   switch (tag.id) {

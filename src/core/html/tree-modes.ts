@@ -9,7 +9,7 @@ import * as M from "./tree.js";
 import type { TreeBuilder } from "./tree.js";
 import { tableModeEnd, tableModeStart, tableModeChars } from "./tree-table.js";
 
-/** A start tag, by the rules of the current insertion mode. */
+/** A start tag, by the rules of the current insertion mode (one case per mode, as the standard lists them). */
 export function modeStart(tb: TreeBuilder, tag: TagToken): void {
   switch (tb.mode) {
     case M.INITIAL:
@@ -164,7 +164,7 @@ export function templateEnd(tb: TreeBuilder): void {
 
 const isHeadBodyHtmlBr = (id: number): boolean => id === T.head || id === T.body || id === T.html || id === T.br;
 
-/** An end tag, by the rules of the current insertion mode. */
+/** An end tag, by the rules of the current insertion mode (one case per mode, as the standard lists them). */
 export function modeEnd(tb: TreeBuilder, tag: TagToken): void {
   const id = tag.id;
   switch (tb.mode) {

@@ -125,7 +125,7 @@ function rowStart(tb: TreeBuilder, tag: TagToken): void {
   tableStart(tb, tag);
 }
 
-/** An end tag in one of the table modes. */
+/** An end tag in one of the table modes (one case per mode, as the standard lists them). */
 export function tableModeEnd(tb: TreeBuilder, tag: TagToken): void {
   const id = tag.id;
   const open = tb.open;
