@@ -17,6 +17,11 @@ export default defineConfig({
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", setupFiles: ["./test/console-guard.ts"] },
       },
       {
+        // Blanket stamping against parse5 (test/html/differential.ts): a seeded slice here, the long run
+        // with `npm run test:html`.
+        test: { name: "html", include: ["test/html/**/*.test.ts"], environment: "node", testTimeout: 600_000 },
+      },
+      {
         // The Worker bundled and run in Miniflare, talked to over its own socket: big bodies, raw bytes,
         // WebSockets, memory. Slower than the rest, so generous timeouts.
         test: {

@@ -18,7 +18,8 @@ import {
   type LoadSpec,
   type StdioLog,
 } from "./harness.js";
-import { MARKER, startPages, type Page, type PagesOrigin } from "./pages.js";
+import { tagStampTransformer } from "../src/core/tag-stamper.js";
+import { MARKER, startPages, type BlanketBody, type Page, type PagesOrigin } from "./pages.js";
 import { childWorkerdPids, workerdVersionOf } from "./procfs.js";
 import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";
 
@@ -48,6 +49,9 @@ export interface NonceOptions {
   readonly control: boolean;
   /** The Worker entry bundled as ours (relative to the repository, or absolute: a snapshot of another tree). */
   readonly entry: string;
+  /** Blanket side-by-side: interleaved rounds, and requests per body and Worker in each. */
+  readonly blanketRounds: number;
+  readonly blanketRequests: number;
 }
 
 export const NONCE_DEFAULTS: NonceOptions = {
@@ -63,6 +67,8 @@ export const NONCE_DEFAULTS: NonceOptions = {
   scheme: "https",
   control: false,
   entry: "src/index.ts",
+  blanketRounds: 3,
+  blanketRequests: 6,
 };
 
 /** The issue's targets: marked mode's requests/s as a share of bare's, and its first byte minus bare's. */
@@ -149,6 +155,24 @@ export interface BodyCheck {
   readonly detail: string;
 }
 
+/** One body of the blanket side-by-side: what blanket mode costs on it, per MiB, beside the bare Worker. */
+export interface BlanketRow {
+  readonly name: string;
+  readonly bytes: number;
+  readonly ordinary: boolean;
+  /** Medians over rounds of workerd CPU per request. */
+  readonly bareCpuUs: number;
+  readonly blanketCpuUs: number;
+  /** (blanket − bare) in ms per MiB of body. */
+  readonly stampMsPerMiB: number;
+  /** stampMsPerMiB ÷ the same for each ordinary body. */
+  readonly timesSparse: number;
+  readonly timesDense: number;
+  /** What the stamper did with it (run here in Node): elements stamped, or where and why it gave up. */
+  readonly outcome: string;
+  readonly errors: number;
+}
+
 export interface NonceResult {
   readonly options: NonceOptions;
   readonly targets: typeof NONCE_TARGETS;
@@ -158,6 +182,7 @@ export interface NonceResult {
   readonly pages: PageResult[];
   readonly elementCost: ElementCost | null;
   readonly ttfb: TtfbStats[];
+  readonly blanket: BlanketRow[];
   readonly verdicts: { readonly markedSmall: boolean; readonly markedBig: boolean; readonly markedTtfb: boolean };
   readonly workerdLog: Partial<Record<Who, StdioLog>>;
   readonly autocannonBodyStringsSkipped: boolean;
@@ -188,8 +213,10 @@ async function checkBodies(workers: readonly BenchWorker<Who>[], pages: readonly
         else if (worker.who === "bare" || worker.who === "control") detail = body === original ? "" : "body differs from the origin's";
         else if (nonce === undefined) detail = "no nonce in the CSP";
         else if (worker.who === "blanket") {
-          const stamped = occurrences(body, `nonce="${nonce}"`);
-          detail = stamped === page.tags && !body.includes(MARKER) ? "" : `${stamped} of ${page.tags} elements stamped`;
+          // Every script and style stamped, and nothing else changed (a marker the origin wrote stays).
+          const stamped = occurrences(body, ` nonce="${nonce}"`);
+          const unchanged = body.replaceAll(` nonce="${nonce}"`, "") === original;
+          detail = stamped === page.tags && unchanged ? "" : `${stamped} of ${page.tags} elements stamped${unchanged ? "" : ", and other bytes changed"}`;
         } else detail = body === original.replaceAll(MARKER, nonce) ? "" : "body is not the origin's with the marker replaced";
         checks.push({ who: worker.who, page: page.path, ok: detail === "", detail: detail === "" ? "ok" : detail });
       }
@@ -336,6 +363,60 @@ function elementCost(big: PageResult | undefined): ElementCost | null {
   return { elements: big.tags, blanketMinusMarkedUs: spread(per("marked")), blanketMinusBareUs: spread(per("bare")) };
 }
 
+/** What the stamper does with a body, run in this process: how many elements it stamps, or where it gives up. */
+function outcomeOf(body: Uint8Array): string {
+  const stamper = tagStampTransformer({ scripts: true, styles: true }, "bm9uY2U=");
+  for (let i = 0; i < body.length; i += 256 * 1024) stamper.transform(body.subarray(i, i + 256 * 1024), () => {});
+  stamper.flush(() => {});
+  const o = stamper.outcome();
+  return o.gaveUp === null ? `${o.stamped} stamped` : `gives up at ${(o.gaveUp.at / 1024).toFixed(0)} KiB: ${o.gaveUp.reason}`;
+}
+
+/**
+ * Blanket mode's CPU per MiB on ordinary and hostile 1 MiB bodies, side by side: each body, each round, a
+ * fixed count of requests through the bare and the blanket Worker (rotating who goes first); the cost is
+ * blanket − bare workerd CPU per request. The issue's target: hostile bodies at most 3x an ordinary page.
+ */
+async function blanketSideBySide(workers: readonly BenchWorker<Who>[], bodies: readonly BlanketBody[], o: NonceOptions, log: (line: string) => void): Promise<BlanketRow[]> {
+  const pair = workers.filter((w) => w.who === "bare" || w.who === "blanket");
+  const pids = workers.map((w) => w.pid);
+  const cpu = new Map<string, { bare: number[]; blanket: number[]; errors: number }>(bodies.map((b) => [b.path, { bare: [], blanket: [], errors: 0 }]));
+  log(`blanket side by side: ${bodies.length} bodies of 1 MiB, ${o.blanketRounds} rounds of ${o.blanketRequests} requests per Worker`);
+  for (let r = 0; r < o.blanketRounds; r++) {
+    for (const body of bodies) {
+      const order = r % 2 === 0 ? pair : [...pair].reverse();
+      for (const worker of order) {
+        const run = await load(worker, { path: body.path, connections: 1, run: { requests: o.blanketRequests } }, o.scheme, pids);
+        const entry = cpu.get(body.path);
+        entry?.[worker.who === "bare" ? "bare" : "blanket"].push(run.cpuUsPerRequest);
+        if (entry !== undefined) entry.errors += run.errors + run.non2xx;
+      }
+    }
+    log(`  blanket side by side round ${r + 1}/${o.blanketRounds}`);
+  }
+  const perMiB = (b: BlanketBody): number => {
+    const c = cpu.get(b.path);
+    return c === undefined ? Number.NaN : (median(c.blanket) - median(c.bare)) / 1000 / (b.body.length / (1024 * 1024));
+  };
+  const sparse = bodies.find((b) => b.ordinary && b.path.endsWith("/big"));
+  const dense = bodies.find((b) => b.ordinary && b.path.endsWith("/dense"));
+  return bodies.map((b) => {
+    const c = cpu.get(b.path);
+    return {
+      name: b.name,
+      bytes: b.body.length,
+      ordinary: b.ordinary,
+      bareCpuUs: median(c?.bare ?? []),
+      blanketCpuUs: median(c?.blanket ?? []),
+      stampMsPerMiB: perMiB(b),
+      timesSparse: sparse === undefined ? Number.NaN : perMiB(b) / perMiB(sparse),
+      timesDense: dense === undefined ? Number.NaN : perMiB(b) / perMiB(dense),
+      outcome: outcomeOf(b.body),
+      errors: c?.errors ?? 0,
+    };
+  });
+}
+
 /** Start the pages origin and the Workers, check their bodies, run first byte and throughput, and tear everything down. */
 export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: string) => void = () => {}): Promise<NonceResult> {
   const origin = await startPages();
@@ -384,6 +465,7 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
       },
     ];
     const pages = await throughput(workers, loads, o, log);
+    const blanket = await blanketSideBySide(workers, origin.blanket, o, log);
     const workerdLog = Object.fromEntries(started.map((w) => [w.who, w.stdio]));
     await stop();
     const markedOn = (p: PageResult | undefined): ContenderStats | undefined => p?.contenders.find((c) => c.who === "marked");
@@ -397,6 +479,7 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
       pages,
       elementCost: elementCost(pages[1]),
       ttfb,
+      blanket,
       verdicts: {
         markedSmall: (markedOn(pages[0])?.rpsRatio?.median ?? 0) >= NONCE_TARGETS.markedSmallRps,
         markedBig: (markedOn(pages[1])?.rpsRatio?.median ?? 0) >= NONCE_TARGETS.markedBigRps,
@@ -461,7 +544,24 @@ export function formatNonce(result: NonceResult): string {
       ? ""
       : `blanket mode, per stamped element (1 MiB page, ${e.elements} elements): (blanket − marked) CPU/req ÷ elements = ` +
         `${formatSpread(e.blanketMinusMarkedUs, 2)} µs; (blanket − bare) ÷ elements = ${formatSpread(e.blanketMinusBareUs, 2)} µs`;
-  return `${tables.join("\n\n")}\n\n${ttfb}  (hold ${result.options.holdMs} ms)\n\n${element}`;
+  const blanket =
+    result.blanket.length === 0
+      ? ""
+      : "\n\nblanket mode side by side, 1 MiB bodies: (blanket − bare) workerd CPU per MiB; target: hostile ≤ 3× ordinary (figures from a loaded machine are provisional)\n" +
+        formatTable(
+          ["body", "bare cpu/req µs", "blanket cpu/req µs", "stamping ms/MiB", "× sparse page", "× dense page", "stamper", "errors"],
+          result.blanket.map((b) => [
+            b.name,
+            b.bareCpuUs.toFixed(0),
+            b.blanketCpuUs.toFixed(0),
+            b.stampMsPerMiB.toFixed(2),
+            b.timesSparse.toFixed(2),
+            b.timesDense.toFixed(2),
+            b.outcome,
+            String(b.errors),
+          ]),
+        );
+  return `${tables.join("\n\n")}\n\n${ttfb}  (hold ${result.options.holdMs} ms)\n\n${element}${blanket}`;
 }
 
 /** The nonce result with numbers rounded for the JSON file. */
@@ -493,6 +593,14 @@ export function roundNonce(result: NonceResult): NonceResult {
       result.elementCost === null
         ? null
         : { ...result.elementCost, blanketMinusMarkedUs: sure(result.elementCost.blanketMinusMarkedUs), blanketMinusBareUs: sure(result.elementCost.blanketMinusBareUs) },
+    blanket: result.blanket.map((b) => ({
+      ...b,
+      bareCpuUs: round(b.bareCpuUs, 1),
+      blanketCpuUs: round(b.blanketCpuUs, 1),
+      stampMsPerMiB: round(b.stampMsPerMiB, 3),
+      timesSparse: round(b.timesSparse, 3),
+      timesDense: round(b.timesDense, 3),
+    })),
     ttfb: result.ttfb.map((f) => ({
       ...f,
       medianMs: round(f.medianMs, 4),

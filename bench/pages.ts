@@ -3,6 +3,8 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { createMarker } from "../src/core/nonce-marker.js";
+import { fill, HOSTILE } from "../test/html/hostile.js";
+import { realisticPage } from "../test/html/pages.js";
 
 /** What the origin writes where the nonce goes: drawn per run (the Workers get it as NONCE_MARKER). */
 export const MARKER = createMarker();
@@ -67,6 +69,43 @@ export function bigPage(): Page {
   return page("/big", padTo(head, blocks.join(""), 1024 * 1024));
 }
 
+/** A 1 MiB body for the blanket side-by-side: ordinary pages to compare with, and hostile ones. */
+export interface BlanketBody extends Page {
+  readonly name: string;
+  /** Ordinary pages are what hostile ones are compared with. */
+  readonly ordinary: boolean;
+}
+
+/** The hostile patterns the side-by-side runs (the issue's two, and the costliest of the rest). */
+const SIDE_BY_SIDE = [
+  "script text after <!-- full of - and <",
+  "<a  repeated with no >",
+  "font colours that never close",
+  "li after li inside deep divs",
+  "misnesting for the adoption agency",
+  "deep spans, then end tags nothing matches",
+  "select contents",
+  "a long comment with --!",
+  "thousands of formatting elements",
+];
+
+/**
+ * The blanket side-by-side's bodies, 1 MiB each: the big page (sparse: 2,000 script/style elements in
+ * text), a dense realistic page (about 80,000 tags), and hostile bodies from test/html/hostile.ts.
+ */
+export function blanketBodies(): BlanketBody[] {
+  const size = 1024 * 1024;
+  const big = bigPage();
+  const bodies: BlanketBody[] = [
+    { ...big, name: "ordinary: the big page (sparse)", ordinary: true, path: "/blanket/big" },
+    { ...page("/blanket/dense", realisticPage(20260426, size).slice(0, size)), name: "ordinary: a dense realistic page", ordinary: true },
+  ];
+  HOSTILE.filter((h) => SIDE_BY_SIDE.includes(h.name)).forEach((h, i) => {
+    bodies.push({ ...page(`/blanket/hostile-${i}`, fill(h.prefix, h.unit, size)), name: `hostile: ${h.name}`, ordinary: false });
+  });
+  return bodies;
+}
+
 /** The held page's two parts: the head leaves first (as streaming servers flush it), the rest on release. */
 export const HELD_FIRST = `<!doctype html>\n<html><head><title>held</title><script nonce="${MARKER}">window.t0 = Date.now();</script><style>p{margin:0}</style></head><body>\n`;
 export const HELD_REST = `<p>the rest</p><script nonce="${MARKER}">window.t1 = Date.now();</script></body></html>\n`;
@@ -74,6 +113,8 @@ export const HELD_REST = `<p>the rest</p><script nonce="${MARKER}">window.t1 = D
 export interface PagesOrigin {
   readonly url: string;
   readonly pages: { readonly small: Page; readonly big: Page };
+  /** The blanket side-by-side's bodies, each at its own path. */
+  readonly blanket: readonly BlanketBody[];
   close(): Promise<void>;
 }
 
@@ -84,6 +125,8 @@ export interface PagesOrigin {
  */
 export async function startPages(): Promise<PagesOrigin> {
   const pages = { small: smallPage(), big: bigPage() };
+  const blanket = blanketBodies();
+  const blanketByPath = new Map(blanket.map((b) => [b.path, b]));
   const held = new Map<string, () => void>();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -95,6 +138,7 @@ export async function startPages(): Promise<PagesOrigin> {
     const url = new URL(req.url ?? "/", "http://pages.test");
     if (url.pathname === pages.small.path) send(res, pages.small);
     else if (url.pathname === pages.big.path) send(res, pages.big);
+    else if (blanketByPath.has(url.pathname)) send(res, blanketByPath.get(url.pathname) ?? pages.big);
     else if (url.pathname === "/hold") {
       const id = url.searchParams.get("id") ?? "";
       const ms = Math.min(60_000, Number(url.searchParams.get("ms") ?? "1000"));
@@ -130,6 +174,7 @@ export async function startPages(): Promise<PagesOrigin> {
   return {
     url: `http://127.0.0.1:${port}`,
     pages,
+    blanket,
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       held.clear();

@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench -- [options]   (each option also reads an en
   --nonce-big-seconds S   target seconds per 1 MiB nonce run, a count sized per Worker (BENCH_NONCE_BIG_SECONDS, default ${NONCE_DEFAULTS.bigSeconds})
   --nonce-ttfb-samples N  first-byte samples per nonce Worker (BENCH_NONCE_TTFB_SAMPLES, default ${NONCE_DEFAULTS.ttfbSamples})
   --nonce-hold-ms MS      how long the held page waits before the origin ends it (BENCH_NONCE_HOLD_MS, default ${NONCE_DEFAULTS.holdMs})
+  --blanket-rounds N      rounds of the blanket side-by-side, 1 MiB ordinary and hostile bodies (BENCH_BLANKET_ROUNDS, default ${NONCE_DEFAULTS.blanketRounds})
+  --blanket-requests N    requests per body and Worker in each of those rounds (BENCH_BLANKET_REQUESTS, default ${NONCE_DEFAULTS.blanketRequests})
   --out FILE              JSON output (BENCH_OUT, default bench/results/latest.json)`;
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -62,6 +64,8 @@ const { values } = parseArgs({
     "nonce-big-seconds": { type: "string" },
     "nonce-ttfb-samples": { type: "string" },
     "nonce-hold-ms": { type: "string" },
+    "blanket-rounds": { type: "string" },
+    "blanket-requests": { type: "string" },
     out: { type: "string" },
     help: { type: "boolean" },
   },
@@ -141,6 +145,8 @@ const nonceOptions: NonceOptions = {
   scheme: proxyOptions.scheme,
   control: proxyOptions.control,
   entry: proxyOptions.entry,
+  blanketRounds: num(values["blanket-rounds"], "BENCH_BLANKET_ROUNDS", NONCE_DEFAULTS.blanketRounds),
+  blanketRequests: num(values["blanket-requests"], "BENCH_BLANKET_REQUESTS", NONCE_DEFAULTS.blanketRequests),
 };
 const out = values.out ?? process.env.BENCH_OUT ?? `${ROOT}bench/results/latest.json`;
 

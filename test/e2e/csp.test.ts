@@ -59,9 +59,11 @@ describe("nonces in a browser", () => {
     await page.close();
   });
 
-  it("runs both in blanket mode, which is what blanket mode gives up", async () => {
+  it("runs the injected one in blanket mode, which is what blanket mode gives up", async () => {
     const page = await browser.newPage();
-    expect(await ranScripts(page, "/blanket/scripts")).toEqual({ ran: { marked: "ran", injected: "ran" }, violations: 0 });
+    // The marked script also keeps the nonce the origin wrote, after ours: Chromium treats an element with
+    // two nonce attributes as not nonceable and blocks it (docs/csp.md, blanket mode).
+    expect(await ranScripts(page, "/blanket/scripts")).toEqual({ ran: { injected: "ran" }, violations: 1 });
     await page.close();
   });
 

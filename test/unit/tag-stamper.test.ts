@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTagStampStream, MAX_TAG_BYTES, type StampTargets } from "../../src/core/tag-stamper.js";
+import { createTagStampStream, MAX_TAG_BYTES, tagStampTransformer, type StampTargets } from "../../src/core/tag-stamper.js";
 import { splitBytes, throughStream } from "../support/bytes.js";
 
 const N = "bm9uY2Vub25jZW5vbmNlMQ==";
@@ -58,9 +58,9 @@ describe("createTagStampStream", () => {
     expect(await stamp(html)).toBe(`<style nonce="${N}">a{content:'</styles>'}</STYLE ><script nonce="${N}">z()</script>`);
   });
 
-  it("replaces a nonce the origin wrote, keeping the other attributes", async () => {
-    // The removed attributes' own bytes go; the spaces around them stay.
-    expect(await stamp('<script nonce="old" src="/a.js" NONCE=older></script>')).toBe(`<script nonce="${N}"  src="/a.js" ></script>`);
+  it("keeps a nonce the origin wrote: the first of duplicate attributes, ours, is the one that counts", async () => {
+    const html = '<script nonce="old" src="/a.js" NONCE=older></script>';
+    expect(await stamp(html)).toBe(html.replace("<script", `<script nonce="${N}"`));
   });
 
   it("stamps only scripts, or only styles, as asked", async () => {
@@ -129,10 +129,9 @@ describe("createTagStampStream", () => {
 });
 
 describe("foreign content", () => {
-  it("treats script and style inside <svg> and <math> as elements, not raw text", async () => {
-    expect(await stamp("<math><script><script></math><script>x</script>")).toBe(
-      `<math><script nonce="${N}"><script nonce="${N}"></math><script nonce="${N}">x</script>`,
-    );
+  it("treats script and style inside <svg> and <math> as elements, not raw text, and stamps only SVG's", async () => {
+    // MathML has no script element: a <script> there is an unknown MathML element and never runs.
+    expect(await stamp("<math><script><script></math><script>x</script>")).toBe(`<math><script><script></math><script nonce="${N}">x</script>`);
     expect(await stamp("<svg><style><script>a()</script></style></svg>")).toBe(
       `<svg><style nonce="${N}"><script nonce="${N}">a()</script></style></svg>`,
     );
@@ -196,5 +195,66 @@ describe("end tags", () => {
   it("skip a quoted > inside an end tag's attributes, as the tokenizer does", async () => {
     const html = `</scr<img alt='<style>' onerror="<script>alert(1)</script>"><script></script>`;
     expect(await stamp(html)).toBe(html.replace("><script></script>", `><script nonce="${N}"></script>`));
+  });
+});
+
+describe("issue 8: the stamper sees the page as the browser's parser does", () => {
+  it("closes an unclosed <svg> with the </div> that closes its div, so a JS string keeps its bytes", async () => {
+    const html = '<div><svg></div><script>var s = "<style>";</script>';
+    expect(await stamp(html)).toBe(`<div><svg></div><script nonce="${N}">var s = "<style>";</script>`);
+  });
+
+  it("closes an unclosed <svg> with </p>, so a textarea's value keeps its bytes", async () => {
+    const html = "<p><svg></p><textarea><style></textarea><script>x()</script>";
+    expect(await stamp(html)).toBe(`<p><svg></p><textarea><style></textarea><script nonce="${N}">x()</script>`);
+  });
+
+  it("stamps the SVG script in <svg><math><mi><noscript><script>: math is an SVG element there, mi no integration point", async () => {
+    expect(await stamp("<svg><math><mi><noscript><script>run()</script>")).toBe(`<svg><math><mi><noscript><script nonce="${N}">run()</script>`);
+  });
+
+  it("leaves an unclosed <svg> open after a </div> with no div to close", async () => {
+    // The svg is still open: <script> is an SVG script whose text is markup, and its <style> an SVG style.
+    expect(await stamp('<svg></div><script>"<style>"</script>')).toBe(`<svg></div><script nonce="${N}">"<style nonce="${N}">"</script>`);
+  });
+});
+
+describe("giving up, where the model cannot be certain", () => {
+  /** Stamp one-byte-per-character `text`; the output as such a string, and the outcome. */
+  function run1(text: string): { out: string; outcome: ReturnType<ReturnType<typeof tagStampTransformer>["outcome"]>; calls: string[] } {
+    const calls: string[] = [];
+    const stamper = tagStampTransformer(BOTH, N, { onGiveUp: (reason, at) => calls.push(`${at}: ${reason}`) });
+    const parts: number[] = [];
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    for (let i = 0; i < bytes.length; i += 7) stamper.transform(bytes.subarray(i, i + 7), (c) => parts.push(...c));
+    stamper.flush((c) => parts.push(...c));
+    return { out: String.fromCharCode(...parts), outcome: stamper.outcome(), calls };
+  }
+
+  it.each([
+    ["an ISO-2022-JP escape", "<script>a()</script>\x1b$B<script>b()</script>", /ISO-2022-JP/],
+    ["]]> right after a non-ASCII byte in CDATA", "<svg><![CDATA[\x81]]><script>b()</script>", /CDATA/],
+    ["an end tag whose non-ASCII name may or may not close an element", "<x\xe9><span></y\xe9><script>b()</script>", /which element/],
+    ["a fourth formatting element whose attributes hold a character reference", '<b title="&amp;"><b title="&amp;"><b title="&#38;"><b title="&"><script>b()</script>', /attributes/],
+    ["a stack deeper than 1024", `${"<div>".repeat(1100)}<script>b()</script>`, /deeper/],
+  ])("gives up on %s, says so once, and passes the rest untouched", (_, text, reason) => {
+    const { out, outcome, calls } = run1(text);
+    expect(outcome.gaveUp?.reason).toMatch(reason);
+    expect(calls).toHaveLength(1);
+    expect(out.replaceAll(` nonce="${N}"`, "")).toBe(text);
+    // Nothing after the point where it gave up was stamped.
+    const at = outcome.gaveUp?.at ?? 0;
+    expect(out.slice(out.length - (text.length - at))).toBe(text.slice(at));
+  });
+
+  it("counts what it stamped when it does not give up", () => {
+    const { outcome, calls } = run1("<script>a()</script><svg><style>b</style></svg><link rel=stylesheet href=c>");
+    expect(outcome).toEqual({ stamped: 3, gaveUp: null, utf16: false });
+    expect(calls).toEqual([]);
+  });
+
+  it("stamps what came before the point where it gave up", () => {
+    const { out } = run1("<script>a()</script>\x1b(B<script>b()</script>");
+    expect(out).toBe(`<script nonce="${N}">a()</script>\x1b(B<script>b()</script>`);
   });
 });

@@ -81,3 +81,26 @@ export function startFramer(): Promise<Server2> {
     return { status: 200, body: `<!doctype html><html><body><iframe id="frame" src="${escaped}"></iframe></body></html>\n` };
   });
 }
+
+/** An origin that serves these exact bytes at these paths as `text/html` (404 elsewhere), for the blanket tests. */
+export async function startPagesOrigin(pages: ReadonlyMap<string, Uint8Array>, contentType = "text/html; charset=utf-8"): Promise<Server2> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    const body = pages.get(new URL(req.url ?? "/", "http://site.test").pathname);
+    res.writeHead(body === undefined ? 404 : 200, { "Content-Type": contentType });
+    res.end(body ?? "not found");
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

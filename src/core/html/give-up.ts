@@ -1,0 +1,10 @@
+// Thrown where the model cannot be certain what the browser's parser does (a cap exceeded, a comparison
+// that depends on the document's encoding): the stamper then stops and passes the rest through.
+
+/** The model gave up on this body; `reason` says why, for a log line. */
+export class GiveUp extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "GiveUp";
+  }
+}
