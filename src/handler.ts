@@ -173,7 +173,10 @@ function secure(
       try {
         const scrub = marker !== null && replacement !== undefined && body.scrub ? { marker, replacement } : null;
         const tags = body.tags && plan.nonce !== null && nonce !== undefined ? { plan: plan.nonce, nonce } : null;
-        out = rewriteBody(response, { transformer: bodyTransformer(scrub, tags), coding: body.coding, sameLength: body.sameLength }, ctx);
+        out = rewriteBody(response, { transformer: bodyTransformer(scrub, tags, (reason, at) => {
+            // The rest of the page passes through unstamped (its scripts are blocked); say so once.
+            log({ level: "warn", event: "blanket.gave_up", method: request.method, path: facts.path, reason, at });
+          }), coding: body.coding, sameLength: body.sameLength }, ctx);
       } catch (error) {
         logFault("nonce", request, error);
         if (scope !== null) return refuse(response, plan.ops, "the body could not be scrubbed", request, ctx);

@@ -21,9 +21,10 @@ export interface BodyRewrite {
 export function bodyTransformer(
   scrub: { readonly marker: CompiledMarker; readonly replacement: string } | null,
   tags: { readonly plan: NoncePlan; readonly nonce: string } | null,
+  onGiveUp?: (reason: string, at: number) => void,
 ): ChunkTransformer {
   const scrubber = scrub === null ? null : markerScrubber(scrub.marker, scrub.replacement);
-  const stamper = tags === null ? null : tagStampTransformer(tags.plan, tags.nonce);
+  const stamper = tags === null ? null : tagStampTransformer(tags.plan, tags.nonce, onGiveUp === undefined ? {} : { onGiveUp });
   if (scrubber !== null && stamper !== null) return chain(scrubber, stamper);
   const only = scrubber ?? stamper;
   if (only === null) throw new Error("a body rewrite with nothing to do");

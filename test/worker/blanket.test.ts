@@ -5,7 +5,7 @@
 
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
 import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
 import { concatBytes, splitBytes } from "../support/bytes.js";
@@ -85,4 +85,17 @@ describe("blanket stamping through the Worker", () => {
     const served = await serve(encoder.encode(page), [head.length]);
     expect(decoder.decode(served.body)).toBe(page.replace("<script>", `<script nonce="${served.nonce}">`).replace("<style>", `<style nonce="${served.nonce}">`));
   });
+
+  it("gives up on a page nested past the model's depth cap: the rest passes as it came, and one line says so", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const page = `<!doctype html><script>a()</script>${"<div>".repeat(1100)}<script>late()</script>`;
+    const served = await serve(encoder.encode(page), [50, 3000]);
+    expect(decoder.decode(served.body)).toBe(page.replace("<script>", `<script nonce="${served.nonce}">`));
+    const lines = error.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ event: "blanket.gave_up", path: "/page" })]);
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
