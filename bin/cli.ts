@@ -9,7 +9,7 @@ import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
 import { validateCommand } from "./commands/validate.js";
-import { didYouMean } from "../src/core/result.js";
+import { didYouMean } from "../src/core/shared/result.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
 import { printable, printableLines } from "./support/printable.js";

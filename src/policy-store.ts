@@ -5,9 +5,9 @@ import { compilePolicy } from "./core/compile-policy.js";
 import { compileEnvironment } from "./core/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "./core/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/parse-policy.js";
-import { readCapped } from "./core/read-capped.js";
+import { readCapped } from "./core/shared/read-capped.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "./core/policy.js";
-import type { PolicyIssue } from "./core/result.js";
+import type { PolicyIssue } from "./core/shared/result.js";
 import type { Env } from "./env.js";
 
 export interface LoadedConfig {

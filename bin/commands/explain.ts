@@ -8,7 +8,7 @@ import { compileLayers, ruleAppliesTo } from "../../src/core/compile-policy.js";
 import { isHeaderName } from "../../src/core/known-headers.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";

@@ -1,6 +1,6 @@
 // `reports`: fetch the CSP report summary from a deployed Worker and print its top violations and totals.
 
-import { readCapped } from "../../src/core/read-capped.js";
+import { readCapped } from "../../src/core/shared/read-capped.js";
 import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
 import { renderSummaryText } from "../../src/core/reports/render-summary.js";
 import { parseSummary } from "../../src/core/reports/summary.js";

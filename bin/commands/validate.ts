@@ -2,7 +2,7 @@
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment, type EnvironmentFlags } from "../support/environment.js";

@@ -1,7 +1,7 @@
 // What a CLI command is, how its arguments are read (node:util parseArgs), and the two kinds of failure.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { suggest } from "../../src/core/result.js";
+import { suggest } from "../../src/core/shared/result.js";
 import type { ExitStatus, Io } from "./io.js";
 
 /** The command line is wrong (unknown flag, missing argument, bad number): exit 2 with the usage. */

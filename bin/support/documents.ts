@@ -9,7 +9,7 @@ import type { EnvConfig } from "../../src/core/parse-env.js";
 import { parsePolicyJson } from "../../src/core/parse-policy.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
 import type { Style } from "./io.js";
 import { printable } from "./printable.js";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kvKeyProblem } from "../../src/core/parse-env.js";
-import { renderReceived } from "../../src/core/result.js";
+import { renderReceived } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
 
 /** The KV binding the Worker reads its policy document from (wrangler.toml). */

@@ -27,7 +27,7 @@ import type {
   ResolvedHsts,
   ResolvedPolicy,
 } from "./policy.js";
-import { joinPath, renderReceived, type PolicyIssue, type Result } from "./result.js";
+import { joinPath, renderReceived, type PolicyIssue, type Result } from "./shared/result.js";
 
 /** Nothing owned: the starting point that the built-in defaults are merged onto. */
 export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null, nonce: null };

@@ -4,7 +4,7 @@
 import { parseCspString, type DirectiveValue } from "./csp.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "./known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
-import { renderReceived } from "./result.js";
+import { renderReceived } from "./shared/result.js";
 
 /** One line of the `_headers` file that was not converted, or converted with a problem. */
 export interface ImportIssue {

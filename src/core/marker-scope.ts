@@ -5,7 +5,7 @@ import { compileMarker } from "./marker-stream.js";
 import type { PathRoute } from "./match-path.js";
 import { redactedMarker } from "./nonce-marker.js";
 import type { CompiledPolicy, CompiledRule, MarkerScope, PolicyDocument, PolicyLayer, ResolvedPolicy } from "./policy.js";
-import type { PolicyIssue } from "./result.js";
+import type { PolicyIssue } from "./shared/result.js";
 
 /** A policy document and where it came from, as compilePolicy takes them. */
 interface Source {

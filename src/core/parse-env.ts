@@ -5,7 +5,7 @@ import { parseAllowedHosts, type AllowedHosts } from "./allowed-hosts.js";
 import { markerProblem, redactedMarker } from "./nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./policy.js";
-import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./result.js";
+import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./shared/result.js";
 
 /** Where requests go: the route's own URL (the zone's origin), a fixed origin, or nowhere (misconfigured). */
 export type OriginTarget =

@@ -12,7 +12,7 @@ import {
 } from "./known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "./nonce-marker.js";
-import { didYouMean, joinPath } from "./result.js";
+import { didYouMean, joinPath } from "./shared/result.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];

@@ -8,7 +8,7 @@ import type { HeaderAction } from "./policy-schema.js";
 
 import type { PathIndex, PathRoute } from "./match-path.js";
 import type { PolicyLayer } from "./policy-schema.js";
-import type { PolicyIssue } from "./result.js";
+import type { PolicyIssue } from "./shared/result.js";
 
 export type { CspLayer, HeaderAction, HstsLayer, NonceLayer, PathRule, PolicyDocument, PolicyLayer } from "./policy-schema.js";
 

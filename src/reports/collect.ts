@@ -2,7 +2,7 @@
 // minute and of distinct violations per day (client-ledger.ts); the shared REPORT_LIMITER is asked once
 // per report that budget admits. The response never waits on storage.
 
-import { readCapped } from "../core/read-capped.js";
+import { readCapped } from "../core/shared/read-capped.js";
 import type { ReportConfig } from "../core/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
 import { rateLimitKey } from "../core/reports/client-key.js";

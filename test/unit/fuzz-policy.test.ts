@@ -10,7 +10,7 @@ import { parseEnv } from "../../src/core/parse-env.js";
 import { parsePolicy, parsePolicyJson } from "../../src/core/parse-policy.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { HeaderOp } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { anyCodePoint, binaryString, longString, requestTail, trickyString, withInjection } from "../fuzz-arbitraries.js";
 import { fuzzParameters } from "../fuzz-config.js";
 

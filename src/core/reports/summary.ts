@@ -1,6 +1,6 @@
 // The report summary: its JSON shape, built from the store's aggregates and read back (validated) by the CLI.
 
-import { renderReceived, type PolicyIssue, type Result } from "../result.js";
+import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 import { bound, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, type Disposition } from "./csp-report.js";
 import { windowDays } from "./days.js";
 import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";

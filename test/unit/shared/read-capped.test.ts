@@ -1,7 +1,7 @@
 // Reading a stream up to a cap: whole below it, refused (and cancelled) above it.
 
 import { describe, expect, it } from "vitest";
-import { readCapped } from "../../src/core/read-capped.js";
+import { readCapped } from "../../../src/core/shared/read-capped.js";
 
 function stream(chunks: number[], onCancel: () => void = () => undefined): ReadableStream<Uint8Array> {
   let i = 0;
