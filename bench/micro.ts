@@ -1,6 +1,6 @@
 // Micro bench: the per-response header work (plan + apply of the built-in policy) in plain Node vs six headers.set.
 
-import { applyHeaders } from "../src/core/apply-headers.js";
+import { applyHeaders } from "../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../src/core/compile-policy.js";
 import { decideNonce } from "../src/core/nonce.js";
 import { planHeaders } from "../src/core/plan.js";

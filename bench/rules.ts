@@ -1,7 +1,7 @@
 // Rules bench: per-request planning cost with 1, 100 and 1,000 per-path rules, warm and on a rule combination's first request.
 
 import { readFileSync } from "node:fs";
-import { applyHeaders } from "../src/core/apply-headers.js";
+import { applyHeaders } from "../src/core/headers/apply-headers.js";
 import { compilePolicy, ruleAppliesTo } from "../src/core/compile-policy.js";
 import { parsePolicy } from "../src/core/parse-policy.js";
 import { planHeaders } from "../src/core/plan.js";

@@ -1,7 +1,7 @@
 // One request: forward it, then put the policy on whatever comes back. The one place where failures
 // become responses; nothing throws past handleRequest, and every response leaves with its headers.
 
-import { applyHeaders } from "./core/apply-headers.js";
+import { applyHeaders } from "./core/headers/apply-headers.js";
 import { forwardedHeadersToDrop, matchMarkerScope } from "./core/marker-scope.js";
 import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce.js";
 import { planHeaders } from "./core/plan.js";

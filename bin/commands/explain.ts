@@ -3,9 +3,9 @@
 
 import { matchMarkerScope } from "../../src/core/marker-scope.js";
 import { decideNonce } from "../../src/core/nonce.js";
-import { applyHeaders } from "../../src/core/apply-headers.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { compileLayers, ruleAppliesTo } from "../../src/core/compile-policy.js";
-import { isHeaderName } from "../../src/core/known-headers.js";
+import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";

@@ -1,8 +1,8 @@
 // Once per policy version: merge layers into a resolved policy, then compile it into per-scheme header plans.
 
-import { CSP_FALLBACKS, cspRestricts, renderCsp, type DirectiveValue } from "./csp.js";
+import { CSP_FALLBACKS, cspRestricts, renderCsp, type DirectiveValue } from "./csp/csp.js";
 import { defaultPolicyDocument } from "./defaults.js";
-import { parseHsts, specFor, splitListValue } from "./known-headers.js";
+import { parseHsts, specFor, splitListValue } from "./headers/known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
 import { compileMarkerScope, resolveSiteMarker } from "./marker-scope.js";
 import { MARKER_HOWTO, redactMarkers } from "./nonce-marker.js";

@@ -1,8 +1,8 @@
 // Convert a Cloudflare Pages or Netlify `_headers` file into a policy document: one rule per path block,
 // with every line the policy format cannot express reported (by line number) and skipped. Pure.
 
-import { parseCspString, type DirectiveValue } from "./csp.js";
-import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "./known-headers.js";
+import { parseCspString, type DirectiveValue } from "./csp/csp.js";
+import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "./headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { renderReceived } from "./shared/result.js";
 

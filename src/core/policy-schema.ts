@@ -2,14 +2,14 @@
 // that the JSON Schema for editors is generated from.
 
 import * as v from "valibot";
-import { CSP_DIRECTIVES, sourceListProblems } from "./csp.js";
+import { CSP_DIRECTIVES, sourceListProblems } from "./csp/csp.js";
 import {
   DEDICATED_HEADERS,
   FORBIDDEN_HEADERS,
   headerValueProblem,
   isHeaderName,
   specFor,
-} from "./known-headers.js";
+} from "./headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "./nonce-marker.js";
 import { didYouMean, joinPath } from "./shared/result.js";

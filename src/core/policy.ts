@@ -1,8 +1,8 @@
 // Types of the policy at its three stages: the document users write, the resolved layers, and the
 // compiled plans that requests use.
 
-import type { DirectiveValue } from "./csp.js";
-import type { HeaderKind } from "./known-headers.js";
+import type { DirectiveValue } from "./csp/csp.js";
+import type { HeaderKind } from "./headers/known-headers.js";
 import type { CompiledMarker } from "./marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 

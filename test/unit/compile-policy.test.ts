@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { memoizeValidity } from "../../src/core/compile-policy.js";
-import { renderCsp } from "../../src/core/csp.js";
+import { renderCsp } from "../../src/core/csp/csp.js";
 import type { CompiledPolicy, HeaderOp } from "../../src/core/policy.js";
 import { compile, compileWithRejections, cspMap } from "./support.js";
 

@@ -2,10 +2,10 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../../src/core/compile-policy.js";
 import { importHeadersFile } from "../../src/core/import-headers-file.js";
-import { isHeaderName } from "../../src/core/known-headers.js";
+import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import { parseEnv } from "../../src/core/parse-env.js";
 import { parsePolicy, parsePolicyJson } from "../../src/core/parse-policy.js";
 import { planHeaders } from "../../src/core/plan.js";

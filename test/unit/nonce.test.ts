@@ -1,7 +1,7 @@
 // The nonce decision per response, the nonce itself, stamped-body headers, and nonce/report CSP rendering.
 
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../../src/core/compile-policy.js";
 import { matchMarkerScope } from "../../src/core/marker-scope.js";
 import { createFiller, createNonce, decideNonce, type ResponseFacts } from "../../src/core/nonce.js";

@@ -3,9 +3,9 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../../src/core/compile-policy.js";
-import { headerValueProblem } from "../../src/core/known-headers.js";
+import { headerValueProblem } from "../../src/core/headers/known-headers.js";
 import { parsePolicy } from "../../src/core/parse-policy.js";
 import { planHeaders } from "../../src/core/plan.js";
 

@@ -2,7 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { planHeaders } from "../../src/core/plan.js";
 import { parsePolicy } from "../../src/core/parse-policy.js";
 import { compile } from "./support.js";

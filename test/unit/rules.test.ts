@@ -1,7 +1,7 @@
 // Per-path rules over the base: which rules apply, in what order, and what wins for a header.
 
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { planHeaders } from "../../src/core/plan.js";
 import type { CompiledPolicy, RejectedCombination } from "../../src/core/policy.js";
 import { compilePolicy } from "../../src/core/compile-policy.js";

@@ -1,10 +1,10 @@
 // Applying plans to origin headers: each action, duplicates collapsed, invalid origin values replaced.
 
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy } from "../../src/core/policy.js";
-import { compile, countOf, lines } from "./support.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { planHeaders } from "../../../src/core/plan.js";
+import type { CompiledPolicy } from "../../../src/core/policy.js";
+import { compile, countOf, lines } from "../support.js";
 
 /** Headers as an origin would send them: a list of lines, repeats allowed. */
 function origin(...pairs: [string, string][]): Headers {

@@ -3,13 +3,13 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
-import { cspRestricts } from "../../src/core/csp.js";
-import { matchMarkerScope } from "../../src/core/marker-scope.js";
-import { createNonce, decideNonce } from "../../src/core/nonce.js";
-import { planHeaders } from "../../src/core/plan.js";
-import { fuzzParameters } from "../fuzz-config.js";
-import { compile } from "./support.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { cspRestricts } from "../../../src/core/csp/csp.js";
+import { matchMarkerScope } from "../../../src/core/marker-scope.js";
+import { createNonce, decideNonce } from "../../../src/core/nonce.js";
+import { planHeaders } from "../../../src/core/plan.js";
+import { fuzzParameters } from "../../fuzz-config.js";
+import { compile } from "../support.js";
 
 /** What the Worker does to one response's headers (src/handler.ts): decide, then apply with a nonce when stamping. */
 function enforcedCspAfter(document: unknown, origin: readonly [string, string][], contentType = "text/html"): { value: string | null; policy: string | null } {

@@ -1,7 +1,7 @@
 // Per-header validity, HSTS parsing, list splitting and configured-value checks.
 
 import { describe, expect, it } from "vitest";
-import { headerValueProblem, itemKey, parseHsts, specFor, splitListValue } from "../../src/core/known-headers.js";
+import { headerValueProblem, itemKey, parseHsts, specFor, splitListValue } from "../../../src/core/headers/known-headers.js";
 
 describe("specFor(...).isValid", () => {
   it.each([

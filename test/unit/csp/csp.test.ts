@@ -1,7 +1,7 @@
 // CSP sources, origin-policy detection, and parsing a serialized policy.
 
 import { describe, expect, it } from "vitest";
-import { cspSourceProblem, isEffectiveCsp, parseCspString } from "../../src/core/csp.js";
+import { cspSourceProblem, isEffectiveCsp, parseCspString } from "../../../src/core/csp/csp.js";
 
 describe("cspSourceProblem for source lists", () => {
   it.each([
