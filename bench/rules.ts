@@ -2,10 +2,10 @@
 
 import { readFileSync } from "node:fs";
 import { applyHeaders } from "../src/core/headers/apply-headers.js";
-import { compilePolicy, ruleAppliesTo } from "../src/core/compile-policy.js";
-import { parsePolicy } from "../src/core/parse-policy.js";
-import { planHeaders } from "../src/core/plan.js";
-import type { CompiledPolicy, HeaderPlan, PathRule, PolicyDocument, RequestFacts } from "../src/core/policy.js";
+import { compilePolicy, ruleAppliesTo } from "../src/core/policy/compile-policy.js";
+import { parsePolicy } from "../src/core/policy/parse-policy.js";
+import { planHeaders } from "../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, HeaderPlan, PathRule, PolicyDocument, RequestFacts } from "../src/core/policy/types.js";
 import { formatSpread, formatTable, median, round, spread, type Spread } from "./stats.js";
 
 export interface RulesOptions {

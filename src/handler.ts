@@ -4,11 +4,11 @@
 import { applyHeaders } from "./core/headers/apply-headers.js";
 import { forwardedHeadersToDrop, matchMarkerScope } from "./core/marker-scope.js";
 import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce.js";
-import { planHeaders } from "./core/plan.js";
+import { planHeaders } from "./core/policy/plan-headers.js";
 import { answerRefusal, guardRequest, type Refusal } from "./core/request-guard.js";
 import { adjustForStampedBody } from "./core/stamped-response.js";
-import type { PathRoute } from "./core/match-path.js";
-import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy.js";
+import type { PathRoute } from "./core/policy/match-path.js";
+import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy/types.js";
 import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
 import { bodyTransformer, rewriteBody, withoutMarker } from "./nonce-rewriter.js";

@@ -6,7 +6,7 @@
 import { reader, type ChunkTransformer } from "./core/chunk-transform.js";
 import { deflateFormat, type BodyCoding, type DecodableCoding } from "./core/content-coding.js";
 import { markerScrubber, type CompiledMarker } from "./core/marker-stream.js";
-import type { NoncePlan } from "./core/policy.js";
+import type { NoncePlan } from "./core/policy/types.js";
 import { adjustForDecodedBody, scrubHeaders } from "./core/stamped-response.js";
 import { tagStampTransformer } from "./core/tag-stamper.js";
 

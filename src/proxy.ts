@@ -2,7 +2,7 @@
 
 import { appendLoopEntry, createLoopToken } from "./core/loop-guard.js";
 import { resolveOriginUrl } from "./core/origin-url.js";
-import type { EnvConfig } from "./core/parse-env.js";
+import type { EnvConfig } from "./core/policy/parse-env.js";
 
 export type OriginOutcome =
   | { readonly kind: "response"; readonly response: Response }

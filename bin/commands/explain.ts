@@ -4,10 +4,10 @@
 import { matchMarkerScope } from "../../src/core/marker-scope.js";
 import { decideNonce } from "../../src/core/nonce.js";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { compileLayers, ruleAppliesTo } from "../../src/core/compile-policy.js";
+import { compileLayers, ruleAppliesTo } from "../../src/core/policy/compile-policy.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";

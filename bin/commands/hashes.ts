@@ -3,8 +3,8 @@
 
 import { writeFile } from "node:fs/promises";
 import { inlineHashes, withRuleHashes } from "../../src/core/inline-hashes.js";
-import { pathPatternProblem } from "../../src/core/match-path.js";
-import type { PolicyDocument } from "../../src/core/policy.js";
+import { pathPatternProblem } from "../../src/core/policy/match-path.js";
+import type { PolicyDocument } from "../../src/core/policy/types.js";
 import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";

@@ -2,7 +2,7 @@
 // var, Report-Only, report endpoint), then put it into that environment's KV namespace with wrangler.
 // An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
 
-import { MAX_POLICY_BYTES } from "../../src/core/parse-policy.js";
+import { MAX_POLICY_BYTES } from "../../src/core/policy/parse-policy.js";
 import { readFile } from "node:fs/promises";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";

@@ -1,7 +1,7 @@
 // `reports`: fetch the CSP report summary from a deployed Worker and print its top violations and totals.
 
 import { readCapped } from "../../src/core/shared/read-capped.js";
-import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
+import { DEFAULT_REPORT_PATH } from "../../src/core/policy/parse-env.js";
 import { renderSummaryText } from "../../src/core/reports/render-summary.js";
 import { parseSummary } from "../../src/core/reports/summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";

@@ -3,12 +3,12 @@
 // rule combinations sample paths reach (some conflicts only appear when two rules apply).
 
 import { readFile } from "node:fs/promises";
-import { compileEnvironment } from "../../src/core/compile-environment.js";
-import type { RejectedLayer } from "../../src/core/compile-policy.js";
-import type { EnvConfig } from "../../src/core/parse-env.js";
-import { parsePolicyJson } from "../../src/core/parse-policy.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy.js";
+import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import type { RejectedLayer } from "../../src/core/policy/compile-policy.js";
+import type { EnvConfig } from "../../src/core/policy/parse-env.js";
+import { parsePolicyJson } from "../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
 import type { Style } from "./io.js";

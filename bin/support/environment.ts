@@ -4,8 +4,8 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { compileEnvironment } from "../../src/core/compile-environment.js";
-import { parseEnv, prefixPath, type EnvConfig } from "../../src/core/parse-env.js";
+import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import { parseEnv, prefixPath, type EnvConfig } from "../../src/core/policy/parse-env.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
 import { loadWranglerVars } from "./wrangler-config.js";

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kvKeyProblem } from "../../src/core/parse-env.js";
+import { kvKeyProblem } from "../../src/core/policy/parse-env.js";
 import { renderReceived } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
 

@@ -3,7 +3,7 @@
 
 import { parseCspString, type DirectiveValue } from "./csp/csp.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "./headers/known-headers.js";
-import { pathPatternProblem } from "./match-path.js";
+import { pathPatternProblem } from "./policy/match-path.js";
 import { renderReceived } from "./shared/result.js";
 
 /** One line of the `_headers` file that was not converted, or converted with a problem. */

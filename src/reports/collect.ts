@@ -3,7 +3,7 @@
 // per report that budget admits. The response never waits on storage.
 
 import { readCapped } from "../core/shared/read-capped.js";
-import type { ReportConfig } from "../core/parse-env.js";
+import type { ReportConfig } from "../core/policy/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
 import { rateLimitKey } from "../core/reports/client-key.js";
 import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedReports, type ViolationRecord } from "../core/reports/csp-report.js";

@@ -1,7 +1,7 @@
 // The CSP report collector at REPORT_PATH and its summary at REPORT_PATH/summary: routing, and the
 // per-isolate state the two handlers share. Pages never wait on any of it.
 
-import type { ReportConfig } from "../core/parse-env.js";
+import type { ReportConfig } from "../core/policy/parse-env.js";
 import { ClientLedger, DEFAULT_CLIENT_LIMITS, type ClientLimits } from "../core/reports/client-ledger.js";
 import { createCounters, DropTally } from "../core/reports/drops.js";
 import type { Env } from "../env.js";

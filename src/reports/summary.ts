@@ -1,6 +1,6 @@
 // GET {REPORT_PATH}/summary: the stored counts as JSON or an HTML page, behind the REPORTS_TOKEN secret.
 
-import type { ReportConfig } from "../core/parse-env.js";
+import type { ReportConfig } from "../core/policy/parse-env.js";
 import { parseDays } from "../core/reports/days.js";
 import { wantsJson } from "../core/reports/negotiate.js";
 import { renderSummaryHtml, renderSummaryJson, SUMMARY_STYLE, summaryCsp } from "../core/reports/render-summary.js";

@@ -3,9 +3,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "../../src/core/compile-policy.js";
+import { compilePolicy } from "../../src/core/policy/compile-policy.js";
 import { importHeadersFile, type ImportedRule } from "../../src/core/import-headers-file.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
+import { parsePolicy } from "../../src/core/policy/parse-policy.js";
 
 const FIXTURES = new URL("./fixtures/headers-files/", import.meta.url);
 

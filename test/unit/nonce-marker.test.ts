@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compilePolicy, MISSING_MARKER, type PolicySource } from "../../src/core/compile-policy.js";
+import { compilePolicy, MISSING_MARKER, type PolicySource } from "../../src/core/policy/compile-policy.js";
 import { forwardedHeadersToDrop, matchMarkerScope } from "../../src/core/marker-scope.js";
 import { createMarker, markerProblem, PUBLISHED_MARKERS } from "../../src/core/nonce-marker.js";
-import { parseEnv } from "../../src/core/parse-env.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
+import { parseEnv } from "../../src/core/policy/parse-env.js";
+import { parsePolicy } from "../../src/core/policy/parse-policy.js";
 import { fuzzParameters } from "../fuzz-config.js";
 import { doc } from "./support.js";
 

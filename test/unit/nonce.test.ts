@@ -2,10 +2,10 @@
 
 import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { compilePolicy } from "../../src/core/compile-policy.js";
+import { compilePolicy } from "../../src/core/policy/compile-policy.js";
 import { matchMarkerScope } from "../../src/core/marker-scope.js";
 import { createFiller, createNonce, decideNonce, type ResponseFacts } from "../../src/core/nonce.js";
-import { planHeaders } from "../../src/core/plan.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import { createMarker } from "../../src/core/nonce-marker.js";
 import { adjustForStampedBody, scrubHeaders } from "../../src/core/stamped-response.js";
 import { compile, cspMap, doc } from "./support.js";

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import { resolveOriginUrl } from "../../src/core/origin-url.js";
-import type { OriginTarget } from "../../src/core/parse-env.js";
+import type { OriginTarget } from "../../src/core/policy/parse-env.js";
 
 const fixed: OriginTarget = { kind: "url", protocol: "http:", hostname: "127.0.0.1", port: "9001", host: "127.0.0.1:9001" };
 

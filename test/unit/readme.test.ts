@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { planHeaders } from "../../src/core/plan.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import { parsePolicy } from "../../src/core/policy/parse-policy.js";
 import { compile } from "./support.js";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { appendLoopEntry, createLoopToken, MAX_CHAIN } from "../../src/core/loop-guard.js";
-import { parseEnv } from "../../src/core/parse-env.js";
+import { parseEnv } from "../../src/core/policy/parse-env.js";
 import { answerRefusal, guardRequest } from "../../src/core/request-guard.js";
 import { fuzzParameters } from "../fuzz-config.js";
 

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
 import { workerFuzzParameters } from "./fuzz-support.js";

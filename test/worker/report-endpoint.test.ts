@@ -4,7 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportEndpointOptions, type ReportHandler } from "../../src/reports/endpoint.js";
 import {

@@ -3,7 +3,7 @@
 
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
 import { batchFor, callEndpoint, d1With, fakeLimiter, lines, NOW, postBatch, rows, SUMMARY, TOKEN } from "./report-support.js";

@@ -3,7 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import type { ReportHandler } from "../../src/reports/endpoint.js";
 

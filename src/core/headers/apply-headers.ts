@@ -1,7 +1,7 @@
 // Apply a header plan's ops to a mutable Headers object, so that every owned header ends up exactly once.
 
 import { itemKey, splitListValue } from "./known-headers.js";
-import type { HeaderOp } from "../policy.js";
+import type { HeaderOp } from "../policy/types.js";
 
 /** Apply ops to `headers` (the response's own, mutable copy); `nonce` fills the ops that carry one. */
 export function applyHeaders(headers: Headers, ops: readonly HeaderOp[], nonce?: string): void {

@@ -3,11 +3,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkHeaders, CHECKED_HEADERS, LEAK_HEADERS } from "../../../src/core/check-headers.js";
-import { compilePolicy } from "../../../src/core/compile-policy.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
 import { CSP_DIRECTIVES, cspSourceProblem, isEffectiveCsp, parseCspString, type DirectiveKind, type DirectiveValue } from "../../../src/core/csp/csp.js";
-import { parseEnv } from "../../../src/core/parse-env.js";
-import { parsePolicy } from "../../../src/core/parse-policy.js";
-import { planHeaders } from "../../../src/core/plan.js";
+import { parseEnv } from "../../../src/core/policy/parse-env.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 import { binaryString, longString, TRICKY_CHARS, withInjection } from "../../fuzz-arbitraries.js";
 import { fuzzParameters } from "../../fuzz-config.js";
 

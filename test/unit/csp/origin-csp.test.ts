@@ -7,7 +7,7 @@ import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
 import { cspRestricts } from "../../../src/core/csp/csp.js";
 import { matchMarkerScope } from "../../../src/core/marker-scope.js";
 import { createNonce, decideNonce } from "../../../src/core/nonce.js";
-import { planHeaders } from "../../../src/core/plan.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 import { fuzzParameters } from "../../fuzz-config.js";
 import { compile } from "../support.js";
 

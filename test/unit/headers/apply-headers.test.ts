@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
-import { planHeaders } from "../../../src/core/plan.js";
-import type { CompiledPolicy } from "../../../src/core/policy.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy } from "../../../src/core/policy/types.js";
 import { compile, countOf, lines } from "../support.js";
 
 /** Headers as an origin would send them: a list of lines, repeats allowed. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "../../src/core/compile-policy.js";
-import { defaultPolicyDocument } from "../../src/core/defaults.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { defaultPolicyDocument } from "../../../src/core/policy/defaults.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
 
 describe("built-in defaults", () => {
   it("validate as a policy document", () => {

@@ -3,9 +3,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { buildPolicyJsonSchema } from "../../scripts/policy-schema.js";
+import { buildPolicyJsonSchema } from "../../../scripts/policy-schema.js";
 
-const ROOT = new URL("../../", import.meta.url);
+const ROOT = new URL("../../../", import.meta.url);
 const committed = readFileSync(new URL("policy.schema.json", ROOT), "utf8");
 const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(committed) as object);
 

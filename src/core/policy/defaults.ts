@@ -1,7 +1,7 @@
 // The built-in policy: strict but safe in front of an unknown site. Written in the document format so it
 // goes through the same validation and merge as every other layer.
 
-import type { PolicyDocument } from "./policy.js";
+import type { PolicyDocument } from "./types.js";
 
 /** The built-in policy document, a fresh copy on every call (callers may not share it). */
 export function defaultPolicyDocument(): PolicyDocument {

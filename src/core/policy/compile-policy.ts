@@ -1,12 +1,12 @@
 // Once per policy version: merge layers into a resolved policy, then compile it into per-scheme header plans.
 
-import { CSP_FALLBACKS, cspRestricts, renderCsp, type DirectiveValue } from "./csp/csp.js";
+import { CSP_FALLBACKS, cspRestricts, renderCsp, type DirectiveValue } from "../csp/csp.js";
 import { defaultPolicyDocument } from "./defaults.js";
-import { parseHsts, specFor, splitListValue } from "./headers/known-headers.js";
+import { parseHsts, specFor, splitListValue } from "../headers/known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
-import { compileMarkerScope, resolveSiteMarker } from "./marker-scope.js";
-import { MARKER_HOWTO, redactMarkers } from "./nonce-marker.js";
-import { CombinationMemo } from "./policy.js";
+import { compileMarkerScope, resolveSiteMarker } from "../marker-scope.js";
+import { MARKER_HOWTO, redactMarkers } from "../nonce-marker.js";
+import { CombinationMemo } from "./types.js";
 import type {
   CompiledPolicy,
   MemoNode,
@@ -26,8 +26,8 @@ import type {
   ResolvedHeader,
   ResolvedHsts,
   ResolvedPolicy,
-} from "./policy.js";
-import { joinPath, renderReceived, type PolicyIssue, type Result } from "./shared/result.js";
+} from "./types.js";
+import { joinPath, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 
 /** Nothing owned: the starting point that the built-in defaults are merged onto. */
 export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null, nonce: null };

@@ -1,7 +1,7 @@
 // Path patterns: what each pattern matches, how paths are decoded, and which patterns are refused.
 
 import { describe, expect, it } from "vitest";
-import { compilePathIndex, pathPatternProblem, patternSpecificity } from "../../src/core/match-path.js";
+import { compilePathIndex, pathPatternProblem, patternSpecificity } from "../../../src/core/policy/match-path.js";
 
 const PATTERNS = ["/embed/*", "/users/:id", "/users/:id/settings", "/login", "/*", "/assets/*.js", "/", "/about/", "/Case"];
 

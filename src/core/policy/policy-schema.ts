@@ -2,17 +2,17 @@
 // that the JSON Schema for editors is generated from.
 
 import * as v from "valibot";
-import { CSP_DIRECTIVES, sourceListProblems } from "./csp/csp.js";
+import { CSP_DIRECTIVES, sourceListProblems } from "../csp/csp.js";
 import {
   DEDICATED_HEADERS,
   FORBIDDEN_HEADERS,
   headerValueProblem,
   isHeaderName,
   specFor,
-} from "./headers/known-headers.js";
+} from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
-import { MARKER_PATTERN, markerProblem } from "./nonce-marker.js";
-import { didYouMean, joinPath } from "./shared/result.js";
+import { MARKER_PATTERN, markerProblem } from "../nonce-marker.js";
+import { didYouMean, joinPath } from "../shared/result.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];

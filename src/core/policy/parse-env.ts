@@ -1,11 +1,11 @@
 // The Worker's environment bindings → its configuration, with an issue for each bad binding. Each bad
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
-import { parseAllowedHosts, type AllowedHosts } from "./allowed-hosts.js";
-import { markerProblem, redactedMarker } from "./nonce-marker.js";
+import { parseAllowedHosts, type AllowedHosts } from "../allowed-hosts.js";
+import { markerProblem, redactedMarker } from "../nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
-import type { PolicyDocument } from "./policy.js";
-import { didYouMean, renderReceived, suggest, type PolicyIssue } from "./shared/result.js";
+import type { PolicyDocument } from "./types.js";
+import { didYouMean, renderReceived, suggest, type PolicyIssue } from "../shared/result.js";
 
 /** Where requests go: the route's own URL (the zone's origin), a fixed origin, or nowhere (misconfigured). */
 export type OriginTarget =

@@ -3,9 +3,9 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parsePolicy, parsePolicyJson } from "../../src/core/parse-policy.js";
+import { parsePolicy, parsePolicyJson } from "../../../src/core/policy/parse-policy.js";
 
-const DIR = new URL("./fixtures/policy/", import.meta.url);
+const DIR = new URL("../fixtures/policy/", import.meta.url);
 
 function fixtures(kind: "valid" | "invalid"): { name: string; content: unknown }[] {
   const dir = new URL(`${kind}/`, DIR);

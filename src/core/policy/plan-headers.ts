@@ -2,7 +2,7 @@
 // rule combination, one merge; everything else was done when the policy loaded.
 
 import { compileCombination, MAX_COMBINATIONS, mediaType, ruleAppliesToType } from "./compile-policy.js";
-import type { CompiledPolicy, HeaderPlan, PlanPair, RequestFacts } from "./policy.js";
+import type { CompiledPolicy, HeaderPlan, PlanPair, RequestFacts } from "./types.js";
 
 /** The header plan for one response. */
 export function planHeaders(policy: CompiledPolicy, facts: RequestFacts): HeaderPlan {

@@ -1,7 +1,7 @@
 // Environment bindings: each bad binding falls back on its own, with an issue naming it.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_KEY, DEFAULT_REPORT_PATH, DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../src/core/parse-env.js";
+import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_KEY, DEFAULT_REPORT_PATH, DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../../src/core/policy/parse-env.js";
 
 describe("parseEnv", () => {
   it("defaults to route mode, 30 s, enforced, no POLICY", () => {

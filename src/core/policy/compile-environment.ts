@@ -4,7 +4,7 @@
 
 import { compilePolicy, type CompileOptions, type PolicyHooks, type PolicySource, type RejectedLayer } from "./compile-policy.js";
 import type { EnvConfig } from "./parse-env.js";
-import type { CompiledPolicy, PolicyDocument } from "./policy.js";
+import type { CompiledPolicy, PolicyDocument } from "./types.js";
 
 /**
  * The compile options the bindings imply: CSP_REPORT_ONLY, REPORT_PATH in every CSP when REPORTS_ENABLED,

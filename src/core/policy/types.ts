@@ -1,14 +1,14 @@
 // Types of the policy at its three stages: the document users write, the resolved layers, and the
 // compiled plans that requests use.
 
-import type { DirectiveValue } from "./csp/csp.js";
-import type { HeaderKind } from "./headers/known-headers.js";
-import type { CompiledMarker } from "./marker-stream.js";
+import type { DirectiveValue } from "../csp/csp.js";
+import type { HeaderKind } from "../headers/known-headers.js";
+import type { CompiledMarker } from "../marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 
 import type { PathIndex, PathRoute } from "./match-path.js";
 import type { PolicyLayer } from "./policy-schema.js";
-import type { PolicyIssue } from "./shared/result.js";
+import type { PolicyIssue } from "../shared/result.js";
 
 export type { CspLayer, HeaderAction, HstsLayer, NonceLayer, PathRule, PolicyDocument, PolicyLayer } from "./policy-schema.js";
 

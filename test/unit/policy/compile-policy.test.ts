@@ -1,10 +1,10 @@
 // Merging layers and compiling plans: inheritance, CSP directive operations, HSTS rules, budgets.
 
 import { describe, expect, it } from "vitest";
-import { memoizeValidity } from "../../src/core/compile-policy.js";
-import { renderCsp } from "../../src/core/csp/csp.js";
-import type { CompiledPolicy, HeaderOp } from "../../src/core/policy.js";
-import { compile, compileWithRejections, cspMap } from "./support.js";
+import { memoizeValidity } from "../../../src/core/policy/compile-policy.js";
+import { renderCsp } from "../../../src/core/csp/csp.js";
+import type { CompiledPolicy, HeaderOp } from "../../../src/core/policy/types.js";
+import { compile, compileWithRejections, cspMap } from "../support.js";
 
 function op(policy: CompiledPolicy, name: string, https = true): HeaderOp | undefined {
   return (https ? policy.base.https : policy.base.http).ops.find((o) => o.name.toLowerCase() === name.toLowerCase());

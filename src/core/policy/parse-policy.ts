@@ -1,9 +1,9 @@
 // Unknown JSON → a validated policy document, or every issue in it, each with its path.
 
 import * as v from "valibot";
-import { markersIn, redactedMarker, redactMarkers } from "./nonce-marker.js";
+import { markersIn, redactedMarker, redactMarkers } from "../nonce-marker.js";
 import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
-import { renderReceived, type PolicyIssue, type Result } from "./shared/result.js";
+import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 
 /** Largest policy document the Worker reads from KV (and the CLI pushes): larger ones are refused unread. */
 export const MAX_POLICY_BYTES = 1 << 20;

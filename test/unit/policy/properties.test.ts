@@ -3,11 +3,11 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { compilePolicy } from "../../src/core/compile-policy.js";
-import { headerValueProblem } from "../../src/core/headers/known-headers.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
-import { planHeaders } from "../../src/core/plan.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { headerValueProblem } from "../../../src/core/headers/known-headers.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 
 const RUNS = { seed: 20261125, numRuns: 400 };
 

@@ -2,7 +2,7 @@
 // folds, and how much work it takes (counted, never timed).
 
 import { describe, expect, it } from "vitest";
-import { canonicalPath, foldPathCase, type PathWork } from "../../src/core/canonical-path.js";
+import { canonicalPath, foldPathCase, type PathWork } from "../../../src/core/policy/canonical-path.js";
 
 function canonical(path: string, foldCase = true): string {
   const result = canonicalPath(path, foldCase);

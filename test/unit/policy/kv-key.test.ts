@@ -3,9 +3,9 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { kvTarget } from "../../bin/support/wrangler.js";
-import { DEFAULT_KV_KEY, parseEnv } from "../../src/core/parse-env.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { kvTarget } from "../../../bin/support/wrangler.js";
+import { DEFAULT_KV_KEY, parseEnv } from "../../../src/core/policy/parse-env.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 function workerAccepts(key: string): boolean {
   const { config, issues } = parseEnv({ POLICY_KV_KEY: key });

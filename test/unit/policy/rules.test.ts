@@ -1,11 +1,11 @@
 // Per-path rules over the base: which rules apply, in what order, and what wins for a header.
 
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy, RejectedCombination } from "../../src/core/policy.js";
-import { compilePolicy } from "../../src/core/compile-policy.js";
-import { compile, cspMap, doc } from "./support.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, RejectedCombination } from "../../../src/core/policy/types.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { compile, cspMap, doc } from "../support.js";
 
 function headersFor(policy: CompiledPolicy, path: string, contentType: string | null = "text/html", origin: [string, string][] = []): Headers {
   const headers = new Headers(origin);

@@ -2,12 +2,12 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { resolveOriginUrl } from "../../src/core/origin-url.js";
-import { parseEnv, type OriginTarget } from "../../src/core/parse-env.js";
-import { canonicalPath } from "../../src/core/canonical-path.js";
-import { compilePathIndex, pathPatternProblem } from "../../src/core/match-path.js";
-import { binaryString, parsedPathAndQuery, PATH_SEGMENTS, requestTail } from "../fuzz-arbitraries.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { resolveOriginUrl } from "../../../src/core/origin-url.js";
+import { parseEnv, type OriginTarget } from "../../../src/core/policy/parse-env.js";
+import { canonicalPath } from "../../../src/core/policy/canonical-path.js";
+import { compilePathIndex, pathPatternProblem } from "../../../src/core/policy/match-path.js";
+import { binaryString, parsedPathAndQuery, PATH_SEGMENTS, requestTail } from "../../fuzz-arbitraries.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 /** The authority a client's URL may carry: ports, an empty userinfo, IPs, a trailing dot, unicode. */
 const clientAuthority = fc.constantFrom(

@@ -2,11 +2,11 @@
 // spelling is refused; never does a spelling fall back to the base headers while the origin serves the page.
 
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy } from "../../src/core/policy.js";
-import { compile, cspMap } from "./support.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy } from "../../../src/core/policy/types.js";
+import { compile, cspMap } from "../support.js";
 
 const ADMIN = compile([
   {

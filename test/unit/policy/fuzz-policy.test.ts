@@ -2,17 +2,17 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { compilePolicy } from "../../src/core/compile-policy.js";
-import { importHeadersFile } from "../../src/core/import-headers-file.js";
-import { isHeaderName } from "../../src/core/headers/known-headers.js";
-import { parseEnv } from "../../src/core/parse-env.js";
-import { parsePolicy, parsePolicyJson } from "../../src/core/parse-policy.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { HeaderOp } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/shared/result.js";
-import { anyCodePoint, binaryString, longString, requestTail, trickyString, withInjection } from "../fuzz-arbitraries.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { importHeadersFile } from "../../../src/core/import-headers-file.js";
+import { isHeaderName } from "../../../src/core/headers/known-headers.js";
+import { parseEnv } from "../../../src/core/policy/parse-env.js";
+import { parsePolicy, parsePolicyJson } from "../../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import type { HeaderOp } from "../../../src/core/policy/types.js";
+import type { PolicyIssue } from "../../../src/core/shared/result.js";
+import { anyCodePoint, binaryString, longString, requestTail, trickyString, withInjection } from "../../fuzz-arbitraries.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 /** What a header value may hold: printable ASCII and tab (headerValueProblem refuses the rest). */
 const CLEAN = /^[\t\x20-\x7e]*$/;
