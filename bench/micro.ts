@@ -2,7 +2,7 @@
 
 import { applyHeaders } from "../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../src/core/policy/compile-policy.js";
-import { decideNonce } from "../src/core/nonce.js";
+import { decideNonce } from "../src/core/nonce/decide-nonce.js";
 import { planHeaders } from "../src/core/policy/plan-headers.js";
 import type { CompiledPolicy } from "../src/core/policy/types.js";
 import { formatSpread, formatTable, median, round, spread, type Spread } from "./stats.js";

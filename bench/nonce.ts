@@ -18,7 +18,7 @@ import {
   type LoadSpec,
   type StdioLog,
 } from "./harness.js";
-import { tagStampTransformer } from "../src/core/tag-stamper.js";
+import { tagStampTransformer } from "../src/core/nonce/tag-stamper.js";
 import { MARKER, startPages, type BlanketBody, type Page, type PagesOrigin } from "./pages.js";
 import { childWorkerdPids, workerdVersionOf } from "./procfs.js";
 import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";

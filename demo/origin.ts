@@ -2,7 +2,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createMarker } from "../src/core/nonce-marker.js";
+import { createMarker } from "../src/core/nonce/nonce-marker.js";
 
 /** A running demo origin. */
 export interface DemoOrigin {

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
 import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/policy/parse-env.js";
-import { createMarker } from "../src/core/nonce-marker.js";
+import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { parsePolicyJson } from "../src/core/policy/parse-policy.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -2,11 +2,11 @@
 // become responses; nothing throws past handleRequest, and every response leaves with its headers.
 
 import { applyHeaders } from "./core/headers/apply-headers.js";
-import { forwardedHeadersToDrop, matchMarkerScope } from "./core/marker-scope.js";
-import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce.js";
+import { forwardedHeadersToDrop, matchMarkerScope } from "./core/nonce/marker-scope.js";
+import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce/decide-nonce.js";
 import { planHeaders } from "./core/policy/plan-headers.js";
 import { answerRefusal, guardRequest, type Refusal } from "./core/request-guard.js";
-import { adjustForStampedBody } from "./core/stamped-response.js";
+import { adjustForStampedBody } from "./core/nonce/stamped-response.js";
 import type { PathRoute } from "./core/policy/match-path.js";
 import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy/types.js";
 import type { Env } from "./env.js";

@@ -1,8 +1,8 @@
 // `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
-import { matchMarkerScope } from "../../src/core/marker-scope.js";
-import { decideNonce } from "../../src/core/nonce.js";
+import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
+import { decideNonce } from "../../src/core/nonce/decide-nonce.js";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { compileLayers, ruleAppliesTo } from "../../src/core/policy/compile-policy.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";

@@ -4,7 +4,7 @@
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { PUBLIC_MARKER, startAttackSite } from "./support/attack-site.js";
 import { launchBrowser } from "./support/browser.js";

@@ -8,7 +8,7 @@
 // A body the stamper gives up on must still meet 1, 3 and 4, and 2 up to the point where it gave up.
 
 import { html, type DefaultTreeAdapterTypes } from "parse5";
-import { tagStampTransformer, type StampOutcome, type StampTargets } from "../../src/core/tag-stamper.js";
+import { tagStampTransformer, type StampOutcome, type StampTargets } from "../../src/core/nonce/tag-stamper.js";
 import { createdElements, parseDocument } from "./oracle.js";
 
 type Element = DefaultTreeAdapterTypes.Element;

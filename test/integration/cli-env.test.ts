@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { runMain } from "../support/cli-io.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { cli, EXAMPLE, ROOT } from "./support/cli.js";

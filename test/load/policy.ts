@@ -1,6 +1,6 @@
 // The policy document seeded into POLICY_KV for the load, and the headers it puts on each route over plain http.
 
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { defaultCspDirectives, defaultHeaderValues } from "../integration/support/policy-headers.js";
 import type { RouteName } from "./mix.js";
 

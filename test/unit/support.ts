@@ -1,7 +1,7 @@
 // Helpers for unit tests: compile documents the way the Worker does, and read headers back.
 
 import { compilePolicy, type PolicySource } from "../../src/core/policy/compile-policy.js";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { parsePolicy } from "../../src/core/policy/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 export { cspMap } from "../support/csp-map.js";

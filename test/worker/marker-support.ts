@@ -1,7 +1,7 @@
 // Helpers for the marker tests inside workerd: ask the test origin for a body with the marker in it, and read
 // a response the way a client would (decoding what the wire would carry), listing where the marker shows.
 
-import { deflateFormat } from "../../src/core/content-coding.js";
+import { deflateFormat } from "../../src/core/nonce/content-coding.js";
 import { containsMarker } from "../support/marker-bytes.js";
 
 /** What /marker-body should answer (see test/support/origin.ts). */

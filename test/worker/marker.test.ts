@@ -4,8 +4,8 @@
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { spread } from "../../src/core/marker-stream.js";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { spread } from "../../src/core/nonce/marker-stream.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { concatBytes } from "../support/bytes.js";
 import { wide } from "../support/marker-bytes.js";
 import { workerFuzzParameters } from "./fuzz-support.js";

@@ -2,7 +2,7 @@
 // never on non-HTML, HEAD or 304, and never over an origin's own nonce-based CSP.
 
 import { describe, expect, it } from "vitest";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { call, cspMap, ORIGIN_URL, respond, unique } from "./support.js";
 
 /** The site's secret marker, drawn per run: the NONCE_MARKER binding, and what the origin writes. */

@@ -4,8 +4,8 @@ import { CSP_FALLBACKS, cspRestricts, renderCsp, type DirectiveValue } from "../
 import { defaultPolicyDocument } from "./defaults.js";
 import { parseHsts, specFor, splitListValue } from "../headers/known-headers.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
-import { compileMarkerScope, resolveSiteMarker } from "../marker-scope.js";
-import { MARKER_HOWTO, redactMarkers } from "../nonce-marker.js";
+import { compileMarkerScope, resolveSiteMarker } from "../nonce/marker-scope.js";
+import { MARKER_HOWTO, redactMarkers } from "../nonce/nonce-marker.js";
 import { CombinationMemo } from "./types.js";
 import type {
   CompiledPolicy,

@@ -2,7 +2,7 @@
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
 import { parseAllowedHosts, type AllowedHosts } from "../allowed-hosts.js";
-import { markerProblem, redactedMarker } from "../nonce-marker.js";
+import { markerProblem, redactedMarker } from "../nonce/nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./types.js";
 import { didYouMean, renderReceived, suggest, type PolicyIssue } from "../shared/result.js";

@@ -1,7 +1,7 @@
 // Unknown JSON → a validated policy document, or every issue in it, each with its path.
 
 import * as v from "valibot";
-import { markersIn, redactedMarker, redactMarkers } from "../nonce-marker.js";
+import { markersIn, redactedMarker, redactMarkers } from "../nonce/nonce-marker.js";
 import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
 import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 

@@ -11,7 +11,7 @@ import {
   specFor,
 } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
-import { MARKER_PATTERN, markerProblem } from "../nonce-marker.js";
+import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
 import { didYouMean, joinPath } from "../shared/result.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;

@@ -3,7 +3,7 @@
 
 import type { DirectiveValue } from "../csp/csp.js";
 import type { HeaderKind } from "../headers/known-headers.js";
-import type { CompiledMarker } from "../marker-stream.js";
+import type { CompiledMarker } from "../nonce/marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 
 import type { PathIndex, PathRoute } from "./match-path.js";

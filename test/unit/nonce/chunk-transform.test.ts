@@ -2,7 +2,7 @@
 // first bytes out before the source ends, and a cancel that reaches the source.
 
 import { describe, expect, it } from "vitest";
-import { READ_SIZE, transformBody, type ChunkTransformer } from "../../src/core/chunk-transform.js";
+import { READ_SIZE, transformBody, type ChunkTransformer } from "../../../src/core/nonce/chunk-transform.js";
 
 const identity: ChunkTransformer = { transform: (chunk, enqueue) => enqueue(chunk), flush: () => undefined };
 

@@ -2,10 +2,10 @@
 // rules can yield a marked nonce), then looked up per request from the path alone, before forwarding.
 
 import { compileMarker } from "./marker-stream.js";
-import type { PathRoute } from "./policy/match-path.js";
+import type { PathRoute } from "../policy/match-path.js";
 import { redactedMarker } from "./nonce-marker.js";
-import type { CompiledPolicy, CompiledRule, MarkerScope, PolicyDocument, PolicyLayer, ResolvedPolicy } from "./policy/types.js";
-import type { PolicyIssue } from "./shared/result.js";
+import type { CompiledPolicy, CompiledRule, MarkerScope, PolicyDocument, PolicyLayer, ResolvedPolicy } from "../policy/types.js";
+import type { PolicyIssue } from "../shared/result.js";
 
 /** A policy document and where it came from, as compilePolicy takes them. */
 interface Source {

@@ -3,7 +3,7 @@
 
 import { parseContentCoding, type BodyCoding } from "./content-coding.js";
 import { extractMimeType, isAsciiCompatible, isDeclaredHtml, isHtmlish, type MimeType } from "./mime-type.js";
-import type { HeaderOp, HeaderPlan, MarkerScope, NoncePlan } from "./policy/types.js";
+import type { HeaderOp, HeaderPlan, MarkerScope, NoncePlan } from "../policy/types.js";
 
 /** What the nonce decision needs to know about the response. */
 export interface ResponseFacts {

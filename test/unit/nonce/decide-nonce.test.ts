@@ -1,14 +1,14 @@
 // The nonce decision per response, the nonce itself, stamped-body headers, and nonce/report CSP rendering.
 
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { compilePolicy } from "../../src/core/policy/compile-policy.js";
-import { matchMarkerScope } from "../../src/core/marker-scope.js";
-import { createFiller, createNonce, decideNonce, type ResponseFacts } from "../../src/core/nonce.js";
-import { planHeaders } from "../../src/core/policy/plan-headers.js";
-import { createMarker } from "../../src/core/nonce-marker.js";
-import { adjustForStampedBody, scrubHeaders } from "../../src/core/stamped-response.js";
-import { compile, cspMap, doc } from "./support.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { matchMarkerScope } from "../../../src/core/nonce/marker-scope.js";
+import { createFiller, createNonce, decideNonce, type ResponseFacts } from "../../../src/core/nonce/decide-nonce.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import { createMarker } from "../../../src/core/nonce/nonce-marker.js";
+import { adjustForStampedBody, scrubHeaders } from "../../../src/core/nonce/stamped-response.js";
+import { compile, cspMap, doc } from "../support.js";
 
 const NONCE = "bm9uY2Vub25jZW5vbmNlMQ==";
 const html: ResponseFacts = { method: "GET", status: 200, contentType: "text/html; charset=utf-8", hasBody: true, originHeaders: new Headers() };

@@ -4,11 +4,11 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileMarker, markerScrubber, spread, type MarkerScrubber } from "../../src/core/marker-stream.js";
-import { createMarker, markerProblem } from "../../src/core/nonce-marker.js";
-import { fuzzParameters } from "../fuzz-config.js";
-import { concatBytes, splitBytes } from "../support/bytes.js";
-import { containsMarker, occurrences, scrubReference, STRIDES } from "../support/marker-bytes.js";
+import { compileMarker, markerScrubber, spread, type MarkerScrubber } from "../../../src/core/nonce/marker-stream.js";
+import { createMarker, markerProblem } from "../../../src/core/nonce/nonce-marker.js";
+import { fuzzParameters } from "../../fuzz-config.js";
+import { concatBytes, splitBytes } from "../../support/bytes.js";
+import { containsMarker, occurrences, scrubReference, STRIDES } from "../../support/marker-bytes.js";
 
 const encoder = new TextEncoder();
 const ALPHABET = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"];

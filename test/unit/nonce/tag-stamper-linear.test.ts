@@ -6,12 +6,12 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { STEPS_ALLOWANCE, STEPS_PER_BYTE } from "../../src/core/html/tokenizer.js";
-import { tagStampTransformer } from "../../src/core/tag-stamper.js";
-import { piece } from "../html/arbitraries.js";
-import { budget, seeded, SEED } from "../html/budget.js";
-import { fill, HOSTILE } from "../html/hostile.js";
-import { realisticPage } from "../html/pages.js";
+import { STEPS_ALLOWANCE, STEPS_PER_BYTE } from "../../../src/core/nonce/html/tokenizer.js";
+import { tagStampTransformer } from "../../../src/core/nonce/tag-stamper.js";
+import { piece } from "../../html/arbitraries.js";
+import { budget, seeded, SEED } from "../../html/budget.js";
+import { fill, HOSTILE } from "../../html/hostile.js";
+import { realisticPage } from "../../html/pages.js";
 
 /** What the known hostile patterns may cost, well inside the budget. */
 const HOSTILE_STEPS_PER_BYTE = 5;

@@ -3,7 +3,7 @@
 
 import { deflateRawSync, deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { deflateFormat, parseContentCoding } from "../../src/core/content-coding.js";
+import { deflateFormat, parseContentCoding } from "../../../src/core/nonce/content-coding.js";
 
 describe("parseContentCoding", () => {
   it.each<[string | null, unknown]>([

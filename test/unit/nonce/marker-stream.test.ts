@@ -2,10 +2,10 @@
 // split, with nothing else touched.
 
 import { describe, expect, it } from "vitest";
-import { compileMarker, createMarkerStream, markerScrubber, spread } from "../../src/core/marker-stream.js";
-import { createMarker, markerProblem } from "../../src/core/nonce-marker.js";
-import { concatBytes, splitBytes, throughStream } from "../support/bytes.js";
-import { scrubReference, wide } from "../support/marker-bytes.js";
+import { compileMarker, createMarkerStream, markerScrubber, spread } from "../../../src/core/nonce/marker-stream.js";
+import { createMarker, markerProblem } from "../../../src/core/nonce/nonce-marker.js";
+import { concatBytes, splitBytes, throughStream } from "../../support/bytes.js";
+import { scrubReference, wide } from "../../support/marker-bytes.js";
 
 const MARKER = createMarker();
 const NONCE = "AAAAAAAAAAAAAAAAAAAAAA==";

@@ -3,8 +3,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTagStampStream, MAX_TAG_BYTES, tagStampTransformer, type StampTargets } from "../../src/core/tag-stamper.js";
-import { splitBytes, throughStream } from "../support/bytes.js";
+import { createTagStampStream, MAX_TAG_BYTES, tagStampTransformer, type StampTargets } from "../../../src/core/nonce/tag-stamper.js";
+import { splitBytes, throughStream } from "../../support/bytes.js";
 
 const N = "bm9uY2Vub25jZW5vbmNlMQ==";
 const BOTH: StampTargets = { scripts: true, styles: true };

@@ -2,7 +2,7 @@
 // marked nonces: HTML, or sniffed (treated as HTML), or something else.
 
 import { describe, expect, it } from "vitest";
-import { extractMimeType, isAsciiCompatible, isDeclaredHtml, isHtmlish } from "../../src/core/mime-type.js";
+import { extractMimeType, isAsciiCompatible, isDeclaredHtml, isHtmlish } from "../../../src/core/nonce/mime-type.js";
 
 describe("extractMimeType", () => {
   // The examples in the Fetch standard's "extract a MIME type", plus the cases a proxy sees in the wild.
