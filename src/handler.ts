@@ -5,7 +5,7 @@ import { applyHeaders } from "./core/headers/apply-headers.js";
 import { forwardedHeadersToDrop, matchMarkerScope } from "./core/nonce/marker-scope.js";
 import { createFiller, createNonce, decideNonce, type ResponseFacts } from "./core/nonce/decide-nonce.js";
 import { planHeaders } from "./core/policy/plan-headers.js";
-import { answerRefusal, guardRequest, type Refusal } from "./core/request-guard.js";
+import { answerRefusal, guardRequest, type Refusal } from "./core/origin/request-guard.js";
 import { adjustForStampedBody } from "./core/nonce/stamped-response.js";
 import type { PathRoute } from "./core/policy/match-path.js";
 import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy/types.js";

@@ -1,7 +1,7 @@
 // Forward one request to the origin and classify what came back: a response, a timeout, or a failure.
 
-import { appendLoopEntry, createLoopToken } from "./core/loop-guard.js";
-import { resolveOriginUrl } from "./core/origin-url.js";
+import { appendLoopEntry, createLoopToken } from "./core/origin/loop-guard.js";
+import { resolveOriginUrl } from "./core/origin/origin-url.js";
 import type { EnvConfig } from "./core/policy/parse-env.js";
 
 export type OriginOutcome =

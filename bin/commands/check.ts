@@ -1,7 +1,7 @@
 // `check <url>`: fetch a live URL (and, for https, its http:// form) and judge its security headers.
 // The verdicts come from src/core/check-headers.ts; this file only does the networking and the printing.
 
-import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../../src/core/check-headers.js";
+import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../support/check-headers.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { getRaw, type RawResponse } from "../support/http-get.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";

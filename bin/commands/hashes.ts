@@ -2,7 +2,7 @@
 // rule's CSP, so a static site can run a hash-only policy that nothing injected can satisfy.
 
 import { writeFile } from "node:fs/promises";
-import { inlineHashes, withRuleHashes } from "../../src/core/inline-hashes.js";
+import { inlineHashes, withRuleHashes } from "../support/inline-hashes.js";
 import { pathPatternProblem } from "../../src/core/policy/match-path.js";
 import type { PolicyDocument } from "../../src/core/policy/types.js";
 import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";

@@ -2,7 +2,7 @@
 // what cannot be expressed, and validate the result the way `validate` does.
 
 import { writeFile } from "node:fs/promises";
-import { importHeadersFile } from "../../src/core/import-headers-file.js";
+import { importHeadersFile } from "../support/import-headers-file.js";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { bareEnvironment } from "../support/environment.js";

@@ -3,7 +3,7 @@
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inlineHashes } from "../../src/core/inline-hashes.js";
+import { inlineHashes } from "../../bin/support/inline-hashes.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { launchBrowser } from "./support/browser.js";
 import { HASHED_PAGE, SITE_MARKER, startFramer, startSiteOrigin, type Server2 } from "./support/site.js";

@@ -1,7 +1,7 @@
 // The Worker's environment bindings → its configuration, with an issue for each bad binding. Each bad
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
-import { parseAllowedHosts, type AllowedHosts } from "../allowed-hosts.js";
+import { parseAllowedHosts, type AllowedHosts } from "../origin/allowed-hosts.js";
 import { markerProblem, redactedMarker } from "../nonce/nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./types.js";

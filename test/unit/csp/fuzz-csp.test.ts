@@ -2,7 +2,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkHeaders, CHECKED_HEADERS, LEAK_HEADERS } from "../../../src/core/check-headers.js";
+import { checkHeaders, CHECKED_HEADERS, LEAK_HEADERS } from "../../../bin/support/check-headers.js";
 import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
 import { CSP_DIRECTIVES, cspSourceProblem, isEffectiveCsp, parseCspString, type DirectiveKind, type DirectiveValue } from "../../../src/core/csp/csp.js";
 import { parseEnv } from "../../../src/core/policy/parse-env.js";

@@ -2,7 +2,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { resolveOriginUrl } from "../../../src/core/origin-url.js";
+import { resolveOriginUrl } from "../../../src/core/origin/origin-url.js";
 import { parseEnv, type OriginTarget } from "../../../src/core/policy/parse-env.js";
 import { canonicalPath } from "../../../src/core/policy/canonical-path.js";
 import { compilePathIndex, pathPatternProblem } from "../../../src/core/policy/match-path.js";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
-import { importHeadersFile } from "../../../src/core/import-headers-file.js";
+import { importHeadersFile } from "../../../bin/support/import-headers-file.js";
 import { isHeaderName } from "../../../src/core/headers/known-headers.js";
 import { parseEnv } from "../../../src/core/policy/parse-env.js";
 import { parsePolicy, parsePolicyJson } from "../../../src/core/policy/parse-policy.js";

@@ -5,9 +5,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runMain } from "../support/cli-io.js";
+import { runMain } from "../../support/cli-io.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
 const EXAMPLE = join(ROOT, "examples", "policy.json");
 
 let dir = "";

@@ -3,10 +3,10 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { appendLoopEntry, createLoopToken, MAX_CHAIN } from "../../src/core/loop-guard.js";
-import { parseEnv } from "../../src/core/policy/parse-env.js";
-import { answerRefusal, guardRequest } from "../../src/core/request-guard.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { appendLoopEntry, createLoopToken, MAX_CHAIN } from "../../../src/core/origin/loop-guard.js";
+import { parseEnv } from "../../../src/core/policy/parse-env.js";
+import { answerRefusal, guardRequest } from "../../../src/core/origin/request-guard.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 const TOKEN = createLoopToken(new Uint8Array(16).fill(7));
 const OTHER = createLoopToken(new Uint8Array(16).fill(8));

@@ -1,7 +1,7 @@
 // When the CLI colours its output: only on a terminal, and never with NO_COLOR set.
 
 import { describe, expect, it } from "vitest";
-import { createStyle } from "../../bin/support/io.js";
+import { createStyle } from "../../../bin/support/io.js";
 
 describe("createStyle", () => {
   it.each([

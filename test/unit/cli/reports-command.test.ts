@@ -6,10 +6,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runReports } from "../../bin/commands/reports.js";
-import { createStyle, type Io } from "../../bin/support/io.js";
-import { renderSummaryJson } from "../../src/core/reports/render-summary.js";
-import { buildSummary } from "../../src/core/reports/summary.js";
+import { runReports } from "../../../bin/commands/reports.js";
+import { createStyle, type Io } from "../../../bin/support/io.js";
+import { renderSummaryJson } from "../../../src/core/reports/render-summary.js";
+import { buildSummary } from "../../../src/core/reports/summary.js";
 
 const TOKEN = "cli-test-token-0123456789abcdef";
 const SUMMARY_INPUT = {

@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CSP_DIRECTIVES } from "../../src/core/csp/csp.js";
-import { MAX_BATCH_REPORTS, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, parseCspReports, type ParsedReports } from "../../src/core/reports/csp-report.js";
-import { binaryString, TRICKY_CHARS } from "../fuzz-arbitraries.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { CSP_DIRECTIVES } from "../../../src/core/csp/csp.js";
+import { MAX_BATCH_REPORTS, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, parseCspReports, type ParsedReports } from "../../../src/core/reports/csp-report.js";
+import { binaryString, TRICKY_CHARS } from "../../fuzz-arbitraries.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 const HOST = "www.example.com";
 const FIXTURES = ["report-uri-chromium.json", "report-uri-firefox-legacy.json", "reports-api-batch.json"];
@@ -14,7 +14,7 @@ const DIRECTIVES = new Set([...CSP_DIRECTIVES.keys(), "navigate-to", "prefetch-s
 const MAX_POSITION = 10_000_000;
 
 function fixture(name: string): string {
-  return readFileSync(new URL(`./fixtures/csp-reports/${name}`, import.meta.url), "utf8");
+  return readFileSync(new URL(`../fixtures/csp-reports/${name}`, import.meta.url), "utf8");
 }
 
 /** Every record within its bounds, and every entry of the body accounted for exactly once. */

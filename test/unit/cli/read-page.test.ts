@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readPage, redirectProblem } from "../../bin/support/read-page.js";
+import { readPage, redirectProblem } from "../../../bin/support/read-page.js";
 
 describe("redirectProblem", () => {
   it.each([

@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { inlineHashes, sha256Source, withRuleHashes } from "../../src/core/inline-hashes.js";
+import { inlineHashes, sha256Source, withRuleHashes } from "../../../bin/support/inline-hashes.js";
 
 const expected = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 

@@ -3,7 +3,7 @@
 
 import { isAllowedHost } from "./allowed-hosts.js";
 import { inspectCdnLoop, isLoop, MAX_CHAIN } from "./loop-guard.js";
-import type { EnvConfig } from "./policy/parse-env.js";
+import type { EnvConfig } from "../policy/parse-env.js";
 
 /** Why a request is answered by the Worker itself, with no fetch. */
 export type Refusal =

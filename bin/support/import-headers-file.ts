@@ -1,10 +1,10 @@
 // Convert a Cloudflare Pages or Netlify `_headers` file into a policy document: one rule per path block,
 // with every line the policy format cannot express reported (by line number) and skipped. Pure.
 
-import { parseCspString, type DirectiveValue } from "./csp/csp.js";
-import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "./headers/known-headers.js";
-import { pathPatternProblem } from "./policy/match-path.js";
-import { renderReceived } from "./shared/result.js";
+import { parseCspString, type DirectiveValue } from "../../src/core/csp/csp.js";
+import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "../../src/core/headers/known-headers.js";
+import { pathPatternProblem } from "../../src/core/policy/match-path.js";
+import { renderReceived } from "../../src/core/shared/result.js";
 
 /** One line of the `_headers` file that was not converted, or converted with a problem. */
 export interface ImportIssue {

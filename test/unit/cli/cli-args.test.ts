@@ -1,7 +1,7 @@
 // The CLI's command line: a near-miss command or option gets a "did you mean", and stays a usage error.
 
 import { describe, expect, it } from "vitest";
-import { runMain } from "../support/cli-io.js";
+import { runMain } from "../../support/cli-io.js";
 
 describe("misspelled commands", () => {
   it.each([

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadWranglerVars, selectEnvironment } from "../../bin/support/wrangler-config.js";
+import { loadWranglerVars, selectEnvironment } from "../../../bin/support/wrangler-config.js";
 
 const HEAD = `name = "t"\nmain = "index.js"\ncompatibility_date = "2026-04-01"\n`;
 

@@ -3,11 +3,11 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compilePolicy } from "../../src/core/policy/compile-policy.js";
-import { importHeadersFile, type ImportedRule } from "../../src/core/import-headers-file.js";
-import { parsePolicy } from "../../src/core/policy/parse-policy.js";
+import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { importHeadersFile, type ImportedRule } from "../../../bin/support/import-headers-file.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
 
-const FIXTURES = new URL("./fixtures/headers-files/", import.meta.url);
+const FIXTURES = new URL("../fixtures/headers-files/", import.meta.url);
 
 function fixture(name: string): string {
   return readFileSync(new URL(name, FIXTURES), "utf8");

@@ -3,8 +3,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { appendLoopEntry, createLoopToken, inspectCdnLoop, isLoop, LOOP_CDN_ID, MAX_CHAIN } from "../../src/core/loop-guard.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { appendLoopEntry, createLoopToken, inspectCdnLoop, isLoop, LOOP_CDN_ID, MAX_CHAIN } from "../../../src/core/origin/loop-guard.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 const TOKEN = createLoopToken(new Uint8Array(16).fill(0xab));
 const OTHER = createLoopToken(new Uint8Array(16).fill(0x01));

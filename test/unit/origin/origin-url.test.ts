@@ -1,8 +1,8 @@
 // The origin request's URL: configured scheme, host and port; the client's path and query exactly.
 
 import { describe, expect, it } from "vitest";
-import { resolveOriginUrl } from "../../src/core/origin-url.js";
-import type { OriginTarget } from "../../src/core/policy/parse-env.js";
+import { resolveOriginUrl } from "../../../src/core/origin/origin-url.js";
+import type { OriginTarget } from "../../../src/core/policy/parse-env.js";
 
 const fixed: OriginTarget = { kind: "url", protocol: "http:", hostname: "127.0.0.1", port: "9001", host: "127.0.0.1:9001" };
 

@@ -1,7 +1,7 @@
 // ALLOWED_HOSTS: the hosts the Worker answers for. In route mode (no ORIGIN_URL) the request's host is also
 // where it is forwarded, so this list is what keeps a client from choosing the destination.
 
-import { joinPath, renderReceived, type PolicyIssue } from "./shared/result.js";
+import { joinPath, renderReceived, type PolicyIssue } from "../shared/result.js";
 
 /** The parsed list, ready for a lookup per request. */
 export interface AllowedHosts {

@@ -1,7 +1,7 @@
 // The `check` command's verdicts on raw header lines: present, missing, valid, duplicated, leaking.
 
 import { describe, expect, it } from "vitest";
-import { CHECKED_HEADERS, checkHeaders, checkHttpForm, type HeaderCheck, type HeaderReport } from "../../src/core/check-headers.js";
+import { CHECKED_HEADERS, checkHeaders, checkHttpForm, type HeaderCheck, type HeaderReport } from "../../../bin/support/check-headers.js";
 
 /** A response carrying every required header, valid, once. */
 const GOOD: readonly string[] = [

@@ -3,8 +3,8 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { printable, printableJson, printableLines } from "../../bin/support/printable.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { printable, printableJson, printableLines } from "../../../bin/support/printable.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 /** Written out here, not taken from printable.ts: C0 but the line break, DEL, C1, zero-width and bidi controls, separators, the BOM. */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;

@@ -1,11 +1,11 @@
 // The pure parts of the report store and summary: UTC day ranges, `?days=`, Authorization parsing, row shaping, drop counts.
 
 import { describe, expect, it } from "vitest";
-import type { ViolationRecord } from "../../src/core/reports/csp-report.js";
-import { isoDay, parseDays, retentionCutoff, windowDays, windowStart } from "../../src/core/reports/days.js";
-import { createCounters, DropTally, REPORT_DROP_REASONS } from "../../src/core/reports/drops.js";
-import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../../src/core/reports/rows.js";
-import { authScheme, presentedToken } from "../../src/core/reports/token.js";
+import type { ViolationRecord } from "../../../src/core/reports/csp-report.js";
+import { isoDay, parseDays, retentionCutoff, windowDays, windowStart } from "../../../src/core/reports/days.js";
+import { createCounters, DropTally, REPORT_DROP_REASONS } from "../../../src/core/reports/drops.js";
+import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../../../src/core/reports/rows.js";
+import { authScheme, presentedToken } from "../../../src/core/reports/token.js";
 
 const NOW = Date.UTC(2026, 3, 10, 23, 59, 59);
 

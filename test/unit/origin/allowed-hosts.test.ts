@@ -2,9 +2,9 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isAllowedHost, parseAllowedHosts, type AllowedHosts } from "../../src/core/allowed-hosts.js";
-import type { PolicyIssue } from "../../src/core/shared/result.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { isAllowedHost, parseAllowedHosts, type AllowedHosts } from "../../../src/core/origin/allowed-hosts.js";
+import type { PolicyIssue } from "../../../src/core/shared/result.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 function parse(raw: unknown): { hosts: AllowedHosts | undefined; issues: PolicyIssue[] } {
   const issues: PolicyIssue[] = [];

@@ -4,10 +4,10 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClientLedger, DEFAULT_CLIENT_LIMITS, hashKey, type ClientLimits } from "../../src/core/reports/client-ledger.js";
-import type { ViolationRecord } from "../../src/core/reports/csp-report.js";
-import { violationKey } from "../../src/core/reports/rows.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { ClientLedger, DEFAULT_CLIENT_LIMITS, hashKey, type ClientLimits } from "../../../src/core/reports/client-ledger.js";
+import type { ViolationRecord } from "../../../src/core/reports/csp-report.js";
+import { violationKey } from "../../../src/core/reports/rows.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 const LIMITS: ClientLimits = { reportsPerWindow: 3, requestsPerWindow: 5, windowMs: 60_000, violationsPerDay: 4, maxClients: 2 };
 const NOON = Date.UTC(2026, 3, 10, 12);
@@ -112,7 +112,7 @@ describe("hashKey", () => {
 
 describe("the defaults", () => {
   it("count reports per minute with the same limit and period as REPORT_LIMITER in wrangler.toml", () => {
-    const toml = readFileSync(new URL("../../wrangler.toml", import.meta.url), "utf8");
+    const toml = readFileSync(new URL("../../../wrangler.toml", import.meta.url), "utf8");
     // Both forms: the top-level [[ratelimits]] table and staging's inline table.
     const limits = [...toml.matchAll(/"REPORT_LIMITER"[^\]]*?simple = \{ limit = (\d+), period = (\d+) \}/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(limits).toEqual([

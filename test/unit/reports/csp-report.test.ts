@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { rateLimitKey } from "../../src/core/reports/client-key.js";
+import { rateLimitKey } from "../../../src/core/reports/client-key.js";
 import {
   bound,
   isReportMediaType,
@@ -15,14 +15,14 @@ import {
   parseCspReports,
   type ParsedReports,
   type ViolationRecord,
-} from "../../src/core/reports/csp-report.js";
-import { countViolations } from "../../src/core/reports/rows.js";
+} from "../../../src/core/reports/csp-report.js";
+import { countViolations } from "../../../src/core/reports/rows.js";
 
 const HOST = "www.example.com";
 const RUNS = { seed: 20261202, numRuns: 300 };
 
 function fixture(name: string): string {
-  return readFileSync(new URL(`./fixtures/csp-reports/${name}`, import.meta.url), "utf8");
+  return readFileSync(new URL(`../fixtures/csp-reports/${name}`, import.meta.url), "utf8");
 }
 
 function parsed(body: string, host = HOST): ParsedReports {

@@ -3,11 +3,11 @@
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { windowDays } from "../../src/core/reports/days.js";
-import { prefersJson } from "../../src/core/reports/negotiate.js";
-import { escapeHtml, renderSummaryHtml, renderSummaryJson, renderSummaryText, SUMMARY_STYLE, summaryCsp } from "../../src/core/reports/render-summary.js";
-import { buildSummary, parseSummary, type ReportSummary } from "../../src/core/reports/summary.js";
-import { cspMap } from "./support.js";
+import { windowDays } from "../../../src/core/reports/days.js";
+import { prefersJson } from "../../../src/core/reports/negotiate.js";
+import { escapeHtml, renderSummaryHtml, renderSummaryJson, renderSummaryText, SUMMARY_STYLE, summaryCsp } from "../../../src/core/reports/render-summary.js";
+import { buildSummary, parseSummary, type ReportSummary } from "../../../src/core/reports/summary.js";
+import { cspMap } from "../support.js";
 
 const NOW = Date.UTC(2026, 3, 10, 15, 30);
 const HOSTILE = `javascript:alert(1)<script>alert("x")</script><img src=x onerror=alert(1)>'&`;

@@ -1,7 +1,7 @@
 // Where the origin request goes: the configured origin's scheme, host and port, with the client's path
 // and query kept byte for byte. Nothing in the request can choose another host.
 
-import type { OriginTarget } from "./policy/parse-env.js";
+import type { OriginTarget } from "../policy/parse-env.js";
 
 /**
  * The origin URL for a (parsed) request URL, or null when no origin is configured correctly. Built from
