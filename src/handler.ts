@@ -10,9 +10,9 @@ import { adjustForStampedBody } from "./core/nonce/stamped-response.js";
 import type { PathRoute } from "./core/policy/match-path.js";
 import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy/types.js";
 import type { Env } from "./env.js";
-import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy-store.js";
-import { bodyTransformer, rewriteBody, withoutMarker } from "./nonce-rewriter.js";
-import { fetchOrigin, loopToken, type OriginOutcome } from "./proxy.js";
+import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy/policy-store.js";
+import { bodyTransformer, rewriteBody, withoutMarker } from "./nonce/rewrite-body.js";
+import { fetchOrigin, loopToken, type OriginOutcome } from "./origin/forward.js";
 import { handleReportRequest } from "./reports/endpoint.js";
 
 /** The parts of request handling that tests replace to inject faults. */

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
 import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
-import { createConfigLoader, documentVersion, MAX_DOCUMENT_BYTES } from "../../src/policy-store.js";
+import { createConfigLoader, documentVersion, MAX_DOCUMENT_BYTES } from "../../src/policy/policy-store.js";
 import { cspMap, ORIGIN_URL, respond, unique } from "./support.js";
 
 const GOOD = {

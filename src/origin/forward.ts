@@ -1,8 +1,8 @@
 // Forward one request to the origin and classify what came back: a response, a timeout, or a failure.
 
-import { appendLoopEntry, createLoopToken } from "./core/origin/loop-guard.js";
-import { resolveOriginUrl } from "./core/origin/origin-url.js";
-import type { EnvConfig } from "./core/policy/parse-env.js";
+import { appendLoopEntry, createLoopToken } from "../core/origin/loop-guard.js";
+import { resolveOriginUrl } from "../core/origin/origin-url.js";
+import type { EnvConfig } from "../core/policy/parse-env.js";
 
 export type OriginOutcome =
   | { readonly kind: "response"; readonly response: Response }

@@ -1,14 +1,14 @@
 // Load the configuration once per isolate: the environment bindings, then the policy document in Workers
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
-import { compilePolicy } from "./core/policy/compile-policy.js";
-import { compileEnvironment } from "./core/policy/compile-environment.js";
-import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "./core/policy/parse-env.js";
-import { MAX_POLICY_BYTES, parsePolicyJson } from "./core/policy/parse-policy.js";
-import { readCapped } from "./core/shared/read-capped.js";
-import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "./core/policy/types.js";
-import type { PolicyIssue } from "./core/shared/result.js";
-import type { Env } from "./env.js";
+import { compilePolicy } from "../core/policy/compile-policy.js";
+import { compileEnvironment } from "../core/policy/compile-environment.js";
+import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "../core/policy/parse-env.js";
+import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
+import { readCapped } from "../core/shared/read-capped.js";
+import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../core/policy/types.js";
+import type { PolicyIssue } from "../core/shared/result.js";
+import type { Env } from "../env.js";
 
 export interface LoadedConfig {
   readonly env: EnvConfig;

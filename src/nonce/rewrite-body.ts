@@ -3,12 +3,12 @@
 // workerd leaves encoded (deflate, x-gzip, stacked gzip) are decoded first, so the bytes scrubbed are the
 // bytes a client decodes.
 
-import { reader, type ChunkTransformer } from "./core/nonce/chunk-transform.js";
-import { deflateFormat, type BodyCoding, type DecodableCoding } from "./core/nonce/content-coding.js";
-import { markerScrubber, type CompiledMarker } from "./core/nonce/marker-stream.js";
-import type { NoncePlan } from "./core/policy/types.js";
-import { adjustForDecodedBody, scrubHeaders } from "./core/nonce/stamped-response.js";
-import { tagStampTransformer } from "./core/nonce/tag-stamper.js";
+import { reader, type ChunkTransformer } from "../core/nonce/chunk-transform.js";
+import { deflateFormat, type BodyCoding, type DecodableCoding } from "../core/nonce/content-coding.js";
+import { markerScrubber, type CompiledMarker } from "../core/nonce/marker-stream.js";
+import type { NoncePlan } from "../core/policy/types.js";
+import { adjustForDecodedBody, scrubHeaders } from "../core/nonce/stamped-response.js";
+import { tagStampTransformer } from "../core/nonce/tag-stamper.js";
 
 /** What to do to one body: the byte transform, how to read the body, and whether its length stays. */
 export interface BodyRewrite {
