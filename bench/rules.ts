@@ -2,7 +2,8 @@
 
 import { readFileSync } from "node:fs";
 import { applyHeaders } from "../src/core/headers/apply-headers.js";
-import { compilePolicy, ruleAppliesTo } from "../src/core/policy/compile-policy.js";
+import { compilePolicy } from "../src/core/policy/compile-policy.js";
+import { matchRules } from "../src/core/policy/match-rules.js";
 import { parsePolicy } from "../src/core/policy/parse-policy.js";
 import { planHeaders } from "../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, HeaderPlan, PathRule, PolicyDocument, RequestFacts } from "../src/core/policy/types.js";
@@ -162,13 +163,9 @@ function compiled(document: PolicyDocument): Compiled {
   };
 }
 
-/** How many rules apply to a request: matched by path, then kept by content type (as planHeaders does). */
+/** How many rules apply to a request: matched by path, then kept by content type (planHeaders' own match). */
 function applicableRules(policy: CompiledPolicy, facts: RequestFacts): number {
-  const route = policy.paths.route(facts.path);
-  return (route.ok ? route.rules : []).filter((i) => {
-    const rule = policy.rules[i];
-    return rule !== undefined && ruleAppliesTo(rule, facts.contentType);
-  }).length;
+  return matchRules(policy, facts).applied.length;
 }
 
 /** Written by every iteration so the engine cannot drop the work. */

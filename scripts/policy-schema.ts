@@ -4,7 +4,7 @@
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from "@valibot/to-json-schema";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CSP_DIRECTIVES } from "../src/core/csp/csp.js";
+import { CSP_DIRECTIVES } from "../src/core/csp/directives.js";
 import { ALTERNATIVES, DIRECTIVE_NAME, PolicyDocumentSchema } from "../src/core/policy/policy-schema.js";
 
 const OUT = fileURLToPath(new URL("../policy.schema.json", import.meta.url));

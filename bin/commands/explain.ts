@@ -4,7 +4,7 @@
 import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
 import { decideNonce } from "../../src/core/nonce/decide-nonce.js";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { compileLayers, ruleAppliesTo } from "../../src/core/policy/compile-policy.js";
+import { matchRules } from "../../src/core/policy/match-rules.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy/types.js";
@@ -178,20 +178,18 @@ function explain(
   origin: readonly [string, string][],
   context: { readonly environment: string; readonly layers: readonly string[] },
 ): Explanation {
-  const route = policy.paths.route(facts.path);
-  const matched = (route.ok ? route.rules : []).flatMap((i) => {
-    const rule = policy.rules[i];
-    return rule === undefined ? [] : [rule];
-  });
-  const applied = matched.filter((rule) => ruleAppliesTo(rule, facts.contentType)).sort((a, b) => a.order - b.order);
-  const skipped = matched.filter((rule) => !ruleAppliesTo(rule, facts.contentType));
-  // The same merge the Worker does for this combination, kept here for what the plan does not carry:
-  // the layer behind each CSP directive, and the rules it had to skip.
-  const combined = compileLayers(
-    applied.map((rule) => ({ from: rule.from, layer: rule.layer })),
-    policy.options,
-    { resolved: policy.resolved, plans: policy.base },
-  );
+  // The Worker's own match and merge for this response: the rules it applies and skips, the layer behind
+  // each CSP directive (which the plan does not carry), and the rules it cannot combine.
+  const match = matchRules(policy, facts);
+  const rulesAt = (indices: readonly number[]): CompiledRule[] =>
+    indices.flatMap((i) => {
+      const rule = policy.rules[i];
+      return rule === undefined ? [] : [rule];
+    });
+  const { route } = match;
+  const applied = rulesAt(match.applied).sort((a, b) => a.order - b.order);
+  const skipped = rulesAt(match.skipped);
+  const combined = policy.combine(match.applied);
   const before = new Headers();
   const names = new Map<string, string>();
   for (const [name, value] of origin) {

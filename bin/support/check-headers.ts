@@ -1,7 +1,8 @@
 // Judge a live response's raw header lines (present, valid, duplicated, leaking) for the `check` command;
 // pure, so its verdicts are unit tested without a network.
 
-import { isEffectiveCsp, parseCspString } from "../../src/core/csp/csp.js";
+import { isEffectiveCsp } from "../../src/core/csp/csp-restricts.js";
+import { parseCspString } from "../../src/core/csp/parse-csp.js";
 import { parseHsts, specFor } from "../../src/core/headers/known-headers.js";
 
 /** A defect fails the check (exit 1); a note is worth reading but fails nothing. */

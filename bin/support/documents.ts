@@ -4,7 +4,7 @@
 
 import { readFile } from "node:fs/promises";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
-import type { RejectedLayer } from "../../src/core/policy/compile-policy.js";
+import type { RejectedLayer } from "../../src/core/policy/types.js";
 import type { EnvConfig } from "../../src/core/policy/parse-env.js";
 import { parsePolicyJson } from "../../src/core/policy/parse-policy.js";
 import { planHeaders } from "../../src/core/policy/plan-headers.js";

@@ -1,7 +1,8 @@
 // Convert a Cloudflare Pages or Netlify `_headers` file into a policy document: one rule per path block,
 // with every line the policy format cannot express reported (by line number) and skipped. Pure.
 
-import { parseCspString, type DirectiveValue } from "../../src/core/csp/csp.js";
+import { parseCspString } from "../../src/core/csp/parse-csp.js";
+import { type DirectiveValue } from "../../src/core/csp/directives.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, isHeaderName, parseHsts } from "../../src/core/headers/known-headers.js";
 import { pathPatternProblem } from "../../src/core/policy/match-path.js";
 import { renderReceived } from "../../src/core/shared/result.js";

@@ -3,7 +3,8 @@
 
 import { compilePolicy } from "../core/policy/compile-policy.js";
 import { compileEnvironment } from "../core/policy/compile-environment.js";
-import { KNOWN_BINDINGS, parseEnv, prefixPath, type EnvConfig } from "../core/policy/parse-env.js";
+import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
+import { prefixPath } from "../core/shared/result.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
 import { readCapped } from "../core/shared/read-capped.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../core/policy/types.js";

@@ -1,7 +1,7 @@
 // The integrity checks on one response through the Worker, against the origin's own answer to the same request.
 
 import { createHash } from "node:crypto";
-import { parseCspString } from "../../src/core/csp/csp.js";
+import { parseCspString } from "../../src/core/csp/parse-csp.js";
 import type { Observed } from "./client.js";
 import type { LoadRequest } from "./mix.js";
 import { expectedCsp, FORBIDDEN_HEADERS, NONCE_MARKER, ownedHeaders } from "./policy.js";

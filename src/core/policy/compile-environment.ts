@@ -2,7 +2,8 @@
 // KV document) and the options (Report-Only, the collector's report endpoint). The Worker's PolicyStore
 // and the CLI (validate, explain, push) both call this, so they cannot drift apart.
 
-import { compilePolicy, type CompileOptions, type PolicyHooks, type PolicySource, type RejectedLayer } from "./compile-policy.js";
+import { compilePolicy, type PolicyHooks, type PolicySource } from "./compile-policy.js";
+import { type CompileOptions, type RejectedLayer } from "./types.js";
 import type { EnvConfig } from "./parse-env.js";
 import type { CompiledPolicy, PolicyDocument } from "./types.js";
 

@@ -5,7 +5,7 @@ import { parseAllowedHosts, type AllowedHosts } from "../origin/allowed-hosts.js
 import { markerProblem, redactedMarker } from "../nonce/nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./types.js";
-import { didYouMean, renderReceived, suggest, type PolicyIssue } from "../shared/result.js";
+import { didYouMean, prefixIssues, renderReceived, suggest, type PolicyIssue } from "../shared/result.js";
 
 /** Where requests go: the route's own URL (the zone's origin), a fixed origin, or nowhere (misconfigured). */
 export type OriginTarget =
@@ -235,12 +235,6 @@ function parsePolicyBinding(raw: unknown, issues: PolicyIssue[]): PolicyDocument
   if (raw === undefined || raw === "") return undefined;
   const result = typeof raw === "string" ? parsePolicyJson(raw) : parsePolicy(raw);
   if (result.ok) return result.value;
-  for (const issue of result.issues) issues.push({ ...issue, path: prefixPath("POLICY", issue.path) });
+  issues.push(...prefixIssues("POLICY", result.issues));
   return undefined;
-}
-
-/** Prefix an issue path with where the document came from: `POLICY.hsts.maxAge`, `POLICY["X-A"]`. */
-export function prefixPath(prefix: string, path: string): string {
-  if (path === "") return prefix;
-  return path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
 }

@@ -2,7 +2,8 @@
 // that the JSON Schema for editors is generated from.
 
 import * as v from "valibot";
-import { CSP_DIRECTIVES, sourceListProblems } from "../csp/csp.js";
+import { CSP_DIRECTIVES } from "../csp/directives.js";
+import { sourceListProblems } from "../csp/parse-csp.js";
 import {
   DEDICATED_HEADERS,
   FORBIDDEN_HEADERS,

@@ -1,11 +1,12 @@
 // Types of the policy at its three stages: the document users write, the resolved layers, and the
 // compiled plans that requests use.
 
-import type { DirectiveValue } from "../csp/csp.js";
+import type { DirectiveValue } from "../csp/directives.js";
 import type { HeaderKind } from "../headers/known-headers.js";
 import type { CompiledMarker } from "../nonce/marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 
+import type { CombinationMemo } from "./combinations.js";
 import type { PathIndex, PathRoute } from "./match-path.js";
 import type { PolicyLayer } from "./policy-schema.js";
 import type { PolicyIssue } from "../shared/result.js";
@@ -136,26 +137,10 @@ export interface CompiledRule {
   readonly order: number;
 }
 
-/** A node of the combination memo: the plans for the indices on the way here, and longer combinations. */
-export interface MemoNode {
-  plans: PlanPair | undefined;
-  readonly children: Map<number, MemoNode>;
-}
-
-/**
- * Plans per combination of matching rules, as a trie keyed by rule index: a request walks it with the
- * indices it matched, in ascending order, without building a key string to hash.
- */
-export class CombinationMemo {
-  root: MemoNode = { plans: undefined, children: new Map() };
-  /** Combinations with plans. */
-  size = 0;
-
-  /** Forget every combination (a new policy version, or the bound reached). */
-  clear(): void {
-    this.root = { plans: undefined, children: new Map() };
-    this.size = 0;
-  }
+/** A layer that was not applied, and why. */
+export interface RejectedLayer {
+  readonly from: string;
+  readonly issues: readonly PolicyIssue[];
 }
 
 /** A rule combination that could not be merged in full; the rules named were skipped for it. */
@@ -181,26 +166,46 @@ export interface MarkerScope {
   readonly anyRule: boolean;
 }
 
+/** One combination of matching rules merged over the base: its plans, what it resolves to, and the rules it had to skip. */
+export interface Combination {
+  readonly plans: PlanPair;
+  readonly resolved: ResolvedPolicy;
+  readonly rejected: readonly RejectedLayer[];
+}
+
+/** What a policy is compiled with. */
+export interface CompileOptions {
+  /** CSP_REPORT_ONLY: every enforced CSP goes out as Report-Only. */
+  readonly reportOnly: boolean;
+  /** The report collector's path, when it is enabled: every CSP reports there. */
+  readonly reportPath?: string | undefined;
+  /** The NONCE_MARKER secret, validated: the marker of marked nonces when the policy names none. */
+  readonly nonceMarker?: string | undefined;
+  /**
+   * For the CLI, which cannot read the Worker's secrets: compile as if NONCE_MARKER were set, so a policy
+   * that relies on it validates (and the CLI says the Worker needs it).
+   */
+  readonly assumeNonceMarker?: boolean | undefined;
+}
+
 /** A policy compiled for requests. Everything but rule combinations is computed once per version. */
 export interface CompiledPolicy {
   /** The plans when no rule matches. */
   readonly base: PlanPair;
   readonly resolved: ResolvedPolicy;
-  /** What it was compiled with, so rule combinations compile the same way (the site's marker included). */
-  readonly options: {
-    readonly reportOnly: boolean;
-    readonly reportPath?: string | undefined;
-    readonly nonceMarker?: string | undefined;
-    readonly assumeNonceMarker?: boolean | undefined;
-  };
+  /** What it was compiled with, the site's marker included. */
+  readonly options: CompileOptions;
   /** Where marked nonces scrub the marker; null when no path can have one. */
   readonly marker: MarkerScope | null;
   readonly rules: readonly CompiledRule[];
   readonly paths: PathIndex;
-  /** Plans for each combination of matching rules met so far, by rule indices. Bounded. */
+  /**
+   * Merge a combination of rules (indices into `rules`) over the base. Load-time work compiled into the
+   * policy, so that the request that first meets a combination runs it without importing the merge.
+   */
+  readonly combine: (indices: readonly number[]) => Combination;
+  /** Plans for each combination of matching rules met so far (through `combine`, reporting skipped rules). Bounded. */
   readonly combos: CombinationMemo;
-  /** Told once per combination that had to skip a rule (a conflict only visible in combination). */
-  readonly onRejected: (rejected: RejectedCombination) => void;
 }
 
 /** What planning needs to know about one request and its response. */

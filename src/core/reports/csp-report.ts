@@ -1,6 +1,6 @@
 // CSP violation reports (report-uri and Reporting API bodies) → bounded, validated violation records.
 
-import { CSP_DIRECTIVES } from "../csp/csp.js";
+import { CSP_DIRECTIVES } from "../csp/directives.js";
 import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 
 /** Whether the violated policy was enforced or only reported. */

@@ -38,6 +38,17 @@ export function joinPath(base: string, key: string | number): string {
   return `${base}[${JSON.stringify(key)}]`;
 }
 
+/** Prefix an issue path with where the document came from: `POLICY.hsts.maxAge`, `POLICY["X-A"]`, `rules[2]`. */
+export function prefixPath(prefix: string, path: string): string {
+  if (path === "") return prefix;
+  return path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+/** The issues with their paths prefixed (prefixPath). */
+export function prefixIssues(prefix: string, issues: readonly PolicyIssue[]): PolicyIssue[] {
+  return issues.map((issue) => ({ ...issue, path: prefixPath(prefix, issue.path) }));
+}
+
 /** Levenshtein distance, for "did you mean" hints on short identifiers. */
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);

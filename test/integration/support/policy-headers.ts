@@ -2,7 +2,7 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import { expect } from "vitest";
-import { parseCspString } from "../../../src/core/csp/csp.js";
+import { parseCspString } from "../../../src/core/csp/parse-csp.js";
 import { defaultPolicyDocument } from "../../../src/core/policy/defaults.js";
 import { header } from "./raw-http.js";
 

@@ -1,7 +1,8 @@
 // CSP sources, origin-policy detection, and parsing a serialized policy.
 
 import { describe, expect, it } from "vitest";
-import { cspSourceProblem, isEffectiveCsp, parseCspString } from "../../../src/core/csp/csp.js";
+import { cspSourceProblem, parseCspString } from "../../../src/core/csp/parse-csp.js";
+import { isEffectiveCsp } from "../../../src/core/csp/csp-restricts.js";
 
 describe("cspSourceProblem for source lists", () => {
   it.each([

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
-import { cspRestricts } from "../../../src/core/csp/csp.js";
+import { cspRestricts } from "../../../src/core/csp/csp-restricts.js";
 import { matchMarkerScope } from "../../../src/core/nonce/marker-scope.js";
 import { createNonce, decideNonce } from "../../../src/core/nonce/decide-nonce.js";
 import { planHeaders } from "../../../src/core/policy/plan-headers.js";

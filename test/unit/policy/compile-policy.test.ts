@@ -1,8 +1,8 @@
 // Merging layers and compiling plans: inheritance, CSP directive operations, HSTS rules, budgets.
 
 import { describe, expect, it } from "vitest";
-import { memoizeValidity } from "../../../src/core/policy/compile-policy.js";
-import { renderCsp } from "../../../src/core/csp/csp.js";
+import { memoizeValidity } from "../../../src/core/policy/compile-plans.js";
+import { renderCsp } from "../../../src/core/csp/render-csp.js";
 import type { CompiledPolicy, HeaderOp } from "../../../src/core/policy/types.js";
 import { compile, compileWithRejections, cspMap } from "../support.js";
 

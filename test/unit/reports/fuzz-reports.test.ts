@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CSP_DIRECTIVES } from "../../../src/core/csp/csp.js";
+import { CSP_DIRECTIVES } from "../../../src/core/csp/directives.js";
 import { MAX_BATCH_REPORTS, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, parseCspReports, type ParsedReports } from "../../../src/core/reports/csp-report.js";
 import { binaryString, TRICKY_CHARS } from "../../fuzz-arbitraries.js";
 import { fuzzParameters } from "../../fuzz-config.js";

@@ -1,66 +1,7 @@
-// Content-Security-Policy: the directive catalogue, source validation, and rendering a directive map to a header.
+// CSP validation at load time: each source against its directive's kind, a whole source list, and a
+// serialized policy parsed into a directive map (the CLI's import and check read origin CSPs with it).
 
-/** How a directive's value is written. */
-export type DirectiveKind =
-  | "sources" // a source list: 'self', https:, *.example.com, 'sha256-…'
-  | "ancestors" // frame-ancestors: hosts, schemes, 'self', 'none' only
-  | "flag" // no value: upgrade-insecure-requests
-  | "sandbox" // allow-* tokens, possibly none
-  | "uris" // report-uri
-  | "token" // report-to: one endpoint name
-  | "tokens"; // require-trusted-types-for, trusted-types, webrtc
-
-/** The directives of CSP Level 3 that browsers act on, with the shape of their value. */
-export const CSP_DIRECTIVES: ReadonlyMap<string, DirectiveKind> = new Map<string, DirectiveKind>([
-  ["default-src", "sources"],
-  ["script-src", "sources"],
-  ["script-src-elem", "sources"],
-  ["script-src-attr", "sources"],
-  ["style-src", "sources"],
-  ["style-src-elem", "sources"],
-  ["style-src-attr", "sources"],
-  ["img-src", "sources"],
-  ["font-src", "sources"],
-  ["connect-src", "sources"],
-  ["media-src", "sources"],
-  ["object-src", "sources"],
-  ["frame-src", "sources"],
-  ["child-src", "sources"],
-  ["worker-src", "sources"],
-  ["manifest-src", "sources"],
-  ["fenced-frame-src", "sources"],
-  ["base-uri", "sources"],
-  ["form-action", "sources"],
-  ["frame-ancestors", "ancestors"],
-  ["sandbox", "sandbox"],
-  ["upgrade-insecure-requests", "flag"],
-  ["block-all-mixed-content", "flag"],
-  ["report-uri", "uris"],
-  ["report-to", "token"],
-  ["require-trusted-types-for", "tokens"],
-  ["trusted-types", "tokens"],
-  ["webrtc", "tokens"],
-]);
-
-/** Where a fetch directive falls back to when it is absent (CSP3 §6.8.3), nearest first. */
-export const CSP_FALLBACKS: ReadonlyMap<string, readonly string[]> = new Map([
-  ["script-src-elem", ["script-src", "default-src"]],
-  ["script-src-attr", ["script-src", "default-src"]],
-  ["script-src", ["default-src"]],
-  ["style-src-elem", ["style-src", "default-src"]],
-  ["style-src-attr", ["style-src", "default-src"]],
-  ["style-src", ["default-src"]],
-  ["worker-src", ["child-src", "script-src", "default-src"]],
-  ["frame-src", ["child-src", "default-src"]],
-  ["fenced-frame-src", ["frame-src", "child-src", "default-src"]],
-  ["child-src", ["default-src"]],
-  ["img-src", ["default-src"]],
-  ["font-src", ["default-src"]],
-  ["connect-src", ["default-src"]],
-  ["media-src", ["default-src"]],
-  ["object-src", ["default-src"]],
-  ["manifest-src", ["default-src"]],
-]);
+import { asciiTokens, CSP_DIRECTIVES, type DirectiveKind, type DirectiveValue } from "./directives.js";
 
 const KEYWORDS = new Set([
   "'self'",
@@ -149,70 +90,6 @@ function sourceExpressionProblem(kind: "sources" | "ancestors", source: string):
   }
   if (source === "*" || SCHEME_SOURCE.test(source) || HOST_SOURCE.test(source)) return undefined;
   return "a host (example.com, *.example.com, https://cdn.example.com:443/path), a scheme (https:) or *";
-}
-
-/** A directive's value in a compiled policy: its sources in order, or `true` for a flag directive. */
-export type DirectiveValue = readonly string[] | true;
-
-/** An ordered map of directive name (lower case) to value: the compiled form of one policy. */
-export type DirectiveMap = ReadonlyMap<string, DirectiveValue>;
-
-/** Render a directive map as a header value; `https` false drops the directives that only make sense on https. */
-export function renderCsp(directives: DirectiveMap, https: boolean): string {
-  const parts: string[] = [];
-  for (const [name, value] of directives) {
-    if (!https && (name === "upgrade-insecure-requests" || name === "block-all-mixed-content")) continue;
-    parts.push(value === true ? name : value.length === 0 ? name : `${name} ${value.join(" ")}`);
-  }
-  return parts.join("; ");
-}
-
-/**
- * True when a CSP header value (possibly several policies joined by commas) contains at least one
- * directive a browser would act on; an origin value for which this is false counts as absent.
- */
-export function isEffectiveCsp(value: string): boolean {
-  for (const policy of value.split(",")) {
-    for (const directive of policy.split(";")) {
-      const [name = ""] = asciiTokens(directive);
-      if (CSP_DIRECTIVES.has(name.toLowerCase())) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * Directives that restrict what a page may do: every fetch directive, base-uri, form-action,
- * frame-ancestors, sandbox and require-trusted-types-for. Reporting (report-uri, report-to), upgrading
- * (upgrade-insecure-requests, block-all-mixed-content) and naming (trusted-types, webrtc) restrict nothing
- * a script injection needs.
- */
-export const RESTRICTING_DIRECTIVES: ReadonlySet<string> = new Set([
-  ...[...CSP_DIRECTIVES].filter(([, kind]) => kind === "sources" || kind === "ancestors" || kind === "sandbox").map(([name]) => name),
-  "require-trusted-types-for",
-]);
-
-/**
- * True when a CSP header value (possibly several policies joined by commas) has a directive that
- * restricts something. Under the `default` action only such an origin CSP counts as the site's own: a
- * lone `report-uri /csp` must not replace the built-in default-src, object-src and base-uri.
- */
-export function cspRestricts(value: string): boolean {
-  for (const policy of value.split(",")) {
-    for (const directive of policy.split(";")) {
-      const [name = ""] = asciiTokens(directive);
-      if (RESTRICTING_DIRECTIVES.has(name.toLowerCase())) return true;
-    }
-  }
-  return false;
-}
-
-/**
- * Split on ASCII whitespace only (tab, LF, FF, CR, space), as CSP3 §2.2 parses a directive: a no-break
- * space or U+2028 is part of a token to a browser, so a name it touches is no directive at all.
- */
-function asciiTokens(text: string): string[] {
-  return text.split(/[\t\n\f\r ]+/).filter((t) => t !== "");
 }
 
 /**
