@@ -18,7 +18,9 @@ import {
   type LoadSpec,
   type StdioLog,
 } from "./harness.js";
+import { READ_SIZE, transformChunks } from "../src/core/nonce/body-driver.js";
 import { tagStampTransformer } from "../src/core/nonce/tag-stamper.js";
+import { slices } from "../test/support/bytes.js";
 import { MARKER, startPages, type BlanketBody, type Page, type PagesOrigin } from "./pages.js";
 import { childWorkerdPids, workerdVersionOf } from "./procfs.js";
 import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";
@@ -366,8 +368,7 @@ function elementCost(big: PageResult | undefined): ElementCost | null {
 /** What the stamper does with a body, run in this process: how many elements it stamps, or where it gives up. */
 function outcomeOf(body: Uint8Array): string {
   const stamper = tagStampTransformer({ scripts: true, styles: true }, "bm9uY2U=");
-  for (let i = 0; i < body.length; i += 256 * 1024) stamper.transform(body.subarray(i, i + 256 * 1024), () => {});
-  stamper.flush(() => {});
+  transformChunks(slices(body, READ_SIZE), stamper);
   const o = stamper.outcome();
   return o.gaveUp === null ? `${o.stamped} stamped` : `gives up at ${(o.gaveUp.at / 1024).toFixed(0)} KiB: ${o.gaveUp.reason}`;
 }

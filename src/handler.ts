@@ -11,7 +11,8 @@ import type { PathRoute } from "./core/policy/match-path.js";
 import type { CompiledPolicy, HeaderOp, MarkerScope, RequestFacts } from "./core/policy/types.js";
 import type { Env } from "./env.js";
 import { DEFAULT_POLICIES, loadConfig, type ConfigLoader, type LoadedConfig } from "./policy/policy-store.js";
-import { bodyTransformer, rewriteBody, withoutMarker } from "./nonce/rewrite-body.js";
+import { bodyTransformer } from "./core/nonce/body-transformer.js";
+import { rewriteBody, withoutMarker } from "./nonce/rewrite-body.js";
 import { fetchOrigin, loopToken, type OriginOutcome } from "./origin/forward.js";
 import { handleReportRequest } from "./reports/endpoint.js";
 

@@ -8,7 +8,9 @@
 // A body the stamper gives up on must still meet 1, 3 and 4, and 2 up to the point where it gave up.
 
 import { html, type DefaultTreeAdapterTypes } from "parse5";
+import { transformChunks } from "../../src/core/nonce/body-driver.js";
 import { tagStampTransformer, type StampOutcome, type StampTargets } from "../../src/core/nonce/tag-stamper.js";
+import { concatBytes } from "../support/bytes.js";
 import { createdElements, parseDocument } from "./oracle.js";
 
 type Element = DefaultTreeAdapterTypes.Element;
@@ -79,19 +81,11 @@ export interface Run {
   readonly outcome: StampOutcome;
 }
 
-/** Stamp `bytes` cut into these chunks. */
+/** Stamp `bytes` cut into these chunks, one read each through the stream driver. */
 export function stamp(chunks: readonly Uint8Array[], targets: StampTargets = BOTH): Run {
   const stamper = tagStampTransformer(targets, NONCE);
-  const parts: Uint8Array[] = [];
-  for (const chunk of chunks) stamper.transform(chunk, (c) => parts.push(c));
-  stamper.flush((c) => parts.push(c));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return { output: out, outcome: stamper.outcome() };
+  const output = concatBytes(transformChunks(chunks, stamper));
+  return { output, outcome: stamper.outcome() };
 }
 
 /** Cut `bytes` at the given offsets (sorted, deduplicated, within range). */

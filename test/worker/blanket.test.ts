@@ -1,4 +1,4 @@
-// Blanket mode end to end inside workerd: the real handler, through src/nonce-rewriter.ts, stamps a page
+// Blanket mode end to end inside workerd: the real handler, through src/nonce/rewrite-body.ts and the core stream driver, stamps a page
 // that holds the traps of issue 8, streamed in chunks and read whole, and stamps it as the browser's
 // parser sees it (the parser model itself is checked against parse5 in test/html). It replaces the
 // fuzzing against HTMLRewriter's tokenizer: lol-html is not the browser.

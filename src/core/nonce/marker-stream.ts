@@ -13,7 +13,8 @@
 // occurrence overlapping the previous one still gets its own replacement), so no piece of a marker is
 // left for a client to put together. At most one pattern length is held back between chunks.
 
-import { transformStream, type ChunkTransformer } from "./chunk-transform.js";
+import { concatBytes } from "../shared/bytes.js";
+import type { ChunkTransformer } from "./body-driver.js";
 
 /** One form of the marker: its bytes with `stride - 1` NULs between characters, and its KMP failure table. */
 interface Form {
@@ -193,7 +194,7 @@ export function markerScrubber(compiled: CompiledMarker, replacement: string): M
         emitted = safe;
       }
       // Copied: at most one pattern length, and the caller may reuse its chunk's buffer.
-      held = pos === emitted ? EMPTY : joined(piecesOf(held, heldStart, chunk, base, emitted, pos)).slice();
+      held = pos === emitted ? EMPTY : concatBytes(piecesOf(held, heldStart, chunk, base, emitted, pos)).slice();
       send(out, enqueue);
     },
     flush(enqueue) {
@@ -225,22 +226,5 @@ function piecesOf(held: Uint8Array, heldStart: number, chunk: Uint8Array, base: 
 
 /** Send the pieces as one chunk: one write downstream costs less than several. */
 function send(pieces: readonly Uint8Array[], enqueue: (chunk: Uint8Array) => void): void {
-  if (pieces.length > 0) enqueue(joined(pieces));
-}
-
-/** The pieces as one array: the piece itself when there is one, else a copy of them all. */
-function joined(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0] ?? EMPTY;
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return out;
-}
-
-/** The scrubber as a TransformStream (for callers that pipe, and for tests). */
-export function createMarkerStream(marker: string, replacement: string): TransformStream<Uint8Array, Uint8Array> {
-  return transformStream(markerScrubber(compileMarker(marker), replacement));
+  if (pieces.length > 0) enqueue(concatBytes(pieces));
 }

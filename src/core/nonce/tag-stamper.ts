@@ -4,8 +4,8 @@
 // foreign content, raw text, templates, tables, misnested formatting. ` nonce="…"` goes right after the
 // tag name; no other byte changes. Where the model cannot be certain, it stops and the rest passes as is.
 
-import type { ChunkTransformer } from "./chunk-transform.js";
-import { transformStream } from "./chunk-transform.js";
+import { concatBytes } from "../shared/bytes.js";
+import type { ChunkTransformer } from "./body-driver.js";
 import { GiveUp } from "./html/give-up.js";
 import type { OpenElement } from "./html/open-elements.js";
 import { REL_MODULEPRELOAD, REL_PRELOAD, REL_STYLESHEET, type TagToken } from "./html/tag-token.js";
@@ -123,7 +123,7 @@ class Stamper implements TagStamper {
     this.received += chunk.length;
     if (this.head !== null) {
       // The byte order mark may come split across chunks: decide on the first three bytes.
-      const head = concat(this.head, chunk);
+      const head = concatBytes([this.head, chunk]);
       if (head.length < 3) {
         this.head = head;
         return;
@@ -246,14 +246,6 @@ function isEscapeSequence(byte: number | undefined): boolean {
   return byte === 0x24 || byte === 0x28;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
 /**
  * A transformer that stamps `nonce` onto the elements the targets select, as the browser's parser
  * creates them. A body that starts with a UTF-16 byte order mark passes untouched. Should the model meet
@@ -261,9 +253,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  */
 export function tagStampTransformer(targets: StampTargets, nonce: string, options: StamperOptions = {}): TagStamper {
   return new Stamper(targets, nonce, options);
-}
-
-/** The tag stamper as a TransformStream. */
-export function createTagStampStream(targets: StampTargets, nonce: string, options: StamperOptions = {}): TransformStream<Uint8Array, Uint8Array> {
-  return transformStream(tagStampTransformer(targets, nonce, options));
 }

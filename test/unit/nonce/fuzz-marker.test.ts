@@ -4,6 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { transformChunks } from "../../../src/core/nonce/body-driver.js";
 import { compileMarker, markerScrubber, spread, type MarkerScrubber } from "../../../src/core/nonce/marker-stream.js";
 import { createMarker, markerProblem } from "../../../src/core/nonce/nonce-marker.js";
 import { fuzzParameters } from "../../fuzz-config.js";
@@ -13,13 +14,9 @@ import { containsMarker, occurrences, scrubReference, STRIDES } from "../../supp
 const encoder = new TextEncoder();
 const ALPHABET = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"];
 
-/** Run chunks through a scrubber exactly as the Worker's stream driver does: transform each, then flush. */
+/** Run chunks through a scrubber with the Worker's stream driver, one read per chunk. */
 function drive(scrubber: MarkerScrubber, chunks: readonly Uint8Array[]): Uint8Array {
-  const out: Uint8Array[] = [];
-  const enqueue = (c: Uint8Array) => out.push(c);
-  for (const chunk of chunks) scrubber.transform(chunk, enqueue);
-  scrubber.flush(enqueue);
-  return concatBytes(out);
+  return concatBytes(transformChunks(chunks, scrubber));
 }
 
 /** Markers the rules accept, drawn (never written down). */

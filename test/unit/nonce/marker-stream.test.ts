@@ -2,9 +2,10 @@
 // split, with nothing else touched.
 
 import { describe, expect, it } from "vitest";
-import { compileMarker, createMarkerStream, markerScrubber, spread } from "../../../src/core/nonce/marker-stream.js";
+import { transformChunks } from "../../../src/core/nonce/body-driver.js";
+import { compileMarker, markerScrubber, spread } from "../../../src/core/nonce/marker-stream.js";
 import { createMarker, markerProblem } from "../../../src/core/nonce/nonce-marker.js";
-import { concatBytes, splitBytes, throughStream } from "../../support/bytes.js";
+import { concatBytes, drive, splitBytes } from "../../support/bytes.js";
 import { scrubReference, wide } from "../../support/marker-bytes.js";
 
 const MARKER = createMarker();
@@ -12,9 +13,9 @@ const NONCE = "AAAAAAAAAAAAAAAAAAAAAA==";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-const run = (chunks: Uint8Array[], marker = MARKER, nonce = NONCE) => throughStream(chunks, createMarkerStream(marker, nonce));
+const run = (chunks: Uint8Array[], marker = MARKER, nonce = NONCE) => drive(chunks, markerScrubber(compileMarker(marker), nonce));
 
-describe("createMarkerStream", () => {
+describe("markerScrubber through the stream driver", () => {
   it("replaces every marker in one chunk", async () => {
     const html = `<script nonce="${MARKER}">a()</script><style nonce="${MARKER}"></style><script>b()</script>`;
     expect(dec(await run([enc(html)]))).toBe(html.replaceAll(MARKER, NONCE));
@@ -61,9 +62,7 @@ describe("the marker in wide encodings", () => {
 
   it("keeps the stride of the form it replaced", () => {
     const scrubber = markerScrubber(compileMarker(MARKER), NONCE);
-    const out: Uint8Array[] = [];
-    scrubber.transform(concatBytes([enc("a"), spread(MARKER, 4), enc("b")]), (c) => out.push(c));
-    scrubber.flush((c) => out.push(c));
+    const out = transformChunks([concatBytes([enc("a"), spread(MARKER, 4), enc("b")])], scrubber);
     expect(concatBytes(out)).toEqual(concatBytes([enc("a"), spread(NONCE, 4), enc("b")]));
   });
 });

@@ -3,21 +3,22 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTagStampStream, MAX_TAG_BYTES, tagStampTransformer, type StampTargets } from "../../../src/core/nonce/tag-stamper.js";
-import { splitBytes, throughStream } from "../../support/bytes.js";
+import { transformChunks } from "../../../src/core/nonce/body-driver.js";
+import { MAX_TAG_BYTES, tagStampTransformer, type StampTargets } from "../../../src/core/nonce/tag-stamper.js";
+import { concatBytes, drive, slices, splitBytes } from "../../support/bytes.js";
 
 const N = "bm9uY2Vub25jZW5vbmNlMQ==";
 const BOTH: StampTargets = { scripts: true, styles: true };
 
 
-const run = (chunks: Uint8Array[], targets: StampTargets = BOTH) => throughStream(chunks, createTagStampStream(targets, N));
+const run = (chunks: Uint8Array[], targets: StampTargets = BOTH) => drive(chunks, tagStampTransformer(targets, N));
 const split = splitBytes;
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const stamp = async (html: string, targets: StampTargets = BOTH) => dec(await run([enc(html)], targets));
 
 
-describe("createTagStampStream", () => {
+describe("tagStampTransformer through the stream driver", () => {
   it.each([
     ["<script>a()</script>", `<script nonce="${N}">a()</script>`],
     ["<SCRIPT src=/a.js></SCRIPT>", `<SCRIPT nonce="${N}" src=/a.js></SCRIPT>`],
@@ -224,11 +225,9 @@ describe("giving up, where the model cannot be certain", () => {
   function run1(text: string): { out: string; outcome: ReturnType<ReturnType<typeof tagStampTransformer>["outcome"]>; calls: string[] } {
     const calls: string[] = [];
     const stamper = tagStampTransformer(BOTH, N, { onGiveUp: (reason, at) => calls.push(`${at}: ${reason}`) });
-    const parts: number[] = [];
     const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
-    for (let i = 0; i < bytes.length; i += 7) stamper.transform(bytes.subarray(i, i + 7), (c) => parts.push(...c));
-    stamper.flush((c) => parts.push(...c));
-    return { out: String.fromCharCode(...parts), outcome: stamper.outcome(), calls };
+    const out = concatBytes(transformChunks(slices(bytes, 7), stamper));
+    return { out: String.fromCharCode(...out), outcome: stamper.outcome(), calls };
   }
 
   it.each([
