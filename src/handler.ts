@@ -15,6 +15,7 @@ import { bodyTransformer } from "./core/nonce/body-transformer.js";
 import { rewriteBody, withoutMarker } from "./nonce/rewrite-body.js";
 import { fetchOrigin, loopToken, type OriginOutcome } from "./origin/forward.js";
 import { handleReportRequest } from "./reports/endpoint.js";
+import { log, logFault } from "./log.js";
 
 /** The parts of request handling that tests replace to inject faults. */
 export interface HandlerDeps {
@@ -240,19 +241,4 @@ function refuse(response: Response, ops: readonly HeaderOp[], why: string, reque
     logFault("default-headers", request, error);
   }
   return out;
-}
-
-function logFault(stage: string, request: Request, error: unknown): void {
-  log({
-    level: "error",
-    event: "worker.fault",
-    stage,
-    method: request.method,
-    path: new URL(request.url).pathname,
-    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  });
-}
-
-function log(fields: Record<string, unknown>): void {
-  console.error(JSON.stringify(fields));
 }

@@ -6,6 +6,7 @@ import { integerOption, parseCommandLine, takePositionals, UsageError, type Comm
 import { getRaw, type RawResponse } from "../support/http-get.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = "security-headers-worker-check";
@@ -66,7 +67,7 @@ async function fetchOnce(url: URL, timeoutMs: number): Promise<Fetched> {
   try {
     return { url: url.href, response: await getRaw(url, timeoutMs, USER_AGENT), error: null };
   } catch (error) {
-    return { url: url.href, response: null, error: error instanceof Error ? error.message : String(error) };
+    return { url: url.href, response: null, error: errorMessage(error) };
   }
 }
 

@@ -9,6 +9,7 @@ import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
 import { printable } from "../support/printable.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 const HELP = `Usage: security-headers-worker import <file> [--out FILE]
 
@@ -65,7 +66,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     try {
       await writeFile(out, json);
     } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${errorMessage(error)}`);
     }
     io.out(`wrote ${printable(out)}: ${document.rules.length} rule${document.rules.length === 1 ? "" : "s"} from ${printable(file)}\n`);
   }

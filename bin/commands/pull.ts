@@ -18,6 +18,7 @@ import {
   WRANGLER_ENV,
   type KvTarget,
 } from "../support/wrangler.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 const HELP = `Usage: security-headers-worker pull [--out FILE] [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
 
@@ -93,7 +94,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     try {
       await writeFile(out, text);
     } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${errorMessage(error)}`);
     }
     io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
   }

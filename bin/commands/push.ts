@@ -10,6 +10,7 @@ import { describeEnvironment, loadEnvironment, type Environment } from "../suppo
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable } from "../support/printable.js";
 import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The Worker refuses a larger document without reading it. */
 const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
@@ -44,7 +45,7 @@ async function readDocumentBytes(file: string): Promise<string> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     throw new CommandError(`${file} is ${bytes.length} bytes; the Worker reads at most ${MAX_DOCUMENT_BYTES}: nothing was pushed`);

@@ -4,6 +4,7 @@
 import { isEffectiveCsp } from "../../src/core/csp/csp-restricts.js";
 import { parseCspString } from "../../src/core/csp/parse-csp.js";
 import { parseHsts, specFor } from "../../src/core/headers/known-headers.js";
+import { cut } from "../../src/core/shared/text.js";
 
 /** A defect fails the check (exit 1); a note is worth reading but fails nothing. */
 export type Severity = "defect" | "note";
@@ -238,7 +239,7 @@ function judgeCsp(values: readonly string[], findings: Finding[]): boolean {
   let valid = true;
   for (const line of values) {
     if (!isEffectiveCsp(line)) {
-      findings.push({ severity: "defect", message: `no directive a browser acts on: ${JSON.stringify(cut(line))}` });
+      findings.push({ severity: "defect", message: `no directive a browser acts on: ${JSON.stringify(cut(line, 80))}` });
       valid = false;
       continue;
     }
@@ -247,7 +248,7 @@ function judgeCsp(values: readonly string[], findings: Finding[]): boolean {
       for (const problem of parseCspString(policy).problems) {
         if (isNonceProblem(problem.received)) continue;
         const where = problem.directive === "" ? "" : `${problem.directive}: `;
-        findings.push({ severity: "defect", message: `${where}expected ${problem.message}, received ${JSON.stringify(cut(problem.received))}` });
+        findings.push({ severity: "defect", message: `${where}expected ${problem.message}, received ${JSON.stringify(cut(problem.received, 80))}` });
         valid = false;
       }
     }
@@ -257,10 +258,6 @@ function judgeCsp(values: readonly string[], findings: Finding[]): boolean {
 
 function hasFrameAncestors(csp: string): boolean {
   return csp.split(/[;,]/).some((directive) => directive.trim().toLowerCase().split(/\s+/, 1)[0] === "frame-ancestors");
-}
-
-function cut(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 /** What the http:// form of an https URL answered, judged: it should redirect to https at once. */

@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { suggest } from "../../src/core/shared/result.js";
 import type { ExitStatus, Io } from "./io.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The command line is wrong (unknown flag, missing argument, bad number): exit 2 with the usage. */
 export class UsageError extends Error {}
@@ -36,7 +37,7 @@ export function parseCommandLine<const O extends ParseArgsOptionsConfig>(args: r
       // Arguments even the lenient parse refuses: parseArgs' own message below says why.
     }
     if (unknown !== undefined) throw new UsageError(unknown);
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }
 

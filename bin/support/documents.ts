@@ -13,6 +13,7 @@ import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
 import type { Style } from "./io.js";
 import { printable } from "./printable.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** Read a text file, or fail with a message naming the file and what it was for. */
 export async function readTextFile(path: string, what: string): Promise<string> {
@@ -20,7 +21,7 @@ export async function readTextFile(path: string, what: string): Promise<string> 
     return await readFile(path, "utf8");
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error instanceof Error ? error.message : String(error);
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : errorMessage(error);
     throw new CommandError(`cannot read ${what} ${JSON.stringify(path)}: ${reason}`);
   }
 }

@@ -6,10 +6,11 @@ import { isAbsolute, relative } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
 import { parseEnv, type EnvConfig } from "../../src/core/policy/parse-env.js";
-import { prefixPath } from "../../src/core/shared/result.js";
+import { prefixIssues } from "../../src/core/shared/result.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
 import { loadWranglerVars } from "./wrangler-config.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** parseArgs options for choosing an environment, as wrangler's own -e/--env and -c/--config. */
 export const ENVIRONMENT_SELECT_OPTIONS = {
@@ -65,7 +66,7 @@ export function environmentOf(vars: Readonly<Record<string, unknown>>, about: Om
   // As the Worker with its secrets would: a marked nonce relying on NONCE_MARKER is not an issue here.
   const { rejected } = compileEnvironment(config, undefined, {}, true);
   // A POLICY that parses but fails over the defaults (preload with a short maxAge) is named like the Worker names it.
-  const inContext = rejected.flatMap((layer) => layer.issues.map((issue) => ({ ...issue, path: prefixPath(layer.from, issue.path) })));
+  const inContext = rejected.flatMap((layer) => prefixIssues(layer.from, layer.issues));
   return { ...about, config, policySet: vars.POLICY !== undefined && vars.POLICY !== "", issues: [...issues, ...inContext] };
 }
 
@@ -75,13 +76,13 @@ async function policyVarFrom(file: string): Promise<unknown> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new CommandError(`cannot read the POLICY var document ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the POLICY var document ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   if (!file.toLowerCase().endsWith(".toml")) return text;
   try {
     return JSON.parse(JSON.stringify(parseToml(text))) as unknown;
   } catch (error) {
-    throw new CommandError(`the POLICY var document ${JSON.stringify(file)} is not valid TOML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`the POLICY var document ${JSON.stringify(file)} is not valid TOML: ${errorMessage(error)}`);
   }
 }
 

@@ -5,6 +5,7 @@
 import { stat } from "node:fs/promises";
 import { CommandError } from "./command.js";
 import { readTextFile } from "./documents.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** Default cap on a page's bytes (after decompression): far above real pages, far below what hurts. */
 export const DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024;
@@ -57,7 +58,7 @@ async function fetchOnce(url: URL, source: string, limits: PageLimits): Promise<
   try {
     return await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(limits.timeoutMs), headers: { Accept: "text/html" } });
   } catch (error) {
-    const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${limits.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${limits.timeoutMs} ms` : errorMessage(error);
     throw new CommandError(`cannot fetch ${source}: ${reason}`);
   }
 }

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CommandError, UsageError } from "./command.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The names wrangler looks for, in its order. */
 const CONFIG_NAMES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
@@ -57,13 +58,13 @@ export function readWranglerConfig(file: string): Table {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new CommandError(`cannot read the wrangler configuration ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the wrangler configuration ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   let raw: unknown;
   try {
     raw = file.endsWith(".json") ? JSON.parse(text) : parseToml(text);
   } catch (error) {
-    throw new CommandError(`${file} is not valid ${file.endsWith(".json") ? "JSON" : "TOML"}, so wrangler would refuse it too: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`${file} is not valid ${file.endsWith(".json") ? "JSON" : "TOML"}, so wrangler would refuse it too: ${errorMessage(error)}`);
   }
   if (!isTable(raw)) throw new CommandError(`${file}: expected a table of settings at the top`);
   return raw;

@@ -3,6 +3,7 @@
 import { appendLoopEntry, createLoopToken } from "../core/origin/loop-guard.js";
 import { resolveOriginUrl } from "../core/origin/origin-url.js";
 import type { EnvConfig } from "../core/policy/parse-env.js";
+import { errorMessage } from "../core/shared/text.js";
 
 export type OriginOutcome =
   | { readonly kind: "response"; readonly response: Response }
@@ -54,7 +55,7 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig,
     return { kind: "response", response };
   } catch (error) {
     if (timedOut) return { kind: "timeout", timeoutMs: config.originTimeoutMs };
-    return { kind: "unreachable", error: error instanceof Error ? error.message : String(error) };
+    return { kind: "unreachable", error: errorMessage(error) };
   } finally {
     clearTimeout(timer);
   }

@@ -4,12 +4,14 @@
 import { compilePolicy } from "../core/policy/compile-policy.js";
 import { compileEnvironment } from "../core/policy/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
-import { prefixPath } from "../core/shared/result.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
-import { readCapped } from "../core/shared/read-capped.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../core/policy/types.js";
-import type { PolicyIssue } from "../core/shared/result.js";
+import { readCapped } from "../core/shared/read-capped.js";
+import { prefixIssues, type PolicyIssue } from "../core/shared/result.js";
+import { errorMessage } from "../core/shared/text.js";
+import { withTimeout } from "../core/shared/with-timeout.js";
 import type { Env } from "../env.js";
+import { log } from "../log.js";
 
 export interface LoadedConfig {
   readonly env: EnvConfig;
@@ -118,11 +120,13 @@ class PolicyStore {
     const key = this.envConfig.kvKey;
     let text: string | null;
     try {
-      text = await withTimeout(readDocument(kv, key, Math.max(KV_CACHE_TTL_MIN, this.envConfig.cacheSeconds)), this.kvTimeoutMs);
+      const ms = this.kvTimeoutMs;
+      const read = readDocument(kv, key, Math.max(KV_CACHE_TTL_MIN, this.envConfig.cacheSeconds));
+      text = await withTimeout(read, ms, () => new Error(`KV read took longer than ${ms} ms`));
     } catch (error) {
       // Keep serving what we have; try again after one cache period.
       this.loadedAt = this.clock();
-      log({ level: "error", event: "kv.unavailable", key, error: error instanceof Error ? error.message : String(error), ...this.serving() });
+      log({ level: "error", event: "kv.unavailable", key, error: errorMessage(error), ...this.serving() });
       return;
     }
     this.loadedAt = this.clock();
@@ -153,7 +157,7 @@ class PolicyStore {
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
       // The POLICY var is one binding among several: its issues are named like parse issues, POLICY.<path>.
-      else logIssuesOnce("env", layer.issues.map((issue) => ({ ...issue, path: prefixPath(layer.from, issue.path) })), undefined, { serving: "built-in defaults" });
+      else logIssuesOnce("env", prefixIssues(layer.from, layer.issues), undefined, { serving: "built-in defaults" });
     }
     const config = { env: this.envConfig, policy };
     if (document === undefined) return { config, policyRefused: rejected.some((r) => r.from === "POLICY") };
@@ -179,14 +183,6 @@ async function readDocument(kv: KVNamespace, key: string, cacheTtl: number): Pro
   const bytes = await readCapped(stream, MAX_DOCUMENT_BYTES);
   if (bytes === undefined) throw new Error(`policy document over ${MAX_DOCUMENT_BYTES} bytes`);
   return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`KV read took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const logged = new Set<string>();
@@ -215,8 +211,3 @@ export function logIssuesOnce(source: string, issues: readonly PolicyIssue[], te
 function logCombination(rejected: RejectedCombination): void {
   log({ level: "warn", event: "config.rule-conflict", skipped: rejected.rules, issues: rejected.issues });
 }
-
-function log(fields: Record<string, unknown>): void {
-  console.error(JSON.stringify(fields));
-}
-

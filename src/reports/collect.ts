@@ -10,7 +10,7 @@ import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedR
 import { isoDay } from "../core/reports/days.js";
 import type { Counters, DropEntry, DropTally, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
-import { describeError, log } from "./log.js";
+import { describeError, log } from "../log.js";
 import { textResponse } from "./respond.js";
 import type { ReportStore } from "./store.js";
 
@@ -105,7 +105,7 @@ async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, r
   const outcomes = await Promise.allSettled(Array.from({ length: reports }, () => limiter.limit({ key })));
   const failed = outcomes.filter((o) => o.status === "rejected");
   if (failed[0] !== undefined) {
-    log("error", { level: "warn", event: "csp.report.limiter-failed", calls: failed.length, error: describeError(failed[0].reason) });
+    log({ level: "warn", event: "csp.report.limiter-failed", calls: failed.length, error: describeError(failed[0].reason) });
   }
   return outcomes.filter((o) => o.status === "rejected" || o.value.success).length;
 }
@@ -123,7 +123,7 @@ function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, r
     state.tally.add(day, "report", reason, count);
   }
   // One line per read batch, whatever happens to storage: the log is the record when D1 is not.
-  log("log", {
+  log({
     level: "info",
     event: "csp.report",
     format,
@@ -179,7 +179,7 @@ function keepUnwritten(state: CollectorState, drops: readonly DropEntry[], reaso
 function drop(state: CollectorState, reason: ReportDropReason, reports: number, detail?: string): void {
   state.counters.dropped[reason] += reports;
   state.tally.add(isoDay(state.clock()), "report", reason, reports);
-  log("error", { level: "warn", event: "csp.report.dropped", reason, reports, ...(detail === undefined ? {} : { detail }), counters: state.counters });
+  log({ level: "warn", event: "csp.report.dropped", reason, reports, ...(detail === undefined ? {} : { detail }), counters: state.counters });
 }
 
 function logFields(record: ViolationRecord): Record<string, string> {

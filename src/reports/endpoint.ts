@@ -6,7 +6,7 @@ import { ClientLedger, DEFAULT_CLIENT_LIMITS, type ClientLimits } from "../core/
 import { createCounters, DropTally } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
 import { handleCollect, type CollectorState } from "./collect.js";
-import { describeError, log } from "./log.js";
+import { logFault } from "../log.js";
 import { textResponse } from "./respond.js";
 import { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, ReportStore } from "./store.js";
 import { handleSummary } from "./summary.js";
@@ -49,7 +49,7 @@ export function createReportEndpoint(options: ReportEndpointOptions = {}): Repor
       if (path === `${reports.path}/summary`) return await handleSummary(request, env, reports, state);
       return textResponse(404, "Not Found");
     } catch (error) {
-      log("error", { level: "error", event: "worker.fault", stage: "report-endpoint", method: request.method, path, error: describeError(error) });
+      logFault("report-endpoint", request, error);
       return textResponse(500, "Internal Error");
     }
   };

@@ -5,6 +5,7 @@
 // tag name; no other byte changes. Where the model cannot be certain, it stops and the rest passes as is.
 
 import { concatBytes } from "../shared/bytes.js";
+import { errorMessage } from "../shared/text.js";
 import type { ChunkTransformer } from "./body-driver.js";
 import { GiveUp } from "./html/give-up.js";
 import type { OpenElement } from "./html/open-elements.js";
@@ -178,7 +179,7 @@ class Stamper implements TagStamper {
       }
     } catch (error) {
       const where = Math.min(this.tokenizer.position, at + end);
-      this.stop(error instanceof GiveUp ? error.reason : `the model failed: ${error instanceof Error ? error.message : String(error)}`, where);
+      this.stop(error instanceof GiveUp ? error.reason : `the model failed: ${errorMessage(error)}`, where);
     }
   }
 

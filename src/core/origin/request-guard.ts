@@ -16,7 +16,7 @@ export interface RefusalAnswer {
   readonly status: number;
   /** A short body that names nothing about the origin or the policy. */
   readonly text: string;
-  readonly log: Readonly<Record<string, unknown>>;
+  readonly log: { readonly event: string; readonly [field: string]: unknown };
 }
 
 /** Longest host echoed into a log line: a client chooses it. */

@@ -3,7 +3,8 @@
 import * as v from "valibot";
 import { markersIn, redactedMarker, redactMarkers } from "../nonce/nonce-marker.js";
 import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
-import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
+import { RECEIVED_MAX, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
+import { cut, errorMessage } from "../shared/text.js";
 
 /** Largest policy document the Worker reads from KV (and the CLI pushes): larger ones are refused unread. */
 export const MAX_POLICY_BYTES = 1 << 20;
@@ -31,7 +32,7 @@ export function parsePolicyJson(text: string): Result<PolicyDocument> {
   } catch (error) {
     return {
       ok: false,
-      issues: [{ path: "", message: `valid JSON (${error instanceof Error ? error.message : String(error)})`, received: renderReceived(text) }],
+      issues: [{ path: "", message: `valid JSON (${errorMessage(error)})`, received: renderReceived(text) }],
     };
   }
   return parsePolicy(input);
@@ -42,7 +43,7 @@ function toPolicyIssue(issue: v.BaseIssue<unknown>, markers: ReadonlySet<string>
   let received: string;
   if (path === "nonce.marker" || path.endsWith(".nonce.marker")) received = redactedMarker(issue.input);
   else if (issue.type === "raw_check" || (issue.type === "strict_object" && issue.expected === "never")) {
-    received = cut(redactText(issue.received, markers));
+    received = cut(redactText(issue.received, markers), RECEIVED_MAX);
   }
   else received = renderReceived(redactMarkers(issue.input, markers));
   return { path, message: issue.message, received };
@@ -52,8 +53,4 @@ function redactText(text: string, markers: ReadonlySet<string>): string {
   let out = text;
   for (const marker of markers) out = out.replaceAll(marker, redactedMarker(marker));
   return out;
-}
-
-function cut(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

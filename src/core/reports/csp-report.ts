@@ -1,7 +1,7 @@
 // CSP violation reports (report-uri and Reporting API bodies) → bounded, validated violation records.
 
 import { CSP_DIRECTIVES } from "../csp/directives.js";
-import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
+import { isObject, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 
 /** Whether the violated policy was enforced or only reported. */
 export type Disposition = "enforce" | "report";
@@ -273,9 +273,6 @@ export function bound(text: string, max: number): string {
   return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function failure(path: string, message: string, received: unknown): Result<ParsedReports> {
   const issue: PolicyIssue = { path, message, received: renderReceived(received) };

@@ -1,5 +1,6 @@
 // The report summary rendered: the HTML page with server-rendered SVG charts, JSON text, and text tables for the CLI.
 
+import { cut } from "../shared/text.js";
 import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";
 import type { DropSummary, ReportSummary } from "./summary.js";
 
@@ -47,7 +48,7 @@ function barChart(title: string, rows: readonly { label: string; count: number }
   const bars = rows.map((row, i) => {
     const y = 6 + i * (BAR_HEIGHT + 6);
     const width = row.count === 0 ? 0 : Math.max(1, Math.round((row.count / max) * span));
-    const label = row.label.length > 28 ? `${row.label.slice(0, 27)}…` : row.label;
+    const label = cut(row.label, 28);
     return (
       `<g><title>${escapeHtml(row.label)}: ${row.count}</title>` +
       `<text class="lbl" x="${LABEL_WIDTH - 6}" y="${y + 13}" text-anchor="end">${escapeHtml(label)}</text>` +
@@ -175,7 +176,7 @@ export function renderSummaryText(summary: ReportSummary, limit = 20): string {
     lines.push(
       ...table(
         ["COUNT", "DIRECTIVE", "MODE", "BLOCKED", "PAGE", "LAST SEEN"],
-        summary.top.slice(0, limit).map((v) => [String(v.count), v.directive, v.disposition, clip(v.blocked, 60), clip(v.page, 60), v.lastSeen.slice(0, 16)]),
+        summary.top.slice(0, limit).map((v) => [String(v.count), v.directive, v.disposition, cut(v.blocked, 60), cut(v.page, 60), v.lastSeen.slice(0, 16)]),
         [true],
       ),
     );
@@ -202,8 +203,4 @@ function table(header: readonly string[], rows: readonly string[][], rightAligne
       .join("  ")
       .trimEnd();
   return [render(header), ...rows.map(render)].map((line) => `  ${line}`);
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -1,6 +1,6 @@
 // The report summary: its JSON shape, built from the store's aggregates and read back (validated) by the CLI.
 
-import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
+import { isObject, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 import { bound, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, type Disposition } from "./csp-report.js";
 import { windowDays } from "./days.js";
 import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";
@@ -174,9 +174,6 @@ function parseReasonCounts(input: unknown): Record<string, number> | null {
   return Object.fromEntries(entries) as Record<string, number>;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;

@@ -1,5 +1,7 @@
 // The Result type shared by every parse* function: a value, or every issue found.
 
+import { cut } from "./text.js";
+
 /** One problem found while loading configuration: where, what was expected, and what was there. */
 export interface PolicyIssue {
   /** Field path inside the document, e.g. `headers["X-Frame-Options"].action`; "" for the whole document. */
@@ -14,7 +16,13 @@ export type Result<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
 
-const RECEIVED_MAX = 80;
+/** Longest rendering of a bad value in an issue. */
+export const RECEIVED_MAX = 80;
+
+/** True for a plain object (not null, not an array): a JSON object to read fields from. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** Render a bad value for an issue message: JSON where possible, cut to a readable length. */
 export function renderReceived(value: unknown): string {
@@ -28,7 +36,7 @@ export function renderReceived(value: unknown): string {
       text = Object.prototype.toString.call(value);
     }
   }
-  return text.length > RECEIVED_MAX ? `${text.slice(0, RECEIVED_MAX - 1)}…` : text;
+  return cut(text, RECEIVED_MAX);
 }
 
 /** Join a base path and a key the way issue paths are written: `a.b`, `a["X-Y"]`, `a[2]`. */
