@@ -61,8 +61,8 @@ export function createConfigLoader(options: LoaderOptions = {}): ConfigLoader {
   };
 }
 
-/** The loader the Worker uses. */
-export const loadConfig: ConfigLoader = createConfigLoader();
+/** The Worker's loader: one cache for every request this isolate serves. */
+export const isolateConfigLoader: ConfigLoader = createConfigLoader();
 
 /** Every binding the configuration is built from: a change in any of them is a new configuration. */
 function rawValues(env: Env): readonly unknown[] {

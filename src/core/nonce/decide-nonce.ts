@@ -26,8 +26,8 @@ export type BodyPlan =
       readonly kind: "rewrite";
       /** Replace the marker (a marked path): with the nonce when `stamp`, else with filler of its length. */
       readonly scrub: boolean;
-      /** Blanket mode: give every script and style start tag the nonce. */
-      readonly tags: boolean;
+      /** Blanket mode: the nonce plan whose targets (scripts, styles) get the nonce; null for none. */
+      readonly tags: NoncePlan | null;
       /** How the body must be read; "decode" ones go out without Content-Encoding. */
       readonly coding: Exclude<BodyCoding, { kind: "refuse" }>;
       /** The body keeps its length (filler replaces the marker byte for byte, nothing decoded or inserted). */
@@ -66,7 +66,7 @@ function decideMarked(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | n
     return { stamp: false, ops: plan.ops, why: "refused", body: { kind: "refuse", why: `Content-Encoding ${coding.coding}, which the Worker cannot decode to scrub the marker` } };
   }
   const ours = isHtmlish(mime) && nonce !== null && nonceGoesOut(nonce, facts.originHeaders);
-  const tags = ours && nonce.mode === "blanket" && isDeclaredHtml(mime) && isAsciiCompatible(mime);
+  const tags = ours && nonce.mode === "blanket" && isDeclaredHtml(mime) && isAsciiCompatible(mime) ? nonce : null;
   const body: BodyPlan = { kind: "rewrite", scrub: true, tags, coding, sameLength: !ours && coding.kind === "identity" };
   if (ours) return { stamp: true, ops: nonce.ops, body };
   const why = !isHtmlish(mime) ? "not HTML" : nonce === null ? "no nonce on this path" : "the origin's own CSP stays (the policy's only defaults)";
@@ -89,7 +89,7 @@ function decideBlanket(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | 
   if (coding.kind === "refuse") return { stamp: false, ops: plan.ops, why: `a Content-Encoding the Worker cannot decode (${coding.coding})`, body: UNTOUCHED };
   // Stamping replaces nonces the origin wrote: only worth it, and only harmless, when our nonce is in the CSP that goes out.
   if (!nonceGoesOut(nonce, facts.originHeaders)) return { stamp: false, ops: plan.ops, why: "the origin's own CSP stays (the policy's only defaults)", body: UNTOUCHED };
-  return { stamp: true, ops: nonce.ops, body: { kind: "rewrite", scrub: false, tags: true, coding, sameLength: false } };
+  return { stamp: true, ops: nonce.ops, body: { kind: "rewrite", scrub: false, tags: nonce, coding, sameLength: false } };
 }
 
 /**

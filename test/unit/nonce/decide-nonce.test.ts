@@ -45,7 +45,7 @@ describe("decideNonce on a path with a marked nonce", () => {
   ])("scrubs %s with filler no header carries", (_, facts, sameLength) => {
     const decision = decide(facts);
     expect(decision.stamp).toBe(false);
-    expect(decision.body).toEqual({ kind: "rewrite", scrub: true, tags: false, coding: expect.anything(), sameLength });
+    expect(decision.body).toEqual({ kind: "rewrite", scrub: true, tags: null, coding: expect.anything(), sameLength });
   });
 
   it.each<[string, Partial<ResponseFacts>]>([
