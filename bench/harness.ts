@@ -5,6 +5,7 @@ import { Miniflare } from "miniflare";
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
+import { errorMessage } from "../src/core/shared/text.js";
 import { COMPATIBILITY_DATE } from "../test/support/miniflare-worker.js";
 import { cpuNs, machineBusyNs, ownBusyNs, withNewWorkerd } from "./procfs.js";
 import { percentile, round } from "./stats.js";
@@ -148,7 +149,7 @@ export async function load(
         ...("durationS" in run ? { duration: run.durationS } : { amount: run.requests }),
       },
       (error: unknown, res: autocannon.Result) => {
-        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
+        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(errorMessage(error)));
         else resolve(res);
       },
     );

@@ -150,7 +150,11 @@ interface Compiled {
 function compiled(document: PolicyDocument): Compiled {
   let conflicts = 0;
   const start = nowNs();
-  const { policy, rejected } = compilePolicy([{ from: "KV", document }], { reportOnly: false }, { onRejected: () => void conflicts++ });
+  const { policy, rejected } = compilePolicy([{ from: "KV", document }], { reportOnly: false }, {
+    onRejected: () => {
+      conflicts++;
+    },
+  });
   const compileMs = (nowNs() - start) / 1e6;
   if (rejected.length > 0) throw new Error(`generated policy rejected: ${JSON.stringify(rejected[0]?.issues.slice(0, 3))}`);
   return {

@@ -10,6 +10,8 @@ import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js"
 import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/policy/parse-env.js";
 import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { parsePolicyJson } from "../src/core/policy/parse-policy.js";
+import { isTerminal } from "../bin/support/io.js";
+import { stripAnsi } from "../bin/support/printable.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -103,7 +105,6 @@ function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
   ];
 }
 
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const READY_LINE = /Ready on (https?:\/\/\S+)/;
 
 /**
@@ -124,7 +125,7 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
     };
     const scan = (chunk: string): void => {
       if (settled) return;
-      pending += chunk.replace(ANSI, "");
+      pending += stripAnsi(chunk);
       const lines = pending.split(/\r?\n/);
       pending = lines.pop() ?? "";
       for (const line of lines) {
@@ -202,9 +203,16 @@ function banner(workerUrl: string, originUrl: string, reportsToken: string): str
   ].join("\n");
 }
 
+/** A shell's exit code for a process ended by `signal`: 128 + its number (0 where this platform lacks it). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  // @types/node lists every signal of every platform; this one's table may lack some.
+  const numbers: Partial<Record<NodeJS.Signals, number>> = osConstants.signals;
+  return 128 + (numbers[signal] ?? 0);
+}
+
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
-  if (signal !== null) return 128 + (osConstants.signals[signal] ?? 0);
+  if (signal !== null) return signalExitCode(signal);
   return 1;
 }
 
@@ -216,12 +224,12 @@ function spawnWrangler(settings: StartSettings, originUrl: string): ChildProcess
     stdio: ["ignore", "pipe", "pipe"],
     // wrangler sees pipes, not a terminal: keep its colours when ours is one.
     env:
-      process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+      isTerminal(process.stdout) && process.env.NO_COLOR === undefined
         ? { ...process.env, FORCE_COLOR: "1" }
         : process.env,
   });
-  child.stdout?.setEncoding("utf8");
-  child.stderr?.setEncoding("utf8");
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
   return child;
 }
 
@@ -273,7 +281,7 @@ async function run(): Promise<number> {
       stop("SIGTERM");
       if (running.pid !== undefined) await closed;
       // Stopped on purpose before it was ready: not a failure worth a message.
-      if (stopSignal !== undefined) return 128 + (osConstants.signals[stopSignal] ?? 0);
+      if (stopSignal !== undefined) return signalExitCode(stopSignal);
       throw error;
     }
     process.stdout.write(banner(workerUrl, origin.url, settings.reportsToken));

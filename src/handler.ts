@@ -77,7 +77,8 @@ function configFor(request: Request, env: Env, ctx: Ctx, deps: HandlerDeps): Loa
     const loaded = deps.loadConfig(env, ctx);
     return loaded instanceof Promise ? loaded.catch(failed) : loaded;
   } catch (error) {
-    return failed(error);
+    failed(error);
+    return undefined;
   }
 }
 

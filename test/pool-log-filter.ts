@@ -34,5 +34,5 @@ export function dropRefusedFetchLines(): void {
     const done = args.find((arg): arg is () => void => typeof arg === "function");
     if (done !== undefined) queueMicrotask(done);
     return true;
-  }) as typeof stdout.write;
+  });
 }

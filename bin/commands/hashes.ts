@@ -4,7 +4,6 @@
 import { writeFile } from "node:fs/promises";
 import { inlineHashes, withRuleHashes } from "../support/inline-hashes.js";
 import { pathPatternProblem } from "../../src/core/policy/match-path.js";
-import type { PolicyDocument } from "../../src/core/policy/types.js";
 import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";
@@ -88,7 +87,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
-  const updated = withRuleHashes<PolicyDocument, NonNullable<PolicyDocument["rules"]>[number]>(check.document, path, hashes);
+  const updated = withRuleHashes(check.document, path, hashes);
   const json = `${prettyJson(updated)}\n`;
   const after = checkDocument(json, bareEnvironment().config);
   if (!after.ok) {

@@ -26,7 +26,7 @@ function* walk(node: Node): Generator<Element> {
   const children = "childNodes" in node ? node.childNodes : [];
   for (const child of children) yield* walk(child);
   if (isElement(node) && node.tagName === "template" && "content" in node) {
-    for (const child of (node as DefaultTreeAdapterMap["template"]).content.childNodes) yield* walk(child);
+    for (const child of (node).content.childNodes) yield* walk(child);
   }
 }
 
@@ -35,7 +35,7 @@ function attribute(element: Element, name: string): string | undefined {
 }
 
 function text(element: Element): string {
-  return element.childNodes.map((n) => ("value" in n && n.nodeName === "#text" ? n.value : "")).join("");
+  return element.childNodes.map((n) => ("value" in n ? n.value : "")).join("");
 }
 
 /** `'sha256-…'` for a string, hashed as UTF-8 the way browsers do. */
@@ -54,7 +54,7 @@ export async function inlineHashes(html: string): Promise<InlineHashes> {
   const scripts: string[] = [];
   const styles: string[] = [];
   let handlers = 0;
-  for (const element of walk(parse(html) as Node)) {
+  for (const element of walk(parse(html))) {
     handlers += element.attrs.filter((a) => a.name.startsWith("on")).length;
     if (element.tagName === "script" && attribute(element, "src") === undefined) {
       const type = (attribute(element, "type") ?? "").trim().toLowerCase();
@@ -74,29 +74,32 @@ interface HashSources {
 
 const HASH_SOURCE = /^'sha(256|384|512)-/;
 
+/** A rule as withRuleHashes reads it: its path, and whatever `csp` it has. */
+interface HashedRule {
+  readonly path: string;
+  readonly csp?: unknown;
+}
+
 /**
  * A copy of the document whose rule for `path` allows exactly these hashes in `csp.add` (script-src,
  * style-src): hashes from an earlier run are replaced, other sources kept. The rule is created at the
  * end of `rules` when there is none for that path.
  */
-export function withRuleHashes<D extends { rules?: readonly R[] }, R extends { path: string; csp?: unknown }>(
-  document: D,
-  path: string,
-  hashes: HashSources,
-): D {
-  const rules = [...(document.rules ?? [])];
+export function withRuleHashes<D extends { rules?: readonly HashedRule[] }>(document: D, path: string, hashes: HashSources): D {
+  const rules: HashedRule[] = [...(document.rules ?? [])];
   const index = rules.findIndex((rule) => rule.path === path);
-  const rule: { path: string; csp?: unknown } = index === -1 ? { path } : { ...rules[index] } as R;
+  const rule = rules[index] ?? { path };
   const csp = typeof rule.csp === "object" && rule.csp !== null ? { ...(rule.csp as Record<string, unknown>) } : {};
-  const add = typeof csp.add === "object" && csp.add !== null ? { ...(csp.add as Record<string, string[]>) } : {};
+  const add = Object.entries(typeof csp.add === "object" && csp.add !== null ? (csp.add as Record<string, string[]>) : {});
   for (const [directive, sources] of [["script-src", hashes.scripts], ["style-src", hashes.styles]] as const) {
-    const kept = (add[directive] ?? []).filter((s) => !HASH_SOURCE.test(s));
-    const next = [...kept, ...sources];
-    if (next.length > 0) add[directive] = next;
-    else delete add[directive];
+    const at = add.findIndex(([name]) => name === directive);
+    const next = [...(add[at]?.[1] ?? []).filter((s) => !HASH_SOURCE.test(s)), ...sources];
+    if (at === -1) add.push([directive, next]);
+    else add[at] = [directive, next];
   }
-  csp.add = add;
-  const updated = { ...rule, csp } as R;
+  // A hash directive left with no source goes; every other directive stays as it was, in its place.
+  csp.add = Object.fromEntries(add.filter(([name, sources]) => sources.length > 0 || (name !== "script-src" && name !== "style-src")));
+  const updated = { ...rule, csp };
   if (index === -1) rules.push(updated);
   else rules[index] = updated;
   return { ...document, rules };

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { kvKeyProblem } from "../../src/core/policy/parse-env.js";
 import { renderReceived } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
+import { stripAnsi } from "./printable.js";
 
 /** The KV binding the Worker reads its policy document from (wrangler.toml). */
 export const KV_BINDING = "POLICY_KV";
@@ -124,5 +125,5 @@ export function runWrangler(binary: string, args: readonly string[], cwd: string
 
 /** wrangler's output without ANSI colours, for error messages. */
 export function plainOutput(run: WranglerRun): string {
-  return `${run.stdout.toString("utf8")}${run.stderr}`.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim();
+  return stripAnsi(`${run.stdout.toString("utf8")}${run.stderr}`).trim();
 }

@@ -30,7 +30,8 @@ export const SMALL_BODY_BYTES = 64 * 1024;
  * 256 KiB when the bytes are there), not 256. Bodies in a coding workerd leaves encoded are decoded first.
  */
 export function rewriteBody(response: Response, rewrite: BodyRewrite, ctx: Pick<ExecutionContext, "waitUntil">): Response | Promise<Response> {
-  const body = response.body;
+  // workers-types leaves a body's chunk type open; a fetch body's chunks are bytes.
+  const body = response.body as ReadableStream<Uint8Array> | null;
   if (body === null) return response;
   if (rewrite.coding.kind === "identity" && isSmallWholeBody(response.headers)) return rewriteWhole(response, rewrite.transformer);
   const length = rewrite.sameLength && rewrite.coding.kind === "identity" ? declaredLength(response.headers) : undefined;

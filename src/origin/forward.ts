@@ -38,12 +38,9 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig,
   forwarded.headers.delete("Expect");
   // Headers the caller keeps from the origin (Range on a path with a marked nonce: core/marker-scope.ts).
   for (const name of drop) forwarded.headers.delete(name);
+  // Aborted only by the timer: an aborted signal means the wait timed out.
   const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, config.originTimeoutMs);
+  const timer = setTimeout(() => controller.abort(), config.originTimeoutMs);
   try {
     const response = await fetch(forwarded, { redirect: "manual", signal: controller.signal });
     // workerd hands back an interim 1xx (100 Continue, 103 Early Hints) as if it were final; its real
@@ -54,7 +51,7 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig,
     }
     return { kind: "response", response };
   } catch (error) {
-    if (timedOut) return { kind: "timeout", timeoutMs: config.originTimeoutMs };
+    if (controller.signal.aborted) return { kind: "timeout", timeoutMs: config.originTimeoutMs };
     return { kind: "unreachable", error: errorMessage(error) };
   } finally {
     clearTimeout(timer);

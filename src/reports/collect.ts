@@ -146,7 +146,7 @@ async function store(db: D1Database | undefined, records: readonly ViolationReco
   const outcome = await state.store.write(db, records, drops);
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
-    return drop(state, outcome.reason, records.length, outcome.detail);
+    drop(state, outcome.reason, records.length, outcome.detail); return;
   }
   state.counters.stored += outcome.stored;
   if (outcome.capped > 0) drop(state, "rowCap", outcome.capped, `${state.store.maxRowsPerDay} rows already stored for ${outcome.day}`);

@@ -31,11 +31,14 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
   await Promise.all([origin?.close(), partner?.close(), stranger?.close()]);
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 function at(path: string): string {
   return new URL(path, worker.url).href;

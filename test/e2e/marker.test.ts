@@ -28,12 +28,15 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await valid?.dispose();
   await publicMarker?.dispose();
   await site?.close();
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 /** Which scripts ran (they mark <html data-…>), and how many CSP violations the console reported. */
 async function ranScripts(page: Page, url: URL): Promise<{ ran: Record<string, string | undefined>; violations: number }> {

@@ -32,11 +32,14 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
   await origin?.close();
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 interface Row {
   directive: string;

@@ -130,11 +130,11 @@ function print(nodes: readonly Node[], stamped: (el: Element) => boolean, depth 
       const children = node.tagName === "template" && node.namespaceURI === html.NS.HTML ? (node as DefaultTreeAdapterTypes.Template).content.childNodes : node.childNodes;
       out += print(children, stamped, depth + 1);
     } else if (node.nodeName === "#text") {
-      out += `${pad}${JSON.stringify((node as DefaultTreeAdapterTypes.TextNode).value)}\n`;
+      out += `${pad}${JSON.stringify((node).value)}\n`;
     } else if (node.nodeName === "#comment") {
-      out += `${pad}<!--${JSON.stringify((node as DefaultTreeAdapterTypes.CommentNode).data)}-->\n`;
+      out += `${pad}<!--${JSON.stringify((node).data)}-->\n`;
     } else {
-      out += `${pad}<!doctype ${JSON.stringify((node as DefaultTreeAdapterTypes.DocumentType).name)}>\n`;
+      out += `${pad}<!doctype ${JSON.stringify((node).name)}>\n`;
     }
   }
   return out;

@@ -5,6 +5,7 @@ import { Agent } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { wsText } from "../support/ws-text.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import type { OutputEntry } from "../support/worker-output.js";
 import { exchange, openResponse, parseResponses, readBody, readResponse, values, type ParsedResponse, type ReadResponse } from "../support/raw-client.js";
@@ -299,7 +300,7 @@ describe("WebSockets that the origin drops", () => {
     ws.on("upgrade", (res) => {
       upgradeHeaders = res.headers;
     });
-    ws.on("message", (data: WebSocket.RawData) => messages.push(Buffer.isBuffer(data) ? data.toString("utf8") : String(data)));
+    ws.on("message", (data: WebSocket.RawData) => messages.push(wsText(data)));
     // An abnormal close also emits "error" on some paths; the close code is the outcome under test.
     ws.on("error", () => undefined);
     try {

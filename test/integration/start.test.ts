@@ -6,6 +6,7 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stripAnsi } from "../../bin/support/printable.js";
 import { uploadExpectingContinue } from "../support/expect-upload.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,7 +41,7 @@ class Output {
 
   constructor(private readonly child: ChildProcess) {
     const append = (chunk: string): void => {
-      this.text += chunk.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+      this.text += stripAnsi(chunk);
       for (const wake of this.waiters) wake();
     };
     child.stdout?.setEncoding("utf8").on("data", append);

@@ -3,6 +3,7 @@
 
 import { driveBody, type BodyWriter, type ChunkTransformer } from "../../src/core/nonce/body-driver.js";
 import { concatBytes } from "../../src/core/shared/bytes.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 export { concatBytes };
 
@@ -52,7 +53,7 @@ export function memoryWriter(failWrite: (count: number) => unknown = () => undef
     },
     write(chunk) {
       const failure = failWrite(chunks.length);
-      if (failure !== undefined) return Promise.reject(failure instanceof Error ? failure : new Error(String(failure)));
+      if (failure !== undefined) return Promise.reject(failure instanceof Error ? failure : new Error(errorMessage(failure)));
       chunks.push(chunk.slice());
       return Promise.resolve();
     },

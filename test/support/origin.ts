@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { WebSocketServer } from "ws";
+import { wsText } from "./ws-text.js";
 
 export interface Origin {
   readonly url: string;
@@ -315,7 +316,7 @@ export async function startOrigin(): Promise<Origin> {
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`));
+      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo:${wsText(data)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

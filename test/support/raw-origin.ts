@@ -87,7 +87,8 @@ function parseHead(text: string): Head | string {
   return { method, target, version, headers };
 }
 
-type Parsed = { readonly body: Buffer; readonly rest: Buffer; readonly framing: SeenRequest["framing"] } | "incomplete" | string;
+/** A de-chunked body, or a string: "incomplete" (wait for more), or why the framing is malformed. */
+type Parsed = { readonly body: Buffer; readonly rest: Buffer; readonly framing: SeenRequest["framing"] } | string;
 
 /** De-chunk a chunked body at the start of `data` (trailer lines skipped). */
 function parseChunked(data: Buffer): Parsed {

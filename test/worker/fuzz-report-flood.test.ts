@@ -145,7 +145,7 @@ async function runScenario(posts: readonly Post[], gaps: readonly number[], log:
   }
   // And so does the summary, over the whole run.
   const res = await callEndpoint(endpoint, new Request(`${SUMMARY}?format=json&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } }), bindings, reports);
-  const summary = (await res.json()) as { totals: { all: number }; dropped: { received: number; byReason: Record<string, number>; refusedRequests: Record<string, number> } };
+  const summary = await res.json<{ totals: { all: number }; dropped: { received: number; byReason: Record<string, number>; refusedRequests: Record<string, number> } }>();
   expect(summary.totals.all).toBe(stored.reduce((sum, r) => sum + r.count, 0));
   expect(summary.dropped.received).toBe(read);
   expect(summary.totals.all + Object.values(summary.dropped.byReason).reduce((a, b) => a + b, 0)).toBe(read);

@@ -45,7 +45,7 @@ beforeEach(() => {
   kv = new CountingKv(env.POLICY_KV);
   key = unique("policy");
   worker = createHandler({ ...DEFAULT_DEPS, loadConfig: createConfigLoader({ clock: () => now, kvTimeoutMs: 300 }) });
-  bindings = { ...env, ORIGIN_URL, POLICY_KV: kv as unknown as KVNamespace, POLICY_KV_KEY: key } as Env;
+  bindings = { ...env, ORIGIN_URL, POLICY_KV: kv as unknown as KVNamespace, POLICY_KV_KEY: key };
 });
 
 afterEach(() => {
@@ -134,7 +134,7 @@ describe("loading the document", () => {
   });
 
   it("honours POLICY_CACHE_SECONDS", async () => {
-    bindings = { ...bindings, POLICY_CACHE_SECONDS: "120" } as Env;
+    bindings = { ...bindings, POLICY_CACHE_SECONDS: "120" };
     await put(GOOD);
     await get("/html");
     now += 60_000;
@@ -259,7 +259,7 @@ describe("rules on responses", () => {
   it("applies to the Worker's own error responses by path", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     await put(GOOD);
-    bindings = { ...bindings, ORIGIN_URL: "http://127.0.0.1:1" } as Env;
+    bindings = { ...bindings, ORIGIN_URL: "http://127.0.0.1:1" };
     const res = await get("/login");
     expect(res.status).toBe(502);
     expect(res.headers.get("cache-control")).toBe("no-store");
@@ -298,7 +298,7 @@ describe("what the logs say serves", () => {
 
   it("names the POLICY var when the first document is invalid and POLICY is good", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, POLICY: '{"headers":{"Referrer-Policy":"same-origin"}}' } as Env;
+    bindings = { ...bindings, POLICY: '{"headers":{"Referrer-Policy":"same-origin"}}' };
     await put(BAD);
     expect((await get("/html")).headers.get("referrer-policy")).toBe("same-origin");
     expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "POLICY var over the built-in defaults" })]);
@@ -306,7 +306,7 @@ describe("what the logs say serves", () => {
 
   it("names the built-in defaults when POLICY itself was refused", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, POLICY: '{"hsts":{"maxAge":300,"preload":true}}' } as Env;
+    bindings = { ...bindings, POLICY: '{"hsts":{"maxAge":300,"preload":true}}' };
     await put(BAD);
     await get("/html");
     expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "built-in defaults" })]);
@@ -372,7 +372,7 @@ describe("what the logs say serves", () => {
 
   it("keeps the ORIGIN_URL hint when ORIGIN_URL is what is wrong", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, ORIGIN_URL: `https://${unique("origin")}.example.com/path` } as Env;
+    bindings = { ...bindings, ORIGIN_URL: `https://${unique("origin")}.example.com/path` };
     await get("/html");
     expect(logEvents(errors).find((e) => e.event === "origin.misconfigured")?.hint).toContain("ORIGIN_URL");
   });

@@ -83,7 +83,7 @@ describe("spellings origins disagree on", () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const fetchOrigin = vi.fn(DEFAULT_DEPS.fetchOrigin);
     const worker = createHandler({ ...DEFAULT_DEPS, fetchOrigin });
-    const res = await worker.fetch(new Request("https://www.example.com/admin%2Fx", { method: "HEAD" }), { ...env, ORIGIN_URL, POLICY } as Env, createExecutionContext());
+    const res = await worker.fetch(new Request("https://www.example.com/admin%2Fx", { method: "HEAD" }), { ...env, ORIGIN_URL, POLICY }, createExecutionContext());
     expect(res.status).toBe(400);
     expect(res.body).toBeNull();
     expect(fetchOrigin).not.toHaveBeenCalled();

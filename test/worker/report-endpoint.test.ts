@@ -41,7 +41,7 @@ function makeEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
 beforeEach(async () => {
   now = NOW;
   endpoint = makeEndpoint();
-  bindings = { ...env, REPORT_LIMITER: fakeLimiter() } as Env;
+  bindings = { ...env, REPORT_LIMITER: fakeLimiter() };
   reports = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
   await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
@@ -201,7 +201,7 @@ describe("the collector", () => {
 
   it("asks the REPORT_LIMITER of wrangler.toml once per report, and drops what it refuses past 60 a minute", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-    bindings = { ...env } as Env;
+    bindings = { ...env };
     reports = { ...reports, sampleRate: 0 };
     // Budgets of this isolate far above the binding's, so that only the binding refuses.
     const generous = makeEndpoint({ clientLimits: { reportsPerWindow: 1000, violationsPerDay: 1000 } });
@@ -367,7 +367,7 @@ describe("the summary", () => {
     const res = await call(get({ ...bearer, Accept: "application/json" }));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = (await res.json<Record<string, unknown>>());
     expect(body).toMatchObject({
       window: { days: 7, from: "2026-04-04", to: "2026-04-10" },
       totals: { all: 4, enforce: 2, report: 2 },
@@ -386,7 +386,7 @@ describe("the summary", () => {
   it("serves JSON for ?format=json whatever the Accept header says", async () => {
     const res = await call(get({ ...bearer, Accept: "text/html" }, `${SUMMARY}?format=json&days=1`));
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(((await res.json()) as { window: unknown }).window).toEqual({ days: 1, from: "2026-04-10", to: "2026-04-10" });
+    expect(((await res.json<{ window: unknown }>())).window).toEqual({ days: 1, from: "2026-04-10", to: "2026-04-10" });
   });
 
   it("serves HTML to a browser sending the token as the Basic password, with any user name", async () => {

@@ -23,7 +23,7 @@ let errors: ReturnType<typeof vi.spyOn>;
 beforeEach(async () => {
   now = NOW;
   endpoint = createReportEndpoint({ random: () => 0.5, clock: () => now });
-  bindings = { ...env } as Env;
+  bindings = { ...env };
   reports = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   log = vi.spyOn(console, "log").mockImplementation(() => undefined);
   errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
@@ -139,7 +139,7 @@ describe("the summary's drop counts", () => {
     await call(postBatch(batchFor(["/other"]), freshClient()));
     expect(statuses).toEqual([204, 429, 429]);
     const get = (format: string) => new Request(`${SUMMARY}?format=${format}&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-    const summary = (await (await call(get("json"))).json()) as { totals: { all: number }; dropped: Record<string, unknown> };
+    const summary = await (await call(get("json"))).json<{ totals: { all: number }; dropped: Record<string, unknown> }>();
     // The first POST: /same counted once, then 59 more stored and 11 over the minute's budget.
     expect(summary.totals.all).toBe(PER_MINUTE + 1);
     expect(summary.dropped).toEqual({
@@ -164,7 +164,7 @@ describe("the summary's drop counts", () => {
     // A repeat: counted in this isolate, not yet written when the summary is asked for.
     await call(postBatch(batchFor(["/c"]), client));
     const res = await call(new Request(`${SUMMARY}?format=json&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } }));
-    const summary = (await res.json()) as { totals: { all: number }; dropped: { received: number; byReason: Record<string, number> } };
+    const summary = await res.json<{ totals: { all: number }; dropped: { received: number; byReason: Record<string, number> } }>();
     expect(summary.totals.all).toBe(1);
     expect(summary.dropped).toMatchObject({ received: 4, byReason: { d1Error: 2, duplicate: 1 } });
   });

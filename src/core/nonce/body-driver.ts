@@ -43,7 +43,7 @@ export function reader(body: ReadableStream<Uint8Array>): Reads {
     return {
       next: async () => {
         const { value, done } = await r.read(new Uint8Array(READ_SIZE));
-        return done || value === undefined ? { value: undefined, done: true } : { value, done: false };
+        return done ? { value: undefined, done: true } : { value, done: false };
       },
       cancel: (reason) => r.cancel(reason),
     };

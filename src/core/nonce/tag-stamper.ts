@@ -43,16 +43,11 @@ export interface StamperOptions {
   readonly onGiveUp?: (reason: string, at: number) => void;
 }
 
-/**
- * Chromium honours a nonce on SVG <script> and <style> (test/e2e/blanket-svg.test.ts shows it), so
- * those are stamped too when the parser creates them.
- */
-const SVG_NONCES = true;
-
 /** Whether the element the parser created for `tag` gets the nonce. */
 function wantsNonce(node: OpenElement, tag: TagToken, targets: StampTargets): boolean {
+  // Chromium honours a nonce on SVG <script> and <style> (test/e2e/blanket-browser.test.ts shows it), so
+  // those are stamped too when the parser creates them.
   if (node.ns === SVG) {
-    if (!SVG_NONCES) return false;
     return node.name === "script" ? targets.scripts : node.name === "style" && targets.styles;
   }
   if (node.ns !== HTML) return false;

@@ -96,8 +96,11 @@ function scanPath(raw: string, foldCase: boolean): Scan {
 
 type Built = { readonly ok: true; readonly path: string; readonly encodedSeparator: boolean } | { readonly ok: false; readonly reason: string };
 
-class Refusal {
-  constructor(readonly reason: string) {}
+class Refusal extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = "Refusal";
+  }
 }
 
 /**
@@ -254,7 +257,6 @@ function hexValue(c: number): number {
  */
 export function foldPathCase(path: string, work?: PathWork): string {
   if (work !== undefined) work.chars += path.length;
-  // eslint-disable-next-line no-control-regex -- the ASCII range, control characters included
   if (/^[\u0000-\u007f]*$/.test(path)) return path.toLowerCase();
   let out = "";
   for (const ch of path) out += ch.charCodeAt(0) < 0x80 ? ch.toLowerCase() : foldCodePoint(ch);

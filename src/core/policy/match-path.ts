@@ -10,7 +10,6 @@ export function pathPatternProblem(pattern: string): string | undefined {
   if (/\s/.test(pattern)) return "a path without whitespace";
   if (/\*\*/.test(pattern)) return "a single * (it already matches across slashes)";
   // A request path is matched in canonical form, which never holds these: a pattern with one would never match.
-  // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(pattern)) return "a path without control characters";
   if (pattern.includes("%")) return "the characters themselves, not percent-escapes (/café, not /caf%C3%A9): paths are decoded before matching";
   if (pattern.includes(";")) return "a path without ; (path parameters such as ;jsessionid are dropped before matching)";

@@ -13,7 +13,7 @@ import {
 } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
-import { didYouMean, joinPath } from "../shared/result.js";
+import { didYouMean, joinPath, renderValue } from "../shared/result.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
@@ -90,7 +90,7 @@ const HeaderValue = v.pipe(
   v.string("a header value (a string)"),
   v.check(
     (s) => headerValueProblem(s) === undefined,
-    (issue) => headerValueProblem(String(issue.input)) ?? "a valid header value",
+    (issue) => headerValueProblem(issue.input) ?? "a valid header value",
   ),
 );
 
@@ -120,23 +120,19 @@ type Ctx<T = Record<string, unknown>> = v.RawCheckContext<T>;
 function addAt(addIssue: Ctx["addIssue"], input: Record<string, unknown>, key: string, message: string, received: unknown, extra: (string | number)[] = []) {
   // valibot paths are built from items; one item per step keeps the rendered path exact.
   const path: v.IssuePathItem[] = [
-    { type: "object", origin: "value", input, key, value: input[key] } as v.ObjectPathItem,
+    { type: "object", origin: "value", input, key, value: input[key] },
   ];
   let parent: unknown = input[key];
   for (const step of extra) {
     const value = parent !== null && typeof parent === "object" ? (parent as Record<string | number, unknown>)[step] : undefined;
     path.push(
       typeof step === "number"
-        ? ({ type: "array", origin: "value", input: parent as unknown[], key: step, value } as v.ArrayPathItem)
-        : ({ type: "object", origin: "value", input: parent as Record<string, unknown>, key: step, value } as v.ObjectPathItem),
+        ? ({ type: "array", origin: "value", input: parent as unknown[], key: step, value })
+        : ({ type: "object", origin: "value", input: parent as Record<string, unknown>, key: step, value }),
     );
     parent = value;
   }
-  addIssue({ message, received: renderForIssue(received), path: path as [v.IssuePathItem, ...v.IssuePathItem[]] });
-}
-
-function renderForIssue(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  addIssue({ message, received: renderValue(received), path: path as [v.IssuePathItem, ...v.IssuePathItem[]] });
 }
 
 /** Checks that need the header's name: what it may be, and what its value and action must look like. */
@@ -187,7 +183,7 @@ export const DIRECTIVE_NAME = v.pipe(
   v.string("a CSP directive name"),
   v.check(
     (s) => CSP_DIRECTIVES.has(s),
-    (issue) => `a CSP directive in its spec spelling${didYouMean(String(issue.input), CSP_DIRECTIVES.keys())}`,
+    (issue) => `a CSP directive in its spec spelling${didYouMean(issue.input, CSP_DIRECTIVES.keys())}`,
   ),
 );
 
@@ -215,7 +211,7 @@ function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>
         addAt(addIssue, directives, name, `a list of sources: only flag directives take true`, value);
         continue;
       }
-      const sources = value as string[];
+      const sources = value;
       for (const { index, message } of sourceListProblems(kind, sources, mode)) {
         if (index === undefined) addAt(addIssue, directives, name, message, value);
         else addAt(addIssue, directives, name, message, sources[index], [index]);
@@ -286,7 +282,7 @@ export const NonceMarkerSchema = v.pipe(
   v.string("a marker string"),
   v.check(
     (marker) => markerProblem(marker) === undefined,
-    (issue) => markerProblem(String(issue.input)) ?? "a secret marker",
+    (issue) => markerProblem(issue.input) ?? "a secret marker",
   ),
   // The length and alphabet have a JSON Schema form (for editors); the variety and published checks do not.
   v.metadata({
@@ -365,7 +361,7 @@ const PathPattern = v.pipe(
   v.string("a path pattern (a string)"),
   v.check(
     (s) => pathPatternProblem(s) === undefined,
-    (issue) => pathPatternProblem(String(issue.input)) ?? "a path pattern",
+    (issue) => pathPatternProblem(issue.input) ?? "a path pattern",
   ),
 );
 

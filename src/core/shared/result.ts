@@ -24,19 +24,25 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** JSON.stringify as it behaves: undefined for undefined, a function or a symbol (its lib type says string). */
+export function jsonText(value: unknown): string | undefined {
+  return JSON.stringify(value);
+}
+
+/** Render a value for an issue message: JSON where possible, whole (callers that redact cut it afterwards). */
+export function renderValue(value: unknown): string {
+  try {
+    // Only what JSON cannot hold reaches String(): undefined, a function, a symbol.
+    return jsonText(value) ?? String(value);
+  } catch {
+    // A BigInt, or a cycle: neither comes out of JSON or TOML, but nothing here may throw.
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** Render a bad value for an issue message: JSON where possible, cut to a readable length. */
 export function renderReceived(value: unknown): string {
-  let text: string;
-  if (value === undefined) text = "undefined";
-  else if (typeof value === "string") text = JSON.stringify(value);
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = Object.prototype.toString.call(value);
-    }
-  }
-  return cut(text, RECEIVED_MAX);
+  return cut(renderValue(value), RECEIVED_MAX);
 }
 
 /** Join a base path and a key the way issue paths are written: `a.b`, `a["X-Y"]`, `a[2]`. */

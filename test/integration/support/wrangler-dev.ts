@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripAnsi } from "../../../bin/support/printable.js";
 import { socketCount, workerdDescendants } from "./workerd-process.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -61,7 +62,7 @@ export async function startWranglerDev(vars: Readonly<Record<string, string>> = 
   const child: ChildProcess = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, NO_COLOR: "1" } });
   let text = "";
   const append = (chunk: string): void => {
-    text += chunk.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+    text += stripAnsi(chunk);
   };
   child.stdout?.setEncoding("utf8").on("data", append);
   child.stderr?.setEncoding("utf8").on("data", append);

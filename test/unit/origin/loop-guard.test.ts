@@ -25,7 +25,7 @@ const clientHeader = fc.oneof(
         'other; x="never closed',
         '"',
         "\\",
-        `${LOOP_CDN_ID}`,
+        LOOP_CDN_ID,
         `${LOOP_CDN_ID}; id=`,
         `${LOOP_CDN_ID}; id="`,
         `${LOOP_CDN_ID.toUpperCase()}; id=abc`,

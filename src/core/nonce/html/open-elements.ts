@@ -46,7 +46,7 @@ class Counts {
       this.ids[n.id] = (this.ids[n.id] ?? 0) + delta;
       return;
     }
-    const names = (this.names ??= new Map());
+    const names = (this.names ??= new Map<string, number>());
     names.set(n.name, (names.get(n.name) ?? 0) + delta);
   }
 }

@@ -183,7 +183,13 @@ export class TagToken {
       // as the comparison of attribute sets does. A fuzzy set is kept as written: equal bytes still mean
       // equal attributes, and anything else is uncertain.
       const seen = new Set<string>();
-      texts = pairs.filter((pair) => !seen.has(pair.name) && seen.add(pair.name) !== undefined).map((pair) => pair.text);
+      texts = pairs
+        .filter((pair) => {
+          if (seen.has(pair.name)) return false;
+          seen.add(pair.name);
+          return true;
+        })
+        .map((pair) => pair.text);
       texts.sort();
     }
     this.signature = texts.join("");
