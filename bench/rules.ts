@@ -44,7 +44,11 @@ function generatedRule(k: number): PathRule {
   const s = Math.floor(k / 4);
   switch (k % 4) {
     case 0:
-      return { path: `/section-${s}/*`, headers: { "X-Frame-Options": "SAMEORIGIN" }, csp: { add: { "img-src": [`https://img-${s}.example.com`] } } };
+      return {
+        path: `/section-${s}/*`,
+        headers: { "X-Frame-Options": "SAMEORIGIN" },
+        csp: { add: { "img-src": [`https://img-${s}.example.com`] } },
+      };
     case 1:
       return {
         path: `/section-${s}/:id`,
@@ -62,7 +66,10 @@ function generatedRule(k: number): PathRule {
       return {
         path: `/section-${s}/api/:id`,
         contentType: ["application/json"],
-        headers: { "Cross-Origin-Resource-Policy": { value: "same-site", action: "set" }, "X-Frame-Options": { value: "DENY", action: "set" } },
+        headers: {
+          "Cross-Origin-Resource-Policy": { value: "same-site", action: "set" },
+          "X-Frame-Options": { value: "DENY", action: "set" },
+        },
         csp: { action: "set", replace: true, directives: { "default-src": ["'none'"], "frame-ancestors": ["'none'"] } },
       };
   }
@@ -150,11 +157,15 @@ interface Compiled {
 function compiled(document: PolicyDocument): Compiled {
   let conflicts = 0;
   const start = nowNs();
-  const { policy, rejected } = compilePolicy([{ from: "KV", document }], { reportOnly: false }, {
-    onRejected: () => {
-      conflicts++;
+  const { policy, rejected } = compilePolicy(
+    [{ from: "KV", document }],
+    { reportOnly: false },
+    {
+      onRejected: () => {
+        conflicts++;
+      },
     },
-  });
+  );
   const compileMs = (nowNs() - start) / 1e6;
   if (rejected.length > 0) throw new Error(`generated policy rejected: ${JSON.stringify(rejected[0]?.issues.slice(0, 3))}`);
   return {
@@ -332,7 +343,9 @@ export function runRules(options: RulesOptions = RULES_DEFAULTS): RulesResult {
   const groupSamples = (count: number, chosen: (request: number) => boolean): number[] => {
     const picked = REQUESTS.map((_, i) => i).filter(chosen);
     return Array.from({ length: options.batches }, (_, batch) =>
-      picked.length === 0 ? Number.NaN : picked.reduce((sum, i) => sum + (rowSamples("plan", count, i)[batch] ?? Number.NaN), 0) / picked.length,
+      picked.length === 0
+        ? Number.NaN
+        : picked.reduce((sum, i) => sum + (rowSamples("plan", count, i)[batch] ?? Number.NaN), 0) / picked.length,
     );
   };
   const ownMatches = new Map(policies.map((p) => [p.count, REQUESTS.map((r) => applicableRules(p.compiled.policy, r.facts))]));
@@ -342,7 +355,8 @@ export function runRules(options: RulesOptions = RULES_DEFAULTS): RulesResult {
     const byClass: Record<string, number> = {};
     for (const c of CLASSES) byClass[String(c)] = median(groupSamples(p.count, (i) => inMix(i) && REQUESTS[i]?.matchesAt1000 === c));
     const byOwn: Record<string, number> = {};
-    for (const m of [...new Set(matches)].sort((x, y) => x - y)) byOwn[String(m)] = median(groupSamples(p.count, (i) => inMix(i) && matches[i] === m));
+    for (const m of [...new Set(matches)].sort((x, y) => x - y))
+      byOwn[String(m)] = median(groupSamples(p.count, (i) => inMix(i) && matches[i] === m));
     return {
       count: p.count,
       parseMs: p.parseMs,
@@ -392,7 +406,15 @@ const ns = (s: Spread): string => `${s.median.toFixed(0)} (${s.min.toFixed(0)}�
 /** The rules results as printable tables. */
 export function formatRules(result: RulesResult): string {
   const perCount = formatTable(
-    ["rules", "validate ms", "compile ms", "plan ns/req (min–max)", "plan+apply ns/req (min–max)", "cold: 1 / 2 / 3 matching, µs", "conflicts"],
+    [
+      "rules",
+      "validate ms",
+      "compile ms",
+      "plan ns/req (min–max)",
+      "plan+apply ns/req (min–max)",
+      "cold: 1 / 2 / 3 matching, µs",
+      "conflicts",
+    ],
     result.counts.map((c) => [
       String(c.count),
       c.parseMs.toFixed(1),
@@ -404,7 +426,12 @@ export function formatRules(result: RulesResult): string {
     ]),
   );
   const byGroup = formatTable(
-    ["warm ns per request", ...result.counts.map((c) => `${c.count} rule${c.count === 1 ? "" : "s"}`), "100 ÷ 1 (min–max)", "1000 ÷ 1 (min–max)"],
+    [
+      "warm ns per request",
+      ...result.counts.map((c) => `${c.count} rule${c.count === 1 ? "" : "s"}`),
+      "100 ÷ 1 (min–max)",
+      "1000 ÷ 1 (min–max)",
+    ],
     result.ratios.map((r) => [r.row, ...r.ns.map((v) => v.toFixed(0)), formatSpread(r.r100, 2), formatSpread(r.r1000, 2)]),
   );
   const paths = formatTable(
@@ -426,7 +453,8 @@ export function formatRules(result: RulesResult): string {
 /** The rules result with numbers rounded for the JSON file. */
 export function roundRules(result: RulesResult): RulesResult {
   const r = (s: Spread, d: number): Spread => ({ median: round(s.median, d), min: round(s.min, d), max: round(s.max, d) });
-  const rec = (o: Record<string, number>, d: number): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, d)]));
+  const rec = (o: Record<string, number>, d: number): Record<string, number> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, d)]));
   return {
     ...result,
     counts: result.counts.map((c) => ({

@@ -157,16 +157,10 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
       );
     };
     const onError = (error: Error): void => {
-      finish(() =>
-        reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)),
-      );
+      finish(() => reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)));
     };
     const timer = setTimeout(() => {
-      finish(() =>
-        reject(
-          new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`),
-        ),
-      );
+      finish(() => reject(new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`)));
     }, timeoutMs);
     child.once("exit", onExit);
     child.once("error", onError);
@@ -223,10 +217,7 @@ function spawnWrangler(settings: StartSettings, originUrl: string): ChildProcess
     // No stdin: wrangler's hotkeys need a terminal on both ends, and Ctrl+C reaches it as a signal anyway.
     stdio: ["ignore", "pipe", "pipe"],
     // wrangler sees pipes, not a terminal: keep its colours when ours is one.
-    env:
-      isTerminal(process.stdout) && process.env.NO_COLOR === undefined
-        ? { ...process.env, FORCE_COLOR: "1" }
-        : process.env,
+    env: isTerminal(process.stdout) && process.env.NO_COLOR === undefined ? { ...process.env, FORCE_COLOR: "1" } : process.env,
   });
   child.stdout.setEncoding("utf8");
   child.stderr.setEncoding("utf8");
@@ -296,12 +287,7 @@ try {
   process.exitCode = await run();
 } catch (error) {
   // A StartError is for the person at the terminal; anything else is a bug here, so show its stack.
-  const reason =
-    error instanceof StartError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
+  const reason = error instanceof StartError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`\nnpm start failed: ${reason}\n`);
   process.exitCode = 1;
 }

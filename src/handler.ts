@@ -22,7 +22,13 @@ export interface HandlerDeps extends SecureDeps {
   readonly handleReport: typeof handleReportRequest;
 }
 
-export const DEFAULT_DEPS: HandlerDeps = { loadConfig: isolateConfigLoader, fetchOrigin, planHeaders, rewriteBody, handleReport: handleReportRequest };
+export const DEFAULT_DEPS: HandlerDeps = {
+  loadConfig: isolateConfigLoader,
+  fetchOrigin,
+  planHeaders,
+  rewriteBody,
+  handleReport: handleReportRequest,
+};
 
 type Ctx = Pick<ExecutionContext, "waitUntil">;
 
@@ -42,7 +48,12 @@ export async function handleRequest(request: Request, env: Env, ctx: Ctx, deps: 
   const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
   const policy = config?.policy ?? fallback;
   const answer = (response: Response, route?: PathRoute, scope: MarkerScope | null = null): Response | Promise<Response> => {
-    const facts: RequestFacts = { https: url.protocol === "https:", path: url.pathname, route, contentType: response.headers.get("content-type") };
+    const facts: RequestFacts = {
+      https: url.protocol === "https:",
+      path: url.pathname,
+      route,
+      contentType: response.headers.get("content-type"),
+    };
     return secure(response, { request, facts, policy, fallback, scope, deps, ctx });
   };
   if (config !== undefined) {
@@ -110,7 +121,13 @@ function markerScopeOf(policy: CompiledPolicy, path: string, route: PathRoute | 
 }
 
 /** The origin's answer, or the Worker's own when there is none to be had (502, 504, or 500 on a fault). */
-async function forward(request: Request, url: URL, config: LoadedConfig | undefined, scope: MarkerScope | null, deps: HandlerDeps): Promise<Response> {
+async function forward(
+  request: Request,
+  url: URL,
+  config: LoadedConfig | undefined,
+  scope: MarkerScope | null,
+  deps: HandlerDeps,
+): Promise<Response> {
   try {
     const outcome: OriginOutcome =
       config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env, forwardedHeadersToDrop(scope));

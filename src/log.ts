@@ -20,7 +20,14 @@ export function log(fields: LogFields): void {
 
 /** One `worker.fault` line: the stage of the Worker that failed, the request, and the error. */
 export function logFault(stage: string, request: Request, error: unknown): void {
-  log({ level: "error", event: "worker.fault", stage, method: request.method, path: new URL(request.url).pathname, error: describeError(error) });
+  log({
+    level: "error",
+    event: "worker.fault",
+    stage,
+    method: request.method,
+    path: new URL(request.url).pathname,
+    error: describeError(error),
+  });
 }
 
 /** An error as short text for a log line: its class and message (`TypeError: …`), at most 300 characters. */

@@ -66,16 +66,21 @@ export function secure(response: Response, t: Target): Response | Promise<Respon
 /** Plan, decide, and draw the nonce (and the marker's replacement) the decision calls for. */
 function treat(response: Response, t: Target): Treatment {
   const plan = t.deps.planHeaders(t.policy, t.facts);
-  const decision = decideNonce(plan, {
-    method: t.request.method,
-    status: response.status,
-    contentType: response.headers.get("content-type"),
-    contentEncoding: response.headers.get("content-encoding"),
-    hasBody: response.body !== null,
-    originHeaders: response.headers,
-  }, t.scope);
+  const decision = decideNonce(
+    plan,
+    {
+      method: t.request.method,
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      contentEncoding: response.headers.get("content-encoding"),
+      hasBody: response.body !== null,
+      originHeaders: response.headers,
+    },
+    t.scope,
+  );
   const marker = t.scope?.value ?? null;
-  const refusal = decision.body.kind === "refuse" ? decision.body.why : t.scope !== null && marker === null ? "no marker to scrub" : undefined;
+  const refusal =
+    decision.body.kind === "refuse" ? decision.body.why : t.scope !== null && marker === null ? "no marker to scrub" : undefined;
   if (refusal !== undefined) return { plan, decision, refusal, nonce: undefined, scrub: null };
   const nonce = decision.stamp ? createNonce() : undefined;
   // On a marked path, what takes the marker's place in body and headers: our nonce when a CSP carries

@@ -41,7 +41,9 @@ for (const method of METHODS) {
 function failOnStrays(when: string): void {
   if (strays.length === 0) return;
   const found = strays.splice(0);
-  const shown = found.slice(0, MAX_SHOWN).map(({ method, text }) => `  console.${method}: ${text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text}`);
+  const shown = found
+    .slice(0, MAX_SHOWN)
+    .map(({ method, text }) => `  console.${method}: ${text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text}`);
   const more = found.length > MAX_SHOWN ? [`  … and ${found.length - MAX_SHOWN} more`] : [];
   throw new Error(
     [

@@ -7,7 +7,16 @@ import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { matchRules } from "../../src/core/policy/match-rules.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import { planHeaders } from "../../src/core/policy/plan-headers.js";
-import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy/types.js";
+import type {
+  CompiledPolicy,
+  CompiledRule,
+  HeaderOp,
+  HeaderPlan,
+  MarkerScope,
+  RequestFacts,
+  ResolvedCsp,
+  ResolvedPolicy,
+} from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
@@ -63,7 +72,13 @@ interface OpOutcome {
 interface Explanation {
   /** The bindings the policy was compiled under. */
   readonly environment: string;
-  readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
+  readonly request: {
+    readonly method: "GET";
+    readonly path: string;
+    readonly https: boolean;
+    readonly status: number;
+    readonly contentType: string | null;
+  };
   /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
   readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
   readonly layers: readonly string[];
@@ -72,7 +87,11 @@ interface Explanation {
   readonly origin: readonly { readonly name: string; readonly value: string }[];
   readonly rules: {
     readonly applied: readonly { readonly from: string; readonly pattern: string; readonly description: string | undefined }[];
-    readonly skippedForContentType: readonly { readonly from: string; readonly pattern: string; readonly contentTypes: readonly string[] }[];
+    readonly skippedForContentType: readonly {
+      readonly from: string;
+      readonly pattern: string;
+      readonly contentTypes: readonly string[];
+    }[];
     /** Rules the Worker skips on this path because they cannot be combined with the ones before them. */
     readonly conflicts: readonly { readonly rule: string; readonly issues: readonly PolicyIssue[] }[];
   };
@@ -104,34 +123,50 @@ function parseTarget(raw: string, httpsFlag: boolean): { path: string; https: bo
     }
     return { path: url.pathname, https: httpsFlag || url.protocol === "https:" };
   }
-  if (!raw.startsWith("/")) throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
+  if (!raw.startsWith("/"))
+    throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
   // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query). Appended to
   // an origin as a request line is, not resolved against one: //admin/x is a path, not a host named admin.
   return { path: new URL(`http://host.invalid${raw}`).pathname, https: httpsFlag };
 }
 
-
 function outcomeOf(op: HeaderOp, originValue: string | null): string {
   switch (op.kind) {
     case "set":
-      return originValue === null ? "set" : originValue === op.value ? "set (the origin sent the same value)" : "set, replacing the origin's value";
+      return originValue === null
+        ? "set"
+        : originValue === op.value
+          ? "set (the origin sent the same value)"
+          : "set, replacing the origin's value";
     case "default":
       if (originValue === null) return "default: the origin sent none, so the policy's value";
-      return op.isValid(originValue) ? "default: the origin's valid value is kept" : "default: the origin's value is invalid, so the policy's replaces it";
+      return op.isValid(originValue)
+        ? "default: the origin's valid value is kept"
+        : "default: the origin's value is invalid, so the policy's replaces it";
     case "append":
       if (originValue === null) return "append: the origin sent none, so the policy's value";
-      return op.isValid(originValue) ? "append: the origin's items, then the policy's it lacked" : "append: the origin's value is invalid, so the policy's replaces it";
+      return op.isValid(originValue)
+        ? "append: the origin's items, then the policy's it lacked"
+        : "append: the origin's value is invalid, so the policy's replaces it";
     case "remove":
       return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
   }
 }
 
 /** The resolved CSPs behind each CSP header, so each directive can be attributed. */
-function cspAttribution(resolved: ResolvedPolicy, reportOnly: boolean, https: boolean, stamped: boolean): Record<string, { directive: string; from: string }[]> {
+function cspAttribution(
+  resolved: ResolvedPolicy,
+  reportOnly: boolean,
+  https: boolean,
+  stamped: boolean,
+): Record<string, { directive: string; from: string }[]> {
   const { nonce } = resolved;
   const nonceEntries =
     stamped && nonce !== null
-      ? [...(nonce.scripts ? ["script-src"] : []), ...(nonce.styles ? ["style-src"] : [])].map((d) => ({ directive: `the nonce in ${d}`, from: nonce.from }))
+      ? [...(nonce.scripts ? ["script-src"] : []), ...(nonce.styles ? ["style-src"] : [])].map((d) => ({
+          directive: `the nonce in ${d}`,
+          from: nonce.from,
+        }))
       : [];
   const list = (csps: readonly (ResolvedCsp | null)[]) => {
     const present = csps.filter((csp): csp is ResolvedCsp => csp !== null);
@@ -157,18 +192,33 @@ function selectOps(
 ): { ops: readonly HeaderOp[]; nonce: string | undefined; note: string | null } {
   const decision = decideNonce(
     plan,
-    { method: "GET", status, contentType, contentEncoding: origin.get("content-encoding"), hasBody: status !== 204 && status !== 205 && status !== 304, originHeaders: origin },
+    {
+      method: "GET",
+      status,
+      contentType,
+      contentEncoding: origin.get("content-encoding"),
+      hasBody: status !== 204 && status !== 205 && status !== 304,
+      originHeaders: origin,
+    },
     scope,
   );
   // On a path with a marked nonce every body is scrubbed of the marker, whatever the response (docs/csp.md).
-  const secret = scope?.from === "NONCE_MARKER" ? " (the marker is the NONCE_MARKER secret: the Worker needs it set, `npx wrangler secret put NONCE_MARKER`)" : "";
+  const secret =
+    scope?.from === "NONCE_MARKER"
+      ? " (the marker is the NONCE_MARKER secret: the Worker needs it set, `npx wrangler secret put NONCE_MARKER`)"
+      : "";
   const scrubbed = scope === null ? "" : `; the marker is scrubbed from every body on this path, and Range is not forwarded${secret}`;
   if (!decision.stamp) {
     const quiet = plan.nonce === null && decision.why === "no nonce in this policy" && scope === null;
     return { ops: decision.ops, nonce: undefined, note: quiet ? null : `no nonce: ${decision.why}${scrubbed}` };
   }
-  const mode = plan.nonce?.mode === "blanket" ? "every script/style element" : "the elements the origin marked with the site's secret marker";
-  return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}` };
+  const mode =
+    plan.nonce?.mode === "blanket" ? "every script/style element" : "the elements the origin marked with the site's secret marker";
+  return {
+    ops: decision.ops,
+    nonce: NONCE_PLACEHOLDER,
+    note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}`,
+  };
 }
 
 function explain(
@@ -256,7 +306,10 @@ function render(x: Explanation, io: Io): void {
       `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
   );
   io.out(`${label("Environment")}${printable(x.environment)}\n`);
-  if (x.route.refused !== null) io.out(`${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`);
+  if (x.route.refused !== null)
+    io.out(
+      `${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`,
+    );
   else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
   io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
@@ -264,7 +317,9 @@ function render(x: Explanation, io: Io): void {
   } else {
     io.out(`${label("Rules")}${x.rules.applied.length === 0 ? "none applied" : "applied, in order (a later one wins):"}\n`);
     for (const rule of x.rules.applied) {
-      io.out(`${" ".repeat(14)}${printable(rule.from)}${rule.description === undefined ? "" : style.dim(`  ${printable(rule.description)}`)}\n`);
+      io.out(
+        `${" ".repeat(14)}${printable(rule.from)}${rule.description === undefined ? "" : style.dim(`  ${printable(rule.description)}`)}\n`,
+      );
     }
     if (x.rules.skippedForContentType.length > 0) {
       io.out(`${" ".repeat(12)}matched the path but skipped for this content type:\n`);
@@ -287,7 +342,9 @@ function render(x: Explanation, io: Io): void {
   io.out(`\n${style.bold("Headers the Worker sends")}\n`);
   for (const op of x.sent) {
     if (op.value === null) continue;
-    io.out(`  ${printable(op.name)}: ${printable(op.value)}\n    ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
+    io.out(
+      `  ${printable(op.name)}: ${printable(op.value)}\n    ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`,
+    );
     const directives = x.cspDirectives[op.name.toLowerCase()];
     if (op.policyValue && directives !== undefined && directives.length > 0) {
       io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
@@ -296,7 +353,8 @@ function render(x: Explanation, io: Io): void {
   io.out(`\n${style.bold("Removed")}\n`);
   if (x.removed.length === 0) io.out("  nothing\n");
   const width = Math.max(0, ...x.removed.map((op) => printable(op.name).length));
-  for (const op of x.removed) io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
+  for (const op of x.removed)
+    io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
   io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
   if (x.passedThrough.length === 0) io.out("  nothing\n");
   for (const header of x.passedThrough) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
@@ -336,7 +394,10 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }
-  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, { environment: describeEnvironment(environment), layers });
+  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, {
+    environment: describeEnvironment(environment),
+    layers,
+  });
   if (values.json === true) io.out(`${printableJson(explanation)}\n`);
   else render(explanation, io);
   return EXIT.ok;
@@ -347,8 +408,15 @@ function warnAboutEnvironment(environment: Environment, io: Io): void {
   const { errStyle } = io;
   for (const warning of environment.warnings) io.err(`${errStyle.yellow("warning:")} ${printable(warning)}\n`);
   if (environment.issues.length === 0) return;
-  io.err(`${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`);
+  io.err(
+    `${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`,
+  );
   for (const issue of environment.issues) io.err(`  ${renderIssue(issue, errStyle)}\n`);
 }
 
-export const explainCommand: Command = { name: "explain", summary: "show the headers the Worker sends for a request, and why", help: HELP, run };
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "show the headers the Worker sends for a request, and why",
+  help: HELP,
+  run,
+};

@@ -67,10 +67,14 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     scripts.push(...found.scripts);
     if (values["no-styles"] !== true) styles.push(...found.styles);
     handlers += found.handlers;
-    io.err(`${printable(source)}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
+    io.err(
+      `${printable(source)}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`,
+    );
   }
   if (handlers > 0) {
-    io.err(`${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`);
+    io.err(
+      `${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`,
+    );
   }
   const hashes = { scripts: [...new Set(scripts)], styles: [...new Set(styles)] };
 
@@ -92,12 +96,15 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const after = checkDocument(json, bareEnvironment().config);
   if (!after.ok) {
     io.err(`${io.errStyle.red("✗")} the document with these hashes does not validate; nothing written:\n`);
-    for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues)
+      io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
   const out = values.out ?? values.policy;
   await write(out, json);
-  io.out(`wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
+  io.out(
+    `wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`,
+  );
   return EXIT.ok;
 }
 
@@ -109,4 +116,9 @@ async function write(file: string, text: string): Promise<void> {
   }
 }
 
-export const hashesCommand: Command = { name: "hashes", summary: "write the sha256 of inline scripts and styles into a rule's CSP", help: HELP, run };
+export const hashesCommand: Command = {
+  name: "hashes",
+  summary: "write the sha256 of inline scripts and styles into a rule's CSP",
+  help: HELP,
+  run,
+};

@@ -46,8 +46,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const json = `${prettyJson(document)}\n`;
   const style = io.errStyle;
   if (issues.length > 0) {
-    io.err(`${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${printable(file)} could not be converted as written:\n`);
-    for (const issue of issues) io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${printable(issue.message)}, received ${printable(issue.received)}\n`);
+    io.err(
+      `${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${printable(file)} could not be converted as written:\n`,
+    );
+    for (const issue of issues)
+      io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${printable(issue.message)}, received ${printable(issue.received)}\n`);
   }
   const check = checkDocument(json, bareEnvironment().config);
   if (check.stage !== "rules") {
@@ -75,4 +78,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   return clean ? EXIT.ok : EXIT.defect;
 }
 
-export const importCommand: Command = { name: "import", summary: "convert a Pages/Netlify _headers file into a policy document", help: HELP, run };
+export const importCommand: Command = {
+  name: "import",
+  summary: "convert a Pages/Netlify _headers file into a policy document",
+  help: HELP,
+  run,
+};

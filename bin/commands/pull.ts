@@ -57,7 +57,10 @@ async function keyExists(binary: string, target: KvTarget, io: Io): Promise<bool
   } catch {
     throw new CommandError(`wrangler kv key list printed something other than JSON:\n${plainOutput(result)}`);
   }
-  return Array.isArray(keys) && keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key);
+  return (
+    Array.isArray(keys) &&
+    keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key)
+  );
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -79,7 +82,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
   if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) {
-    io.err(`${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
+    io.err(
+      `${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`,
+    );
     return EXIT.defect;
   }
   let text: string;

@@ -111,7 +111,8 @@ export function checkHeaders(rawHeaders: readonly string[], options: CheckOption
   if (redirect) {
     general.push({
       severity: "note",
-      message: "a redirect: it is not rendered, so missing page headers are not defects here (HSTS on https still is); check the page it leads to as well",
+      message:
+        "a redirect: it is not rendered, so missing page headers are not defects here (HSTS on https still is); check the page it leads to as well",
     });
   }
   const frameAncestors = valuesOf("Content-Security-Policy").some(hasFrameAncestors);
@@ -138,7 +139,12 @@ export function checkHeaders(rawHeaders: readonly string[], options: CheckOption
       lines: server,
       state: "present",
       valid: undefined,
-      findings: [{ severity: "defect", message: "names a version, telling attackers which known vulnerabilities to try; send a bare product name or nothing" }],
+      findings: [
+        {
+          severity: "defect",
+          message: "names a version, telling attackers which known vulnerabilities to try; send a bare product name or nothing",
+        },
+      ],
     });
   }
   const all = [...headers, ...leaks].flatMap((h) => h.findings).concat(general);
@@ -219,13 +225,19 @@ function judgeHsts(values: readonly string[], https: boolean, findings: Finding[
   // RFC 6797 §8.1: a browser processes only the first HSTS line.
   const parsed = parseHsts(values[0] ?? "");
   if (parsed === null) {
-    findings.push({ severity: "defect", message: "invalid, so browsers ignore it: expected max-age=<seconds> with optional includeSubDomains and preload, each once" });
+    findings.push({
+      severity: "defect",
+      message: "invalid, so browsers ignore it: expected max-age=<seconds> with optional includeSubDomains and preload, each once",
+    });
     return false;
   }
   if (https && parsed.maxAge === 0) {
     findings.push({ severity: "note", message: "max-age=0 tells browsers to forget HSTS for this host" });
   } else if (https && parsed.maxAge < HSTS_RECOMMENDED_MAX_AGE) {
-    findings.push({ severity: "note", message: `max-age under one year (${HSTS_RECOMMENDED_MAX_AGE}), which the preload list and most scanners ask for` });
+    findings.push({
+      severity: "note",
+      message: `max-age under one year (${HSTS_RECOMMENDED_MAX_AGE}), which the preload list and most scanners ask for`,
+    });
   }
   return true;
 }
@@ -248,7 +260,10 @@ function judgeCsp(values: readonly string[], findings: Finding[]): boolean {
       for (const problem of parseCspString(policy).problems) {
         if (isNonceProblem(problem.received)) continue;
         const where = problem.directive === "" ? "" : `${problem.directive}: `;
-        findings.push({ severity: "defect", message: `${where}expected ${problem.message}, received ${JSON.stringify(cut(problem.received, 80))}` });
+        findings.push({
+          severity: "defect",
+          message: `${where}expected ${problem.message}, received ${JSON.stringify(cut(problem.received, 80))}`,
+        });
         valid = false;
       }
     }
@@ -269,7 +284,8 @@ export function checkHttpForm(status: number, location: string | null, httpUrl: 
     } catch {
       target = undefined;
     }
-    if (target === undefined) return [{ severity: "defect", message: `a ${status} redirect without a usable Location (${JSON.stringify(location)})` }];
+    if (target === undefined)
+      return [{ severity: "defect", message: `a ${status} redirect without a usable Location (${JSON.stringify(location)})` }];
     if (target.protocol === "https:") return [{ severity: "note", message: `redirects to https (${target.href}), as it should` }];
     return [{ severity: "note", message: `redirects to ${target.href}, not to https: the first hop should go to https` }];
   }

@@ -54,7 +54,10 @@ function unknownOption(args: readonly string[], options: ParseArgsOptionsConfig)
 /** The positional arguments by name; too few or too many is a UsageError naming what was expected. */
 export function takePositionals(positionals: readonly string[], names: readonly string[]): string[] {
   if (positionals.length < names.length) {
-    const missing = names.slice(positionals.length).map((n) => `<${n}>`).join(" ");
+    const missing = names
+      .slice(positionals.length)
+      .map((n) => `<${n}>`)
+      .join(" ");
     throw new UsageError(`missing ${missing}`);
   }
   if (positionals.length > names.length) {

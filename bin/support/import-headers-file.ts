@@ -148,13 +148,21 @@ function convertBlock(block: Block, issues: ImportIssue[]): ImportedRule {
     const forbidden = FORBIDDEN_HEADERS.get(lower);
     if (forbidden !== undefined) {
       for (const { line } of entry.values) {
-        issues.push({ line, message: `a header the policy may own: ${entry.name} cannot be, because ${forbidden}; skipped`, received: renderReceived(entry.name) });
+        issues.push({
+          line,
+          message: `a header the policy may own: ${entry.name} cannot be, because ${forbidden}; skipped`,
+          received: renderReceived(entry.name),
+        });
       }
       continue;
     }
     const detached = block.detach.get(lower);
     if (detached !== undefined) {
-      issues.push({ line: detached.line, message: `a header either set or removed in one block, not both: \`! ${detached.name}\` is skipped`, received: renderReceived(detached.name) });
+      issues.push({
+        line: detached.line,
+        message: `a header either set or removed in one block, not both: \`! ${detached.name}\` is skipped`,
+        received: renderReceived(detached.name),
+      });
       block.detach.delete(lower);
     }
     const dedicated = DEDICATED_HEADERS.get(lower);
@@ -174,7 +182,11 @@ function convertBlock(block: Block, issues: ImportIssue[]): ImportedRule {
     const forbidden = FORBIDDEN_HEADERS.get(lower);
     const dedicated = DEDICATED_HEADERS.get(lower);
     if (forbidden !== undefined) {
-      issues.push({ line, message: `a header the policy may own: ${name} cannot be removed, because ${forbidden}; skipped`, received: renderReceived(name) });
+      issues.push({
+        line,
+        message: `a header the policy may own: ${name} cannot be removed, because ${forbidden}; skipped`,
+        received: renderReceived(name),
+      });
     } else if (dedicated === "csp") rule.csp = false;
     else if (dedicated === "cspReportOnly") rule.cspReportOnly = false;
     else if (dedicated === "hsts") rule.hsts = false;
@@ -202,7 +214,11 @@ function convertCsp(entry: HeaderLines, issues: ImportIssue[]): ImportedCsp | un
     issues.push({ line: first.line, message: `${problem.message} (in ${where})`, received: renderReceived(problem.received) });
   }
   if (directives.size === 0) {
-    issues.push({ line: first.line, message: `${entry.name} with at least one known directive; skipped`, received: renderReceived(first.value) });
+    issues.push({
+      line: first.line,
+      message: `${entry.name} with at least one known directive; skipped`,
+      received: renderReceived(first.value),
+    });
     return undefined;
   }
   return { action: "set", replace: true, directives: directiveObject(directives) };
@@ -216,7 +232,11 @@ function directiveObject(directives: ReadonlyMap<string, DirectiveValue>): Recor
 
 function convertHsts(entry: HeaderLines, issues: ImportIssue[]): ImportedHsts | undefined {
   for (const extra of entry.values.slice(1)) {
-    issues.push({ line: extra.line, message: `one ${entry.name} line per block (browsers read only the first); skipped`, received: renderReceived(extra.value) });
+    issues.push({
+      line: extra.line,
+      message: `one ${entry.name} line per block (browsers read only the first); skipped`,
+      received: renderReceived(extra.value),
+    });
   }
   const first = entry.values[0];
   if (first === undefined) return undefined;

@@ -26,7 +26,7 @@ function* walk(node: Node): Generator<Element> {
   const children = "childNodes" in node ? node.childNodes : [];
   for (const child of children) yield* walk(child);
   if (isElement(node) && node.tagName === "template" && "content" in node) {
-    for (const child of (node).content.childNodes) yield* walk(child);
+    for (const child of node.content.childNodes) yield* walk(child);
   }
 }
 
@@ -91,7 +91,10 @@ export function withRuleHashes<D extends { rules?: readonly HashedRule[] }>(docu
   const rule = rules[index] ?? { path };
   const csp = typeof rule.csp === "object" && rule.csp !== null ? { ...(rule.csp as Record<string, unknown>) } : {};
   const add = Object.entries(typeof csp.add === "object" && csp.add !== null ? (csp.add as Record<string, string[]>) : {});
-  for (const [directive, sources] of [["script-src", hashes.scripts], ["style-src", hashes.styles]] as const) {
+  for (const [directive, sources] of [
+    ["script-src", hashes.scripts],
+    ["style-src", hashes.styles],
+  ] as const) {
     const at = add.findIndex(([name]) => name === directive);
     const next = [...(add[at]?.[1] ?? []).filter((s) => !HASH_SOURCE.test(s)), ...sources];
     if (at === -1) add.push([directive, next]);

@@ -27,7 +27,9 @@ function inflate(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
             controller.close();
             return;
           }
-          inner = prefixed(head, source).pipeThrough(new DecompressionStream(deflateFormat(head))).getReader();
+          inner = prefixed(head, source)
+            .pipeThrough(new DecompressionStream(deflateFormat(head)))
+            .getReader();
         }
         const { value, done } = await inner.read();
         if (done) controller.close();

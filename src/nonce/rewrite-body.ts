@@ -29,7 +29,11 @@ export const SMALL_BODY_BYTES = 64 * 1024;
  * workerd's own stream machinery, and JavaScript touches a 1 MiB page a handful of times (4 reads of
  * 256 KiB when the bytes are there), not 256. Bodies in a coding workerd leaves encoded are decoded first.
  */
-export function rewriteBody(response: Response, rewrite: BodyRewrite, ctx: Pick<ExecutionContext, "waitUntil">): Response | Promise<Response> {
+export function rewriteBody(
+  response: Response,
+  rewrite: BodyRewrite,
+  ctx: Pick<ExecutionContext, "waitUntil">,
+): Response | Promise<Response> {
   // workers-types leaves a body's chunk type open; a fetch body's chunks are bytes.
   const body = response.body as ReadableStream<Uint8Array> | null;
   if (body === null) return response;
@@ -85,5 +89,9 @@ export function withoutMarker(response: Response, marker: string, replacement: s
   if (response.status === 101) return response;
   response.headers.set("Accept-Ranges", "none");
   if (!response.statusText.includes(marker)) return response;
-  return new Response(response.body, { status: response.status, statusText: response.statusText.replaceAll(marker, replacement), headers: response.headers });
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText.replaceAll(marker, replacement),
+    headers: response.headers,
+  });
 }

@@ -94,7 +94,8 @@ class PolicyStore {
     this.kv = env.POLICY_KV;
     const initial = this.compile(undefined);
     this.current = initial.config;
-    this.envServing = this.envConfig.policy === undefined || initial.policyRefused ? "built-in defaults" : "POLICY var over the built-in defaults";
+    this.envServing =
+      this.envConfig.policy === undefined || initial.policyRefused ? "built-in defaults" : "POLICY var over the built-in defaults";
   }
 
   /** The current configuration; waits on KV only for the first load, refreshes stale ones in the background. */
@@ -152,7 +153,10 @@ class PolicyStore {
   /** Compile env + an optional KV document; undefined when the KV document is rejected (already logged). */
   private compile(document: undefined): { config: LoadedConfig; policyRefused: boolean };
   private compile(document: PolicyDocument, text: string): LoadedConfig | undefined;
-  private compile(document: PolicyDocument | undefined, text?: string): LoadedConfig | { config: LoadedConfig; policyRefused: boolean } | undefined {
+  private compile(
+    document: PolicyDocument | undefined,
+    text?: string,
+  ): LoadedConfig | { config: LoadedConfig; policyRefused: boolean } | undefined {
     const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination });
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
@@ -166,7 +170,9 @@ class PolicyStore {
 
   /** What serves while a KV document cannot be applied: the last good version (by its identity), or the layers below. */
   private serving(): Serving {
-    return this.currentVersion === undefined ? { serving: this.envServing } : { serving: "last good KV document", servingVersion: this.currentVersion };
+    return this.currentVersion === undefined
+      ? { serving: this.envServing }
+      : { serving: "last good KV document", servingVersion: this.currentVersion };
   }
 }
 
@@ -205,7 +211,15 @@ export function logIssuesOnce(source: string, issues: readonly PolicyIssue[], te
   if (logged.has(key)) return;
   if (logged.size > 256) logged.clear();
   logged.add(key);
-  log({ level: "error", event: "config.invalid", source, ...(version === undefined ? {} : { version }), applied: false, ...serving, issues });
+  log({
+    level: "error",
+    event: "config.invalid",
+    source,
+    ...(version === undefined ? {} : { version }),
+    applied: false,
+    ...serving,
+    issues,
+  });
 }
 
 function logCombination(rejected: RejectedCombination): void {

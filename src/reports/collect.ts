@@ -6,7 +6,13 @@ import { readCapped } from "../core/shared/read-capped.js";
 import type { ReportConfig } from "../core/policy/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
 import { rateLimitKey } from "../core/reports/client-key.js";
-import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedReports, type ViolationRecord } from "../core/reports/csp-report.js";
+import {
+  isReportMediaType,
+  MAX_REPORT_BODY_BYTES,
+  parseCspReports,
+  type ParsedReports,
+  type ViolationRecord,
+} from "../core/reports/csp-report.js";
 import { isoDay } from "../core/reports/days.js";
 import type { Counters, DropEntry, DropTally, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
@@ -88,7 +94,12 @@ interface Admitted {
 }
 
 /** The client's own budgets first, then one REPORT_LIMITER call per report they admit. */
-async function admit(client: string, records: readonly ViolationRecord[], limiter: RateLimit | undefined, state: CollectorState): Promise<Admitted> {
+async function admit(
+  client: string,
+  records: readonly ViolationRecord[],
+  limiter: RateLimit | undefined,
+  state: CollectorState,
+): Promise<Admitted> {
   const admission = state.ledger.admit(client, records);
   const confirmed = await confirmWithLimiter(limiter, client, admission.admitted.length);
   const settled = state.ledger.settle(client, admission, confirmed);
@@ -146,7 +157,8 @@ async function store(db: D1Database | undefined, records: readonly ViolationReco
   const outcome = await state.store.write(db, records, drops);
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
-    drop(state, outcome.reason, records.length, outcome.detail); return;
+    drop(state, outcome.reason, records.length, outcome.detail);
+    return;
   }
   state.counters.stored += outcome.stored;
   if (outcome.capped > 0) drop(state, "rowCap", outcome.capped, `${state.store.maxRowsPerDay} rows already stored for ${outcome.day}`);
@@ -179,7 +191,14 @@ function keepUnwritten(state: CollectorState, drops: readonly DropEntry[], reaso
 function drop(state: CollectorState, reason: ReportDropReason, reports: number, detail?: string): void {
   state.counters.dropped[reason] += reports;
   state.tally.add(isoDay(state.clock()), "report", reason, reports);
-  log({ level: "warn", event: "csp.report.dropped", reason, reports, ...(detail === undefined ? {} : { detail }), counters: state.counters });
+  log({
+    level: "warn",
+    event: "csp.report.dropped",
+    reason,
+    reports,
+    ...(detail === undefined ? {} : { detail }),
+    counters: state.counters,
+  });
 }
 
 function logFields(record: ViolationRecord): Record<string, string> {

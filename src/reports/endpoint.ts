@@ -32,7 +32,11 @@ export type ReportHandler = (
 /** An endpoint with its own per-isolate state: counters, client budgets, pending drops, and the store. */
 export function createReportEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
   const clock = options.clock ?? Date.now;
-  const store = new ReportStore({ clock, d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS, maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY });
+  const store = new ReportStore({
+    clock,
+    d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS,
+    maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY,
+  });
   const state: CollectorState = {
     random: options.random ?? Math.random,
     clock,

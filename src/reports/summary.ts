@@ -43,7 +43,10 @@ export async function handleSummary(request: Request, env: Env, reports: ReportC
   }
   const head = request.method === "HEAD";
   if (wantsJson(url.searchParams.get("format"), request.headers.get("accept"))) {
-    return hardenedResponse(head ? null : renderSummaryJson(summary), 200, { "Content-Type": "application/json; charset=utf-8", Vary: "Accept" });
+    return hardenedResponse(head ? null : renderSummaryJson(summary), 200, {
+      "Content-Type": "application/json; charset=utf-8",
+      Vary: "Accept",
+    });
   }
   const html = head ? null : renderSummaryHtml(summary, reports.path);
   return hardenedResponse(html, 200, { "Content-Type": "text/html; charset=utf-8", Vary: "Accept" }, summaryCsp(await styleHash()));

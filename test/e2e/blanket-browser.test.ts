@@ -91,7 +91,7 @@ describe("SVG script and style in Chromium", () => {
 });
 
 describe("the attack pages of issue 8, stamped", () => {
-  it("keep a JS string after <div><svg></div>: the script runs and its \"<style>\" is intact", async () => {
+  it('keep a JS string after <div><svg></div>: the script runs and its "<style>" is intact', async () => {
     const { ran, page } = await visit("/blanket/div-svg");
     expect(ran).toEqual({ divSvg: "<style>" });
     await page.close();

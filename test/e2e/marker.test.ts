@@ -21,7 +21,9 @@ beforeAll(async () => {
   site = await startAttackSite(MARKER);
   // One Worker whose marked rule takes its marker from NONCE_MARKER, one whose policy keeps the published
   // marker (and is therefore refused at load: the built-in defaults serve).
-  valid = await startWorker({ bindings: { ORIGIN_URL: site.url, NONCE_MARKER: MARKER, POLICY: JSON.stringify({ rules: [{ path: "/marked/*", nonce: {} }] }) } });
+  valid = await startWorker({
+    bindings: { ORIGIN_URL: site.url, NONCE_MARKER: MARKER, POLICY: JSON.stringify({ rules: [{ path: "/marked/*", nonce: {} }] }) },
+  });
   publicMarker = await startWorker({
     bindings: { ORIGIN_URL: site.url, POLICY: JSON.stringify({ rules: [{ path: "/public/*", nonce: { marker: PUBLIC_MARKER } }] }) },
   });

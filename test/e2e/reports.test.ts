@@ -52,7 +52,10 @@ interface Row {
 /** Poll D1 (bounded) until the collector has stored a report for the page. */
 async function storedFor(page: string, deadline = Date.now() + 30_000): Promise<Row[]> {
   for (;;) {
-    const { results } = await db.prepare("SELECT directive, blocked, page, disposition, count FROM csp_violations WHERE page = ?1").bind(page).all<Row>();
+    const { results } = await db
+      .prepare("SELECT directive, blocked, page, disposition, count FROM csp_violations WHERE page = ?1")
+      .bind(page)
+      .all<Row>();
     if (results.length > 0 || Date.now() > deadline) return results;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

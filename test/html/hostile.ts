@@ -20,7 +20,11 @@ export const HOSTILE: readonly Hostile[] = [
   { name: "font colours that never close", prefix: "", unit: "<p><font color=1><font color=2><font color=3>" },
   { name: "misnesting for the adoption agency", prefix: "", unit: "<b><div></b></div>" },
   { name: "the adoption agency over a deep stack", prefix: "<b>" + "<div>".repeat(300), unit: "</b>x" },
-  { name: "reconstruction after every end tag", prefix: "<div>".repeat(200) + "<b><i><u><s><em><strong><code><small><big><tt>", unit: "</div>x" },
+  {
+    name: "reconstruction after every end tag",
+    prefix: "<div>".repeat(200) + "<b><i><u><s><em><strong><code><small><big><tt>",
+    unit: "</div>x",
+  },
   { name: "a long comment with --!", prefix: "<!--", unit: "--!" },
   { name: "CDATA with ]]", prefix: "<svg><![CDATA[", unit: "]]" },
   { name: "table text", prefix: "<table>", unit: " x" },

@@ -124,7 +124,10 @@ describe("validate", () => {
 });
 
 interface Explanation {
-  readonly rules: { readonly applied: readonly { readonly from: string }[]; readonly skippedForContentType: readonly { readonly from: string }[] };
+  readonly rules: {
+    readonly applied: readonly { readonly from: string }[];
+    readonly skippedForContentType: readonly { readonly from: string }[];
+  };
   readonly sent: readonly { readonly name: string; readonly value: string | null; readonly from: string; readonly action: string }[];
   readonly removed: readonly { readonly name: string; readonly from: string; readonly originValue: string | null }[];
 }
@@ -182,10 +185,16 @@ describe("explain", () => {
 
   it("keeps a valid origin value under default, appends to a list, and strips a leak header", async () => {
     const run = await cli([
-      "explain", EXAMPLE, "/", "--json",
-      "--origin-header", "Referrer-Policy: no-referrer",
-      "--origin-header", "Permissions-Policy: geolocation=(self)",
-      "--origin-header", "X-Powered-By: Express",
+      "explain",
+      EXAMPLE,
+      "/",
+      "--json",
+      "--origin-header",
+      "Referrer-Policy: no-referrer",
+      "--origin-header",
+      "Permissions-Policy: geolocation=(self)",
+      "--origin-header",
+      "X-Powered-By: Express",
     ]);
     const x = json<Explanation>(run);
     expect(sent(x, "Referrer-Policy")?.value).toBe("no-referrer");
@@ -229,7 +238,7 @@ describe("push and pull against the local wrangler", () => {
     const push = await cli(["push", EXAMPLE, "--local", "--persist-to", persist]);
     expect(push.stderr).toBe("");
     expect(push.code).toBe(0);
-    expect(push.stdout).toContain('pushed');
+    expect(push.stdout).toContain("pushed");
     const out = join(dir, "pulled.json");
     const pull = await cli(["pull", "--local", "--persist-to", persist, "--out", out]);
     expect(pull.code).toBe(0);
@@ -326,14 +335,17 @@ describe("check", () => {
   });
 
   it("reports duplicated X-Frame-Options lines, HSTS over http and a leak header", async () => {
-    const path = "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:SAMEORIGIN&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
+    const path =
+      "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:SAMEORIGIN&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
     const run = await cli(["check", originUrl(path), "--json"]);
     expect(run.code).toBe(1);
     const report = json<CheckReport>(run);
     const xfo = reportOf(report, "X-Frame-Options");
     expect(xfo?.lines).toEqual(["DENY", "SAMEORIGIN"]);
     expect(xfo?.findings.map((f) => f.message)).toContainEqual(expect.stringMatching(/^2 lines/));
-    expect(reportOf(report, "Strict-Transport-Security")?.findings.map((f) => f.message)).toContainEqual(expect.stringMatching(/sent over plain http/));
+    expect(reportOf(report, "Strict-Transport-Security")?.findings.map((f) => f.message)).toContainEqual(
+      expect.stringMatching(/sent over plain http/),
+    );
     expect(report.check?.leaks.map((l) => l.name)).toEqual(["X-Powered-By"]);
   });
 
@@ -355,7 +367,8 @@ describe("check", () => {
   });
 
   it("finds the Worker collapsing the origin's duplicate lines and stripping its HSTS over http", async () => {
-    const path = "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:DENY&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
+    const path =
+      "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:DENY&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
     const run = await cli(["check", workerUrl(path), "--json"]);
     expect(json<CheckReport>(run).defects).toBe(0);
     expect(run.code).toBe(0);
@@ -412,8 +425,13 @@ describe("hashes", () => {
 
   it("writes the inline script and style hashes into the rule, replacing an earlier run's", async () => {
     const page = join(dir, "page.html");
-    await writeFile(page, `<!doctype html><style>${style}</style><script>${script}</script><script src="/x.js"></script><b onclick="x()">b</b>`);
-    const policy = await writeJson("hash-policy.json", { rules: [{ path: "/docs/*", csp: { add: { "script-src": ["https://cdn.example.com", "'sha256-OLDOLDOLD='"] } } }] });
+    await writeFile(
+      page,
+      `<!doctype html><style>${style}</style><script>${script}</script><script src="/x.js"></script><b onclick="x()">b</b>`,
+    );
+    const policy = await writeJson("hash-policy.json", {
+      rules: [{ path: "/docs/*", csp: { add: { "script-src": ["https://cdn.example.com", "'sha256-OLDOLDOLD='"] } } }],
+    });
     const run = await cli(["hashes", page, "--path", "/docs/*", "--policy", policy]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("1 inline event handler");

@@ -96,7 +96,13 @@ export async function connectInspector(base: URL): Promise<Inspector> {
   const sessions: Session[] = [];
   try {
     for (const target of listing as unknown[]) {
-      if (typeof target !== "object" || target === null || !("webSocketDebuggerUrl" in target) || typeof target.webSocketDebuggerUrl !== "string") continue;
+      if (
+        typeof target !== "object" ||
+        target === null ||
+        !("webSocketDebuggerUrl" in target) ||
+        typeof target.webSocketDebuggerUrl !== "string"
+      )
+        continue;
       const url = target.webSocketDebuggerUrl;
       sessions.push(await openSession(url.slice(url.lastIndexOf("/") + 1), url));
     }

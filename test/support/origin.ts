@@ -84,7 +84,7 @@ export function noncePage(marker = "__CSP_NONCE__"): string {
 /** An HTML page of about `kb` KiB with a few script and style tags, for benches. */
 export function htmlPage(kb: number): string {
   const head = "<!doctype html><html><head><title>page</title><style>p{margin:0}</style></head><body>\n";
-  const tail = '<script>window.loaded = true;</script></body></html>\n';
+  const tail = "<script>window.loaded = true;</script></body></html>\n";
   const filler = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>\n";
   let body = "";
   while (head.length + body.length + tail.length + filler.length <= kb * 1024) body += filler;
@@ -188,9 +188,12 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
     res.end();
   } else if (path === "/cookies") {
     res.writeHead(200, [
-      "Content-Type", "text/plain",
-      "Set-Cookie", "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/; HttpOnly",
-      "Set-Cookie", "b=2; Path=/; Secure; SameSite=Lax",
+      "Content-Type",
+      "text/plain",
+      "Set-Cookie",
+      "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/; HttpOnly",
+      "Set-Cookie",
+      "b=2; Path=/; Secure; SameSite=Lax",
     ]);
     res.end("two cookies\n");
   } else if (path === "/slow") {
@@ -212,7 +215,11 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
     } else {
       const start = Number(m[1]);
       const end = Number(m[2]);
-      res.writeHead(206, { "Content-Type": "text/plain", "Content-Range": `bytes ${start}-${end}/${body.length}`, "Content-Length": String(end - start + 1) });
+      res.writeHead(206, {
+        "Content-Type": "text/plain",
+        "Content-Range": `bytes ${start}-${end}/${body.length}`,
+        "Content-Length": String(end - start + 1),
+      });
       res.end(body.slice(start, end + 1));
     }
   } else if (path === "/etag") {

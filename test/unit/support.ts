@@ -34,7 +34,6 @@ export function facts(https = true, path = "/", contentType: string | null = "te
   return { https, path, contentType };
 }
 
-
 /** Every (name, value) pair of a Headers object, names lower-cased, in order. */
 export function lines(headers: Headers): [string, string][] {
   return [...headers].map(([k, v]) => [k.toLowerCase(), v]);

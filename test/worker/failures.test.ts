@@ -87,7 +87,11 @@ describe("faults inside the Worker", () => {
         return DEFAULT_DEPS.planHeaders(policy, facts);
       },
     });
-    const res = await worker.fetch(new Request("https://www.example.com/html"), { ...bindings, POLICY: '{"headers":{"X-Frame-Options":"SAMEORIGIN"}}' }, createExecutionContext());
+    const res = await worker.fetch(
+      new Request("https://www.example.com/html"),
+      { ...bindings, POLICY: '{"headers":{"X-Frame-Options":"SAMEORIGIN"}}' },
+      createExecutionContext(),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Hello from the origin");
     expectBaseline(res.headers, expect);

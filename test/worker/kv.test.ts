@@ -116,7 +116,10 @@ describe("loading the document", () => {
   });
 
   it("serves each response from one whole version while the document keeps changing", async () => {
-    const version = (v: string) => ({ headers: { "X-Policy-Version": v, "X-Policy-Twin": v }, rules: [{ path: "/html", headers: { "X-Rule-Version": v } }] });
+    const version = (v: string) => ({
+      headers: { "X-Policy-Version": v, "X-Policy-Twin": v },
+      rules: [{ path: "/html", headers: { "X-Rule-Version": v } }],
+    });
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) {
       await put(version(i % 2 === 0 ? "a" : "b"));
@@ -166,7 +169,11 @@ describe("a broken KV", () => {
     }
     const invalid = logEvents(errors).filter((e) => e.event === "config.invalid");
     expect(invalid).toHaveLength(1);
-    expect(invalid[0]).toMatchObject({ source: "KV", serving: "last good KV document", servingVersion: documentVersion(JSON.stringify(GOOD)) });
+    expect(invalid[0]).toMatchObject({
+      source: "KV",
+      serving: "last good KV document",
+      servingVersion: documentVersion(JSON.stringify(GOOD)),
+    });
   });
 
   it("keeps the last good document when a rule is invalid, naming the rule's path", async () => {
@@ -229,7 +236,9 @@ describe("a broken KV", () => {
     const res = await get("/html");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-frame-options")).toBe("DENY");
-    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", error: "KV read took longer than 300 ms" }));
+    expect(logEvents(errors)).toContainEqual(
+      expect.objectContaining({ event: "kv.unavailable", error: "KV read took longer than 300 ms" }),
+    );
   });
 
   it("refuses a document over the size cap without applying it", async () => {
@@ -238,7 +247,9 @@ describe("a broken KV", () => {
     await put(JSON.stringify({ headers: { "X-Pad": "x".repeat(MAX_DOCUMENT_BYTES) } }));
     await get("/login");
     expect((await get("/login")).headers.get("cache-control")).toBe("no-store");
-    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", error: `policy document over ${MAX_DOCUMENT_BYTES} bytes` }));
+    expect(logEvents(errors)).toContainEqual(
+      expect.objectContaining({ event: "kv.unavailable", error: `policy document over ${MAX_DOCUMENT_BYTES} bytes` }),
+    );
   });
 
   it("drops to the lower layers when the key is deleted", async () => {
@@ -321,7 +332,11 @@ describe("what the logs say serves", () => {
     await get("/html");
     await get("/html");
     expect(invalidLines(errors)).toEqual([
-      expect.objectContaining({ serving: "last good KV document", servingVersion: documentVersion(JSON.stringify(GOOD)), version: documentVersion(BAD) }),
+      expect.objectContaining({
+        serving: "last good KV document",
+        servingVersion: documentVersion(JSON.stringify(GOOD)),
+        version: documentVersion(BAD),
+      }),
     ]);
   });
 

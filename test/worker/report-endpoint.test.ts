@@ -62,7 +62,15 @@ describe("the collector", () => {
     const res = await call(post(json(REPORT_URI)));
     expect(res.status).toBe(204);
     expect(await rows()).toEqual([
-      { day: "2026-04-10", directive: "script-src-elem", blocked: "https://cdn.tracker.example/t.js", page: `${SITE}/account`, disposition: "enforce", count: 1, sample: "" },
+      {
+        day: "2026-04-10",
+        directive: "script-src-elem",
+        blocked: "https://cdn.tracker.example/t.js",
+        page: `${SITE}/account`,
+        disposition: "enforce",
+        count: 1,
+        sample: "",
+      },
     ]);
   });
 
@@ -188,7 +196,9 @@ describe("the collector", () => {
     expect(res.headers.get("retry-after")).toBe("60");
     expect(limiter.keys).toEqual(["2001:db8:1:2::/64"]);
     expect(await rows()).toEqual([]);
-    expect(lines(log)).toEqual([expect.objectContaining({ event: "csp.report", received: 1, accepted: 0, dropped: expect.objectContaining({ rateLimited: 1 }) })]);
+    expect(lines(log)).toEqual([
+      expect.objectContaining({ event: "csp.report", received: 1, accepted: 0, dropped: expect.objectContaining({ rateLimited: 1 }) }),
+    ]);
   });
 
   it("shares one limiter key between clients without CF-Connecting-IP", async () => {
@@ -367,16 +377,27 @@ describe("the summary", () => {
     const res = await call(get({ ...bearer, Accept: "application/json" }));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    const body = (await res.json<Record<string, unknown>>());
+    const body = await res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
       window: { days: 7, from: "2026-04-04", to: "2026-04-10" },
       totals: { all: 4, enforce: 2, report: 2 },
       top: [
-        { directive: "script-src-elem", blocked: "https://cdn.tracker.example/t.js", page: `${SITE}/account`, disposition: "enforce", count: 2, lastSeen: new Date(NOW).toISOString() },
+        {
+          directive: "script-src-elem",
+          blocked: "https://cdn.tracker.example/t.js",
+          page: `${SITE}/account`,
+          disposition: "enforce",
+          count: 2,
+          lastSeen: new Date(NOW).toISOString(),
+        },
         expect.objectContaining({ count: 1 }),
         expect.objectContaining({ count: 1 }),
       ],
-      byDirective: [{ directive: "script-src-elem", count: 2 }, expect.objectContaining({ count: 1 }), expect.objectContaining({ count: 1 })],
+      byDirective: [
+        { directive: "script-src-elem", count: 2 },
+        expect.objectContaining({ count: 1 }),
+        expect.objectContaining({ count: 1 }),
+      ],
     });
     expect(body.byDay).toHaveLength(7);
     expect(body.byDay).toContainEqual({ day: "2026-04-08", count: 2 });
@@ -386,7 +407,7 @@ describe("the summary", () => {
   it("serves JSON for ?format=json whatever the Accept header says", async () => {
     const res = await call(get({ ...bearer, Accept: "text/html" }, `${SUMMARY}?format=json&days=1`));
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(((await res.json<{ window: unknown }>())).window).toEqual({ days: 1, from: "2026-04-10", to: "2026-04-10" });
+    expect((await res.json<{ window: unknown }>()).window).toEqual({ days: 1, from: "2026-04-10", to: "2026-04-10" });
   });
 
   it("serves HTML to a browser sending the token as the Basic password, with any user name", async () => {

@@ -62,7 +62,12 @@ describe("the rate limit counts reports", () => {
     expect(await storedReports()).toBe(PER_MINUTE);
     // The first POST is accepted in part; the client is then over its budget and refused unread.
     expect(statuses).toEqual([204, 429, 429, 429, 429]);
-    expect(lines(log)[0]).toMatchObject({ event: "csp.report", received: 100, accepted: PER_MINUTE, dropped: { rateLimited: 100 - PER_MINUTE } });
+    expect(lines(log)[0]).toMatchObject({
+      event: "csp.report",
+      received: 100,
+      accepted: PER_MINUTE,
+      dropped: { rateLimited: 100 - PER_MINUTE },
+    });
     expect(lines(errors)).toEqual([]);
   });
 
@@ -70,8 +75,12 @@ describe("the rate limit counts reports", () => {
     const flooder = freshClient();
     for (let i = 0; i < 20; i++) await call(postBatch(batchFor(pages(`flood${i}`, 100)), flooder));
     expect(await storedReports()).toBeLessThanOrEqual(PER_MINUTE);
-    expect((await call(postBatch(batchFor(["/checkout"], "script-src-elem", "https://evil.example/x.js"), freshClient()))).status).toBe(204);
-    expect((await rows()).filter((r) => r.page.endsWith("/checkout"))).toEqual([expect.objectContaining({ directive: "script-src-elem", count: 1 })]);
+    expect((await call(postBatch(batchFor(["/checkout"], "script-src-elem", "https://evil.example/x.js"), freshClient()))).status).toBe(
+      204,
+    );
+    expect((await rows()).filter((r) => r.page.endsWith("/checkout"))).toEqual([
+      expect.objectContaining({ directive: "script-src-elem", count: 1 }),
+    ]);
     expect(lines(errors)).toEqual([]);
   });
 
@@ -118,7 +127,9 @@ describe("bodies that cost no report budget", () => {
     bindings = { ...bindings, REPORT_LIMITER: fakeLimiter() };
     const client = freshClient();
     const repeat = batchFor(["/same"]);
-    const offHost = JSON.stringify([{ type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } }]);
+    const offHost = JSON.stringify([
+      { type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } },
+    ]);
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) statuses.push((await call(postBatch(i % 2 === 0 ? repeat : offHost, client))).status);
     expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
@@ -149,7 +160,9 @@ describe("the summary's drop counts", () => {
       refusedRequests: expect.objectContaining({ rateLimited: 2 }),
     });
     const html = await (await call(get("html"))).text();
-    expect(html).toContain("73 reports received: 61 stored, 12 dropped. 2 requests were refused before their reports were read (2 over the rate limit).");
+    expect(html).toContain(
+      "73 reports received: 61 stored, 12 dropped. 2 requests were refused before their reports were read (2 over the rate limit).",
+    );
     expect(html).toMatch(/<td class="n">11<\/td><td>rate limit<\/td>/);
     expect(lines(errors)).toEqual([]);
   });

@@ -42,4 +42,3 @@ export function cspRestricts(value: string): boolean {
   }
   return false;
 }
-

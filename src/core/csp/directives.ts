@@ -76,4 +76,3 @@ export type DirectiveMap = ReadonlyMap<string, DirectiveValue>;
 export function asciiTokens(text: string): string[] {
   return text.split(/[\t\n\f\r ]+/).filter((t) => t !== "");
 }
-

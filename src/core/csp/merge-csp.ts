@@ -36,7 +36,11 @@ export function mergeCspField(
  * is absent starts from the directive it falls back to, so adding to script-src keeps what default-src
  * allowed; when nothing restricts the directive at all, adding would restrict it, so nothing is done.
  */
-function addSources(directives: ReadonlyMap<string, ResolvedDirective>, name: string, sources: readonly string[]): DirectiveValue | undefined {
+function addSources(
+  directives: ReadonlyMap<string, ResolvedDirective>,
+  name: string,
+  sources: readonly string[],
+): DirectiveValue | undefined {
   let current = directives.get(name)?.value;
   for (const fallback of CSP_FALLBACKS.get(name) ?? []) {
     if (current !== undefined) break;
@@ -51,4 +55,3 @@ function addSources(directives: ReadonlyMap<string, ResolvedDirective>, name: st
   }
   return kept;
 }
-

@@ -55,9 +55,7 @@ export function cspSourceProblem(kind: DirectiveKind, source: string): string | 
     case "sandbox":
       return SANDBOX_TOKENS.has(source) ? undefined : `a sandbox token: ${[...SANDBOX_TOKENS].join(", ")}`;
     case "uris":
-      return /^(?:https?:\/\/[^\s'"]+|\/[^\s'"]*)$/.test(source)
-        ? undefined
-        : "an absolute http(s) URL or a path starting with /";
+      return /^(?:https?:\/\/[^\s'"]+|\/[^\s'"]*)$/.test(source) ? undefined : "an absolute http(s) URL or a path starting with /";
     case "token":
     case "tokens":
       return TOKEN.test(source) || /^'[a-z-]+'$/.test(source) ? undefined : "a token";
@@ -96,12 +94,20 @@ function sourceExpressionProblem(kind: "sources" | "ancestors", source: string):
  * Problems with a directive's whole source list (each source is checked on its own by cspSourceProblem):
  * the same rules for a policy document and for a CSP string, so import and validate agree.
  */
-export function sourceListProblems(kind: DirectiveKind, sources: readonly string[], mode: "replace" | "add"): { index: number | undefined; message: string }[] {
+export function sourceListProblems(
+  kind: DirectiveKind,
+  sources: readonly string[],
+  mode: "replace" | "add",
+): { index: number | undefined; message: string }[] {
   const problems: { index: number | undefined; message: string }[] = [];
   if (sources.length === 0 && kind !== "sandbox") {
-    problems.push({ index: undefined, message: mode === "add" ? "at least one source to add" : `at least one source ("'none'" to allow nothing)` });
+    problems.push({
+      index: undefined,
+      message: mode === "add" ? "at least one source to add" : `at least one source ("'none'" to allow nothing)`,
+    });
   }
-  if (kind === "token" && sources.length > 1) problems.push({ index: undefined, message: "one endpoint name: report-to takes a single token" });
+  if (kind === "token" && sources.length > 1)
+    problems.push({ index: undefined, message: "one endpoint name: report-to takes a single token" });
   const lowered = new Set<string>();
   sources.forEach((source, index) => {
     const problem = cspSourceProblem(kind, source);

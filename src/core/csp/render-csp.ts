@@ -55,4 +55,3 @@ function stampDirective(map: Map<string, DirectiveValue>, name: string, sources:
   const kept = current === undefined || current === true ? [] : current.filter((s) => s.toLowerCase() !== "'none'");
   map.set(name, [...kept, ...sources.filter((s) => !kept.includes(s))]);
 }
-

@@ -100,9 +100,7 @@ const CLEAR_SITE_DATA_TYPES = new Set([
 const HSTS_DIRECTIVE = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*("[^"]*"|[^\s;"]*)\s*)?$/;
 
 /** Parse an HSTS value the way RFC 6797 §6.1 asks: one max-age, no directive twice; null when invalid. */
-export function parseHsts(
-  value: string,
-): { maxAge: number; includeSubDomains: boolean; preload: boolean } | null {
+export function parseHsts(value: string): { maxAge: number; includeSubDomains: boolean; preload: boolean } | null {
   const seen = new Set<string>();
   let maxAge: number | undefined;
   for (const part of value.split(";")) {
@@ -143,11 +141,11 @@ export const KNOWN_HEADERS: ReadonlyMap<string, HeaderSpec> = new Map<string, He
   ],
   ["permissions-policy", PERMISSIONS_POLICY],
   ["reporting-endpoints", REPORTING_ENDPOINTS],
+  ["cross-origin-opener-policy", sfTokenItem(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"])],
   [
-    "cross-origin-opener-policy",
+    "cross-origin-opener-policy-report-only",
     sfTokenItem(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"]),
   ],
-  ["cross-origin-opener-policy-report-only", sfTokenItem(["same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"])],
   ["cross-origin-embedder-policy", sfTokenItem(["require-corp", "credentialless", "unsafe-none"])],
   ["cross-origin-embedder-policy-report-only", sfTokenItem(["require-corp", "credentialless", "unsafe-none"])],
   ["cross-origin-resource-policy", tokenSet("singleton", ["same-site", "same-origin", "cross-origin"])],
@@ -165,10 +163,7 @@ export const KNOWN_HEADERS: ReadonlyMap<string, HeaderSpec> = new Map<string, He
       isValid: (v) => /^\s*(0|1(\s*;\s*(mode=block|report=[^\s;,]+))*)\s*$/i.test(v),
     },
   ],
-  [
-    "origin-agent-cluster",
-    { kind: "singleton", expected: "?1 or ?0", isValid: (v) => /^\s*\?[01]\s*$/.test(v) },
-  ],
+  ["origin-agent-cluster", { kind: "singleton", expected: "?1 or ?0", isValid: (v) => /^\s*\?[01]\s*$/.test(v) }],
   [
     "clear-site-data",
     {

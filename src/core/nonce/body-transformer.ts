@@ -19,7 +19,11 @@ export interface Stamp {
 }
 
 /** The transform for a body: the marker scrubbed, then (blanket mode) tags stamped, or either alone. */
-export function bodyTransformer(scrub: Scrub | null, tags: Stamp | null, onGiveUp?: (reason: string, at: number) => void): ChunkTransformer {
+export function bodyTransformer(
+  scrub: Scrub | null,
+  tags: Stamp | null,
+  onGiveUp?: (reason: string, at: number) => void,
+): ChunkTransformer {
   const scrubber = scrub === null ? null : markerScrubber(scrub.marker, scrub.replacement);
   const stamper = tags === null ? null : tagStampTransformer(tags.plan, tags.nonce, onGiveUp === undefined ? {} : { onGiveUp });
   if (scrubber !== null && stamper !== null) return chain(scrubber, stamper);

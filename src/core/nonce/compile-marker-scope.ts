@@ -80,9 +80,9 @@ export function compileMarkerScope(
   const perRule = rules.map((rule) => mayMark(rule.layer));
   const anyRule = perRule.includes(true);
   if (!everywhere && !anyRule) return null;
-  if (marker.value !== undefined) return { value: compileMarker(marker.value), from: marker.from ?? "policy", everywhere, rules: perRule, anyRule };
+  if (marker.value !== undefined)
+    return { value: compileMarker(marker.value), from: marker.from ?? "policy", everywhere, rules: perRule, anyRule };
   // No marker anywhere: every marked nonce was refused at load, so nothing is stamped and nothing to scrub,
   // unless the CLI is compiling on the assumption that the Worker has NONCE_MARKER.
   return marker.assumed ? { value: null, from: "NONCE_MARKER", everywhere, rules: perRule, anyRule } : null;
 }
-

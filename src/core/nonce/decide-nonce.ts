@@ -58,37 +58,61 @@ function decideMarked(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | n
   const nonce = plan.nonce;
   // The Worker never forwards Range on these paths: a 206 is the origin's own slice, whose edges may cut a
   // marker in two. Refused rather than sent.
-  if (facts.status === 206) return { stamp: false, ops: plan.ops, why: "206", body: { kind: "refuse", why: "the origin answered 206 to a request sent without Range" } };
-  if (facts.status === 304) return { stamp: false, ops: nonce?.notModifiedOps ?? plan.ops, why: "304: the cached page keeps its own policy", body: UNTOUCHED };
+  if (facts.status === 206)
+    return {
+      stamp: false,
+      ops: plan.ops,
+      why: "206",
+      body: { kind: "refuse", why: "the origin answered 206 to a request sent without Range" },
+    };
+  if (facts.status === 304)
+    return { stamp: false, ops: nonce?.notModifiedOps ?? plan.ops, why: "304: the cached page keeps its own policy", body: UNTOUCHED };
   if (bodyless) return { stamp: false, ops: plan.ops, why: "no body", body: UNTOUCHED };
   const coding = parseContentCoding(facts.contentEncoding ?? null);
   if (coding.kind === "refuse") {
-    return { stamp: false, ops: plan.ops, why: "refused", body: { kind: "refuse", why: `Content-Encoding ${coding.coding}, which the Worker cannot decode to scrub the marker` } };
+    return {
+      stamp: false,
+      ops: plan.ops,
+      why: "refused",
+      body: { kind: "refuse", why: `Content-Encoding ${coding.coding}, which the Worker cannot decode to scrub the marker` },
+    };
   }
   const ours = isHtmlish(mime) && nonce !== null && nonceGoesOut(nonce, facts.originHeaders);
   const tags = ours && nonce.mode === "blanket" && isDeclaredHtml(mime) && isAsciiCompatible(mime) ? nonce : null;
   const body: BodyPlan = { kind: "rewrite", scrub: true, tags, coding, sameLength: !ours && coding.kind === "identity" };
   if (ours) return { stamp: true, ops: nonce.ops, body };
-  const why = !isHtmlish(mime) ? "not HTML" : nonce === null ? "no nonce on this path" : "the origin's own CSP stays (the policy's only defaults)";
+  const why = !isHtmlish(mime)
+    ? "not HTML"
+    : nonce === null
+      ? "no nonce on this path"
+      : "the origin's own CSP stays (the policy's only defaults)";
   return { stamp: false, ops: plan.ops, why, body };
 }
 
 function decideBlanket(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | null, bodyless: boolean): NonceDecision {
   const nonce = plan.nonce;
   if (nonce === null) return { stamp: false, ops: plan.ops, why: "no nonce in this policy", body: UNTOUCHED };
-  if (facts.status === 304) return { stamp: false, ops: nonce.notModifiedOps, why: "304: the cached page keeps its own policy", body: UNTOUCHED };
+  if (facts.status === 304)
+    return { stamp: false, ops: nonce.notModifiedOps, why: "304: the cached page keeps its own policy", body: UNTOUCHED };
   if (bodyless || facts.status === 206) return { stamp: false, ops: plan.ops, why: "no full body to stamp", body: UNTOUCHED };
   // A marked nonce outside the marker's scope cannot happen (the scope covers every path that can yield
   // one); should it, nothing is stamped rather than something guessed.
   if (nonce.mode !== "blanket") return { stamp: false, ops: plan.ops, why: "no marker scope", body: UNTOUCHED };
   if (!isDeclaredHtml(mime)) return { stamp: false, ops: plan.ops, why: "not HTML", body: UNTOUCHED };
   if (!isAsciiCompatible(mime)) {
-    return { stamp: false, ops: plan.ops, why: "a charset that is not ASCII-compatible (UTF-16/32): an ASCII nonce would corrupt it", body: UNTOUCHED };
+    return {
+      stamp: false,
+      ops: plan.ops,
+      why: "a charset that is not ASCII-compatible (UTF-16/32): an ASCII nonce would corrupt it",
+      body: UNTOUCHED,
+    };
   }
   const coding = parseContentCoding(facts.contentEncoding ?? null);
-  if (coding.kind === "refuse") return { stamp: false, ops: plan.ops, why: `a Content-Encoding the Worker cannot decode (${coding.coding})`, body: UNTOUCHED };
+  if (coding.kind === "refuse")
+    return { stamp: false, ops: plan.ops, why: `a Content-Encoding the Worker cannot decode (${coding.coding})`, body: UNTOUCHED };
   // Stamping replaces nonces the origin wrote: only worth it, and only harmless, when our nonce is in the CSP that goes out.
-  if (!nonceGoesOut(nonce, facts.originHeaders)) return { stamp: false, ops: plan.ops, why: "the origin's own CSP stays (the policy's only defaults)", body: UNTOUCHED };
+  if (!nonceGoesOut(nonce, facts.originHeaders))
+    return { stamp: false, ops: plan.ops, why: "the origin's own CSP stays (the policy's only defaults)", body: UNTOUCHED };
   return { stamp: true, ops: nonce.ops, body: { kind: "rewrite", scrub: false, tags: nonce, coding, sameLength: false } };
 }
 

@@ -27,7 +27,11 @@ export function parseAllowedHosts(raw: unknown, issues: PolicyIssue[]): AllowedH
   if (typeof raw === "string") entries = raw.split(/[\s,]+/).filter((e) => e !== "");
   else if (Array.isArray(raw)) entries = raw;
   else {
-    issues.push({ path: "ALLOWED_HOSTS", message: "a list of host names (a string separated by commas, or an array); no host is served", received: renderReceived(raw) });
+    issues.push({
+      path: "ALLOWED_HOSTS",
+      message: "a list of host names (a string separated by commas, or an array); no host is served",
+      received: renderReceived(raw),
+    });
     return { exact: new Set(), suffixes: [], listed: [] };
   }
   const exact = new Set<string>();

@@ -27,7 +27,12 @@ const LOGGED_HOST_MAX = 100;
  * CDN-Loop header (null when absent) and `token` this isolate's loop token. Work per request: one set
  * lookup, and a scan of the CDN-Loop header when there is one.
  */
-export function guardRequest(url: URL, cdnLoop: string | null, config: Pick<EnvConfig, "origin" | "allowedHosts">, token: string): Refusal | undefined {
+export function guardRequest(
+  url: URL,
+  cdnLoop: string | null,
+  config: Pick<EnvConfig, "origin" | "allowedHosts">,
+  token: string,
+): Refusal | undefined {
   const hosts = config.allowedHosts;
   if (hosts !== undefined && !isAllowedHost(hosts, url)) return { kind: "host-not-allowed", host: url.host, allowed: hosts.listed };
   // In route mode the request's own host is the destination: without a list, a client would choose it.
@@ -63,7 +68,11 @@ export function answerRefusal(refusal: Refusal, origin: EnvConfig["origin"]): Re
         },
       };
     case "loop":
-      return { status: 508, text: "Loop Detected", log: { event: "origin.loop", hops: refusal.hops, own: refusal.own, hint: loopHint(refusal, origin) } };
+      return {
+        status: 508,
+        text: "Loop Detected",
+        log: { event: "origin.loop", hops: refusal.hops, own: refusal.own, hint: loopHint(refusal, origin) },
+      };
   }
 }
 

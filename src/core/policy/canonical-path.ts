@@ -94,7 +94,8 @@ function scanPath(raw: string, foldCase: boolean): Scan {
   return upper ? Scan.UpperCaseOnly : Scan.Canonical;
 }
 
-type Built = { readonly ok: true; readonly path: string; readonly encodedSeparator: boolean } | { readonly ok: false; readonly reason: string };
+type Built =
+  { readonly ok: true; readonly path: string; readonly encodedSeparator: boolean } | { readonly ok: false; readonly reason: string };
 
 class Refusal extends Error {
   constructor(readonly reason: string) {
@@ -222,7 +223,8 @@ class PathBuilder {
     let end = segment.length;
     while (end > 0 && (segment.charCodeAt(end - 1) === DOT || segment.charCodeAt(end - 1) === SPACE)) end--;
     this.work.chars += segment.length - end + 1;
-    if (end === 0 && segment !== "") throw new Refusal("a . or .. segment (or one of only dots and spaces) that the URL parser did not resolve");
+    if (end === 0 && segment !== "")
+      throw new Refusal("a . or .. segment (or one of only dots and spaces) that the URL parser did not resolve");
     this.trailingSlash = end === 0;
     if (end > 0) this.out += `/${end === segment.length ? segment : segment.slice(0, end)}`;
     this.segment = "";

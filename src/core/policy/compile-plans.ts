@@ -5,7 +5,17 @@ import { cspRestricts } from "../csp/csp-restricts.js";
 import { directivesFor, NONCE_SLOT, renderCsp, REPORT_ENDPOINT_NAME } from "../csp/render-csp.js";
 import { parseHsts, specFor, splitListValue } from "../headers/known-headers.js";
 import type { Result } from "../shared/result.js";
-import type { CompileOptions, HeaderOp, HeaderPlan, PlanPair, ResolvedCsp, ResolvedHeader, ResolvedHsts, ResolvedNonce, ResolvedPolicy } from "./types.js";
+import type {
+  CompileOptions,
+  HeaderOp,
+  HeaderPlan,
+  PlanPair,
+  ResolvedCsp,
+  ResolvedHeader,
+  ResolvedHsts,
+  ResolvedNonce,
+  ResolvedPolicy,
+} from "./types.js";
 
 /** Header budget for everything the policy writes; workerd allows 32 KiB per response in all. */
 export const POLICY_HEADER_BUDGET = 16384;
@@ -39,7 +49,9 @@ export function memoizeValidity(isValid: (value: string) => boolean): (value: st
 
 function wholeValueOp(name: string, action: "set" | "default", value: string, from: string, isValid: (v: string) => boolean): HeaderOp {
   const key = name.toLowerCase();
-  return action === "set" ? { kind: "set", name, key, value, from } : { kind: "default", name, key, value, isValid: memoizeValidity(isValid), from };
+  return action === "set"
+    ? { kind: "set", name, key, value, from }
+    : { kind: "default", name, key, value, isValid: memoizeValidity(isValid), from };
 }
 
 function headerOp(header: ResolvedHeader): HeaderOp {
@@ -55,7 +67,16 @@ function headerOp(header: ResolvedHeader): HeaderOp {
     case "default":
       return { kind: "default", name, key, value, isValid: memoizeValidity(spec.isValid), from };
     case "append":
-      return { kind: "append", name, key, value, items: splitListValue(value), headerKind: spec.kind, isValid: memoizeValidity(spec.isValid), from };
+      return {
+        kind: "append",
+        name,
+        key,
+        value,
+        items: splitListValue(value),
+        headerKind: spec.kind,
+        isValid: memoizeValidity(spec.isValid),
+        from,
+      };
   }
 }
 
@@ -108,12 +129,20 @@ function templatedOp(name: string, action: "set" | "default", value: string, fro
   const parts = value.split(NONCE_SLOT);
   // The nonce-free rendering never reaches a response through this op: `value` is the template's text.
   const key = name.toLowerCase();
-  return action === "set" ? { kind: "set", name, key, value, parts, from } : { kind: "default", name, key, value, parts, isValid: memoizeValidity(isValid), from };
+  return action === "set"
+    ? { kind: "set", name, key, value, parts, from }
+    : { kind: "default", name, key, value, parts, isValid: memoizeValidity(isValid), from };
 }
 
 function planOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean, nonce: ResolvedNonce | null): HeaderOp[] {
   const ops: HeaderOp[] = [];
-  if (!https) ops.push({ kind: "remove", name: "Strict-Transport-Security", key: "strict-transport-security", from: "http (HSTS is for https only)" });
+  if (!https)
+    ops.push({
+      kind: "remove",
+      name: "Strict-Transport-Security",
+      key: "strict-transport-security",
+      from: "http (HSTS is for https only)",
+    });
   else if (policy.hsts !== null) {
     ops.push(wholeValueOp("Strict-Transport-Security", policy.hsts.action, renderHsts(policy.hsts), policy.hsts.from, isValidHsts));
   }
@@ -161,9 +190,14 @@ export function compilePlans(policy: ResolvedPolicy, options: CompileOptions): R
   if (bytes > POLICY_HEADER_BUDGET) {
     return {
       ok: false,
-      issues: [{ path: "", message: `policy headers within ${POLICY_HEADER_BUDGET} bytes, leaving room for the origin's (responses are capped at 32 KiB of headers)`, received: `${bytes} bytes` }],
+      issues: [
+        {
+          path: "",
+          message: `policy headers within ${POLICY_HEADER_BUDGET} bytes, leaving room for the origin's (responses are capped at 32 KiB of headers)`,
+          received: `${bytes} bytes`,
+        },
+      ],
     };
   }
   return { ok: true, value: { https, http } };
 }
-

@@ -62,7 +62,11 @@ function mergeAndCompile(base: ResolvedPolicy, layer: PolicyLayer, from: string,
  * Merge layers in order onto `base` and compile the result. A layer that does not merge or compile is
  * skipped, so the layers below it keep serving.
  */
-export function compileLayers(layers: readonly SourcedLayer[], options: CompileOptions, base: Compiled): Compiled & { rejected: RejectedLayer[] } {
+export function compileLayers(
+  layers: readonly SourcedLayer[],
+  options: CompileOptions,
+  base: Compiled,
+): Compiled & { rejected: RejectedLayer[] } {
   const rejected: RejectedLayer[] = [];
   let current = base;
   for (const { from, layer } of layers) {
@@ -93,7 +97,11 @@ interface MergedSources {
  * or not at all: if its base or any one of its rules fails in context, the source is rejected with every
  * issue, and the sources below serve.
  */
-function mergeSources(sources: readonly PolicySource[], options: CompileOptions, conflicts: ReadonlyMap<number, readonly PolicyIssue[]>): MergedSources {
+function mergeSources(
+  sources: readonly PolicySource[],
+  options: CompileOptions,
+  conflicts: ReadonlyMap<number, readonly PolicyIssue[]>,
+): MergedSources {
   const rejected: RejectedLayer[] = [];
   let current = compileDefaults(options);
   const rules: CompiledRule[] = [];
@@ -108,7 +116,14 @@ function mergeSources(sources: readonly PolicySource[], options: CompileOptions,
       const name = `${from}.rules[${i}] ${rule.path}`;
       const alone = mergeAndCompile(base.resolved, rule, name, options);
       if (!alone.ok) issues.push(...prefixIssues(`rules[${i}]`, alone.issues));
-      sourceRules.push({ from: name, pattern: rule.path, description: rule.description, contentTypes: rule.contentType, layer: rule, order: 0 });
+      sourceRules.push({
+        from: name,
+        pattern: rule.path,
+        description: rule.description,
+        contentTypes: rule.contentType,
+        layer: rule,
+        order: 0,
+      });
     });
     if (issues.length > 0 || !next.ok) {
       rejected.push({ from, issues });

@@ -11,7 +11,8 @@ export function pathPatternProblem(pattern: string): string | undefined {
   if (/\*\*/.test(pattern)) return "a single * (it already matches across slashes)";
   // A request path is matched in canonical form, which never holds these: a pattern with one would never match.
   if (/[\u0000-\u001f\u007f]/.test(pattern)) return "a path without control characters";
-  if (pattern.includes("%")) return "the characters themselves, not percent-escapes (/café, not /caf%C3%A9): paths are decoded before matching";
+  if (pattern.includes("%"))
+    return "the characters themselves, not percent-escapes (/café, not /caf%C3%A9): paths are decoded before matching";
   if (pattern.includes(";")) return "a path without ; (path parameters such as ;jsessionid are dropped before matching)";
   if (pattern.includes("\\")) return "/ rather than \\ (a backslash in a request path is read as /)";
   const segments = pattern.split("/").slice(1);
@@ -104,7 +105,11 @@ export function compilePathIndex(patterns: readonly string[], options: PathIndex
       if (!canonical.ok) return { ok: false, reason: canonical.reason, index };
       const rules = match(canonical.path);
       if (canonical.oneSegment !== undefined && !sameIndices(rules, match(canonical.oneSegment))) {
-        return { ok: false, reason: "an encoded / or \\ on which the matching rules depend (nginx reads it as a separator, Express and Tomcat do not)", index };
+        return {
+          ok: false,
+          reason: "an encoded / or \\ on which the matching rules depend (nginx reads it as a separator, Express and Tomcat do not)",
+          index,
+        };
       }
       return { ok: true, path: canonical.path, rules, index };
     },

@@ -33,7 +33,11 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
     const action = object.action ?? inherited?.action ?? "default";
     const value = action === "remove" ? undefined : (object.value ?? inherited?.value);
     if (action !== "remove" && value === undefined) {
-      issues.push({ path: joinPath(path, "value"), message: `a value: no lower layer gives ${name} one to ${action}`, received: "undefined" });
+      issues.push({
+        path: joinPath(path, "value"),
+        message: `a value: no lower layer gives ${name} one to ${action}`,
+        received: "undefined",
+      });
       continue;
     }
     headers.set(lower, { name, action, value, from });
@@ -49,7 +53,12 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
   return { ok: true, value: { headers, csp, cspReportOnly, hsts, nonce } };
 }
 
-function mergeHstsField(base: ResolvedHsts | null, layer: HstsLayer | false | undefined, from: string, issues: PolicyIssue[]): ResolvedHsts | null {
+function mergeHstsField(
+  base: ResolvedHsts | null,
+  layer: HstsLayer | false | undefined,
+  from: string,
+  issues: PolicyIssue[],
+): ResolvedHsts | null {
   if (layer === undefined) return base;
   if (layer === false) return null;
   const maxAge = layer.maxAge ?? base?.maxAge;
@@ -95,7 +104,11 @@ function mergeNonceField(
   // The layer as an issue shows it: never with its marker, which is a secret.
   const received = () => renderReceived(redactMarkers(layer, new Set(layer.marker === undefined ? [] : [layer.marker])));
   if (!merged.scripts && !merged.styles) {
-    issues.push({ path: firstPresent("nonce", layer, ["scripts", "styles"]), message: "scripts, styles or both (`nonce: false` turns nonces off)", received: received() });
+    issues.push({
+      path: firstPresent("nonce", layer, ["scripts", "styles"]),
+      message: "scripts, styles or both (`nonce: false` turns nonces off)",
+      received: received(),
+    });
     return base;
   }
   if (merged.strictDynamic && !merged.scripts) {

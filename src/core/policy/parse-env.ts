@@ -206,7 +206,11 @@ function parseRate(raw: unknown, issues: PolicyIssue[]): number {
   if (raw === undefined || raw === "") return 1;
   const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(raw) ? Number(raw) : Number.NaN;
   if (n >= 0 && n <= 1) return n;
-  issues.push({ path: "REPORT_SAMPLE_RATE", message: "a number from 0 to 1 (the share of reports stored); 1 serves instead", received: renderReceived(raw) });
+  issues.push({
+    path: "REPORT_SAMPLE_RATE",
+    message: "a number from 0 to 1 (the share of reports stored); 1 serves instead",
+    received: renderReceived(raw),
+  });
   return 1;
 }
 
@@ -227,7 +231,11 @@ function parseNonceMarker(raw: unknown, issues: PolicyIssue[]): string | undefin
   const problem = typeof raw === "string" ? markerProblem(raw) : "a string";
   if (problem === undefined) return raw as string;
   // A secret: the issue names its length, never its characters.
-  issues.push({ path: "NONCE_MARKER", message: `${problem}; without it, a policy with a marked nonce and no nonce.marker is not applied`, received: redactedMarker(raw) });
+  issues.push({
+    path: "NONCE_MARKER",
+    message: `${problem}; without it, a policy with a marked nonce and no nonce.marker is not applied`,
+    received: redactedMarker(raw),
+  });
   return undefined;
 }
 

@@ -44,8 +44,7 @@ function toPolicyIssue(issue: v.BaseIssue<unknown>, markers: ReadonlySet<string>
   if (path === "nonce.marker" || path.endsWith(".nonce.marker")) received = redactedMarker(issue.input);
   else if (issue.type === "raw_check" || (issue.type === "strict_object" && issue.expected === "never")) {
     received = cut(redactText(issue.received, markers), RECEIVED_MAX);
-  }
-  else received = renderReceived(redactMarkers(issue.input, markers));
+  } else received = renderReceived(redactMarkers(issue.input, markers));
   return { path, message: issue.message, received };
 }
 

@@ -4,13 +4,7 @@
 import * as v from "valibot";
 import { CSP_DIRECTIVES } from "../csp/directives.js";
 import { sourceListProblems } from "../csp/parse-csp.js";
-import {
-  DEDICATED_HEADERS,
-  FORBIDDEN_HEADERS,
-  headerValueProblem,
-  isHeaderName,
-  specFor,
-} from "../headers/known-headers.js";
+import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, headerValueProblem, isHeaderName, specFor } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
 import { didYouMean, joinPath, renderValue } from "../shared/result.js";
@@ -81,10 +75,7 @@ function strictObjectOf<const E extends v.ObjectEntries>(entries: E, keys: strin
   });
 }
 
-const HeaderName = v.pipe(
-  v.string("a header name"),
-  v.check(isHeaderName, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"),
-);
+const HeaderName = v.pipe(v.string("a header name"), v.check(isHeaderName, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"));
 
 const HeaderValue = v.pipe(
   v.string("a header value (a string)"),
@@ -117,18 +108,23 @@ export const HeaderEntry = choose([HeaderValue, HeaderEntryObject, NULL], (input
 
 type Ctx<T = Record<string, unknown>> = v.RawCheckContext<T>;
 
-function addAt(addIssue: Ctx["addIssue"], input: Record<string, unknown>, key: string, message: string, received: unknown, extra: (string | number)[] = []) {
+function addAt(
+  addIssue: Ctx["addIssue"],
+  input: Record<string, unknown>,
+  key: string,
+  message: string,
+  received: unknown,
+  extra: (string | number)[] = [],
+) {
   // valibot paths are built from items; one item per step keeps the rendered path exact.
-  const path: v.IssuePathItem[] = [
-    { type: "object", origin: "value", input, key, value: input[key] },
-  ];
+  const path: v.IssuePathItem[] = [{ type: "object", origin: "value", input, key, value: input[key] }];
   let parent: unknown = input[key];
   for (const step of extra) {
     const value = parent !== null && typeof parent === "object" ? (parent as Record<string | number, unknown>)[step] : undefined;
     path.push(
       typeof step === "number"
-        ? ({ type: "array", origin: "value", input: parent as unknown[], key: step, value })
-        : ({ type: "object", origin: "value", input: parent as Record<string, unknown>, key: step, value }),
+        ? { type: "array", origin: "value", input: parent as unknown[], key: step, value }
+        : { type: "object", origin: "value", input: parent as Record<string, unknown>, key: step, value },
     );
     parent = value;
   }
@@ -189,7 +185,7 @@ export const DIRECTIVE_NAME = v.pipe(
 
 const DirectiveName = DIRECTIVE_NAME;
 
-const SourceList = v.array(v.string("a source (a string)"), "a list of sources, e.g. [\"'self'\", \"https:\"]");
+const SourceList = v.array(v.string("a source (a string)"), 'a list of sources, e.g. ["\'self\'", "https:"]');
 
 /** A directive's value: a list of sources, or true for a directive without one (upgrade-insecure-requests). */
 const TRUE = v.literal(true);
@@ -224,19 +220,13 @@ const DirectivesRecord = plain(
   v.record(DirectiveName, DirectiveValueSchema, "an object of CSP directive name to sources"),
   "an object of CSP directive name to sources",
 );
-const Directives = v.pipe(
-  DirectivesRecord,
-  v.rawCheck<v.InferOutput<typeof DirectivesRecord>>(checkDirectiveValues("replace")),
-);
+const Directives = v.pipe(DirectivesRecord, v.rawCheck<v.InferOutput<typeof DirectivesRecord>>(checkDirectiveValues("replace")));
 
 const AdditionsRecord = plain(
   v.record(DirectiveName, SourceList, "an object of CSP directive name to sources to add"),
   "an object of CSP directive name to sources to add",
 );
-const DirectiveAdditions = v.pipe(
-  AdditionsRecord,
-  v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")),
-);
+const DirectiveAdditions = v.pipe(AdditionsRecord, v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")));
 
 export const CspLayerSchema = strict(
   {
@@ -287,7 +277,8 @@ export const NonceMarkerSchema = v.pipe(
   // The length and alphabet have a JSON Schema form (for editors); the variety and published checks do not.
   v.metadata({
     pattern: MARKER_PATTERN,
-    description: "The secret the origin writes as the nonce's value in marked mode (22-64 random characters); unset: the Worker's NONCE_MARKER secret.",
+    description:
+      "The secret the origin writes as the nonce's value in marked mode (22-64 random characters); unset: the Worker's NONCE_MARKER secret.",
   }),
 );
 
@@ -295,9 +286,7 @@ export const NonceLayerSchema = strict(
   {
     scripts: v.optional(v.boolean("true or false")),
     styles: v.optional(v.boolean("true or false")),
-    mode: v.optional(
-      v.picklist(NONCE_MODES, "marked (only elements the origin marked get the nonce) or blanket (every script and style)"),
-    ),
+    mode: v.optional(v.picklist(NONCE_MODES, "marked (only elements the origin marked get the nonce) or blanket (every script and style)")),
     strictDynamic: v.optional(v.boolean("true or false")),
     marker: v.optional(NonceMarkerSchema),
   },
@@ -316,20 +305,24 @@ export const RemoveSchema = v.array(HeaderName, "a list of header names to strip
 /** The fields a layer of policy may carry: the document base today, and per-path rules later. */
 export const LAYER_ENTRIES = {
   headers: v.optional(
-    v.pipe(HeadersSchema, v.description("Header name → value, { value, action: set | default | append | remove }, or null to stop owning it.")),
+    v.pipe(
+      HeadersSchema,
+      v.description("Header name → value, { value, action: set | default | append | remove }, or null to stop owning it."),
+    ),
   ),
   remove: v.optional(v.pipe(RemoveSchema, v.description("Headers to strip, e.g. X-Powered-By."))),
   csp: v.optional(
     v.pipe(CspField, v.description("The enforced Content-Security-Policy: { action, replace, directives, add, remove }, or false.")),
   ),
-  cspReportOnly: v.optional(
-    v.pipe(CspField, v.description("Content-Security-Policy-Report-Only, same shape as csp; sent beside it.")),
-  ),
+  cspReportOnly: v.optional(v.pipe(CspField, v.description("Content-Security-Policy-Report-Only, same shape as csp; sent beside it."))),
   hsts: v.optional(
     v.pipe(HstsField, v.description("Strict-Transport-Security (https only): { action, maxAge, includeSubDomains, preload }, or false.")),
   ),
   nonce: v.optional(
-    v.pipe(NonceField, v.description("A fresh nonce per HTML response, in the CSP and on marked (or all) script/style elements, or false.")),
+    v.pipe(
+      NonceField,
+      v.description("A fresh nonce per HTML response, in the CSP and on marked (or all) script/style elements, or false."),
+    ),
   ),
 };
 
@@ -349,7 +342,9 @@ function checkLayer<T extends { headers?: Record<string, unknown>; remove?: stri
     } else if (dedicated !== undefined) {
       addAt(addIssue, input, "remove", `\`${dedicated}: false\` to stop sending ${name}`, name, [i]);
     } else if (owned.has(lower)) {
-      addAt(addIssue, input, "remove", `one place per header: ${name} also has an entry in headers["${owned.get(lower) ?? name}"]`, name, [i]);
+      addAt(addIssue, input, "remove", `one place per header: ${name} also has an entry in headers["${owned.get(lower) ?? name}"]`, name, [
+        i,
+      ]);
     } else if (seen.has(lower)) {
       addAt(addIssue, input, "remove", "each header once", name, [i]);
     }
@@ -371,15 +366,20 @@ const MediaRange = v.pipe(
   v.check((s) => MEDIA_RANGE.test(s), "a lower-case media type without parameters: text/html, application/json or text/*"),
 );
 const ContentTypes = v.pipe(
-  v.array(MediaRange, "a list of media types, e.g. [\"text/html\"]"),
+  v.array(MediaRange, 'a list of media types, e.g. ["text/html"]'),
   v.minLength(1, "at least one media type (leave contentType out to match every response)"),
 );
 
 const RuleObject = strict(
   {
-    path: v.pipe(PathPattern, v.description("Path pattern: /login, /users/:id, /embed/* (matched on the canonical path; case-insensitive unless paths.caseSensitive).")),
+    path: v.pipe(
+      PathPattern,
+      v.description(
+        "Path pattern: /login, /users/:id, /embed/* (matched on the canonical path; case-insensitive unless paths.caseSensitive).",
+      ),
+    ),
     description: v.optional(v.pipe(v.string("a string (shown by the explain command)"), v.description("Why the rule exists."))),
-    contentType: v.optional(v.pipe(ContentTypes, v.description("Only for responses of these media types, e.g. [\"text/html\"]."))),
+    contentType: v.optional(v.pipe(ContentTypes, v.description('Only for responses of these media types, e.g. ["text/html"].'))),
     ...LAYER_ENTRIES,
   },
   "a rule object { path, contentType, headers, remove, csp, cspReportOnly, hsts, nonce }",
@@ -405,7 +405,10 @@ const DocumentObject = strict(
     paths: v.optional(v.pipe(PathsObject, v.description("How request paths are compared with rule patterns (docs/policy-format.md)."))),
     ...LAYER_ENTRIES,
     rules: v.optional(
-      v.pipe(v.array(PathRuleSchema, "a list of rules"), v.description("Per-path rules; all matching rules apply, the most specific last.")),
+      v.pipe(
+        v.array(PathRuleSchema, "a list of rules"),
+        v.description("Per-path rules; all matching rules apply, the most specific last."),
+      ),
     ),
   },
   "a policy document (a JSON object)",

@@ -266,13 +266,15 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** Strip control and bidi characters, repair lone surrogates, and cut to `max` characters. */
 export function bound(text: string, max: number): string {
-  const clean = text.slice(0, max * 2).replace(UNSAFE_CHARS, "").replace(LONE_SURROGATE, "\ufffd");
+  const clean = text
+    .slice(0, max * 2)
+    .replace(UNSAFE_CHARS, "")
+    .replace(LONE_SURROGATE, "\ufffd");
   if (clean.length <= max) return clean;
   // Never end on half a surrogate pair.
   const cut = clean.slice(0, max);
   return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
-
 
 function failure(path: string, message: string, received: unknown): Result<ParsedReports> {
   const issue: PolicyIssue = { path, message, received: renderReceived(received) };

@@ -12,9 +12,7 @@ export interface PolicyIssue {
   readonly received: string;
 }
 
-export type Result<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: readonly PolicyIssue[] };
 
 /** Longest rendering of a bad value in an issue. */
 export const RECEIVED_MAX = 80;

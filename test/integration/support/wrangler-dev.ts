@@ -59,7 +59,12 @@ export async function startWranglerDev(vars: Readonly<Record<string, string>> = 
   const persistTo = await mkdtemp(join(tmpdir(), "shw-wrangler-dev-"));
   const args = ["dev", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
   args.push("--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistTo);
-  const child: ChildProcess = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, NO_COLOR: "1" } });
+  const child: ChildProcess = spawn(WRANGLER_BIN, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   let text = "";
   const append = (chunk: string): void => {
     text += stripAnsi(chunk);
@@ -91,7 +96,8 @@ export async function startWranglerDev(vars: Readonly<Record<string, string>> = 
 async function waitForReady(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!/Ready on http/.test(output())) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wrangler dev exited before it was ready:\n${output().slice(-2000)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`wrangler dev exited before it was ready:\n${output().slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`wrangler dev was not ready within ${timeoutMs} ms:\n${output().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

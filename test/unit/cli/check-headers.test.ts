@@ -5,14 +5,22 @@ import { CHECKED_HEADERS, checkHeaders, checkHttpForm, type HeaderCheck, type He
 
 /** A response carrying every required header, valid, once. */
 const GOOD: readonly string[] = [
-  "Strict-Transport-Security", "max-age=31536000; includeSubDomains",
-  "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'",
-  "X-Frame-Options", "DENY",
-  "X-Content-Type-Options", "nosniff",
-  "Referrer-Policy", "strict-origin-when-cross-origin",
-  "Permissions-Policy", "geolocation=()",
-  "Cross-Origin-Opener-Policy", "same-origin",
-  "Cross-Origin-Resource-Policy", "same-origin",
+  "Strict-Transport-Security",
+  "max-age=31536000; includeSubDomains",
+  "Content-Security-Policy",
+  "default-src 'self'; frame-ancestors 'none'",
+  "X-Frame-Options",
+  "DENY",
+  "X-Content-Type-Options",
+  "nosniff",
+  "Referrer-Policy",
+  "strict-origin-when-cross-origin",
+  "Permissions-Policy",
+  "geolocation=()",
+  "Cross-Origin-Opener-Policy",
+  "same-origin",
+  "Cross-Origin-Resource-Policy",
+  "same-origin",
 ];
 
 /** GOOD with the lines of `name` (any case) taken out and `extra` appended. */
@@ -105,7 +113,10 @@ describe("checkHeaders", () => {
   });
 
   it("reports each duplicated line, and judges the joined value browsers see", () => {
-    const report = header(checkHeaders(variant(["X-Frame-Options"], ["X-Frame-Options", "DENY", "x-frame-options", "SAMEORIGIN"]), https), "X-Frame-Options");
+    const report = header(
+      checkHeaders(variant(["X-Frame-Options"], ["X-Frame-Options", "DENY", "x-frame-options", "SAMEORIGIN"]), https),
+      "X-Frame-Options",
+    );
     expect(report.lines).toEqual(["DENY", "SAMEORIGIN"]);
     expect(report.valid).toBe(false);
     expect(defectsOf(report)).toEqual([expect.stringMatching(/^2 lines/), expect.stringMatching(/^invalid/)]);
@@ -154,7 +165,10 @@ describe("checkHeaders", () => {
   });
 
   it("accepts a fresh nonce in a live CSP", () => {
-    const lines = variant(["Content-Security-Policy"], ["Content-Security-Policy", "script-src 'nonce-r4nd0m' 'strict-dynamic'; frame-ancestors 'none'"]);
+    const lines = variant(
+      ["Content-Security-Policy"],
+      ["Content-Security-Policy", "script-src 'nonce-r4nd0m' 'strict-dynamic'; frame-ancestors 'none'"],
+    );
     expect(checkHeaders(lines, https).defects).toBe(0);
   });
 

@@ -84,7 +84,10 @@ describe("validate --env", () => {
     const largest = await file("largest.json", docWith(low));
     expect((await validate([largest, "--env", ""])).code).toBe(0);
     // …is over the budget where REPORTS_ENABLED adds report-uri, report-to and Reporting-Endpoints.
-    for (const args of [["--env", "staging"], ["--env", "", "--var", "REPORTS_ENABLED:true"]]) {
+    for (const args of [
+      ["--env", "staging"],
+      ["--env", "", "--var", "REPORTS_ENABLED:true"],
+    ]) {
       const run = await validate([largest, ...args]);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain("expected policy headers within 16384 bytes");

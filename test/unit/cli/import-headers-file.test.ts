@@ -73,12 +73,19 @@ describe("importHeadersFile", () => {
 
   it("makes one rule per path block, in file order", () => {
     const text = "/b\n  X-A: 1\n/a\n  X-A: 2\n/b\n  X-A: 3\n";
-    expect(rules(text).map((r) => [r.path, r.headers?.["X-A"]?.value])).toEqual([["/b", "1"], ["/a", "2"], ["/b", "3"]]);
+    expect(rules(text).map((r) => [r.path, r.headers?.["X-A"]?.value])).toEqual([
+      ["/b", "1"],
+      ["/a", "2"],
+      ["/b", "3"],
+    ]);
   });
 
-  it.each([["/users/:id"], ["/static/*"], ["/*"], ["/assets/*.js"], ["/blog/:year/:slug/*"]])("keeps the pattern %s as it is", (pattern) => {
-    expect(only(`${pattern}\n  X-A: 1\n`).path).toBe(pattern);
-  });
+  it.each([["/users/:id"], ["/static/*"], ["/*"], ["/assets/*.js"], ["/blog/:year/:slug/*"]])(
+    "keeps the pattern %s as it is",
+    (pattern) => {
+      expect(only(`${pattern}\n  X-A: 1\n`).path).toBe(pattern);
+    },
+  );
 
   it("names the block's line in the rule's description", () => {
     expect(only("# c\n\n/x\n  X-A: 1\n").description).toBe("Imported from _headers line 3.");
@@ -94,7 +101,9 @@ describe("importHeadersFile", () => {
   });
 
   it("keeps a colon inside the value", () => {
-    expect(only("/x\n  Link: <https://cdn.example.com>; rel=preconnect\n").headers?.Link?.value).toBe("<https://cdn.example.com>; rel=preconnect");
+    expect(only("/x\n  Link: <https://cdn.example.com>; rel=preconnect\n").headers?.Link?.value).toBe(
+      "<https://cdn.example.com>; rel=preconnect",
+    );
   });
 
   it("turns `! Header` into a removal", () => {
@@ -142,7 +151,9 @@ describe("importHeadersFile", () => {
   ])("reports %s and skips its block with every line under it", (_, text, line, message) => {
     const { document, issues } = importHeadersFile(text);
     expect(issues.map((i) => ({ line: i.line, message: i.message }))).toEqual([{ line, message: expect.stringMatching(message) }]);
-    expect(document.rules.filter((r) => r.headers?.["X-Robots-Tag"] !== undefined || r.headers?.["X-Frame-Options"] !== undefined)).toEqual([]);
+    expect(document.rules.filter((r) => r.headers?.["X-Robots-Tag"] !== undefined || r.headers?.["X-Frame-Options"] !== undefined)).toEqual(
+      [],
+    );
   });
 
   it("reports a header line before any path", () => {
@@ -163,7 +174,9 @@ describe("importHeadersFile", () => {
     "reports %j, a header the policy may not own, and skips it",
     (line) => {
       const { document, issues } = importHeadersFile(`/x\n  ${line}\n  X-A: 1\n`);
-      expect(issues.map((i) => ({ line: i.line, message: i.message }))).toEqual([{ line: 2, message: expect.stringMatching(/a header the policy may own/) }]);
+      expect(issues.map((i) => ({ line: i.line, message: i.message }))).toEqual([
+        { line: 2, message: expect.stringMatching(/a header the policy may own/) },
+      ]);
       expect(document.rules[0]?.headers).toEqual({ "X-A": { value: "1", action: "set" } });
       expect(document.rules[0]?.remove).toBeUndefined();
     },
@@ -184,12 +197,17 @@ describe("importHeadersFile", () => {
 
   it("reports a CSP without any known directive and skips it", () => {
     const { document, issues } = importHeadersFile("/x\n  Content-Security-Policy: nothing-here\n");
-    expect(issues.map((i) => i.message)).toEqual([expect.stringMatching(/a known CSP directive/), expect.stringMatching(/at least one known directive; skipped/)]);
+    expect(issues.map((i) => i.message)).toEqual([
+      expect.stringMatching(/a known CSP directive/),
+      expect.stringMatching(/at least one known directive; skipped/),
+    ]);
     expect(document.rules[0]?.csp).toBeUndefined();
   });
 
   it("keeps the first of two CSP lines in a block and reports the second", () => {
-    const { document, issues } = importHeadersFile("/x\n  Content-Security-Policy: default-src 'self'\n  Content-Security-Policy: img-src *\n");
+    const { document, issues } = importHeadersFile(
+      "/x\n  Content-Security-Policy: default-src 'self'\n  Content-Security-Policy: img-src *\n",
+    );
     expect(issues.map((i) => [i.line, i.message])).toEqual([[3, expect.stringMatching(/one Content-Security-Policy line per block/)]]);
     expect(document.rules[0]?.csp).toEqual({ action: "set", replace: true, directives: { "default-src": ["'self'"] } });
   });

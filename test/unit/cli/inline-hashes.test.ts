@@ -21,11 +21,7 @@ describe("inlineHashes", () => {
 <button onclick="go()">go</button>
 </body></html>`;
     const result = await inlineHashes(html);
-    expect(result.scripts).toEqual([
-      expected('\n  console.log("é &amp; <b>");\n'),
-      expected('import "/m.js";'),
-      expected("inTemplate()"),
-    ]);
+    expect(result.scripts).toEqual([expected('\n  console.log("é &amp; <b>");\n'), expected('import "/m.js";'), expected("inTemplate()")]);
     expect(result.styles).toEqual([expected("body { color: red }")]);
     expect(result.handlers).toBe(2);
   });
@@ -58,10 +54,20 @@ describe("withRuleHashes", () => {
 
   it("replaces the hashes of an earlier run and keeps the rule's other sources and fields", () => {
     const document = {
-      rules: [{ path: "/docs/*", headers: { "X-A": "1" }, csp: { action: "set", add: { "script-src": ["https://cdn.example.com", "'sha256-OLD='"] } } }],
+      rules: [
+        {
+          path: "/docs/*",
+          headers: { "X-A": "1" },
+          csp: { action: "set", add: { "script-src": ["https://cdn.example.com", "'sha256-OLD='"] } },
+        },
+      ],
     };
     expect(withRuleHashes(document, "/docs/*", { scripts: ["'sha256-NEW='"], styles: [] }).rules).toEqual([
-      { path: "/docs/*", headers: { "X-A": "1" }, csp: { action: "set", add: { "script-src": ["https://cdn.example.com", "'sha256-NEW='"] } } },
+      {
+        path: "/docs/*",
+        headers: { "X-A": "1" },
+        csp: { action: "set", add: { "script-src": ["https://cdn.example.com", "'sha256-NEW='"] } },
+      },
     ]);
     expect(document.rules[0]?.csp.add["script-src"]).toContain("'sha256-OLD='");
   });

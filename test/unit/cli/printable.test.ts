@@ -32,7 +32,10 @@ describe("printable", () => {
   it("never lets a control character through, whatever the input", () => {
     fc.assert(
       // A boolean property: fast-check reports the shrunk counterexample itself.
-      fc.property(fc.string({ unit: "binary", maxLength: 64 }), (text) => !RAW_CONTROL.test(printable(text)) && !RAW_CONTROL.test(printableLines(text).replaceAll("\n", ""))),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 64 }),
+        (text) => !RAW_CONTROL.test(printable(text)) && !RAW_CONTROL.test(printableLines(text).replaceAll("\n", "")),
+      ),
       fuzzParameters(200),
     );
     // Generous for a loaded machine: the property is bounded by its run count, not by time.
@@ -47,11 +50,14 @@ describe("printableJson", () => {
 
   it("reads back as the same value and holds no raw control character but its line breaks", () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), fc.string({ unit: "binary", maxLength: 32 }), { maxKeys: 4 }), (value) => {
-        const json = printableJson(value);
-        expect(JSON.parse(json)).toEqual(value);
-        expect(json.replaceAll("\n", "")).not.toMatch(RAW_CONTROL);
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), fc.string({ unit: "binary", maxLength: 32 }), { maxKeys: 4 }),
+        (value) => {
+          const json = printableJson(value);
+          expect(JSON.parse(json)).toEqual(value);
+          expect(json.replaceAll("\n", "")).not.toMatch(RAW_CONTROL);
+        },
+      ),
       fuzzParameters(200),
     );
   }, 30_000);

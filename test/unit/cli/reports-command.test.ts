@@ -15,7 +15,17 @@ const TOKEN = "cli-test-token-0123456789abcdef";
 const SUMMARY_INPUT = {
   now: Date.UTC(2026, 3, 10),
   days: 7,
-  top: [{ directive: "img-src", blocked: "https://img.example.net/a.png", page: "https://www.example.com/", disposition: "report" as const, count: 3, lastSeen: "2026-04-10T00:00:00.000Z", sample: "" }],
+  top: [
+    {
+      directive: "img-src",
+      blocked: "https://img.example.net/a.png",
+      page: "https://www.example.com/",
+      disposition: "report" as const,
+      count: 3,
+      lastSeen: "2026-04-10T00:00:00.000Z",
+      sample: "",
+    },
+  ],
   byDirective: [{ directive: "img-src", count: 3 }],
   byDay: [{ day: "2026-04-10", count: 3 }],
   byDisposition: [{ disposition: "report", count: 3 }],
@@ -75,11 +85,16 @@ describe("reports", () => {
   });
 
   it("prints how many reports the Worker dropped, and why", async () => {
-    const withDrops = buildSummary({ ...SUMMARY_INPUT, drops: { reports: { rateLimited: 40, duplicate: 2 }, requests: { rateLimited: 5 } } });
+    const withDrops = buildSummary({
+      ...SUMMARY_INPUT,
+      drops: { reports: { rateLimited: 40, duplicate: 2 }, requests: { rateLimited: 5 } },
+    });
     answer = { status: 200, body: renderSummaryJson(withDrops) };
     const terminal = io();
     expect(await runReports([base], terminal)).toBe(0);
-    expect(terminal.stdout).toContain("45 reports received: 3 stored, 42 dropped. 5 requests were refused before their reports were read (5 over the rate limit).");
+    expect(terminal.stdout).toContain(
+      "45 reports received: 3 stored, 42 dropped. 5 requests were refused before their reports were read (5 over the rate limit).",
+    );
     expect(terminal.stdout).toMatch(/^\s+40\s+rate limit\s+over the client's reports per minute$/m);
   });
 
@@ -93,7 +108,10 @@ describe("reports", () => {
   it("asks the environment's REPORT_PATH when --env names one", async () => {
     const dir = await mkdtemp(join(tmpdir(), "shw-reports-env-"));
     try {
-      await writeFile(join(dir, "wrangler.toml"), 'name = "t"\n[vars]\nREPORTS_ENABLED = "true"\n\n[env.staging]\nvars = { REPORTS_ENABLED = "true", REPORT_PATH = "/_csp" }\n');
+      await writeFile(
+        join(dir, "wrangler.toml"),
+        'name = "t"\n[vars]\nREPORTS_ENABLED = "true"\n\n[env.staging]\nvars = { REPORTS_ENABLED = "true", REPORT_PATH = "/_csp" }\n',
+      );
       const terminal = { ...io(), cwd: dir };
       expect(await runReports([base, "--env", "staging"], terminal)).toBe(0);
       expect(seen?.url).toBe("/_csp/summary?format=json&days=7");
@@ -132,9 +150,12 @@ describe("reports", () => {
     expect(terminal.stderr).toContain("REPORTS_TOKEN is not set");
   });
 
-  it.each([[[]], [["not a url"]], [["http://www.example.com"]], [[base, "--days", "0"]], [[base, "--token", "x"]]])("exits 2 on the command line %j", async (args) => {
-    const terminal = io();
-    expect(await runReports(args, terminal)).toBe(2);
-    expect(seen).toBeUndefined();
-  });
+  it.each([[[]], [["not a url"]], [["http://www.example.com"]], [[base, "--days", "0"]], [[base, "--token", "x"]]])(
+    "exits 2 on the command line %j",
+    async (args) => {
+      const terminal = io();
+      expect(await runReports(args, terminal)).toBe(2);
+      expect(seen).toBeUndefined();
+    },
+  );
 });

@@ -71,7 +71,15 @@ describe("an environment's vars, as wrangler resolves them", () => {
   }
 
   it("reads wrangler.json the same way", async () => {
-    const file = await configIn("wrangler.json", JSON.stringify({ name: "t", main: "index.js", vars: { A: "top" }, env: { staging: { vars: { POLICY: { hsts: { maxAge: 300 } } } } } }));
+    const file = await configIn(
+      "wrangler.json",
+      JSON.stringify({
+        name: "t",
+        main: "index.js",
+        vars: { A: "top" },
+        env: { staging: { vars: { POLICY: { hsts: { maxAge: 300 } } } } },
+      }),
+    );
     for (const env of ["", "staging"]) {
       const theirs = unstable_getMiniflareWorkerOptions(file, env === "" ? undefined : env).workerOptions.bindings ?? {};
       expect(loadWranglerVars(dir, file, env)?.vars).toEqual(theirs);
@@ -96,7 +104,10 @@ describe("an environment's vars, as wrangler resolves them", () => {
     const raw = { vars: { A: "1", B: "2" }, kv_namespaces: [{ binding: "POLICY_KV" }], env: { s: { vars: { A: "3" } } } };
     const selected = selectEnvironment(raw, "wrangler.toml", "s");
     expect(selected.hasPolicyKv).toBe(false);
-    expect(selected.warnings).toEqual([expect.stringContaining('"kv_namespaces" exists at the top level but not in [env.s]'), expect.stringContaining("B: set at the top level but not in [env.s].vars")]);
+    expect(selected.warnings).toEqual([
+      expect.stringContaining('"kv_namespaces" exists at the top level but not in [env.s]'),
+      expect.stringContaining("B: set at the top level but not in [env.s].vars"),
+    ]);
   });
 
   it("refuses wrangler.jsonc by name rather than misreading it", async () => {

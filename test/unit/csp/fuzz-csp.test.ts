@@ -18,7 +18,21 @@ const KINDS: readonly DirectiveKind[] = ["sources", "ancestors", "flag", "sandbo
 
 /** Valid sources for each kind of directive. */
 const SOURCES: Readonly<Record<DirectiveKind, readonly [string, ...string[]]>> = {
-  sources: ["'self'", "'none'", "https:", "data:", "blob:", "*", "*.example.com", "https://cdn.example.com:8443/a/b.js", "'unsafe-inline'", "'strict-dynamic'", "'sha256-AbC+/_-='", "'report-sample'", "example.com:*"],
+  sources: [
+    "'self'",
+    "'none'",
+    "https:",
+    "data:",
+    "blob:",
+    "*",
+    "*.example.com",
+    "https://cdn.example.com:8443/a/b.js",
+    "'unsafe-inline'",
+    "'strict-dynamic'",
+    "'sha256-AbC+/_-='",
+    "'report-sample'",
+    "example.com:*",
+  ],
   ancestors: ["'self'", "'none'", "https:", "https://partner.example", "*.example.com"],
   flag: ["x"],
   sandbox: ["allow-scripts", "allow-forms", "allow-same-origin", "allow-popups"],
@@ -110,7 +124,12 @@ describe("parseCspString and isEffectiveCsp", () => {
   it("finish quickly on huge values", () => {
     const huge = fc.oneof(
       longString,
-      fc.tuple(fc.constantFrom(";", ",", " ", "\t", "'", "a", "*.", "https://", "script-src ", "a.", "-"), fc.integer({ min: 10_000, max: 200_000 })).map(([p, n]) => p.repeat(n)),
+      fc
+        .tuple(
+          fc.constantFrom(";", ",", " ", "\t", "'", "a", "*.", "https://", "script-src ", "a.", "-"),
+          fc.integer({ min: 10_000, max: 200_000 }),
+        )
+        .map(([p, n]) => p.repeat(n)),
       fc.integer({ min: 10_000, max: 100_000 }).map((n) => `https://${"a.".repeat(n)}!`),
     );
     fc.assert(
@@ -145,7 +164,9 @@ const directiveEntry: fc.Arbitrary<[string, string[]]> = fc.constantFrom(...DIRE
   const kind = CSP_DIRECTIVES.get(name) ?? "sources";
   if (kind === "flag") return fc.constant<[string, string[]]>([name, []]);
   const max = kind === "token" ? 1 : 3;
-  return fc.uniqueArray(fc.constantFrom(...SOURCES[kind]), { minLength: kind === "sandbox" ? 0 : 1, maxLength: max }).map((s): [string, string[]] => [name, s]);
+  return fc
+    .uniqueArray(fc.constantFrom(...SOURCES[kind]), { minLength: kind === "sandbox" ? 0 : 1, maxLength: max })
+    .map((s): [string, string[]] => [name, s]);
 });
 const wellFormed = fc
   .tuple(
@@ -210,7 +231,10 @@ describe("a policy parsed without problems", () => {
         const { directives } = parseCspString(text);
         // Compared as directives: a browser reads the value this way (a stricter source check, as for `'`, is not the point).
         const back = parseCspString(renderedCsp({ csp: { action: "set", replace: true, directives: asObject(directives) } }, reports.path));
-        expect({ path, directives: asObject(back.directives) }).toEqual({ path, directives: { ...asObject(directives), "report-uri": [path], "report-to": ["csp-endpoint"] } });
+        expect({ path, directives: asObject(back.directives) }).toEqual({
+          path,
+          directives: { ...asObject(directives), "report-uri": [path], "report-to": ["csp-endpoint"] },
+        });
       }),
       fuzzParameters(300),
     );
@@ -219,15 +243,24 @@ describe("a policy parsed without problems", () => {
 
 describe("checkHeaders on a live site's header lines", () => {
   const names = fc.constantFrom(...CHECKED_HEADERS.map((h) => h.name), ...LEAK_HEADERS, "content-security-policy", "Server", "X-Other");
-  const values = fc.oneof(anyString, fc.constantFrom("max-age=31536000; includeSubDomains", "max-age=-1", "DENY", "nosniff", "nginx/1.25.3", ""), longString);
+  const values = fc.oneof(
+    anyString,
+    fc.constantFrom("max-age=31536000; includeSubDomains", "max-age=-1", "DENY", "nosniff", "nginx/1.25.3", ""),
+    longString,
+  );
 
   it("never throws on any lines, repeated or odd, and reports every checked header once", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(names, values), { maxLength: 12 }), fc.boolean(), fc.integer({ min: 100, max: 599 }), (lines, https, status) => {
-        const check = checkHeaders(lines.flat(), { https, status });
-        expect(check.headers.map((h) => h.name)).toEqual(CHECKED_HEADERS.map((h) => h.name));
-        expect(check.defects).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.array(fc.tuple(names, values), { maxLength: 12 }),
+        fc.boolean(),
+        fc.integer({ min: 100, max: 599 }),
+        (lines, https, status) => {
+          const check = checkHeaders(lines.flat(), { https, status });
+          expect(check.headers.map((h) => h.name)).toEqual(CHECKED_HEADERS.map((h) => h.name));
+          expect(check.defects).toBeGreaterThanOrEqual(0);
+        },
+      ),
       fuzzParameters(500),
     );
   });

@@ -12,16 +12,29 @@ import { fuzzParameters } from "../../fuzz-config.js";
 import { compile } from "../support.js";
 
 /** What the Worker does to one response's headers (src/handler.ts): decide, then apply with a nonce when stamping. */
-function enforcedCspAfter(document: unknown, origin: readonly [string, string][], contentType = "text/html"): { value: string | null; policy: string | null } {
+function enforcedCspAfter(
+  document: unknown,
+  origin: readonly [string, string][],
+  contentType = "text/html",
+): { value: string | null; policy: string | null } {
   const policy = compile([document]);
   const facts = { https: true, path: "/", contentType };
   const plan = planHeaders(policy, facts);
   const headers = new Headers([["Content-Type", contentType], ...origin]);
-  const decision = decideNonce(plan, { method: "GET", status: 200, contentType, hasBody: true, originHeaders: headers }, matchMarkerScope(policy, "/"));
+  const decision = decideNonce(
+    plan,
+    { method: "GET", status: 200, contentType, hasBody: true, originHeaders: headers },
+    matchMarkerScope(policy, "/"),
+  );
   const nonce = decision.stamp ? createNonce() : undefined;
   applyHeaders(headers, decision.ops, nonce);
   const op = decision.ops.find((o) => o.key === "content-security-policy");
-  const own = op === undefined || op.kind === "remove" ? null : op.kind === "set" || op.kind === "default" ? (op.parts?.join(nonce ?? "") ?? op.value) : null;
+  const own =
+    op === undefined || op.kind === "remove"
+      ? null
+      : op.kind === "set" || op.kind === "default"
+        ? (op.parts?.join(nonce ?? "") ?? op.value)
+        : null;
   return { value: headers.get("content-security-policy"), policy: own };
 }
 
@@ -47,21 +60,28 @@ describe("cspRestricts", () => {
 });
 
 describe("an origin CSP under the default action", () => {
-  it.each(["report-uri /csp", "report-to x", "upgrade-insecure-requests; report-uri /csp"])("does not replace the built-in CSP when it is only %j", (origin) => {
-    const { value } = enforcedCspAfter({}, [["Content-Security-Policy", origin]]);
-    expect(value).toContain("default-src 'self'");
-    expect(value).toContain("object-src 'none'");
-    expect(value).toContain("base-uri 'self'");
-  });
+  it.each(["report-uri /csp", "report-to x", "upgrade-insecure-requests; report-uri /csp"])(
+    "does not replace the built-in CSP when it is only %j",
+    (origin) => {
+      const { value } = enforcedCspAfter({}, [["Content-Security-Policy", origin]]);
+      expect(value).toContain("default-src 'self'");
+      expect(value).toContain("object-src 'none'");
+      expect(value).toContain("base-uri 'self'");
+    },
+  );
 
   it("wins when it restricts something", () => {
-    expect(enforcedCspAfter({}, [["Content-Security-Policy", "img-src 'self'; report-uri /csp"]]).value).toBe("img-src 'self'; report-uri /csp");
+    expect(enforcedCspAfter({}, [["Content-Security-Policy", "img-src 'self'; report-uri /csp"]]).value).toBe(
+      "img-src 'self'; report-uri /csp",
+    );
   });
 });
 
 describe("an origin CSP under the set action", () => {
   it("never removes the enforced CSP: a Report-Only CSP with 'nonce- from the origin changes nothing", () => {
-    const { value, policy } = enforcedCspAfter({ csp: { action: "set" }, nonce: {} }, [["Content-Security-Policy-Report-Only", "script-src 'nonce-abc'"]]);
+    const { value, policy } = enforcedCspAfter({ csp: { action: "set" }, nonce: {} }, [
+      ["Content-Security-Policy-Report-Only", "script-src 'nonce-abc'"],
+    ]);
     expect(value).toBe(policy);
     expect(value).toContain("default-src 'self'");
   });
@@ -89,7 +109,11 @@ describe("for any origin CSP pair and any action", () => {
   const document = fc.record(
     {
       csp: fc.record({ action: fc.constantFrom("set", "default") }),
-      cspReportOnly: fc.constantFrom(false, { action: "set", directives: { "img-src": ["'self'"] } }, { action: "default", directives: { "script-src": ["'self'"] } }),
+      cspReportOnly: fc.constantFrom(
+        false,
+        { action: "set", directives: { "img-src": ["'self'"] } },
+        { action: "default", directives: { "script-src": ["'self'"] } },
+      ),
       nonce: fc.constantFrom(false, {}, { mode: "blanket" }),
     },
     { requiredKeys: ["csp"] },
@@ -97,19 +121,24 @@ describe("for any origin CSP pair and any action", () => {
 
   it("sends the policy's own CSP under set, and one that restricts something under default", () => {
     fc.assert(
-      fc.property(document, originPair, fc.constantFrom("text/html", "application/json", "text/plain, text/html"), (doc, pair, contentType) => {
-        const origin: [string, string][] = [];
-        if (pair.enforced !== null) origin.push(["Content-Security-Policy", pair.enforced]);
-        if (pair.reportOnly !== null) origin.push(["Content-Security-Policy-Report-Only", pair.reportOnly]);
-        const { value, policy } = enforcedCspAfter(doc, origin, contentType);
-        if (doc.csp.action === "set") expect(value).toBe(policy);
-        else {
-          expect(value).not.toBeNull();
-          expect(cspRestricts(value ?? "")).toBe(true);
-          // The origin's value as a header carries it (surrounding whitespace trimmed).
-          if (pair.enforced !== null && cspRestricts(pair.enforced)) expect(value).toBe(new Headers([["v", pair.enforced]]).get("v"));
-        }
-      }),
+      fc.property(
+        document,
+        originPair,
+        fc.constantFrom("text/html", "application/json", "text/plain, text/html"),
+        (doc, pair, contentType) => {
+          const origin: [string, string][] = [];
+          if (pair.enforced !== null) origin.push(["Content-Security-Policy", pair.enforced]);
+          if (pair.reportOnly !== null) origin.push(["Content-Security-Policy-Report-Only", pair.reportOnly]);
+          const { value, policy } = enforcedCspAfter(doc, origin, contentType);
+          if (doc.csp.action === "set") expect(value).toBe(policy);
+          else {
+            expect(value).not.toBeNull();
+            expect(cspRestricts(value ?? "")).toBe(true);
+            // The origin's value as a header carries it (surrounding whitespace trimmed).
+            if (pair.enforced !== null && cspRestricts(pair.enforced)) expect(value).toBe(new Headers([["v", pair.enforced]]).get("v"));
+          }
+        },
+      ),
       fuzzParameters(500),
     );
   });

@@ -68,7 +68,9 @@ describe("the default action", () => {
 });
 
 describe("the set action", () => {
-  const policy = compile([{ headers: { "X-Frame-Options": { action: "set" }, "Cross-Origin-Opener-Policy": { value: "same-origin", action: "set" } } }]);
+  const policy = compile([
+    { headers: { "X-Frame-Options": { action: "set" }, "Cross-Origin-Opener-Policy": { value: "same-origin", action: "set" } } },
+  ]);
 
   it("replaces the origin's valid value", () => {
     const h = applied(policy, origin(["X-Frame-Options", "SAMEORIGIN"]));

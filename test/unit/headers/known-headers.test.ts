@@ -41,12 +41,9 @@ describe("parseHsts", () => {
     expect(parseHsts('max-age="600"')).toEqual({ maxAge: 600, includeSubDomains: false, preload: false });
   });
 
-  it.each(["", "includeSubDomains", "max-age=1; max-age=2", "max-age=-1", "max-age=abc", "max-age=1, max-age=2"])(
-    "rejects %j",
-    (value) => {
-      expect(parseHsts(value)).toBeNull();
-    },
-  );
+  it.each(["", "includeSubDomains", "max-age=1; max-age=2", "max-age=-1", "max-age=abc", "max-age=1, max-age=2"])("rejects %j", (value) => {
+    expect(parseHsts(value)).toBeNull();
+  });
 });
 
 describe("splitListValue", () => {

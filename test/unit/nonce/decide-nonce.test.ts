@@ -11,7 +11,13 @@ import { adjustForStampedBody, scrubHeaders } from "../../../src/core/nonce/stam
 import { compile, cspMap, doc } from "../support.js";
 
 const NONCE = "bm9uY2Vub25jZW5vbmNlMQ==";
-const html: ResponseFacts = { method: "GET", status: 200, contentType: "text/html; charset=utf-8", hasBody: true, originHeaders: new Headers() };
+const html: ResponseFacts = {
+  method: "GET",
+  status: 200,
+  contentType: "text/html; charset=utf-8",
+  hasBody: true,
+  originHeaders: new Headers(),
+};
 
 function planFor(document: unknown, https = true) {
   return planHeaders(compile([document]), { https, path: "/", contentType: "text/html" });
@@ -135,7 +141,8 @@ describe("nonce plans", () => {
     const headers = new Headers();
     applyHeaders(headers, plan.nonce?.ops ?? [], NONCE);
     const map = cspMap(headers.get("content-security-policy"));
-    for (const directive of ["script-src", "script-src-elem", "style-src", "style-src-elem"]) expect(map.get(directive)).toContain(`'nonce-${NONCE}'`);
+    for (const directive of ["script-src", "script-src-elem", "style-src", "style-src-elem"])
+      expect(map.get(directive)).toContain(`'nonce-${NONCE}'`);
   });
 
   it("are absent when no CSP is sent", () => {
@@ -164,7 +171,10 @@ describe("the report endpoint in the CSP", () => {
   });
 
   it("keeps a policy's own report directives", () => {
-    const { policy } = compilePolicy([{ from: "POLICY", document: doc({ csp: { directives: { "report-uri": ["https://r.example/csp"] } } }) }], { reportOnly: false, reportPath: "/__csp-report" });
+    const { policy } = compilePolicy(
+      [{ from: "POLICY", document: doc({ csp: { directives: { "report-uri": ["https://r.example/csp"] } } }) }],
+      { reportOnly: false, reportPath: "/__csp-report" },
+    );
     const headers = new Headers();
     applyHeaders(headers, planHeaders(policy, { https: true, path: "/", contentType: null }).ops);
     expect(cspMap(headers.get("content-security-policy")).get("report-uri")).toEqual(["https://r.example/csp"]);
@@ -197,7 +207,10 @@ describe("adjustForStampedBody", () => {
   });
 
   it("weakens a strong ETag, keeps a weak one, and drops Content-Length", () => {
-    const strong = new Headers([["ETag", '"v1"'], ["Content-Length", "10"]]);
+    const strong = new Headers([
+      ["ETag", '"v1"'],
+      ["Content-Length", "10"],
+    ]);
     adjustForStampedBody(strong);
     expect(strong.get("etag")).toBe('W/"v1"');
     expect(strong.has("content-length")).toBe(false);
@@ -224,7 +237,10 @@ describe("scrubHeaders", () => {
   });
 
   it("leaves Set-Cookie lines alone when none carries the marker", () => {
-    const headers = new Headers([["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]]);
+    const headers = new Headers([
+      ["Set-Cookie", "a=1"],
+      ["Set-Cookie", "b=2"],
+    ]);
     scrubHeaders(headers, marker, "NEW");
     expect(headers.getSetCookie()).toEqual(["a=1", "b=2"]);
   });
@@ -236,7 +252,7 @@ describe("decideNonce and charsets in blanket mode", () => {
 
   it.each([
     ["text/html; charset=UTF-16", false],
-    ["text/html;charset=\"utf-16le\"", false],
+    ['text/html;charset="utf-16le"', false],
     ["text/html; charset=utf-32", false],
     ["text/html; charset=utf-8", true],
     ["text/html; charset=windows-1252", true],

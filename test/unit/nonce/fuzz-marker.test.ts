@@ -20,11 +20,16 @@ function drive(scrubber: MarkerScrubber, chunks: readonly Uint8Array[]): Uint8Ar
 }
 
 /** Markers the rules accept, drawn (never written down). */
-const marker = fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 22, maxLength: 48 }).filter((m) => markerProblem(m) === undefined);
+const marker = fc
+  .string({ unit: fc.constantFrom(...ALPHABET), minLength: 22, maxLength: 48 })
+  .filter((m) => markerProblem(m) === undefined);
 
 /** Markers that overlap themselves (P + x + P): the case a leftmost-only replace would leave pieces of. */
 const bordered = fc
-  .tuple(fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 10, maxLength: 16 }), fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 2, maxLength: 4 }))
+  .tuple(
+    fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 10, maxLength: 16 }),
+    fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 2, maxLength: 4 }),
+  )
   .map(([p, x]) => `${p}${x}${p}`)
   .filter((m) => markerProblem(m) === undefined);
 
@@ -73,7 +78,19 @@ describe("markerScrubber on any body, any chunking", () => {
     fc.assert(
       fc.property(
         fc.oneof(marker, bordered).chain((m) =>
-          fc.tuple(fc.constant(m), replacement(m), fc.array(fc.oneof(stride.map((s) => spread(m, s)), fragment(m, 1), noise(m)), { maxLength: 24 }), cuts),
+          fc.tuple(
+            fc.constant(m),
+            replacement(m),
+            fc.array(
+              fc.oneof(
+                stride.map((s) => spread(m, s)),
+                fragment(m, 1),
+                noise(m),
+              ),
+              { maxLength: 24 },
+            ),
+            cuts,
+          ),
         ),
         ([m, r, pieces, points]) => {
           const body = concatBytes(pieces);
@@ -92,7 +109,14 @@ describe("markerScrubber on any body, any chunking", () => {
           fc.tuple(
             fc.constant(m),
             replacement(m),
-            fc.array(fc.oneof(stride.map((s) => ({ planted: s })), fragment(m, 4).map((bytes) => ({ bytes })), noise(m).map((bytes) => ({ bytes }))), { maxLength: 24 }),
+            fc.array(
+              fc.oneof(
+                stride.map((s) => ({ planted: s })),
+                fragment(m, 4).map((bytes) => ({ bytes })),
+                noise(m).map((bytes) => ({ bytes })),
+              ),
+              { maxLength: 24 },
+            ),
             cuts,
           ),
         ),
@@ -129,8 +153,16 @@ describe("markerScrubber's work is linear in the body", () => {
   it.each([
     ["the marker's first byte repeated", plain, () => fill(encoder.encode(plain.slice(0, 1)))],
     ["the marker less its last byte, repeated", plain, () => fill(encoder.encode(`${plain.slice(0, -1)}!`))],
-    ["the UTF-16 form less its last byte, repeated", plain, () => fill(concatBytes([spread(plain.slice(0, -1), 2), Uint8Array.of(0, 0x21)]))],
-    ["the UTF-32 form less its last byte, repeated", plain, () => fill(concatBytes([spread(plain.slice(0, -1), 4), Uint8Array.of(0, 0, 0, 0x21)]))],
+    [
+      "the UTF-16 form less its last byte, repeated",
+      plain,
+      () => fill(concatBytes([spread(plain.slice(0, -1), 2), Uint8Array.of(0, 0x21)])),
+    ],
+    [
+      "the UTF-32 form less its last byte, repeated",
+      plain,
+      () => fill(concatBytes([spread(plain.slice(0, -1), 4), Uint8Array.of(0, 0, 0, 0x21)])),
+    ],
     ["a self-overlapping marker chained end to end", selfOverlapping, () => fill(encoder.encode(selfOverlapping.slice(0, 13)))],
     ["an ordinary page", plain, () => fill(encoder.encode(`<p>Lorem ipsum dolor sit amet</p><script nonce="${plain}">x()</script>\n`))],
   ])("on %s: at most one step per byte, three fallbacks per step, one search per byte", (_, m, build) => {

@@ -49,11 +49,15 @@ describe("a marker in the policy", () => {
     ["a longer pattern repeated", "Zk3-Qw9_x".repeat(3)],
     ["nine different characters", "abcdefghi".repeat(2) + "ihgf"],
   ])("refuses a marker without variety: %s", (_, marker) => {
-    expect(issues({ nonce: { marker } })).toEqual([{ path: "nonce.marker", message: PLAIN, received: `(secret, ${marker.length} characters)` }]);
+    expect(issues({ nonce: { marker } })).toEqual([
+      { path: "nonce.marker", message: PLAIN, received: `(secret, ${marker.length} characters)` },
+    ]);
   });
 
   it("refuses characters a nonce attribute would need escaped, and markers over 64 characters", () => {
-    expect(markerProblem(`${createMarker()}"x`)).toBe("a marker of letters, digits, _ and - only (it is written as a nonce attribute's value)");
+    expect(markerProblem(`${createMarker()}"x`)).toBe(
+      "a marker of letters, digits, _ and - only (it is written as a nonce attribute's value)",
+    );
     expect(markerProblem(createMarker() + createMarker() + "x")).toBe("a marker of at most 64 characters");
   });
 
@@ -98,9 +102,18 @@ describe("a marked nonce needs a marker", () => {
 
   it("takes NONCE_MARKER when the policy names none", () => {
     const secret = createMarker();
-    const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), { reportOnly: false, nonceMarker: secret });
+    const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), {
+      reportOnly: false,
+      nonceMarker: secret,
+    });
     expect(rejected).toEqual([]);
-    expect(policy.marker).toMatchObject({ value: { marker: secret }, from: "NONCE_MARKER", everywhere: false, rules: [true], anyRule: true });
+    expect(policy.marker).toMatchObject({
+      value: { marker: secret },
+      from: "NONCE_MARKER",
+      everywhere: false,
+      rules: [true],
+      anyRule: true,
+    });
   });
 
   it("prefers the policy's marker over NONCE_MARKER, for rules in another source too", () => {
@@ -115,7 +128,10 @@ describe("a marked nonce needs a marker", () => {
 
   it("refuses a second, different marker: one secret per site", () => {
     const first = createMarker();
-    const { rejected, policy } = compilePolicy(sources({ nonce: { marker: first } }, { rules: [{ path: "/b", nonce: { marker: createMarker() } }] }), { reportOnly: false });
+    const { rejected, policy } = compilePolicy(
+      sources({ nonce: { marker: first } }, { rules: [{ path: "/b", nonce: { marker: createMarker() } }] }),
+      { reportOnly: false },
+    );
     expect(rejected).toEqual([
       {
         from: "KV",
@@ -142,7 +158,13 @@ describe("the NONCE_MARKER binding", () => {
   it("is named in a did-you-mean issue when misspelt, without its value", () => {
     const secret = createMarker();
     const { issues: found } = parseEnv({ NONCE_MARKR: secret });
-    expect(found).toEqual([{ path: "NONCE_MARKR", message: "a binding this Worker reads (did you mean `NONCE_MARKER`?); NONCE_MARKR is ignored", received: "(secret, 32 characters)" }]);
+    expect(found).toEqual([
+      {
+        path: "NONCE_MARKR",
+        message: "a binding this Worker reads (did you mean `NONCE_MARKER`?); NONCE_MARKR is ignored",
+        received: "(secret, 32 characters)",
+      },
+    ]);
   });
 
   it("is read and validated like a policy marker", () => {
@@ -176,7 +198,12 @@ describe("the marker's scope", () => {
   });
 
   it("covers the paths of a rule that can yield a marked nonce, whatever its content-type limit", () => {
-    const document = { rules: [{ path: "/app/*", contentType: ["text/html"], nonce: {} }, { path: "/b/*", nonce: { mode: "blanket" } }] };
+    const document = {
+      rules: [
+        { path: "/app/*", contentType: ["text/html"], nonce: {} },
+        { path: "/b/*", nonce: { mode: "blanket" } },
+      ],
+    };
     expect(scopeOf(document, "/app/data.json")).not.toBeNull();
     expect(scopeOf(document, "/b/page")).toBeNull();
     expect(scopeOf(document, "/other")).toBeNull();
@@ -188,7 +215,18 @@ describe("the marker's scope", () => {
   });
 
   it("covers a rule with a nonce but no mode, which may start marked", () => {
-    expect(scopeOf({ nonce: { mode: "blanket" }, rules: [{ path: "/a/*", nonce: false }, { path: "/a/b/*", nonce: {} }] }, "/a/b/c")).not.toBeNull();
+    expect(
+      scopeOf(
+        {
+          nonce: { mode: "blanket" },
+          rules: [
+            { path: "/a/*", nonce: false },
+            { path: "/a/b/*", nonce: {} },
+          ],
+        },
+        "/a/b/c",
+      ),
+    ).not.toBeNull();
   });
 
   it("keeps Range and If-Range from the origin inside the scope, and only there", () => {

@@ -39,17 +39,23 @@ function ceiling(size: number): number {
 }
 
 describe("work per byte", () => {
-  it.each(HOSTILE.filter((h) => h.gives === undefined).map((h) => [h.name, h] as const))("stays under a few steps a byte, without giving up, for %s", (_, h) => {
-    const result = cost(fill(h.prefix, h.unit, SIZE));
-    expect(result).toEqual({ ratio: result.ratio, gaveUp: null });
-    expect(result.ratio).toBeLessThanOrEqual(HOSTILE_STEPS_PER_BYTE);
-  });
+  it.each(HOSTILE.filter((h) => h.gives === undefined).map((h) => [h.name, h] as const))(
+    "stays under a few steps a byte, without giving up, for %s",
+    (_, h) => {
+      const result = cost(fill(h.prefix, h.unit, SIZE));
+      expect(result).toEqual({ ratio: result.ratio, gaveUp: null });
+      expect(result.ratio).toBeLessThanOrEqual(HOSTILE_STEPS_PER_BYTE);
+    },
+  );
 
-  it.each(HOSTILE.filter((h) => h.gives !== undefined).map((h) => [h.name, h] as const))("gives up on %s and stays under the budget", (_, h) => {
-    const result = cost(fill(h.prefix, h.unit, SIZE));
-    expect(result.gaveUp).toMatch(h.gives ?? /never/);
-    expect(result.ratio).toBeLessThanOrEqual(HOSTILE_STEPS_PER_BYTE);
-  });
+  it.each(HOSTILE.filter((h) => h.gives !== undefined).map((h) => [h.name, h] as const))(
+    "gives up on %s and stays under the budget",
+    (_, h) => {
+      const result = cost(fill(h.prefix, h.unit, SIZE));
+      expect(result.gaveUp).toMatch(h.gives ?? /never/);
+      expect(result.ratio).toBeLessThanOrEqual(HOSTILE_STEPS_PER_BYTE);
+    },
+  );
 
   it("is under two steps a byte on real pages, far from the budget", () => {
     for (let seed = 1; seed <= 3; seed++) {
@@ -71,10 +77,48 @@ describe("work per byte", () => {
 
 // Pieces an adversary would try, besides the generated documents' own.
 const ATOMS = [
-  "<b>", "</b>", "<i>", "</i>", "<a>", "</a>", "<div>", "</div>", "<p>", "</p>", "<span>", "</span>", "<svg>", "</svg>",
-  "<g>", "</g>", "</x>", "<li>", "<table>", "<tr>", "<td>", "</td>", "<font color=1>", "<nobr>", "<template>",
-  "</template>", "<select>", "<option>", "<!--", "-->", "-", "<", "]]", "&#9", "x", " ", "<form>", "</form>", "<math>",
-  "<mi>", "<desc>", "<foreignObject>",
+  "<b>",
+  "</b>",
+  "<i>",
+  "</i>",
+  "<a>",
+  "</a>",
+  "<div>",
+  "</div>",
+  "<p>",
+  "</p>",
+  "<span>",
+  "</span>",
+  "<svg>",
+  "</svg>",
+  "<g>",
+  "</g>",
+  "</x>",
+  "<li>",
+  "<table>",
+  "<tr>",
+  "<td>",
+  "</td>",
+  "<font color=1>",
+  "<nobr>",
+  "<template>",
+  "</template>",
+  "<select>",
+  "<option>",
+  "<!--",
+  "-->",
+  "-",
+  "<",
+  "]]",
+  "&#9",
+  "x",
+  " ",
+  "<form>",
+  "</form>",
+  "<math>",
+  "<mi>",
+  "<desc>",
+  "<foreignObject>",
 ];
 const atom = fc.oneof(fc.constantFrom(...ATOMS), piece);
 const unit = fc.array(atom, { minLength: 1, maxLength: 12 }).map((parts) => parts.join(""));

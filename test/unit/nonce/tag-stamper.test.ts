@@ -10,13 +10,11 @@ import { concatBytes, drive, slices, splitBytes } from "../../support/bytes.js";
 const N = "bm9uY2Vub25jZW5vbmNlMQ==";
 const BOTH: StampTargets = { scripts: true, styles: true };
 
-
 const run = (chunks: Uint8Array[], targets: StampTargets = BOTH) => drive(chunks, tagStampTransformer(targets, N));
 const split = splitBytes;
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const stamp = async (html: string, targets: StampTargets = BOTH) => dec(await run([enc(html)], targets));
-
 
 describe("tagStampTransformer through the stream driver", () => {
   it.each([
@@ -25,7 +23,7 @@ describe("tagStampTransformer through the stream driver", () => {
     ["<style>p{}</style>", `<style nonce="${N}">p{}</style>`],
     ['<link rel="stylesheet" href="/a.css">', `<link nonce="${N}" rel="stylesheet" href="/a.css">`],
     ['<link rel="preload" as="script" href="/p.js">', `<link nonce="${N}" rel="preload" as="script" href="/p.js">`],
-    ['<link rel=modulepreload href=/m.js>', `<link nonce="${N}" rel=modulepreload href=/m.js>`],
+    ["<link rel=modulepreload href=/m.js>", `<link nonce="${N}" rel=modulepreload href=/m.js>`],
     ['<script/src="x">', `<script nonce="${N}"/src="x">`],
   ])("stamps %s", async (input, output) => {
     expect(await stamp(input)).toBe(output);
@@ -35,7 +33,7 @@ describe("tagStampTransformer through the stream driver", () => {
     '<link rel="icon" href="/favicon.ico">',
     '<link rel="preload" as="font" href="/f.woff2">',
     "<scripts>not a script</scripts>",
-    "<p onclick=\"x()\">text</p>",
+    '<p onclick="x()">text</p>',
     "<!-- <script>commented()</script> -->",
     "<!--><script>after an abrupt comment end</script>".slice(0, 5),
     "<textarea><script>text</script></textarea>",
@@ -66,8 +64,12 @@ describe("tagStampTransformer through the stream driver", () => {
 
   it("stamps only scripts, or only styles, as asked", async () => {
     const html = '<script></script><style></style><link rel="stylesheet" href="/a.css">';
-    expect(await stamp(html, { scripts: true, styles: false })).toBe(`<script nonce="${N}"></script><style></style><link rel="stylesheet" href="/a.css">`);
-    expect(await stamp(html, { scripts: false, styles: true })).toBe(`<script></script><style nonce="${N}"></style><link nonce="${N}" rel="stylesheet" href="/a.css">`);
+    expect(await stamp(html, { scripts: true, styles: false })).toBe(
+      `<script nonce="${N}"></script><style></style><link rel="stylesheet" href="/a.css">`,
+    );
+    expect(await stamp(html, { scripts: false, styles: true })).toBe(
+      `<script></script><style nonce="${N}"></style><link nonce="${N}" rel="stylesheet" href="/a.css">`,
+    );
   });
 
   it("survives what made HTMLRewriter abort: <select><style>", async () => {
@@ -97,7 +99,7 @@ describe("tagStampTransformer through the stream driver", () => {
       "<!-->",
       "<textarea>",
       "</textarea>",
-      "<p class=\"a>b\">",
+      '<p class="a>b">',
       "<",
       ">",
       "é",
@@ -118,7 +120,12 @@ describe("tagStampTransformer through the stream driver", () => {
   });
 
   it("changes nothing but the stamped start tags", async () => {
-    const html = fc.array(fc.oneof(fc.constantFrom("<script>x</script>", "<style>y</style>", "<p>", "<!-- c -->", "<b>é</b>"), fc.string({ maxLength: 8 })), { maxLength: 20 }).map((p) => p.join(""));
+    const html = fc
+      .array(
+        fc.oneof(fc.constantFrom("<script>x</script>", "<style>y</style>", "<p>", "<!-- c -->", "<b>é</b>"), fc.string({ maxLength: 8 })),
+        { maxLength: 20 },
+      )
+      .map((p) => p.join(""));
     await fc.assert(
       fc.asyncProperty(html, async (text) => {
         const out = await stamp(text);
@@ -132,7 +139,9 @@ describe("tagStampTransformer through the stream driver", () => {
 describe("foreign content", () => {
   it("treats script and style inside <svg> and <math> as elements, not raw text, and stamps only SVG's", async () => {
     // MathML has no script element: a <script> there is an unknown MathML element and never runs.
-    expect(await stamp("<math><script><script></math><script>x</script>")).toBe(`<math><script><script></math><script nonce="${N}">x</script>`);
+    expect(await stamp("<math><script><script></math><script>x</script>")).toBe(
+      `<math><script><script></math><script nonce="${N}">x</script>`,
+    );
     expect(await stamp("<svg><style><script>a()</script></style></svg>")).toBe(
       `<svg><style nonce="${N}"><script nonce="${N}">a()</script></style></svg>`,
     );
@@ -148,7 +157,10 @@ describe("script text in its escape states", () => {
   it.each([
     // After <!--, a nested <script> makes the next </script> text, until -->.
     ["<script><!--<script></script>--><script></script>", `<script nonce="${N}"><!--<script></script>--><script></script>`],
-    ["<script><!--<script></script>--></script><script></script>", `<script nonce="${N}"><!--<script></script>--></script><script nonce="${N}"></script>`],
+    [
+      "<script><!--<script></script>--></script><script></script>",
+      `<script nonce="${N}"><!--<script></script>--></script><script nonce="${N}"></script>`,
+    ],
     // <!--> and <!---> close again at once.
     ["<script><!--><script></script><script></script>", `<script nonce="${N}"><!--><script></script><script nonce="${N}"></script>`],
     // Without a nested <script>, the escaped text still ends at </script>.
@@ -164,7 +176,9 @@ describe("leaving foreign content", () => {
     expect(await stamp("<svg><foreignObject><script><b></script></foreignObject></svg>")).toBe(
       `<svg><foreignObject><script nonce="${N}"><b></script></foreignObject></svg>`,
     );
-    expect(await stamp('<math><font color="red"><style><script></style>')).toBe(`<math><font color="red"><style nonce="${N}"><script></style>`);
+    expect(await stamp('<math><font color="red"><style><script></style>')).toBe(
+      `<math><font color="red"><style nonce="${N}"><script></style>`,
+    );
   });
 });
 
@@ -187,7 +201,9 @@ describe("comments", () => {
 
 describe("CDATA", () => {
   it("is text inside foreign content and a bogus comment outside it", async () => {
-    expect(await stamp("<svg><![CDATA[<script>]]></svg><script></script>")).toBe(`<svg><![CDATA[<script>]]></svg><script nonce="${N}"></script>`);
+    expect(await stamp("<svg><![CDATA[<script>]]></svg><script></script>")).toBe(
+      `<svg><![CDATA[<script>]]></svg><script nonce="${N}"></script>`,
+    );
     expect(await stamp("<![CDATA[x]]><script></script>")).toBe(`<![CDATA[x]]><script nonce="${N}"></script>`);
   });
 });
@@ -211,7 +227,9 @@ describe("issue 8: the stamper sees the page as the browser's parser does", () =
   });
 
   it("stamps the SVG script in <svg><math><mi><noscript><script>: math is an SVG element there, mi no integration point", async () => {
-    expect(await stamp("<svg><math><mi><noscript><script>run()</script>")).toBe(`<svg><math><mi><noscript><script nonce="${N}">run()</script>`);
+    expect(await stamp("<svg><math><mi><noscript><script>run()</script>")).toBe(
+      `<svg><math><mi><noscript><script nonce="${N}">run()</script>`,
+    );
   });
 
   it("leaves an unclosed <svg> open after a </div> with no div to close", async () => {
@@ -234,7 +252,11 @@ describe("giving up, where the model cannot be certain", () => {
     ["an ISO-2022-JP escape", "<script>a()</script>\x1b$B<script>b()</script>", /ISO-2022-JP/],
     ["]]> right after a non-ASCII byte in CDATA", "<svg><![CDATA[\x81]]><script>b()</script>", /CDATA/],
     ["an end tag whose non-ASCII name may or may not close an element", "<x\xe9><span></y\xe9><script>b()</script>", /which element/],
-    ["a fourth formatting element whose attributes hold a character reference", '<b title="&amp;"><b title="&amp;"><b title="&#38;"><b title="&"><script>b()</script>', /attributes/],
+    [
+      "a fourth formatting element whose attributes hold a character reference",
+      '<b title="&amp;"><b title="&amp;"><b title="&#38;"><b title="&"><script>b()</script>',
+      /attributes/,
+    ],
     ["a stack deeper than 1024", `${"<div>".repeat(1100)}<script>b()</script>`, /deeper/],
   ])("gives up on %s, says so once, and passes the rest untouched", (_, text, reason) => {
     const { out, outcome, calls } = run1(text);

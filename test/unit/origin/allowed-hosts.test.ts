@@ -62,7 +62,13 @@ describe("parseAllowedHosts", () => {
 
 describe("isAllowedHost", () => {
   it("serves a listed host on the standard ports, in any case, with or without the DNS root dot", () => {
-    for (const url of ["https://www.example.com/", "http://www.example.com/", "https://WWW.EXAMPLE.COM./x", "http://www.example.com:443/", "https://www.example.com:80/"]) {
+    for (const url of [
+      "https://www.example.com/",
+      "http://www.example.com/",
+      "https://WWW.EXAMPLE.COM./x",
+      "http://www.example.com:443/",
+      "https://www.example.com:80/",
+    ]) {
       expect(allows("www.example.com", url), url).toBe(true);
     }
   });
@@ -92,18 +98,29 @@ describe("isAllowedHost", () => {
   const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
   /** A DNS name of 1 to 3 labels under .test. */
   const hostName = fc.array(label, { minLength: 1, maxLength: 3 }).map((labels) => [...labels, "test"].join("."));
-  const port = fc.oneof(fc.constantFrom("", ":80", ":443", ":8443"), fc.integer({ min: 1, max: 65535 }).map((p) => `:${p}`));
+  const port = fc.oneof(
+    fc.constantFrom("", ":80", ":443", ":8443"),
+    fc.integer({ min: 1, max: 65535 }).map((p) => `:${p}`),
+  );
 
   it("serves exactly the listed host and port, and no other host or port, however the request spells it", () => {
     fc.assert(
-      fc.property(hostName, port, fc.option(hostName, { freq: 2 }), port, fc.boolean(), fc.boolean(), (listed, listedPort, other, askedPort, upper, dot) => {
-        // Half the time the request names the listed host itself, on some port.
-        const asked = other ?? listed;
-        const norm = (p: string): string => (p === ":80" || p === ":443" ? "" : p);
-        const spelled = `${upper ? asked.toUpperCase() : asked}${dot ? "." : ""}${askedPort}`;
-        const expected = asked === listed && norm(askedPort) === norm(listedPort);
-        expect(allows(`${listed}${listedPort}`, `https://${spelled}/`)).toBe(expected);
-      }),
+      fc.property(
+        hostName,
+        port,
+        fc.option(hostName, { freq: 2 }),
+        port,
+        fc.boolean(),
+        fc.boolean(),
+        (listed, listedPort, other, askedPort, upper, dot) => {
+          // Half the time the request names the listed host itself, on some port.
+          const asked = other ?? listed;
+          const norm = (p: string): string => (p === ":80" || p === ":443" ? "" : p);
+          const spelled = `${upper ? asked.toUpperCase() : asked}${dot ? "." : ""}${askedPort}`;
+          const expected = asked === listed && norm(askedPort) === norm(listedPort);
+          expect(allows(`${listed}${listedPort}`, `https://${spelled}/`)).toBe(expected);
+        },
+      ),
       fuzzParameters(1000),
     );
   });

@@ -39,7 +39,9 @@ const clientHeader = fc.oneof(
 
 describe("createLoopToken", () => {
   it("writes the 16 bytes as 32 lower-case hex digits", () => {
-    expect(createLoopToken(new Uint8Array([0, 1, 15, 16, 255, 171, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]))).toBe("00010f10ffab00000000000000000009");
+    expect(createLoopToken(new Uint8Array([0, 1, 15, 16, 255, 171, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9]))).toBe(
+      "00010f10ffab00000000000000000009",
+    );
   });
 });
 

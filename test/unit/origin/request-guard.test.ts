@@ -32,8 +32,16 @@ describe("guardRequest", () => {
   it("refuses a host that is not listed before anything else, in both modes", () => {
     for (const c of [route, fixedRestricted]) {
       const allowed = c.allowedHosts?.listed;
-      expect(guardRequest(new URL("http://127.0.0.1:8787/"), null, c, TOKEN)).toEqual({ kind: "host-not-allowed", host: "127.0.0.1:8787", allowed });
-      expect(guardRequest(new URL("https://www.example.com:8443/"), null, c, TOKEN)).toEqual({ kind: "host-not-allowed", host: "www.example.com:8443", allowed });
+      expect(guardRequest(new URL("http://127.0.0.1:8787/"), null, c, TOKEN)).toEqual({
+        kind: "host-not-allowed",
+        host: "127.0.0.1:8787",
+        allowed,
+      });
+      expect(guardRequest(new URL("https://www.example.com:8443/"), null, c, TOKEN)).toEqual({
+        kind: "host-not-allowed",
+        host: "www.example.com:8443",
+        allowed,
+      });
     }
   });
 
@@ -59,7 +67,12 @@ describe("guardRequest", () => {
   it("never refuses a listed host whose CDN-Loop holds no entry of this instance and fewer than MAX_CHAIN of others", () => {
     fc.assert(
       fc.property(
-        fc.constantFrom("https://www.example.com/", "http://www.example.com:80/x?y", "https://deep.api.example.net/", "https://WWW.EXAMPLE.COM./"),
+        fc.constantFrom(
+          "https://www.example.com/",
+          "http://www.example.com:80/x?y",
+          "https://deep.api.example.net/",
+          "https://WWW.EXAMPLE.COM./",
+        ),
         fc.integer({ min: 0, max: MAX_CHAIN - 1 }),
         fc.constantFrom(null, "cloudflare; loops=1", "Fastly, akamai", 'x; q="unclosed'),
         (url, others, before) => {
@@ -75,8 +88,15 @@ describe("guardRequest", () => {
 
 describe("answerRefusal", () => {
   it("answers 421, 502 and 508, each logging what to set", () => {
-    const misdirected = answerRefusal({ kind: "host-not-allowed", host: "evil.test", allowed: ["www.example.com", "*.example.net"] }, route.origin);
-    expect(misdirected).toMatchObject({ status: 421, text: "Misdirected Request", log: { event: "host.refused", host: "evil.test", allowed: "www.example.com, *.example.net" } });
+    const misdirected = answerRefusal(
+      { kind: "host-not-allowed", host: "evil.test", allowed: ["www.example.com", "*.example.net"] },
+      route.origin,
+    );
+    expect(misdirected).toMatchObject({
+      status: 421,
+      text: "Misdirected Request",
+      log: { event: "host.refused", host: "evil.test", allowed: "www.example.com, *.example.net" },
+    });
     expect(String(misdirected.log.hint)).toContain("ALLOWED_HOSTS");
     const unset = answerRefusal({ kind: "origin-unset" }, routeUnset.origin);
     expect(unset).toMatchObject({ status: 502, text: "Bad Gateway", log: { event: "origin.unset" } });
@@ -84,8 +104,12 @@ describe("answerRefusal", () => {
     const loop = answerRefusal({ kind: "loop", own: true, hops: 1 }, fixed.origin);
     expect(loop).toMatchObject({ status: 508, text: "Loop Detected", log: { event: "origin.loop", own: true, hops: 1 } });
     expect(String(loop.log.hint)).toContain("ORIGIN_URL leads back to the Worker");
-    expect(String(answerRefusal({ kind: "loop", own: true, hops: 1 }, route.origin).log.hint)).toContain("set ORIGIN_URL to the origin server");
-    expect(String(answerRefusal({ kind: "loop", own: false, hops: MAX_CHAIN }, fixed.origin).log.hint)).toContain(`${MAX_CHAIN} or more instances`);
+    expect(String(answerRefusal({ kind: "loop", own: true, hops: 1 }, route.origin).log.hint)).toContain(
+      "set ORIGIN_URL to the origin server",
+    );
+    expect(String(answerRefusal({ kind: "loop", own: false, hops: MAX_CHAIN }, fixed.origin).log.hint)).toContain(
+      `${MAX_CHAIN} or more instances`,
+    );
   });
 
   it("cuts a client's long host short in the log line", () => {

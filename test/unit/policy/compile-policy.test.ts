@@ -136,7 +136,12 @@ describe("CSP directive operations", () => {
 
   it("replaces the whole policy when asked", () => {
     const map = csp([{ csp: { replace: true, directives: { "default-src": ["'none'"], "frame-ancestors": ["'none'"] } } }]);
-    expect(map).toEqual(new Map([["default-src", ["'none'"]], ["frame-ancestors", ["'none'"]]]));
+    expect(map).toEqual(
+      new Map([
+        ["default-src", ["'none'"]],
+        ["frame-ancestors", ["'none'"]],
+      ]),
+    );
   });
 
   it("removes directives", () => {

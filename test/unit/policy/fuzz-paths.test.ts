@@ -128,7 +128,15 @@ describe("resolveOriginUrl with credentials in the client's URL", () => {
 describe("canonicalPath on any input", () => {
   const hostile = fc.oneof(
     binaryString(40),
-    fc.array(fc.oneof(fc.constantFrom(...PATH_SEGMENTS, "%2", "%%2f", "%252f", "%5", "%2F", "%5C", "..", ".", ";x", "\\", "//", "%C0%AF", "%E2%84%AA"), fc.string({ maxLength: 3 })), { maxLength: 12 }).map((s) => s.join("")),
+    fc
+      .array(
+        fc.oneof(
+          fc.constantFrom(...PATH_SEGMENTS, "%2", "%%2f", "%252f", "%5", "%2F", "%5C", "..", ".", ";x", "\\", "//", "%C0%AF", "%E2%84%AA"),
+          fc.string({ maxLength: 3 }),
+        ),
+        { maxLength: 12 },
+      )
+      .map((s) => s.join("")),
   );
 
   it("never throws, and gives a path that starts with / and holds no control character, or a reason", () => {
@@ -140,7 +148,7 @@ describe("canonicalPath on any input", () => {
           return;
         }
         expect(result.path.startsWith("/")).toBe(true);
-         
+
         expect(result.path).not.toMatch(/[\u0000-\u001f\u007f]|\/\/|\\/);
       }),
       fuzzParameters(800),
@@ -149,12 +157,19 @@ describe("canonicalPath on any input", () => {
 
   it("is idempotent: a canonical path is its own canonical form", () => {
     fc.assert(
-      fc.property(fc.oneof(hostile, clientUrl.map((raw) => new URL(raw).pathname)), fc.boolean(), (path, foldCase) => {
-        const once = canonicalPath(path, foldCase);
-        if (!once.ok) return;
-        const twice = canonicalPath(once.path, foldCase);
-        expect(twice).toMatchObject({ ok: true, path: once.path });
-      }),
+      fc.property(
+        fc.oneof(
+          hostile,
+          clientUrl.map((raw) => new URL(raw).pathname),
+        ),
+        fc.boolean(),
+        (path, foldCase) => {
+          const once = canonicalPath(path, foldCase);
+          if (!once.ok) return;
+          const twice = canonicalPath(once.path, foldCase);
+          expect(twice).toMatchObject({ ok: true, path: once.path });
+        },
+      ),
       fuzzParameters(800),
     );
   });
@@ -170,10 +185,7 @@ describe("every spelling of a page matches the page's rules, or is refused", () 
   const SEGMENTS = ["admin", "embed", "users", "42", "settings", "app.js", "café", "straße", "a-b_c~d", "x"] as const;
 
   const pattern = fc
-    .tuple(
-      fc.array(fc.constantFrom(...SEGMENTS, ":id"), { minLength: 0, maxLength: 3 }),
-      fc.constantFrom("", "", "/", "/*", "/*.js"),
-    )
+    .tuple(fc.array(fc.constantFrom(...SEGMENTS, ":id"), { minLength: 0, maxLength: 3 }), fc.constantFrom("", "", "/", "/*", "/*.js"))
     .map(([segments, end]) => `/${segments.join("/")}${segments.length === 0 && end !== "" ? end.slice(1) : end}`)
     .filter((p) => pathPatternProblem(p) === undefined);
 
@@ -197,7 +209,10 @@ describe("every spelling of a page matches the page's rules, or is refused", () 
   const NEUTRAL_DOTS = ["./", "%2e/", "%2E/", "x/../", "x;y/../", "X/%2e%2e/", "x/.%2E/", "%2e/x/%2E%2E/"] as const;
   /** Spellings only some origins undo, or only the URL parser does: encoded separators and dot segments. */
   const disputed = fc.record({
-    encodedSeparator: fc.oneof({ weight: 6, arbitrary: fc.constant("") }, { weight: 2, arbitrary: fc.constantFrom("%2F", "%2f", "%5C", "/%2F") }),
+    encodedSeparator: fc.oneof(
+      { weight: 6, arbitrary: fc.constant("") },
+      { weight: 2, arbitrary: fc.constantFrom("%2F", "%2f", "%5C", "/%2F") },
+    ),
     dots: fc.oneof({ weight: 6, arbitrary: fc.constant("") }, { weight: 2, arbitrary: fc.constantFrom(...NEUTRAL_DOTS) }),
   });
 
@@ -217,7 +232,8 @@ describe("every spelling of a page matches the page's rules, or is refused", () 
     p.segments.forEach((segment, i) => {
       const how = hows[i % Math.max(hows.length, 1)];
       const dispute = disputes[i % Math.max(disputes.length, 1)];
-      const separator = dispute?.encodedSeparator !== "" && i > 0 && dispute !== undefined ? dispute.encodedSeparator : (how?.separator ?? "/");
+      const separator =
+        dispute?.encodedSeparator !== "" && i > 0 && dispute !== undefined ? dispute.encodedSeparator : (how?.separator ?? "/");
       out += `${separator}${dispute?.dots ?? ""}${how === undefined ? segment : spellSegment(segment, how)}`;
     });
     return p.slash ? `${out}/` : out;
@@ -228,7 +244,10 @@ describe("every spelling of a page matches the page's rules, or is refused", () 
   const disputes = fc.array(disputed, { minLength: 1, maxLength: 4 });
   /** Patterns at random, plus some made from the page's own segments, so that rules often match. */
   const rules = fc
-    .tuple(fc.array(pattern, { minLength: 0, maxLength: 6 }), fc.array(fc.tuple(fc.nat(4), fc.constantFrom("", "/*", "/:id", "/")), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      fc.array(pattern, { minLength: 0, maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(4), fc.constantFrom("", "/*", "/:id", "/")), { minLength: 1, maxLength: 4 }),
+    )
     .map(([random, cuts]) => ({ random, cuts }));
   function patternsFor(r: { random: string[]; cuts: [number, string][] }, p: { segments: string[] }): string[] {
     const own = r.cuts.map(([cut, end]) => {

@@ -24,11 +24,41 @@ const NONCE = "bm9uY2Vub25jZW5vbmNlMQ==";
 /** Policy-shaped documents: every field optional, every value possibly bad; `w` sets how often a string is valid. */
 function policyShapedWith(w: number): fc.Arbitrary<unknown> {
   const headerName = fc.oneof(
-    { weight: 2 * w, arbitrary: fc.constantFrom("X-Frame-Options", "x-frame-options", "Referrer-Policy", "Permissions-Policy", "Cache-Control", "X-Custom", "Cross-Origin-Opener-Policy", "X-Powered-By", "Server") },
-    { weight: 1, arbitrary: fc.constantFrom("Set-Cookie", "Strict-Transport-Security", "Content-Security-Policy", "constructor", "__proto__", "prototype", "toString", "X-Ünicode", "Bad Name", "") },
+    {
+      weight: 2 * w,
+      arbitrary: fc.constantFrom(
+        "X-Frame-Options",
+        "x-frame-options",
+        "Referrer-Policy",
+        "Permissions-Policy",
+        "Cache-Control",
+        "X-Custom",
+        "Cross-Origin-Opener-Policy",
+        "X-Powered-By",
+        "Server",
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "Set-Cookie",
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "constructor",
+        "__proto__",
+        "prototype",
+        "toString",
+        "X-Ünicode",
+        "Bad Name",
+        "",
+      ),
+    },
     { weight: 1, arbitrary: withInjection(fc.constantFrom("X-Custom", "Referrer-Policy")) },
   );
-  const action = fc.oneof({ weight: w, arbitrary: fc.constantFrom("set", "default") }, { weight: 1, arbitrary: fc.constantFrom("append", "remove", "Set", "bogus") });
+  const action = fc.oneof(
+    { weight: w, arbitrary: fc.constantFrom("set", "default") },
+    { weight: 1, arbitrary: fc.constantFrom("append", "remove", "Set", "bogus") },
+  );
   const entryFor = (value: fc.Arbitrary<string>): fc.Arbitrary<unknown> =>
     fc.oneof(
       { weight: w, arbitrary: value },
@@ -37,22 +67,71 @@ function policyShapedWith(w: number): fc.Arbitrary<unknown> {
     );
   /** A header with a value of its own kind, mostly; any name with any value sometimes. */
   const header: fc.Arbitrary<[string, unknown]> = fc.oneof(
-    { weight: w, arbitrary: fc.tuple(fc.constantFrom("X-Frame-Options", "x-frame-options"), entryFor(trickyString(["DENY", "SAMEORIGIN"], w))) },
-    { weight: w, arbitrary: fc.tuple(fc.constant("Referrer-Policy"), entryFor(trickyString(["no-referrer", "strict-origin-when-cross-origin"], w))) },
-    { weight: w, arbitrary: fc.tuple(fc.constant("Permissions-Policy"), entryFor(trickyString(["geolocation=(), camera=()", "usb=(self)"], w))) },
+    {
+      weight: w,
+      arbitrary: fc.tuple(fc.constantFrom("X-Frame-Options", "x-frame-options"), entryFor(trickyString(["DENY", "SAMEORIGIN"], w))),
+    },
+    {
+      weight: w,
+      arbitrary: fc.tuple(fc.constant("Referrer-Policy"), entryFor(trickyString(["no-referrer", "strict-origin-when-cross-origin"], w))),
+    },
+    {
+      weight: w,
+      arbitrary: fc.tuple(fc.constant("Permissions-Policy"), entryFor(trickyString(["geolocation=(), camera=()", "usb=(self)"], w))),
+    },
     { weight: w, arbitrary: fc.tuple(fc.constant("Cross-Origin-Opener-Policy"), entryFor(trickyString(["same-origin"], w))) },
-    { weight: w, arbitrary: fc.tuple(fc.constantFrom("X-Custom", "Cache-Control"), entryFor(trickyString(["no-store", "max-age=600", "1", "a\tb", "x, y"], w))) },
+    {
+      weight: w,
+      arbitrary: fc.tuple(
+        fc.constantFrom("X-Custom", "Cache-Control"),
+        entryFor(trickyString(["no-store", "max-age=600", "1", "a\tb", "x, y"], w)),
+      ),
+    },
     { weight: 2, arbitrary: fc.tuple(headerName, entryFor(trickyString(["DENY", "nosniff", "1"], w))) },
   );
-  const headers = fc.uniqueArray(header, { selector: ([name]) => name.toLowerCase(), maxLength: 3 }).map((pairs) => Object.fromEntries(pairs));
+  const headers = fc
+    .uniqueArray(header, { selector: ([name]) => name.toLowerCase(), maxLength: 3 })
+    .map((pairs) => Object.fromEntries(pairs));
 
   const directiveName = fc.oneof(
-    { weight: 2 * w, arbitrary: fc.constantFrom("default-src", "script-src", "style-src", "img-src", "frame-ancestors", "sandbox", "report-uri", "report-to", "trusted-types", "upgrade-insecure-requests") },
+    {
+      weight: 2 * w,
+      arbitrary: fc.constantFrom(
+        "default-src",
+        "script-src",
+        "style-src",
+        "img-src",
+        "frame-ancestors",
+        "sandbox",
+        "report-uri",
+        "report-to",
+        "trusted-types",
+        "upgrade-insecure-requests",
+      ),
+    },
     { weight: 1, arbitrary: fc.constantFrom("Script-Src", "scripts-src", "constructor", "__proto__", "prototype", "") },
     { weight: 1, arbitrary: withInjection(fc.constantFrom("script-src")) },
   );
   const sourceList = (valid: readonly [string, ...string[]]) => fc.uniqueArray(trickyString(valid, w), { minLength: 1, maxLength: 3 });
-  const fetchSource = fc.oneof({ weight: w, arbitrary: trickyString(["'self'", "https:", "data:", "*.example.com", "https://cdn.example.com/a/b", "'sha256-abc='", "'unsafe-inline'", "'strict-dynamic'"], w) }, { weight: 1, arbitrary: fc.constantFrom("self", "'nonce-abc'", "a;b", "a,b", "*.exämple.com") });
+  const fetchSource = fc.oneof(
+    {
+      weight: w,
+      arbitrary: trickyString(
+        [
+          "'self'",
+          "https:",
+          "data:",
+          "*.example.com",
+          "https://cdn.example.com/a/b",
+          "'sha256-abc='",
+          "'unsafe-inline'",
+          "'strict-dynamic'",
+        ],
+        w,
+      ),
+    },
+    { weight: 1, arbitrary: fc.constantFrom("self", "'nonce-abc'", "a;b", "a,b", "*.exämple.com") },
+  );
   const fetchSources = fc.uniqueArray(fetchSource, { minLength: 1, maxLength: 3 });
   /** A directive with sources of its own kind, mostly; a bad name or a value of the wrong shape sometimes. */
   const directive: fc.Arbitrary<[string, unknown]> = fc.oneof(
@@ -60,44 +139,106 @@ function policyShapedWith(w: number): fc.Arbitrary<unknown> {
     { weight: w, arbitrary: fc.tuple(fc.constant("frame-ancestors"), sourceList(["'self'", "https://partner.example", "https:"])) },
     { weight: w, arbitrary: fc.tuple(fc.constant("sandbox"), sourceList(["allow-scripts", "allow-forms", "allow-popups"])) },
     { weight: w, arbitrary: fc.tuple(fc.constant("report-uri"), sourceList(["/csp-report", "https://r.example/x"])) },
-    { weight: w, arbitrary: fc.tuple(fc.constant("report-to"), trickyString(["csp-endpoint", "main"], w).map((t) => [t])) },
-    { weight: w, arbitrary: fc.tuple(fc.constantFrom("trusted-types", "require-trusted-types-for"), sourceList(["default", "'script'", "'allow-duplicates'"])) },
+    {
+      weight: w,
+      arbitrary: fc.tuple(
+        fc.constant("report-to"),
+        trickyString(["csp-endpoint", "main"], w).map((t) => [t]),
+      ),
+    },
+    {
+      weight: w,
+      arbitrary: fc.tuple(
+        fc.constantFrom("trusted-types", "require-trusted-types-for"),
+        sourceList(["default", "'script'", "'allow-duplicates'"]),
+      ),
+    },
     { weight: w, arbitrary: fc.tuple(fc.constant("upgrade-insecure-requests"), fc.constant<unknown>(true)) },
-    { weight: 2, arbitrary: fc.tuple(directiveName, fc.oneof(fetchSources, fc.constantFrom<unknown>(true, [], "'self'", ["'none'", "'self'"]))) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(directiveName, fc.oneof(fetchSources, fc.constantFrom<unknown>(true, [], "'self'", ["'none'", "'self'"]))),
+    },
   );
   const directives = fc.uniqueArray(directive, { selector: ([name]) => name, maxLength: 3 }).map((pairs) => Object.fromEntries(pairs));
-  const additions = fc.uniqueArray(fc.tuple(fc.constantFrom("script-src", "img-src", "style-src"), fetchSources), { selector: ([name]) => name, maxLength: 2 }).map((pairs) => Object.fromEntries(pairs));
+  const additions = fc
+    .uniqueArray(fc.tuple(fc.constantFrom("script-src", "img-src", "style-src"), fetchSources), {
+      selector: ([name]) => name,
+      maxLength: 2,
+    })
+    .map((pairs) => Object.fromEntries(pairs));
   const csp = fc.oneof(
     { weight: 1, arbitrary: fc.constant<unknown>(false) },
     {
       weight: 5,
       arbitrary: fc.record(
-        { action: fc.oneof({ weight: w, arbitrary: fc.constantFrom("set", "default") }, { weight: 1, arbitrary: fc.constant("append") }), replace: fc.boolean(), directives, add: additions, remove: fc.uniqueArray(directiveName, { maxLength: 2 }) },
+        {
+          action: fc.oneof({ weight: w, arbitrary: fc.constantFrom("set", "default") }, { weight: 1, arbitrary: fc.constant("append") }),
+          replace: fc.boolean(),
+          directives,
+          add: additions,
+          remove: fc.uniqueArray(directiveName, { maxLength: 2 }),
+        },
         { requiredKeys: [] },
       ),
     },
   );
   const hsts = fc.oneof(
     fc.constant<unknown>(false),
-    fc.record({ action: fc.constantFrom("set", "default"), maxAge: fc.oneof({ weight: w, arbitrary: fc.integer({ min: 0, max: 2 ** 31 - 1 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 0.5, 2 ** 31, 1e21, Number.MAX_SAFE_INTEGER) }), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] }),
+    fc.record(
+      {
+        action: fc.constantFrom("set", "default"),
+        maxAge: fc.oneof(
+          { weight: w, arbitrary: fc.integer({ min: 0, max: 2 ** 31 - 1 }) },
+          { weight: 1, arbitrary: fc.constantFrom(-1, 0.5, 2 ** 31, 1e21, Number.MAX_SAFE_INTEGER) },
+        ),
+        includeSubDomains: fc.boolean(),
+        preload: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
   );
   // Markers are drawn, not written down: a marker in a test file would be a published one.
-  const drawnMarker = fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"), minLength: 22, maxLength: 40 });
+  const drawnMarker = fc.string({
+    unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"),
+    minLength: 22,
+    maxLength: 40,
+  });
   const nonce = fc.oneof(
     fc.constant<unknown>(false),
-    fc.record({ scripts: fc.boolean(), styles: fc.boolean(), mode: fc.oneof({ weight: w, arbitrary: fc.constantFrom("marked", "blanket") }, { weight: 1, arbitrary: fc.constant("Blanket") }), strictDynamic: fc.boolean(), marker: fc.oneof({ weight: w, arbitrary: drawnMarker }, { weight: 1, arbitrary: trickyString(["__CSP_NONCE__", "abcdefgh", "Zq7-secret-marker"], 1) }) }, { requiredKeys: [] }),
+    fc.record(
+      {
+        scripts: fc.boolean(),
+        styles: fc.boolean(),
+        mode: fc.oneof({ weight: w, arbitrary: fc.constantFrom("marked", "blanket") }, { weight: 1, arbitrary: fc.constant("Blanket") }),
+        strictDynamic: fc.boolean(),
+        marker: fc.oneof(
+          { weight: w, arbitrary: drawnMarker },
+          { weight: 1, arbitrary: trickyString(["__CSP_NONCE__", "abcdefgh", "Zq7-secret-marker"], 1) },
+        ),
+      },
+      { requiredKeys: [] },
+    ),
   );
   const layerFields = { headers, remove: fc.array(headerName, { maxLength: 2 }), csp, cspReportOnly: csp, hsts, nonce };
   const rule = fc.record(
     {
       path: trickyString(["/", "/*", "/a/*", "/a/:id", "/é/*", "/assets/*.js", "/a%2Fb", "/a/b/"], w),
       description: trickyString(["why"], w),
-      contentType: fc.oneof({ weight: w, arbitrary: fc.uniqueArray(trickyString(["text/html", "text/*", "application/json"], w), { minLength: 1, maxLength: 2 }) }, { weight: 1, arbitrary: fc.constantFrom<unknown>([], "text/html") }),
+      contentType: fc.oneof(
+        {
+          weight: w,
+          arbitrary: fc.uniqueArray(trickyString(["text/html", "text/*", "application/json"], w), { minLength: 1, maxLength: 2 }),
+        },
+        { weight: 1, arbitrary: fc.constantFrom<unknown>([], "text/html") },
+      ),
       ...layerFields,
     },
     { requiredKeys: ["path"] },
   );
-  return fc.record({ $schema: trickyString(["./policy.schema.json"], w), ...layerFields, rules: fc.array(rule, { maxLength: 3 }) }, { requiredKeys: [] });
+  return fc.record(
+    { $schema: trickyString(["./policy.schema.json"], w), ...layerFields, rules: fc.array(rule, { maxLength: 3 }) },
+    { requiredKeys: [] },
+  );
 }
 const headerName = fc.oneof(
   fc.constantFrom("X-Frame-Options", "Referrer-Policy", "X-Custom"),
@@ -107,7 +248,11 @@ const headerName = fc.oneof(
 /** A valid document to mutate: every part of it is accepted on its own. */
 const validDocument: fc.Arbitrary<unknown> = fc.record(
   {
-    headers: fc.constantFrom<unknown>({ "X-Frame-Options": "SAMEORIGIN" }, { "X-Custom": { value: "1", action: "set" }, Server: { action: "remove" } }, { "Permissions-Policy": { value: "usb=()", action: "append" } }),
+    headers: fc.constantFrom<unknown>(
+      { "X-Frame-Options": "SAMEORIGIN" },
+      { "X-Custom": { value: "1", action: "set" }, Server: { action: "remove" } },
+      { "Permissions-Policy": { value: "usb=()", action: "append" } },
+    ),
     remove: fc.constantFrom<unknown>(["X-Powered-By"], []),
     csp: fc.constantFrom<unknown>(
       { action: "set", directives: { "default-src": ["'self'"], "img-src": ["https:", "data:"], "upgrade-insecure-requests": true } },
@@ -119,7 +264,10 @@ const validDocument: fc.Arbitrary<unknown> = fc.record(
     nonce: fc.constantFrom<unknown>({ mode: "blanket", styles: true }, { strictDynamic: true, marker: "abcdefgh" }, false),
     rules: fc.constantFrom<unknown>(
       [{ path: "/embed/*", headers: { "X-Frame-Options": null }, csp: { directives: { "frame-ancestors": ["https://partner.example"] } } }],
-      [{ path: "/a/:id", contentType: ["text/html"], nonce: false }, { path: "/assets/*.js", headers: { "Cache-Control": { value: "max-age=60", action: "set" } } }],
+      [
+        { path: "/a/:id", contentType: ["text/html"], nonce: false },
+        { path: "/assets/*.js", headers: { "Cache-Control": { value: "max-age=60", action: "set" } } },
+      ],
     ),
   },
   { requiredKeys: [] },
@@ -149,18 +297,21 @@ const mutation = fc.oneof(
   fc.constantFrom<unknown>(null, {}, [], 0, -1, true, "", "\r\n", { __proto__: null }, [[[]]]),
 );
 /** A valid document with one value somewhere replaced by something else, or one key renamed: a single, deep fault. */
-const mutated: fc.Arbitrary<unknown> = fc.tuple(validDocument, fc.nat(), mutation, fc.boolean(), headerName).map(([document, pick, value, rename, key]) => {
-  const places = slots(document);
-  const path = places[pick % places.length] ?? [];
-  if (!rename || path.length === 0) return setAt(document, path, value);
-  // Rename the key at this place: the value stays, under a name that may be hostile or unknown.
-  const parentPath = path.slice(0, -1);
-  const last = path.at(-1);
-  const parent = parentPath.reduce<unknown>((v, step) => (v as Record<Step, unknown>)[step], document);
-  if (parent === null || typeof parent !== "object" || Array.isArray(parent) || typeof last !== "string") return setAt(document, path, value);
-  const renamed = Object.fromEntries(Object.entries(parent).map(([k, v]) => (k === last ? [key, v] : [k, v])));
-  return setAt(document, parentPath, renamed);
-});
+const mutated: fc.Arbitrary<unknown> = fc
+  .tuple(validDocument, fc.nat(), mutation, fc.boolean(), headerName)
+  .map(([document, pick, value, rename, key]) => {
+    const places = slots(document);
+    const path = places[pick % places.length] ?? [];
+    if (!rename || path.length === 0) return setAt(document, path, value);
+    // Rename the key at this place: the value stays, under a name that may be hostile or unknown.
+    const parentPath = path.slice(0, -1);
+    const last = path.at(-1);
+    const parent = parentPath.reduce<unknown>((v, step) => (v as Record<Step, unknown>)[step], document);
+    if (parent === null || typeof parent !== "object" || Array.isArray(parent) || typeof last !== "string")
+      return setAt(document, path, value);
+    const renamed = Object.fromEntries(Object.entries(parent).map(([k, v]) => (k === last ? [key, v] : [k, v])));
+    return setAt(document, parentPath, renamed);
+  });
 
 const policyShaped = fc.oneof(policyShapedWith(4), policyShapedWith(400));
 const anyDocument = fc.oneof(
@@ -213,7 +364,8 @@ function walkProblem(input: unknown, issue: PolicyIssue): string | undefined {
       at = at[step];
     } else {
       if (at === null || typeof at !== "object" || Array.isArray(at)) return `step ${i} (${JSON.stringify(step)}) keys a non-object`;
-      if (!Object.hasOwn(at, step)) return last && MISSING_FIELD.test(issue.message) ? undefined : `step ${i} (${JSON.stringify(step)}) is not in the input`;
+      if (!Object.hasOwn(at, step))
+        return last && MISSING_FIELD.test(issue.message) ? undefined : `step ${i} (${JSON.stringify(step)}) is not in the input`;
       at = (at as Record<string, unknown>)[step];
     }
   }
@@ -241,7 +393,8 @@ function headerStrings(document: unknown): string[] {
     for (const [name, entry] of Object.entries((l.headers ?? {}) as Record<string, unknown>)) {
       out.push(name);
       if (typeof entry === "string") out.push(entry);
-      else if (entry !== null && typeof entry === "object" && typeof (entry as { value?: unknown }).value === "string") out.push((entry as { value: string }).value);
+      else if (entry !== null && typeof entry === "object" && typeof (entry as { value?: unknown }).value === "string")
+        out.push((entry as { value: string }).value);
     }
     for (const name of (l.remove ?? []) as string[]) out.push(name);
     for (const field of [l.csp, l.cspReportOnly]) {
@@ -257,7 +410,7 @@ function headerStrings(document: unknown): string[] {
     }
   };
   layer(document);
-  for (const rule of ((document as { rules?: unknown[] }).rules ?? [])) layer(rule);
+  for (const rule of (document as { rules?: unknown[] }).rules ?? []) layer(rule);
   return out;
 }
 
@@ -367,11 +520,18 @@ describe("compiled policies", () => {
           const parsed = parsePolicy(document);
           if (!parsed.ok) return;
           const reports = parseEnv({ REPORTS_ENABLED: "true", REPORT_PATH: path }).config.reports;
-          const { policy } = compilePolicy([{ from: "KV", document: parsed.value }], { reportOnly, reportPath: path === undefined ? undefined : reports.path });
+          const { policy } = compilePolicy([{ from: "KV", document: parsed.value }], {
+            reportOnly,
+            reportPath: path === undefined ? undefined : reports.path,
+          });
           for (const [pathname, type, https] of requests) {
             const plan = planHeaders(policy, { https, path: pathname, contentType: type });
             for (const op of [...plan.ops, ...(plan.nonce?.ops ?? []), ...(plan.nonce?.notModifiedOps ?? [])]) expectCleanOp(op);
-            const response = new Headers([["X-Frame-Options", "DENY"], ["Permissions-Policy", "usb=(), camera=()"], ["Cache-Control", "max-age=5"]]);
+            const response = new Headers([
+              ["X-Frame-Options", "DENY"],
+              ["Permissions-Policy", "usb=(), camera=()"],
+              ["Cache-Control", "max-age=5"],
+            ]);
             applyHeaders(response, plan.nonce?.ops ?? plan.ops, NONCE);
             for (const [, value] of response) expect(CLEAN.test(value)).toBe(true);
           }
@@ -398,7 +558,21 @@ describe("documents rejected in context (a rule against the layers below it)", (
 
 describe("rule sets converted from a _headers file", () => {
   const line = fc.oneof(
-    fc.constantFrom("/*", "/embed/*", "  X-Frame-Options: DENY", "  ! X-Powered-By", "  Content-Security-Policy: default-src 'self'; img-src *", "  Strict-Transport-Security: max-age=600", "  Set-Cookie: a=1", "https://:project.pages.dev/*", "# comment", "", "\t", "  :", "  X-A:"),
+    fc.constantFrom(
+      "/*",
+      "/embed/*",
+      "  X-Frame-Options: DENY",
+      "  ! X-Powered-By",
+      "  Content-Security-Policy: default-src 'self'; img-src *",
+      "  Strict-Transport-Security: max-age=600",
+      "  Set-Cookie: a=1",
+      "https://:project.pages.dev/*",
+      "# comment",
+      "",
+      "\t",
+      "  :",
+      "  X-A:",
+    ),
     withInjection(fc.constantFrom("/*", "  X-Custom: 1", "  Content-Security-Policy: script-src 'self'")),
     binaryString(16),
   );

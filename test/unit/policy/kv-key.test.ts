@@ -45,7 +45,9 @@ describe("POLICY_KV_KEY and --key", () => {
 
   it("agrees between the Worker and the CLI on any key, by its UTF-8 length", () => {
     // Around the limit: 1- to 4-byte characters (and a lone surrogate, which UTF-8 carries as 3 bytes).
-    const nearLimit = fc.array(fc.constantFrom("k", "é", "€", "😀", "\ud800"), { minLength: 100, maxLength: 520 }).map((chars) => chars.join(""));
+    const nearLimit = fc
+      .array(fc.constantFrom("k", "é", "€", "😀", "\ud800"), { minLength: 100, maxLength: 520 })
+      .map((chars) => chars.join(""));
     const key = fc.oneof(nearLimit, fc.string({ unit: "binary", maxLength: 600 }), fc.constantFrom("", ".", ".."));
     fc.assert(
       fc.property(key, (k) => {

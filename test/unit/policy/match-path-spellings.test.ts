@@ -16,7 +16,11 @@ const ADMIN = compile([
         headers: { "X-Frame-Options": { value: "DENY", action: "set" } },
         csp: { directives: { "frame-ancestors": ["'none'"] } },
       },
-      { path: "/embed/*", headers: { "X-Frame-Options": { action: "remove" } }, csp: { directives: { "frame-ancestors": ["https://partner.example"] } } },
+      {
+        path: "/embed/*",
+        headers: { "X-Frame-Options": { action: "remove" } },
+        csp: { directives: { "frame-ancestors": ["https://partner.example"] } },
+      },
     ],
   },
 ]);
@@ -92,7 +96,9 @@ describe("paths.caseSensitive", () => {
   it("is validated like every other field", () => {
     const result = parsePolicy({ paths: { caseSensitve: true } });
     expect(result.ok).toBe(false);
-    expect(result.ok ? [] : result.issues.map((i) => [i.path, i.message])).toEqual([["paths.caseSensitve", expect.stringContaining("did you mean")]]);
+    expect(result.ok ? [] : result.issues.map((i) => [i.path, i.message])).toEqual([
+      ["paths.caseSensitve", expect.stringContaining("did you mean")],
+    ]);
     const wrongType = parsePolicy({ paths: { caseSensitive: "yes" } });
     expect(wrongType.ok ? [] : wrongType.issues.map((i) => i.path)).toEqual(["paths.caseSensitive"]);
   });

@@ -66,11 +66,14 @@ describe("route and an encoded slash", () => {
     expect(index.route("/api/files/a%2Fb")).toMatchObject({ ok: true, path: "/api/files/a/b", rules: [0] });
   });
 
-  it.each(["/api/projects/group%2Fproject", "/admin%2Fsettings", "/admin%5Csettings"])("refuses %s, whose rules depend on the reading", (path) => {
-    const route = index.route(path);
-    expect(route.ok).toBe(false);
-    expect(route.ok ? "" : route.reason).toContain("encoded /");
-  });
+  it.each(["/api/projects/group%2Fproject", "/admin%2Fsettings", "/admin%5Csettings"])(
+    "refuses %s, whose rules depend on the reading",
+    (path) => {
+      const route = index.route(path);
+      expect(route.ok).toBe(false);
+      expect(route.ok ? "" : route.reason).toContain("encoded /");
+    },
+  );
 });
 
 describe("pathPatternProblem", () => {

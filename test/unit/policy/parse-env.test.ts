@@ -1,7 +1,13 @@
 // Environment bindings: each bad binding falls back on its own, with an issue naming it.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CACHE_SECONDS, DEFAULT_KV_KEY, DEFAULT_REPORT_PATH, DEFAULT_ORIGIN_TIMEOUT_MS, parseEnv } from "../../../src/core/policy/parse-env.js";
+import {
+  DEFAULT_CACHE_SECONDS,
+  DEFAULT_KV_KEY,
+  DEFAULT_REPORT_PATH,
+  DEFAULT_ORIGIN_TIMEOUT_MS,
+  parseEnv,
+} from "../../../src/core/policy/parse-env.js";
 
 describe("parseEnv", () => {
   it("defaults to route mode, 30 s, enforced, no POLICY", () => {
@@ -28,17 +34,24 @@ describe("parseEnv", () => {
       port: "9001",
       host: "127.0.0.1:9001",
     });
-    expect(parseEnv({ ORIGIN_URL: "https://origin.example.com/" }).config.origin).toMatchObject({ hostname: "origin.example.com", port: "" });
+    expect(parseEnv({ ORIGIN_URL: "https://origin.example.com/" }).config.origin).toMatchObject({
+      hostname: "origin.example.com",
+      port: "",
+    });
   });
 
-  it.each(["ftp://origin.example.com", "https://origin.example.com/app", "https://u:p@origin.example.com", "https://o.example.com/?q=1", "not a url", 42])(
-    "refuses ORIGIN_URL %j instead of guessing",
-    (value) => {
-      const { config, issues } = parseEnv({ ORIGIN_URL: value });
-      expect(config.origin).toEqual({ kind: "invalid" });
-      expect(issues.map((i) => i.path)).toEqual(["ORIGIN_URL"]);
-    },
-  );
+  it.each([
+    "ftp://origin.example.com",
+    "https://origin.example.com/app",
+    "https://u:p@origin.example.com",
+    "https://o.example.com/?q=1",
+    "not a url",
+    42,
+  ])("refuses ORIGIN_URL %j instead of guessing", (value) => {
+    const { config, issues } = parseEnv({ ORIGIN_URL: value });
+    expect(config.origin).toEqual({ kind: "invalid" });
+    expect(issues.map((i) => i.path)).toEqual(["ORIGIN_URL"]);
+  });
 
   it("reads the timeout as a string or a number", () => {
     expect(parseEnv({ ORIGIN_TIMEOUT_MS: "2500" }).config.originTimeoutMs).toBe(2500);
@@ -80,7 +93,9 @@ describe("parseEnv", () => {
 
   it("reads the report collector's settings, each falling back on its own", () => {
     const token = "t".repeat(32);
-    expect(parseEnv({ REPORTS_ENABLED: "true", REPORT_PATH: "/csp", REPORT_SAMPLE_RATE: "0.25", REPORTS_TOKEN: token }).config.reports).toEqual({
+    expect(
+      parseEnv({ REPORTS_ENABLED: "true", REPORT_PATH: "/csp", REPORT_SAMPLE_RATE: "0.25", REPORTS_TOKEN: token }).config.reports,
+    ).toEqual({
       enabled: true,
       path: "/csp",
       sampleRate: 0.25,

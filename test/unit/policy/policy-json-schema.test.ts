@@ -32,12 +32,18 @@ describe("policy.schema.json", () => {
 
   // Shape errors (unknown keys, wrong types, unknown directives) are the schema's to catch; checks that
   // need code, such as CSP source syntax, are only in the validator.
-  it.each(["unknown-top-level-key", "hsts-typo", "entry-typo", "entry-wrong-type", "csp-wrong-shape", "csp-unknown-directive", "unknown-action", "not-an-object"])(
-    "rejects the shape error in %s",
-    (name) => {
-      const fixture = fixtures("invalid").find((f) => f.name === `${name}.json`);
-      const { document } = fixture?.content as { document: unknown };
-      expect(validate(document)).toBe(false);
-    },
-  );
+  it.each([
+    "unknown-top-level-key",
+    "hsts-typo",
+    "entry-typo",
+    "entry-wrong-type",
+    "csp-wrong-shape",
+    "csp-unknown-directive",
+    "unknown-action",
+    "not-an-object",
+  ])("rejects the shape error in %s", (name) => {
+    const fixture = fixtures("invalid").find((f) => f.name === `${name}.json`);
+    const { document } = fixture?.content as { document: unknown };
+    expect(validate(document)).toBe(false);
+  });
 });

@@ -30,28 +30,57 @@ const headerValue = fc.oneof(
   fc.string({ maxLength: 6 }).map((s) => `${s}\u0000`),
 );
 const action = fc.constantFrom("set", "default", "append", "remove", "bogus");
-const entry = fc.oneof(
-  headerValue,
-  fc.record({ value: headerValue, action }, { requiredKeys: [] }),
-  fc.constant(null),
-  fc.integer(),
+const entry = fc.oneof(headerValue, fc.record({ value: headerValue, action }, { requiredKeys: [] }), fc.constant(null), fc.integer());
+const directive = fc.constantFrom(
+  "default-src",
+  "script-src",
+  "img-src",
+  "frame-ancestors",
+  "upgrade-insecure-requests",
+  "sandbox",
+  "scripts-src",
 );
-const directive = fc.constantFrom("default-src", "script-src", "img-src", "frame-ancestors", "upgrade-insecure-requests", "sandbox", "scripts-src");
 const source = fc.oneof(
-  fc.constantFrom("'self'", "'none'", "https:", "data:", "*.example.com", "https://cdn.example.com", "self", "'nonce-abc'", "a;b", "a,b", "allow-scripts"),
+  fc.constantFrom(
+    "'self'",
+    "'none'",
+    "https:",
+    "data:",
+    "*.example.com",
+    "https://cdn.example.com",
+    "self",
+    "'nonce-abc'",
+    "a;b",
+    "a,b",
+    "allow-scripts",
+  ),
   fc.string({ maxLength: 8 }),
 );
 const directives = fc.dictionary(directive, fc.oneof(fc.array(source, { maxLength: 4 }), fc.constant(true)), { maxKeys: 4 });
 const csp = fc.oneof(
   fc.constant(false),
   fc.record(
-    { action: fc.constantFrom("set", "default", "append"), replace: fc.boolean(), directives, add: fc.dictionary(directive, fc.array(source, { maxLength: 3 }), { maxKeys: 2 }), remove: fc.array(directive, { maxLength: 2 }) },
+    {
+      action: fc.constantFrom("set", "default", "append"),
+      replace: fc.boolean(),
+      directives,
+      add: fc.dictionary(directive, fc.array(source, { maxLength: 3 }), { maxKeys: 2 }),
+      remove: fc.array(directive, { maxLength: 2 }),
+    },
     { requiredKeys: [] },
   ),
 );
 const hsts = fc.oneof(
   fc.constant(false),
-  fc.record({ action: fc.constantFrom("set", "default"), maxAge: fc.oneof(fc.integer({ min: -5, max: 100_000_000 }), fc.double()), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] }),
+  fc.record(
+    {
+      action: fc.constantFrom("set", "default"),
+      maxAge: fc.oneof(fc.integer({ min: -5, max: 100_000_000 }), fc.double()),
+      includeSubDomains: fc.boolean(),
+      preload: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
 );
 const layerFields = {
   headers: fc.dictionary(headerName, entry, { maxKeys: 5 }),
@@ -83,7 +112,11 @@ const goodEntry = fc.constantFrom<[string, unknown]>(
   ["Server", { action: "remove" }],
 );
 const goodSource = fc.constantFrom("'self'", "https:", "data:", "https://cdn.example.com", "*.example.com");
-const goodDirectives = fc.dictionary(fc.constantFrom("script-src", "img-src", "style-src", "connect-src"), fc.uniqueArray(goodSource, { minLength: 1, maxLength: 3 }), { maxKeys: 3 });
+const goodDirectives = fc.dictionary(
+  fc.constantFrom("script-src", "img-src", "style-src", "connect-src"),
+  fc.uniqueArray(goodSource, { minLength: 1, maxLength: 3 }),
+  { maxKeys: 3 },
+);
 const goodCsp = fc.oneof(
   fc.constant(false),
   fc.record(
@@ -101,10 +134,19 @@ const goodLayerFields = {
   headers: fc.uniqueArray(goodEntry, { selector: ([name]) => name, maxLength: 4 }).map((pairs) => Object.fromEntries(pairs)),
   csp: goodCsp,
   cspReportOnly: goodCsp,
-  hsts: fc.oneof(fc.constant(false), fc.record({ maxAge: fc.integer({ min: 0, max: 100_000_000 }), includeSubDomains: fc.boolean(), preload: fc.boolean() }, { requiredKeys: [] })),
+  hsts: fc.oneof(
+    fc.constant(false),
+    fc.record(
+      { maxAge: fc.integer({ min: 0, max: 100_000_000 }), includeSubDomains: fc.boolean(), preload: fc.boolean() },
+      { requiredKeys: [] },
+    ),
+  ),
   nonce: fc.oneof(
     fc.constant(false),
-    fc.record({ scripts: fc.constant(true), styles: fc.boolean(), mode: fc.constantFrom("marked", "blanket"), strictDynamic: fc.boolean() }, { requiredKeys: [] }),
+    fc.record(
+      { scripts: fc.constant(true), styles: fc.boolean(), mode: fc.constantFrom("marked", "blanket"), strictDynamic: fc.boolean() },
+      { requiredKeys: [] },
+    ),
   ),
 };
 const policyValid = fc.record(
@@ -112,7 +154,11 @@ const policyValid = fc.record(
     ...goodLayerFields,
     rules: fc.array(
       fc.record(
-        { path: fc.constantFrom("/", "/*", "/a/*", "/a/:id", "/a/b", "/assets/*.js"), contentType: fc.constantFrom(["text/html"], ["text/*"], ["application/json"]), ...goodLayerFields },
+        {
+          path: fc.constantFrom("/", "/*", "/a/*", "/a/:id", "/a/b", "/assets/*.js"),
+          contentType: fc.constantFrom(["text/html"], ["text/*"], ["application/json"]),
+          ...goodLayerFields,
+        },
         { requiredKeys: ["path"] },
       ),
       { maxLength: 4 },
@@ -124,7 +170,10 @@ const policyValid = fc.record(
 const PATHS = ["/", "/a/b", "/a/1", "/assets/x.js", "/other"];
 const CONTENT_TYPES = ["text/html; charset=utf-8", "application/json", null];
 const originHeaders = fc.array(
-  fc.tuple(headerName.filter((n) => n !== "Bad Name"), fc.constantFrom("DENY", "SAMEORIGIN", "max-age=5", "nonsense", "geolocation=(self)", "default-src *")),
+  fc.tuple(
+    headerName.filter((n) => n !== "Bad Name"),
+    fc.constantFrom("DENY", "SAMEORIGIN", "max-age=5", "nonsense", "geolocation=(self)", "default-src *"),
+  ),
   { maxLength: 6 },
 );
 

@@ -7,7 +7,12 @@ import type { CompiledPolicy, RejectedCombination } from "../../../src/core/poli
 import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
 import { compile, cspMap, doc } from "../support.js";
 
-function headersFor(policy: CompiledPolicy, path: string, contentType: string | null = "text/html", origin: [string, string][] = []): Headers {
+function headersFor(
+  policy: CompiledPolicy,
+  path: string,
+  contentType: string | null = "text/html",
+  origin: [string, string][] = [],
+): Headers {
   const headers = new Headers(origin);
   applyHeaders(headers, planHeaders(policy, { https: true, path, contentType }).ops);
   return headers;
@@ -46,7 +51,13 @@ describe("precedence", () => {
 
   it("replaces a singleton header, never comma-joins it", () => {
     const policy = compile([
-      { rules: [{ path: "/*", hsts: { maxAge: 600 } }, { path: "/a/*", hsts: { maxAge: 900 } }, { path: "/a/*", headers: { "X-Frame-Options": "SAMEORIGIN" } }] },
+      {
+        rules: [
+          { path: "/*", hsts: { maxAge: 600 } },
+          { path: "/a/*", hsts: { maxAge: 900 } },
+          { path: "/a/*", headers: { "X-Frame-Options": "SAMEORIGIN" } },
+        ],
+      },
     ]);
     const h = headersFor(policy, "/a/b");
     expect(h.get("strict-transport-security")).toBe("max-age=900; includeSubDomains");
@@ -59,7 +70,10 @@ describe("precedence", () => {
   });
 
   it("puts the KV document's rules after POLICY's, so KV wins ties", () => {
-    const policy = compile([{ rules: [{ path: "/x", headers: { "X-From": "policy" } }] }, { rules: [{ path: "/x", headers: { "X-From": "kv" } }] }]);
+    const policy = compile([
+      { rules: [{ path: "/x", headers: { "X-From": "policy" } }] },
+      { rules: [{ path: "/x", headers: { "X-From": "kv" } }] },
+    ]);
     expect(headersFor(policy, "/x").get("x-from")).toBe("kv");
   });
 });
@@ -70,7 +84,11 @@ describe("CSP per path", () => {
       csp: { directives: { "script-src": ["'self'"] } },
       cspReportOnly: { directives: { "default-src": ["'self'"] } },
       rules: [
-        { path: "/embed/*", csp: { directives: { "frame-ancestors": ["https://partner.example.com"] } }, headers: { "X-Frame-Options": { action: "remove" } } },
+        {
+          path: "/embed/*",
+          csp: { directives: { "frame-ancestors": ["https://partner.example.com"] } },
+          headers: { "X-Frame-Options": { action: "remove" } },
+        },
         { path: "/cdn/*", csp: { add: { "script-src": ["https://cdn.example.com"] } } },
         { path: "/legacy/*", csp: { remove: ["script-src"] } },
         { path: "/raw/*", csp: false },
@@ -130,7 +148,14 @@ describe("content types", () => {
 
 describe("combinations", () => {
   it("compiles each combination once and reuses it", () => {
-    const policy = compile([{ rules: [{ path: "/*", headers: { "X-A": "1" } }, { path: "/b/*", headers: { "X-B": "1" } }] }]);
+    const policy = compile([
+      {
+        rules: [
+          { path: "/*", headers: { "X-A": "1" } },
+          { path: "/b/*", headers: { "X-B": "1" } },
+        ],
+      },
+    ]);
     const first = planHeaders(policy, { https: true, path: "/b/1", contentType: null });
     const second = planHeaders(policy, { https: true, path: "/b/2", contentType: null });
     expect(second).toBe(first);

@@ -36,7 +36,10 @@ const pages = (...names: string[]) => names.map((n) => record(n));
 describe("a client's budgets", () => {
   it("counts repeats of a violation once per window, and again in the next window", () => {
     const { ledger: l, advance } = ledger();
-    expect(l.admit("a", pages("x", "x", "x"))).toMatchObject({ admitted: pages("x"), dropped: { duplicate: 2, rateLimited: 0, clientCap: 0 } });
+    expect(l.admit("a", pages("x", "x", "x"))).toMatchObject({
+      admitted: pages("x"),
+      dropped: { duplicate: 2, rateLimited: 0, clientCap: 0 },
+    });
     expect(l.admit("a", pages("x")).dropped.duplicate).toBe(1);
     // Another client's repeat is its own.
     expect(l.admit("b", pages("x")).admitted).toHaveLength(1);
@@ -114,7 +117,10 @@ describe("the defaults", () => {
   it("count reports per minute with the same limit and period as REPORT_LIMITER in wrangler.toml", () => {
     const toml = readFileSync(new URL("../../../wrangler.toml", import.meta.url), "utf8");
     // Both forms: the top-level [[ratelimits]] table and staging's inline table.
-    const limits = [...toml.matchAll(/"REPORT_LIMITER"[^\]]*?simple = \{ limit = (\d+), period = (\d+) \}/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const limits = [...toml.matchAll(/"REPORT_LIMITER"[^\]]*?simple = \{ limit = (\d+), period = (\d+) \}/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
     expect(limits).toEqual([
       [DEFAULT_CLIENT_LIMITS.reportsPerWindow, DEFAULT_CLIENT_LIMITS.windowMs / 1000],
       [DEFAULT_CLIENT_LIMITS.reportsPerWindow, DEFAULT_CLIENT_LIMITS.windowMs / 1000],

@@ -107,7 +107,9 @@ describe("the Reporting API format", () => {
   });
 
   it("falls back on the report's url when the body has no documentURL", () => {
-    const body = JSON.stringify([{ type: "csp-violation", url: "https://www.example.com/a?b", body: { effectiveDirective: "img-src", blockedURL: "data" } }]);
+    const body = JSON.stringify([
+      { type: "csp-violation", url: "https://www.example.com/a?b", body: { effectiveDirective: "img-src", blockedURL: "data" } },
+    ]);
     expect(only(body)).toMatchObject({ documentUrl: "https://www.example.com/a", blockedUrl: "data" });
   });
 
@@ -116,7 +118,11 @@ describe("the Reporting API format", () => {
   });
 
   it(`reads at most ${MAX_BATCH_REPORTS} entries of a batch and counts the rest`, () => {
-    const entry = { type: "csp-violation", url: "https://www.example.com/", body: { effectiveDirective: "img-src", blockedURL: "https://x.test/i.png" } };
+    const entry = {
+      type: "csp-violation",
+      url: "https://www.example.com/",
+      body: { effectiveDirective: "img-src", blockedURL: "https://x.test/i.png" },
+    };
     const result = parsed(JSON.stringify(Array.from({ length: 250 }, () => entry)));
     expect(result.records).toHaveLength(MAX_BATCH_REPORTS);
     expect(result.dropped.overflow).toBe(150);
@@ -184,8 +190,16 @@ describe("hostile and odd field values", () => {
   });
 
   it("keeps whole numbers in range and zeroes the rest", () => {
-    expect(only(uriReport({ "status-code": 404, "line-number": "12", "column-number": -1 }))).toMatchObject({ statusCode: 404, lineNumber: 12, columnNumber: 0 });
-    expect(only(uriReport({ "status-code": 1e9, "line-number": 1.5, "column-number": "7e3" }))).toMatchObject({ statusCode: 0, lineNumber: 0, columnNumber: 0 });
+    expect(only(uriReport({ "status-code": 404, "line-number": "12", "column-number": -1 }))).toMatchObject({
+      statusCode: 404,
+      lineNumber: 12,
+      columnNumber: 0,
+    });
+    expect(only(uriReport({ "status-code": 1e9, "line-number": 1.5, "column-number": "7e3" }))).toMatchObject({
+      statusCode: 0,
+      lineNumber: 0,
+      columnNumber: 0,
+    });
   });
 
   it(`cuts the sample to ${MAX_SAMPLE_CHARS} characters and strips control and bidi characters`, () => {
@@ -195,7 +209,12 @@ describe("hostile and odd field values", () => {
   });
 
   it(`bounds a long path to ${MAX_FIELD_CHARS} characters`, () => {
-    const record = only(uriReport({ "document-uri": `https://www.example.com/${"a".repeat(5000)}`, "blocked-uri": `https://cdn.example.net/${"b".repeat(5000)}` }));
+    const record = only(
+      uriReport({
+        "document-uri": `https://www.example.com/${"a".repeat(5000)}`,
+        "blocked-uri": `https://cdn.example.net/${"b".repeat(5000)}`,
+      }),
+    );
     expect(record.documentUrl).toHaveLength(MAX_FIELD_CHARS);
     expect(record.blockedUrl).toHaveLength(MAX_FIELD_CHARS);
   });
@@ -270,7 +289,15 @@ describe("rate-limit keys", () => {
 
 describe("folding a batch", () => {
   it("counts identical violations once with their number", () => {
-    const records = parsed(JSON.stringify([0, 1, 2].map((i) => ({ type: "csp-violation", url: "https://www.example.com/", body: { effectiveDirective: i < 2 ? "img-src" : "font-src", blockedURL: "https://x.test/" } })))).records;
+    const records = parsed(
+      JSON.stringify(
+        [0, 1, 2].map((i) => ({
+          type: "csp-violation",
+          url: "https://www.example.com/",
+          body: { effectiveDirective: i < 2 ? "img-src" : "font-src", blockedURL: "https://x.test/" },
+        })),
+      ),
+    ).records;
     expect(countViolations(records).map((e) => [e.record.effectiveDirective, e.count])).toEqual([
       ["img-src", 2],
       ["font-src", 1],
@@ -284,7 +311,11 @@ describe("properties", () => {
     fc.json({ maxDepth: 4 }),
     fc
       .record({
-        "document-uri": fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.constant("https://www.example.com/p?q=1#f"), fc.string()),
+        "document-uri": fc.oneof(
+          fc.webUrl({ withQueryParameters: true, withFragments: true }),
+          fc.constant("https://www.example.com/p?q=1#f"),
+          fc.string(),
+        ),
         "blocked-uri": fc.oneof(fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.string(), fc.integer()),
         "effective-directive": fc.oneof(fc.constantFrom("script-src", "img-src", "bogus"), fc.string()),
         "script-sample": fc.string({ unit: "binary", maxLength: 80 }),
@@ -298,7 +329,11 @@ describe("properties", () => {
           type: fc.constantFrom("csp-violation", "deprecation", "x"),
           url: fc.oneof(fc.webUrl(), fc.constant("https://www.example.com/x?y")),
           body: fc.oneof(
-            fc.record({ documentURL: fc.oneof(fc.webUrl(), fc.constant("https://www.example.com/z#h")), blockedURL: fc.string({ unit: "binary" }), sample: fc.string({ unit: "binary" }) }),
+            fc.record({
+              documentURL: fc.oneof(fc.webUrl(), fc.constant("https://www.example.com/z#h")),
+              blockedURL: fc.string({ unit: "binary" }),
+              sample: fc.string({ unit: "binary" }),
+            }),
             fc.anything(),
           ),
         }),

@@ -4,7 +4,13 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CSP_DIRECTIVES } from "../../../src/core/csp/directives.js";
-import { MAX_BATCH_REPORTS, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, parseCspReports, type ParsedReports } from "../../../src/core/reports/csp-report.js";
+import {
+  MAX_BATCH_REPORTS,
+  MAX_FIELD_CHARS,
+  MAX_SAMPLE_CHARS,
+  parseCspReports,
+  type ParsedReports,
+} from "../../../src/core/reports/csp-report.js";
 import { binaryString, TRICKY_CHARS } from "../../fuzz-arbitraries.js";
 import { fuzzParameters } from "../../fuzz-config.js";
 
@@ -41,40 +47,115 @@ function expectSafe(body: string): void {
 }
 
 /** A JSON text fragment for one field: ordinary values, hostile strings, numbers at the edges, deep nesting. */
-const fieldJson: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom("https://www.example.com/p?q=1#f", "https://www.example.com:443/", "inline", "script-src-elem", "report", "200", "12", "1e3", "-1", "007"),
-  fc.constantFrom(...TRICKY_CHARS).map((c) => `https://www.example.com/${c}`),
-  binaryString(30),
-).map((s) => JSON.stringify(s));
-const numberJson = fc.constantFrom("0", "-0", "1.5", "1e308", "-1e308", "999", "1000", "9999999", "10000001", "1e-7", "12345678901234567890");
-const nestedJson = (maxDepth: number) => fc
-  .tuple(fc.constantFrom("[", '{"a":', '{"csp-report":', '[{"type":"csp-violation","body":'), fc.integer({ min: 1, max: maxDepth }), fc.constantFrom("1", '"x"', "null", "{}", "[]"))
-  .map(([open, depth, core]) => `${open.repeat(depth)}${core}${(open.startsWith("[") && !open.startsWith("[{") ? "]" : open === "[{\"type\":\"csp-violation\",\"body\":" ? "}]" : "}").repeat(depth)}`);
+const fieldJson: fc.Arbitrary<string> = fc
+  .oneof(
+    fc.constantFrom(
+      "https://www.example.com/p?q=1#f",
+      "https://www.example.com:443/",
+      "inline",
+      "script-src-elem",
+      "report",
+      "200",
+      "12",
+      "1e3",
+      "-1",
+      "007",
+    ),
+    fc.constantFrom(...TRICKY_CHARS).map((c) => `https://www.example.com/${c}`),
+    binaryString(30),
+  )
+  .map((s) => JSON.stringify(s));
+const numberJson = fc.constantFrom(
+  "0",
+  "-0",
+  "1.5",
+  "1e308",
+  "-1e308",
+  "999",
+  "1000",
+  "9999999",
+  "10000001",
+  "1e-7",
+  "12345678901234567890",
+);
+const nestedJson = (maxDepth: number) =>
+  fc
+    .tuple(
+      fc.constantFrom("[", '{"a":', '{"csp-report":', '[{"type":"csp-violation","body":'),
+      fc.integer({ min: 1, max: maxDepth }),
+      fc.constantFrom("1", '"x"', "null", "{}", "[]"),
+    )
+    .map(
+      ([open, depth, core]) =>
+        `${open.repeat(depth)}${core}${(open.startsWith("[") && !open.startsWith("[{") ? "]" : open === '[{"type":"csp-violation","body":' ? "}]" : "}").repeat(depth)}`,
+    );
 const anyFieldJson = (maxDepth: number) =>
-  fc.oneof({ weight: 4, arbitrary: fieldJson }, { weight: 2, arbitrary: numberJson }, { weight: 2, arbitrary: nestedJson(maxDepth) }, { weight: 1, arbitrary: fc.constantFrom("null", "true", "[]", "{}", '["https://www.example.com/"]') });
+  fc.oneof(
+    { weight: 4, arbitrary: fieldJson },
+    { weight: 2, arbitrary: numberJson },
+    { weight: 2, arbitrary: nestedJson(maxDepth) },
+    { weight: 1, arbitrary: fc.constantFrom("null", "true", "[]", "{}", '["https://www.example.com/"]') },
+  );
 
-const URI_FIELDS = ["document-uri", "blocked-uri", "effective-directive", "violated-directive", "disposition", "status-code", "source-file", "line-number", "column-number", "script-sample"];
-const API_FIELDS = ["documentURL", "blockedURL", "effectiveDirective", "violatedDirective", "disposition", "statusCode", "sourceFile", "lineNumber", "columnNumber", "sample"];
+const URI_FIELDS = [
+  "document-uri",
+  "blocked-uri",
+  "effective-directive",
+  "violated-directive",
+  "disposition",
+  "status-code",
+  "source-file",
+  "line-number",
+  "column-number",
+  "script-sample",
+];
+const API_FIELDS = [
+  "documentURL",
+  "blockedURL",
+  "effectiveDirective",
+  "violatedDirective",
+  "disposition",
+  "statusCode",
+  "sourceFile",
+  "lineNumber",
+  "columnNumber",
+  "sample",
+];
 
 function objectJson(fields: readonly string[], maxDepth: number): fc.Arbitrary<string> {
   return fc
-    .uniqueArray(fc.tuple(fc.constantFrom(...fields, "__proto__", "constructor"), anyFieldJson(maxDepth)), { selector: ([k]) => k, maxLength: fields.length })
-    .map((pairs) => `{"document-uri":"https://www.example.com/","documentURL":"https://www.example.com/"${pairs.map(([k, v]) => `,${JSON.stringify(k)}:${v}`).join("")}}`);
+    .uniqueArray(fc.tuple(fc.constantFrom(...fields, "__proto__", "constructor"), anyFieldJson(maxDepth)), {
+      selector: ([k]) => k,
+      maxLength: fields.length,
+    })
+    .map(
+      (pairs) =>
+        `{"document-uri":"https://www.example.com/","documentURL":"https://www.example.com/"${pairs.map(([k, v]) => `,${JSON.stringify(k)}:${v}`).join("")}}`,
+    );
 }
 
 /** A report-uri body or a Reporting API batch, with any field replaced by anything (nested up to `maxDepth`), and members that are not objects. */
-const reportBody = (maxDepth: number): fc.Arbitrary<string> => fc.oneof(
-  objectJson(URI_FIELDS, maxDepth).map((report) => `{"csp-report":${report}}`),
-  fc
-    .array(
-      fc.oneof(
-        { weight: 4, arbitrary: fc.tuple(fc.constantFrom('"csp-violation"', '"deprecation"', "1", "null"), fc.oneof(objectJson(API_FIELDS, maxDepth), anyFieldJson(maxDepth))).map(([type, body]) => `{"type":${type},"url":"https://www.example.com/u","body":${body}}`) },
-        { weight: 1, arbitrary: anyFieldJson(maxDepth) },
-      ),
-      { maxLength: 8 },
-    )
-    .map((entries) => `[${entries.join(",")}]`),
-);
+const reportBody = (maxDepth: number): fc.Arbitrary<string> =>
+  fc.oneof(
+    objectJson(URI_FIELDS, maxDepth).map((report) => `{"csp-report":${report}}`),
+    fc
+      .array(
+        fc.oneof(
+          {
+            weight: 4,
+            arbitrary: fc
+              .tuple(
+                fc.constantFrom('"csp-violation"', '"deprecation"', "1", "null"),
+                fc.oneof(objectJson(API_FIELDS, maxDepth), anyFieldJson(maxDepth)),
+              )
+              .map(([type, body]) => `{"type":${type},"url":"https://www.example.com/u","body":${body}}`),
+          },
+          { weight: 1, arbitrary: anyFieldJson(maxDepth) },
+        ),
+        { maxLength: 8 },
+      )
+      .map((entries) => `[${entries.join(",")}]`),
+  );
 
 describe("report bodies cut short", () => {
   it.each(FIXTURES)("never throw at any cut of %s", (name) => {

@@ -77,7 +77,19 @@ describe("rows", () => {
 
   it("binds a row's values in the upsert's parameter order", () => {
     expect(upsertValues("2026-04-10", NOW, { record: RECORD, count: 2 }, 2000)).toEqual([
-      "2026-04-10", "script-src-elem", "inline", "https://www.example.com/", "report", 2, NOW, 200, "", 3, 9, "alert(1)", 2000,
+      "2026-04-10",
+      "script-src-elem",
+      "inline",
+      "https://www.example.com/",
+      "report",
+      2,
+      NOW,
+      200,
+      "",
+      3,
+      9,
+      "alert(1)",
+      2000,
     ]);
   });
 
@@ -91,7 +103,15 @@ describe("rows", () => {
       lastSeen: new Date(0).toISOString(),
       sample: "",
     });
-    expect(toCounts([{ day: "2026-04-10", count: 2.7 }, { day: null, count: Number.NaN }], "day")).toEqual([
+    expect(
+      toCounts(
+        [
+          { day: "2026-04-10", count: 2.7 },
+          { day: null, count: Number.NaN },
+        ],
+        "day",
+      ),
+    ).toEqual([
       { day: "2026-04-10", count: 2 },
       { day: "", count: 0 },
     ]);

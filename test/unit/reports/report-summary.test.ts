@@ -5,7 +5,14 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { windowDays } from "../../../src/core/reports/days.js";
 import { prefersJson } from "../../../src/core/reports/negotiate.js";
-import { escapeHtml, renderSummaryHtml, renderSummaryJson, renderSummaryText, SUMMARY_STYLE, summaryCsp } from "../../../src/core/reports/render-summary.js";
+import {
+  escapeHtml,
+  renderSummaryHtml,
+  renderSummaryJson,
+  renderSummaryText,
+  SUMMARY_STYLE,
+  summaryCsp,
+} from "../../../src/core/reports/render-summary.js";
 import { buildSummary, parseSummary, type ReportSummary } from "../../../src/core/reports/summary.js";
 import { cspMap } from "../support.js";
 
@@ -17,7 +24,15 @@ function summary(overrides: Partial<Parameters<typeof buildSummary>[0]> = {}): R
     now: NOW,
     days: 3,
     top: [
-      { directive: "script-src-elem", blocked: "inline", page: "https://www.example.com/", disposition: "report", count: 5, lastSeen: "2026-04-10T12:00:00.000Z", sample: "alert(1)" },
+      {
+        directive: "script-src-elem",
+        blocked: "inline",
+        page: "https://www.example.com/",
+        disposition: "report",
+        count: 5,
+        lastSeen: "2026-04-10T12:00:00.000Z",
+        sample: "alert(1)",
+      },
     ],
     byDirective: [{ directive: "script-src-elem", count: 5 }],
     byDay: [{ day: "2026-04-10", count: 5 }],
@@ -37,7 +52,14 @@ describe("building the summary", () => {
   });
 
   it("totals the dispositions", () => {
-    expect(summary({ byDisposition: [{ disposition: "enforce", count: 2 }, { disposition: "report", count: 7 }] }).totals).toEqual({ all: 9, enforce: 2, report: 7 });
+    expect(
+      summary({
+        byDisposition: [
+          { disposition: "enforce", count: 2 },
+          { disposition: "report", count: 7 },
+        ],
+      }).totals,
+    ).toEqual({ all: 9, enforce: 2, report: 7 });
   });
 });
 
@@ -49,7 +71,9 @@ describe("the HTML page", () => {
   it("escapes hostile strings from every stored field, in the table and in the charts", () => {
     const html = renderSummaryHtml(
       summary({
-        top: [{ directive: HOSTILE, blocked: HOSTILE, page: HOSTILE, disposition: "enforce", count: 1, lastSeen: HOSTILE, sample: HOSTILE }],
+        top: [
+          { directive: HOSTILE, blocked: HOSTILE, page: HOSTILE, disposition: "enforce", count: 1, lastSeen: HOSTILE, sample: HOSTILE },
+        ],
         byDirective: [{ directive: HOSTILE, count: 1 }],
       }),
       "/__csp-report",
@@ -70,7 +94,15 @@ describe("the HTML page", () => {
   });
 
   it("draws a bar per directive and per day as inline SVG", () => {
-    const html = renderSummaryHtml(summary({ byDirective: [{ directive: "img-src", count: 4 }, { directive: "font-src", count: 2 }] }), "/r");
+    const html = renderSummaryHtml(
+      summary({
+        byDirective: [
+          { directive: "img-src", count: 4 },
+          { directive: "font-src", count: 2 },
+        ],
+      }),
+      "/r",
+    );
     expect(html.match(/<svg /g)).toHaveLength(2);
     expect(html.match(/<rect class="bar"/g)).toHaveLength(2 + 3);
   });
@@ -79,7 +111,9 @@ describe("the HTML page", () => {
     const html = renderSummaryHtml(summary(), "/__csp-report");
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1];
     expect(style).toBe(SUMMARY_STYLE);
-    const hash = createHash("sha256").update(style ?? "", "utf8").digest("base64");
+    const hash = createHash("sha256")
+      .update(style ?? "", "utf8")
+      .digest("base64");
     const csp = cspMap(summaryCsp(hash));
     expect(csp.get("style-src")).toEqual([`'sha256-${hash}'`]);
     expect(csp.get("default-src")).toEqual(["'none'"]);
@@ -91,7 +125,9 @@ describe("the HTML page", () => {
   });
 
   it("says when the window has no Report-Only violations", () => {
-    expect(renderSummaryHtml(summary({ top: [], byDirective: [], byDay: [], byDisposition: [] }), "/r")).toContain("No Report-Only violations in the last 3 days.");
+    expect(renderSummaryHtml(summary({ top: [], byDirective: [], byDay: [], byDisposition: [] }), "/r")).toContain(
+      "No Report-Only violations in the last 3 days.",
+    );
   });
 });
 
@@ -103,7 +139,19 @@ describe("the JSON the CLI reads back", () => {
   });
 
   it("strips terminal escape sequences a hostile report smuggled into the store", () => {
-    const original = summary({ top: [{ directive: "img-src", blocked: "\u001b]0;pwned\u0007https://x.test/", page: "https://www.example.com/", disposition: "enforce", count: 1, lastSeen: "", sample: "\u001b[2J" }] });
+    const original = summary({
+      top: [
+        {
+          directive: "img-src",
+          blocked: "\u001b]0;pwned\u0007https://x.test/",
+          page: "https://www.example.com/",
+          disposition: "enforce",
+          count: 1,
+          lastSeen: "",
+          sample: "\u001b[2J",
+        },
+      ],
+    });
     const result = parseSummary(JSON.parse(renderSummaryJson(original)));
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.value.top[0]?.blocked).toBe("]0;pwnedhttps://x.test/");
@@ -151,7 +199,15 @@ describe("what was not stored", () => {
     expect(built.dropped).toEqual({
       received: 5 + 52,
       reports: 52,
-      byReason: expect.objectContaining({ rateLimited: 40, duplicate: 9, d1Error: 2, clientCap: 0, rowCap: 0, sampledOut: 0, laterReason: 1 }),
+      byReason: expect.objectContaining({
+        rateLimited: 40,
+        duplicate: 9,
+        d1Error: 2,
+        clientCap: 0,
+        rowCap: 0,
+        sampledOut: 0,
+        laterReason: 1,
+      }),
       refusedRequests: { rateLimited: 3, tooLarge: 1, badBody: 0, mediaType: 0, method: 0 },
     });
     expect(Object.keys(built.dropped?.byReason ?? {}).slice(0, 3)).toEqual(["rateLimited", "duplicate", "clientCap"]);
@@ -159,7 +215,9 @@ describe("what was not stored", () => {
 
   it("says on the page how many reports were received, stored and dropped, and why", () => {
     const html = renderSummaryHtml(summary({ drops }), "/r");
-    expect(html).toContain("56 reports received: 5 stored, 51 dropped. 4 requests were refused before their reports were read (3 over the rate limit, 1 too large).");
+    expect(html).toContain(
+      "56 reports received: 5 stored, 51 dropped. 4 requests were refused before their reports were read (3 over the rate limit, 1 too large).",
+    );
     expect(html).toMatch(/<td class="n">40<\/td><td>rate limit<\/td><td>over the client&#39;s reports per minute<\/td>/);
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).not.toContain("clientCap");

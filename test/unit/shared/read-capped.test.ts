@@ -24,7 +24,12 @@ describe("readCapped", () => {
   it("refuses a longer stream and cancels it without reading the rest", async () => {
     let cancelled = false;
     const chunks = [4, 4, 4, 4];
-    expect(await readCapped(stream(chunks, () => (cancelled = true)), 6)).toBeUndefined();
+    expect(
+      await readCapped(
+        stream(chunks, () => (cancelled = true)),
+        6,
+      ),
+    ).toBeUndefined();
     expect(cancelled).toBe(true);
   });
 

@@ -26,7 +26,12 @@ export interface FormattingEntry {
 }
 
 /** The formatting element names, numbered 0..13 (an index into the counts). */
-const SLOTS = new Map(["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"].map((n, i) => [T[n as keyof typeof T], i]));
+const SLOTS = new Map(
+  ["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"].map((n, i) => [
+    T[n as keyof typeof T],
+    i,
+  ]),
+);
 const NAMES = SLOTS.size;
 
 function slot(node: OpenElement): number {
@@ -83,7 +88,15 @@ export class FormattingList {
   add(node: OpenElement, tag: TagToken): void {
     const hash = signatureHash(tag.signature);
     if ((this.counts[slot(node)] ?? 0) >= 3) this.noahsArk(node, tag, hash);
-    const entry: FormattingEntry = { node, signature: tag.signature, hash, fuzzy: tag.signatureFuzzy, depth: this.markers, prev: null, next: null };
+    const entry: FormattingEntry = {
+      node,
+      signature: tag.signature,
+      hash,
+      fuzzy: tag.signatureFuzzy,
+      depth: this.markers,
+      prev: null,
+      next: null,
+    };
     node.entry = entry;
     this.append(entry);
     this.counted(entry, 1);

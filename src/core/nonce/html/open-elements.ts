@@ -8,7 +8,20 @@
 import type { FormattingEntry } from "./formatting.js";
 import { GiveUp } from "./give-up.js";
 import type { Meter } from "./tokenizer.js";
-import { BUTTON_SCOPE, HTML, LI_PASS, LIST_SCOPE, MODE_ROOT, SCOPE, SPECIAL, TABLE_SCOPE, T, TAG_IDS, tagId, type Namespace } from "./tags.js";
+import {
+  BUTTON_SCOPE,
+  HTML,
+  LI_PASS,
+  LIST_SCOPE,
+  MODE_ROOT,
+  SCOPE,
+  SPECIAL,
+  TABLE_SCOPE,
+  T,
+  TAG_IDS,
+  tagId,
+  type Namespace,
+} from "./tags.js";
 
 /** The deepest stack the model follows; deeper, it gives up (Chromium stops nesting its DOM at 512). */
 export const MAX_DEPTH = 1024;

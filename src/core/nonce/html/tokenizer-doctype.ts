@@ -74,7 +74,14 @@ function openIdentifier(t: Tokenizer, c: number, field: "publicId" | "systemId")
   if (c === DQUOTE || c === SQUOTE) {
     t.doctype[field] = "";
     const double = c === DQUOTE;
-    t.state = field === "publicId" ? (double ? S.DOCTYPE_PUBLIC_ID_DOUBLE : S.DOCTYPE_PUBLIC_ID_SINGLE) : double ? S.DOCTYPE_SYSTEM_ID_DOUBLE : S.DOCTYPE_SYSTEM_ID_SINGLE;
+    t.state =
+      field === "publicId"
+        ? double
+          ? S.DOCTYPE_PUBLIC_ID_DOUBLE
+          : S.DOCTYPE_PUBLIC_ID_SINGLE
+        : double
+          ? S.DOCTYPE_SYSTEM_ID_DOUBLE
+          : S.DOCTYPE_SYSTEM_ID_SINGLE;
     return true;
   }
   if (c === GT) {

@@ -67,7 +67,7 @@ export function isSpace(c: number): boolean {
 
 /** An ASCII letter. */
 export function isAlpha(c: number): boolean {
-  return ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+  return (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
 }
 
 /** Start tags whose bytes are held back until their end, because a nonce may go after their name. */

@@ -12,7 +12,18 @@ import { K_BUTTON, OpenElement, OpenElements } from "./open-elements.js";
 import { isQuirky } from "./quirks.js";
 import * as S from "./states.js";
 import type { TagToken } from "./tag-token.js";
-import { HTML, HTML_POINT, IMPLIED_END, IMPLIED_END_THOROUGH, MATHML, MATHML_TEXT_POINT, T, tagBits, tagId, type Namespace } from "./tags.js";
+import {
+  HTML,
+  HTML_POINT,
+  IMPLIED_END,
+  IMPLIED_END_THOROUGH,
+  MATHML,
+  MATHML_TEXT_POINT,
+  T,
+  tagBits,
+  tagId,
+  type Namespace,
+} from "./tags.js";
 import type { DoctypeToken, Meter, TokenSink } from "./tokenizer.js";
 
 // Insertion modes (§13.2.4.1); "in head noscript" is for scripting disabled, "in select" is gone.
