@@ -17,12 +17,12 @@ import type {
   ResolvedCsp,
   ResolvedPolicy,
 } from "../../src/core/policy/types.js";
-import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
-import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
+import { renderExplanation, type Explanation, type OpOutcome } from "./explain-output.js";
 
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
@@ -55,54 +55,6 @@ Options:
 
 Exit status: 0 explained, 1 the document is invalid (nothing to explain), 2 usage error.
 `;
-
-/** What happened to one owned header. */
-interface OpOutcome {
-  readonly name: string;
-  readonly action: HeaderOp["kind"];
-  readonly from: string;
-  /** The value in the response, or null when the header is absent from it. */
-  readonly value: string | null;
-  readonly originValue: string | null;
-  /** True when the value sent is the policy's (not the origin's kept). */
-  readonly policyValue: boolean;
-  readonly outcome: string;
-}
-
-interface Explanation {
-  /** The bindings the policy was compiled under. */
-  readonly environment: string;
-  readonly request: {
-    readonly method: "GET";
-    readonly path: string;
-    readonly https: boolean;
-    readonly status: number;
-    readonly contentType: string | null;
-  };
-  /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
-  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
-  readonly layers: readonly string[];
-  readonly reportOnly: boolean;
-  /** The simulated origin response's headers. */
-  readonly origin: readonly { readonly name: string; readonly value: string }[];
-  readonly rules: {
-    readonly applied: readonly { readonly from: string; readonly pattern: string; readonly description: string | undefined }[];
-    readonly skippedForContentType: readonly {
-      readonly from: string;
-      readonly pattern: string;
-      readonly contentTypes: readonly string[];
-    }[];
-    /** Rules the Worker skips on this path because they cannot be combined with the ones before them. */
-    readonly conflicts: readonly { readonly rule: string; readonly issues: readonly PolicyIssue[] }[];
-  };
-  readonly sent: readonly OpOutcome[];
-  readonly removed: readonly OpOutcome[];
-  readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
-  /** How the nonce plan applies to this response, when the policy asks for nonces. */
-  readonly nonce: string | null;
-  /** Per CSP header: which layer or rule last decided each directive. */
-  readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
-}
 
 function parseOriginHeader(raw: string): [string, string] {
   const colon = raw.indexOf(":");
@@ -182,7 +134,7 @@ function cspAttribution(
   };
 }
 
-/** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce.ts). */
+/** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce/decide-nonce.ts). */
 function selectOps(
   plan: HeaderPlan,
   contentType: string | null,
@@ -221,6 +173,40 @@ function selectOps(
   };
 }
 
+/** The origin's headers with the ops applied, as the Worker applies them: what each op did, and what passed through untouched. */
+function headerOutcomes(
+  ops: readonly HeaderOp[],
+  nonce: string | undefined,
+  before: Headers,
+  names: ReadonlyMap<string, string>,
+): Pick<Explanation, "sent" | "removed" | "passedThrough"> {
+  const after = new Headers(before);
+  applyHeaders(after, ops, nonce);
+  const sent: OpOutcome[] = [];
+  const removed: OpOutcome[] = [];
+  const owned = new Set<string>();
+  for (const op of ops) {
+    owned.add(op.name.toLowerCase());
+    const originValue = before.get(op.name);
+    const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
+    const outcome: OpOutcome = {
+      name: op.name,
+      action: op.kind,
+      from: op.from,
+      value: after.get(op.name),
+      originValue,
+      policyValue: op.kind !== "remove" && !kept,
+      outcome: outcomeOf(op, originValue),
+    };
+    (op.kind === "remove" ? removed : sent).push(outcome);
+  }
+  const passedThrough = [...after]
+    .filter(([lower]) => !owned.has(lower))
+    .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
+  return { sent, removed, passedThrough };
+}
+
+/** The headers the Worker sends for one request to this policy, and why: the Worker's own match, merge, plan and decision. */
 function explain(
   policy: CompiledPolicy,
   facts: RequestFacts,
@@ -247,29 +233,7 @@ function explain(
     names.set(name.toLowerCase(), name);
   }
   const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before, matchMarkerScope(policy, facts.path));
-  const after = new Headers(before);
-  applyHeaders(after, selected.ops, selected.nonce);
-  const sent: OpOutcome[] = [];
-  const removed: OpOutcome[] = [];
-  const owned = new Set<string>();
-  for (const op of selected.ops) {
-    owned.add(op.name.toLowerCase());
-    const originValue = before.get(op.name);
-    const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
-    const outcome: OpOutcome = {
-      name: op.name,
-      action: op.kind,
-      from: op.from,
-      value: after.get(op.name),
-      originValue,
-      policyValue: op.kind !== "remove" && !kept,
-      outcome: outcomeOf(op, originValue),
-    };
-    (op.kind === "remove" ? removed : sent).push(outcome);
-  }
-  const passedThrough = [...after]
-    .filter(([lower]) => !owned.has(lower))
-    .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
+  const { sent, removed, passedThrough } = headerOutcomes(selected.ops, selected.nonce, before, names);
   return {
     environment: context.environment,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
@@ -288,76 +252,6 @@ function explain(
     nonce: selected.note,
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
   };
-}
-
-/** Group directives by the layer that decided them: "default-src, object-src ← defaults; img-src ← KV". */
-function renderAttribution(entries: readonly { directive: string; from: string }[], style: Style): string {
-  const byFrom = new Map<string, string[]>();
-  for (const { directive, from } of entries) byFrom.set(from, [...(byFrom.get(from) ?? []), directive]);
-  return [...byFrom].map(([from, directives]) => `${printable(directives.join(", "))} ${style.dim("←")} ${printable(from)}`).join("; ");
-}
-
-function render(x: Explanation, io: Io): void {
-  const { style } = io;
-  const { request } = x;
-  const label = (text: string) => style.bold(text.padEnd(12));
-  io.out(
-    `${label("Request")}GET ${printable(request.path)} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
-      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
-  );
-  io.out(`${label("Environment")}${printable(x.environment)}\n`);
-  if (x.route.refused !== null)
-    io.out(
-      `${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`,
-    );
-  else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
-  io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
-  if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
-    io.out(`${label("Rules")}none match ${printable(request.path)}\n`);
-  } else {
-    io.out(`${label("Rules")}${x.rules.applied.length === 0 ? "none applied" : "applied, in order (a later one wins):"}\n`);
-    for (const rule of x.rules.applied) {
-      io.out(
-        `${" ".repeat(14)}${printable(rule.from)}${rule.description === undefined ? "" : style.dim(`  ${printable(rule.description)}`)}\n`,
-      );
-    }
-    if (x.rules.skippedForContentType.length > 0) {
-      io.out(`${" ".repeat(12)}matched the path but skipped for this content type:\n`);
-      for (const rule of x.rules.skippedForContentType) {
-        io.out(`${" ".repeat(14)}${printable(rule.from)} ${style.dim(`(only for ${printable(rule.contentTypes.join(", "))})`)}\n`);
-      }
-    }
-  }
-  for (const conflict of x.rules.conflicts) {
-    io.out(`${style.yellow("warning")}     ${printable(conflict.rule)} is skipped here: it cannot be combined with the rules before it\n`);
-    for (const issue of conflict.issues) io.out(`${" ".repeat(14)}${renderIssue(issue, style)}\n`);
-  }
-  const others = x.origin.filter((h) => h.name.toLowerCase() !== "content-type");
-  io.out(
-    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : printable(others.map((h) => h.name).join(", "))}` +
-      `${request.contentType === null ? "" : " and a Content-Type"}${others.length === 0 ? ` ${style.dim('(add --origin-header "Name: value")')}` : ""}\n`,
-  );
-
-  if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
-  io.out(`\n${style.bold("Headers the Worker sends")}\n`);
-  for (const op of x.sent) {
-    if (op.value === null) continue;
-    io.out(
-      `  ${printable(op.name)}: ${printable(op.value)}\n    ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`,
-    );
-    const directives = x.cspDirectives[op.name.toLowerCase()];
-    if (op.policyValue && directives !== undefined && directives.length > 0) {
-      io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
-    }
-  }
-  io.out(`\n${style.bold("Removed")}\n`);
-  if (x.removed.length === 0) io.out("  nothing\n");
-  const width = Math.max(0, ...x.removed.map((op) => printable(op.name).length));
-  for (const op of x.removed)
-    io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
-  io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
-  if (x.passedThrough.length === 0) io.out("  nothing\n");
-  for (const header of x.passedThrough) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -399,7 +293,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     layers,
   });
   if (values.json === true) io.out(`${printableJson(explanation)}\n`);
-  else render(explanation, io);
+  else renderExplanation(explanation, io);
   return EXIT.ok;
 }
 

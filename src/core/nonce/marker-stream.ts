@@ -95,6 +95,10 @@ function advance(f: Form, q: number, b: number, work: ScrubWork): number {
 /**
  * A transformer that replaces every occurrence of the marker, in each form, with `replacement` in the same
  * form. `replacement` is ASCII: the response's nonce, or random filler of the marker's own length.
+ *
+ * One closure, and a long `transform`, on purpose: the scan runs per byte of every marked page, and keeps
+ * the three automata's states and the positions in local variables it reads and writes per byte, where
+ * methods would put them on an object. The fuzzers in test/unit/nonce/ hold it to the slow reference.
  */
 export function markerScrubber(compiled: CompiledMarker, replacement: string): MarkerScrubber {
   const [f1, f2, f4] = compiled.forms;

@@ -2,7 +2,8 @@
 
 import * as v from "valibot";
 import { markersIn, redactedMarker, redactMarkers } from "../nonce/nonce-marker.js";
-import { PolicyDocumentSchema, renderIssuePath, type PolicyDocument } from "./policy-schema.js";
+import { PolicyDocumentSchema, type PolicyDocument } from "./policy-schema.js";
+import { renderIssuePath } from "./schema-kit.js";
 import { RECEIVED_MAX, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 import { cut, errorMessage } from "../shared/text.js";
 

@@ -112,25 +112,9 @@ export function parseSummary(input: unknown): Result<ReportSummary> {
   }
   const topOut: TopViolation[] = [];
   for (const [i, v] of (top as unknown[]).entries()) {
-    if (
-      !isObject(v) ||
-      !isCount(v.count) ||
-      typeof v.directive !== "string" ||
-      typeof v.blocked !== "string" ||
-      typeof v.page !== "string" ||
-      (v.disposition !== "enforce" && v.disposition !== "report")
-    ) {
-      return fail(`top[${i}]`, "{ directive, blocked, page, disposition, count, lastSeen, sample }", v);
-    }
-    topOut.push({
-      directive: bound(v.directive, MAX_FIELD_CHARS),
-      blocked: bound(v.blocked, MAX_FIELD_CHARS),
-      page: bound(v.page, MAX_FIELD_CHARS),
-      disposition: v.disposition,
-      count: v.count,
-      lastSeen: typeof v.lastSeen === "string" ? bound(v.lastSeen, 40) : "",
-      sample: typeof v.sample === "string" ? bound(v.sample, MAX_SAMPLE_CHARS) : "",
-    });
+    const violation = parseTopViolation(v);
+    if (violation === null) return fail(`top[${i}]`, "{ directive, blocked, page, disposition, count, lastSeen, sample }", v);
+    topOut.push(violation);
   }
   const directivesOut: { directive: string; count: number }[] = [];
   for (const [i, d] of (byDirective as unknown[]).entries()) {
@@ -155,6 +139,29 @@ export function parseSummary(input: unknown): Result<ReportSummary> {
       byDay: daysOut,
       ...(dropped === undefined ? {} : { dropped }),
     },
+  };
+}
+
+/** One of the summary's top violations, bounded, or null when it is not one. */
+function parseTopViolation(v: unknown): TopViolation | null {
+  if (
+    !isObject(v) ||
+    !isCount(v.count) ||
+    typeof v.directive !== "string" ||
+    typeof v.blocked !== "string" ||
+    typeof v.page !== "string" ||
+    (v.disposition !== "enforce" && v.disposition !== "report")
+  ) {
+    return null;
+  }
+  return {
+    directive: bound(v.directive, MAX_FIELD_CHARS),
+    blocked: bound(v.blocked, MAX_FIELD_CHARS),
+    page: bound(v.page, MAX_FIELD_CHARS),
+    disposition: v.disposition,
+    count: v.count,
+    lastSeen: typeof v.lastSeen === "string" ? bound(v.lastSeen, 40) : "",
+    sample: typeof v.sample === "string" ? bound(v.sample, MAX_SAMPLE_CHARS) : "",
   };
 }
 

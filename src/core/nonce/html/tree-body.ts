@@ -1,5 +1,6 @@
 // The "in body" insertion mode (§13.2.6.4.7): the rules for start and end tags, with <select>, <option>,
-// <optgroup>, <hr> and <input> as the current standard has them since customizable <select>.
+// <optgroup>, <hr> and <input> as the current standard has them since customizable <select>. Long on
+// purpose: one case per rule, in the standard's order, so that it reads against the standard.
 
 import { adoption } from "./adoption.js";
 import { GiveUp } from "./give-up.js";
