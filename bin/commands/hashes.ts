@@ -1,17 +1,15 @@
 // `hashes <file-or-url…>`: the sha256 of every inline script and style in some HTML, written into a
 // rule's CSP, so a static site can run a hash-only policy that nothing injected can satisfy.
 
-import { writeFile } from "node:fs/promises";
 import { inlineHashes, withRuleHashes } from "../support/inline-hashes.js";
 import { pathPatternProblem } from "../../src/core/policy/match-path.js";
-import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
+import { checkDocument, readTextFile, renderIssue, writeTextFile } from "../support/documents.js";
 import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
 import { printable } from "../support/printable.js";
-import { errorMessage } from "../../src/core/shared/text.js";
 
 const HELP = `Usage: security-headers-worker hashes <file-or-url>... [--path PATTERN] [--policy FILE] [--out FILE]
 
@@ -82,7 +80,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     const rule = withRuleHashes({ rules: [] as { path: string; csp?: unknown }[] }, path, hashes).rules[0];
     const json = `${prettyJson(rule)}\n`;
     if (values.out === undefined) io.out(json);
-    else await write(values.out, json);
+    else await writeTextFile(values.out, json);
     return EXIT.ok;
   }
   const check = checkDocument(await readTextFile(values.policy, "the policy document"), bareEnvironment().config);
@@ -101,19 +99,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.defect;
   }
   const out = values.out ?? values.policy;
-  await write(out, json);
+  await writeTextFile(out, json);
   io.out(
     `wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`,
   );
   return EXIT.ok;
-}
-
-async function write(file: string, text: string): Promise<void> {
-  try {
-    await writeFile(file, text);
-  } catch (error) {
-    throw new CommandError(`cannot write ${JSON.stringify(file)}: ${errorMessage(error)}`);
-  }
 }
 
 export const hashesCommand: Command = {

@@ -1,15 +1,13 @@
 // `import <file>`: convert a Cloudflare Pages or Netlify `_headers` file into a policy document, report
 // what cannot be expressed, and validate the result the way `validate` does.
 
-import { writeFile } from "node:fs/promises";
 import { importHeadersFile } from "../support/import-headers-file.js";
-import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
+import { checkDocument, readTextFile, renderIssue, writeTextFile } from "../support/documents.js";
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
 import { printable } from "../support/printable.js";
-import { errorMessage } from "../../src/core/shared/text.js";
 
 const HELP = `Usage: security-headers-worker import <file> [--out FILE]
 
@@ -66,11 +64,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const out = values.out;
   if (out === undefined) io.out(json);
   else {
-    try {
-      await writeFile(out, json);
-    } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${errorMessage(error)}`);
-    }
+    await writeTextFile(out, json);
     io.out(`wrote ${printable(out)}: ${document.rules.length} rule${document.rules.length === 1 ? "" : "s"} from ${printable(file)}\n`);
   }
   const clean = issues.length === 0 && check.ok;

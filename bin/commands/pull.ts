@@ -1,9 +1,8 @@
 // `pull`: read the policy document the Worker uses from KV with wrangler, exactly as stored, and say
 // whether the Worker can apply it.
 
-import { writeFile } from "node:fs/promises";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, renderIssue } from "../support/documents.js";
+import { checkDocument, renderIssue, writeTextFile } from "../support/documents.js";
 import { loadEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable } from "../support/printable.js";
@@ -18,7 +17,6 @@ import {
   WRANGLER_ENV,
   type KvTarget,
 } from "../support/wrangler.js";
-import { errorMessage } from "../../src/core/shared/text.js";
 
 const HELP = `Usage: security-headers-worker pull [--out FILE] [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
 
@@ -96,11 +94,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const out = values.out;
   if (out === undefined) io.out(text);
   else {
-    try {
-      await writeFile(out, text);
-    } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${errorMessage(error)}`);
-    }
+    await writeTextFile(out, text);
     io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
   }
   const check = checkDocument(text, environment.config);

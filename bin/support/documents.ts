@@ -2,7 +2,7 @@
 // of one environment (its POLICY var and options, through the Worker's own compileEnvironment), then the
 // rule combinations sample paths reach (some conflicts only appear when two rules apply).
 
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
 import type { RejectedLayer } from "../../src/core/policy/types.js";
 import type { EnvConfig } from "../../src/core/policy/parse-env.js";
@@ -23,6 +23,15 @@ export async function readTextFile(path: string, what: string): Promise<string> 
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
     const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : errorMessage(error);
     throw new CommandError(`cannot read ${what} ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** Write a file the command was told to write (--out, the document it updates); a failure names the file. */
+export async function writeTextFile(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    throw new CommandError(`cannot write ${JSON.stringify(path)}: ${errorMessage(error)}`);
   }
 }
 

@@ -8,13 +8,7 @@ import { asciiTokens, CSP_DIRECTIVES } from "./directives.js";
  * directive a browser would act on; an origin value for which this is false counts as absent.
  */
 export function isEffectiveCsp(value: string): boolean {
-  for (const policy of value.split(",")) {
-    for (const directive of policy.split(";")) {
-      const [name = ""] = asciiTokens(directive);
-      if (CSP_DIRECTIVES.has(name.toLowerCase())) return true;
-    }
-  }
-  return false;
+  return hasDirectiveIn(value, CSP_DIRECTIVES);
 }
 
 /**
@@ -34,10 +28,15 @@ export const RESTRICTING_DIRECTIVES: ReadonlySet<string> = new Set([
  * lone `report-uri /csp` must not replace the built-in default-src, object-src and base-uri.
  */
 export function cspRestricts(value: string): boolean {
+  return hasDirectiveIn(value, RESTRICTING_DIRECTIVES);
+}
+
+/** Whether any directive of any policy in a CSP header value is named in `names` (lower case). */
+function hasDirectiveIn(value: string, names: { has(name: string): boolean }): boolean {
   for (const policy of value.split(",")) {
     for (const directive of policy.split(";")) {
       const [name = ""] = asciiTokens(directive);
-      if (RESTRICTING_DIRECTIVES.has(name.toLowerCase())) return true;
+      if (names.has(name.toLowerCase())) return true;
     }
   }
   return false;

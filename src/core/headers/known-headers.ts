@@ -1,7 +1,7 @@
 // What the policy knows about individual response headers: which are singletons or lists, what a valid
 // value looks like, and which headers a policy may not own at all.
 
-import { parseDictionary, parseItem, Token } from "structured-headers";
+import { parseDictionary, parseItem, Token, type BareItem, type InnerList } from "structured-headers";
 
 /** How a header's value is shaped, which decides whether `append` makes sense and how items are deduplicated. */
 export type HeaderKind = "singleton" | "list" | "dictionary";
@@ -48,6 +48,20 @@ function sfTokenItem(tokens: readonly string[]): HeaderSpec {
   };
 }
 
+/**
+ * True for a structured-field dictionary with at least one member, each member's value (a bare item, or
+ * an inner list's items) accepted by `valid`; false for anything that does not parse as one.
+ */
+function isDictionaryOf(v: string, valid: (value: BareItem | InnerList[0]) => boolean): boolean {
+  try {
+    const dict = parseDictionary(v);
+    for (const [value] of dict.values()) if (!valid(value)) return false;
+    return dict.size > 0;
+  } catch {
+    return false;
+  }
+}
+
 function isAllowlistMember(bare: unknown): boolean {
   if (bare instanceof Token) return ["*", "self", "src"].includes(bare.toString());
   return typeof bare === "string" && /^https?:\/\/[^\s"]+$/.test(bare);
@@ -56,34 +70,14 @@ function isAllowlistMember(bare: unknown): boolean {
 const PERMISSIONS_POLICY: HeaderSpec = {
   kind: "dictionary",
   expected: 'a structured-field dictionary such as `geolocation=(), camera=(self "https://a.example")`',
-  isValid: (v) => {
-    try {
-      const dict = parseDictionary(v);
-      for (const member of dict.values()) {
-        const [value] = member;
-        if (Array.isArray(value)) {
-          for (const [bare] of value) if (!isAllowlistMember(bare)) return false;
-        } else if (!isAllowlistMember(value)) return false;
-      }
-      return dict.size > 0;
-    } catch {
-      return false;
-    }
-  },
+  isValid: (v) =>
+    isDictionaryOf(v, (value) => (Array.isArray(value) ? value.every(([bare]) => isAllowlistMember(bare)) : isAllowlistMember(value))),
 };
 
 const REPORTING_ENDPOINTS: HeaderSpec = {
   kind: "dictionary",
   expected: 'a structured-field dictionary of endpoint names to URL strings, e.g. `csp="https://r.example/csp"`',
-  isValid: (v) => {
-    try {
-      const dict = parseDictionary(v);
-      for (const [value] of dict.values()) if (typeof value !== "string") return false;
-      return dict.size > 0;
-    } catch {
-      return false;
-    }
-  },
+  isValid: (v) => isDictionaryOf(v, (value) => typeof value === "string"),
 };
 
 const CLEAR_SITE_DATA_TYPES = new Set([

@@ -1,6 +1,8 @@
 // Read a stream into memory only up to a cap, for inputs that must be whole but may be hostile or huge
 // (a KV document, a CSP report, the summary the CLI fetches): past the cap the rest is never read.
 
+import { concatBytes } from "./bytes.js";
+
 /** The stream's bytes, or undefined when it holds more than `max` bytes (the stream is then cancelled). */
 export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | undefined> {
   if (body === null) return new Uint8Array(0);
@@ -17,11 +19,5 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
