@@ -80,7 +80,7 @@ const SCENARIOS = [
  */
 const FACTS = { https: true, path: "/articles/2026/bench", contentType: "text/html; charset=utf-8" } as const;
 
-/** The built-in policy, enforced: compiled exactly as src/policy-store.ts builds DEFAULT_POLICIES.enforce. */
+/** The built-in policy, enforced: compiled exactly as src/policy/policy-store.ts builds DEFAULT_POLICIES.enforce. */
 function defaultPolicy(): CompiledPolicy {
   return compilePolicy([], { reportOnly: false }).policy;
 }

@@ -1,5 +1,5 @@
 // `check <url>`: fetch a live URL (and, for https, its http:// form) and judge its security headers.
-// The verdicts come from src/core/check-headers.ts; this file only does the networking and the printing.
+// The verdicts come from bin/support/check-headers.ts; this file only does the networking and the printing.
 
 import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../support/check-headers.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";

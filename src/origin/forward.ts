@@ -36,7 +36,7 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig,
   // streams it on as fetch() reads it). Forwarded, the origin's 100 Continue would come back from fetch()
   // as if it were the final answer, and the upload would fail.
   forwarded.headers.delete("Expect");
-  // Headers the caller keeps from the origin (Range on a path with a marked nonce: core/marker-scope.ts).
+  // Headers the caller keeps from the origin (Range on a path with a marked nonce: core/nonce/marker-scope.ts).
   for (const name of drop) forwarded.headers.delete(name);
   // Aborted only by the timer: an aborted signal means the wait timed out.
   const controller = new AbortController();

@@ -1,6 +1,6 @@
 // Hostile bodies for blanket stamping: the patterns of issue 8 (script text after "<!--", "<a " that
 // never closes) and the like, each a prefix and a unit repeated to a size. Shared by the linear-time
-// tests (test/unit/tag-stamper-linear.test.ts) and the side-by-side in `npm run bench`.
+// tests (test/unit/nonce/tag-stamper-linear.test.ts) and the side-by-side in `npm run bench`.
 
 export interface Hostile {
   readonly name: string;

@@ -21,7 +21,7 @@ const RELAY_CAP = 16;
 const OUTCOME_BOUND_MS = 10_000;
 /** After an answer, this long with no new connection counts as idle. */
 const QUIET_MS = 500;
-/** The loop guard's chain limit (src/core/loop-guard.ts MAX_CHAIN), as a client would have to know it. */
+/** The loop guard's chain limit (src/core/origin/loop-guard.ts MAX_CHAIN), as a client would have to know it. */
 const CHAIN_LIMIT = 8;
 
 interface Instance {
