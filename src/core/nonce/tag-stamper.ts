@@ -1,6 +1,6 @@
 // Blanket-mode stamping: give this response's nonce to every script, style, stylesheet and script/style
 // preload element the browser's HTML parser creates, as the bytes stream by. The body goes through a
-// tokenizer and a model of tree construction of our own (core/html/), which see what the browser sees:
+// tokenizer and a model of tree construction of our own (html/), which see what the browser sees:
 // foreign content, raw text, templates, tables, misnested formatting. ` nonce="…"` goes right after the
 // tag name; no other byte changes. Where the model cannot be certain, it stops and the rest passes as is.
 
