@@ -1,5 +1,7 @@
-// The CLI end to end: the real `node bin/security-headers-worker.js`, the real local wrangler for KV,
-// a real origin and the Worker in Miniflare for `check`. Exit statuses and output are what users see.
+// The CLI end to end: its main() with the environment a shell would give it, the real local wrangler for
+// KV, a real origin and the Worker in Miniflare for `check`. Exit statuses and output are what users see.
+// Most cases run main() in this process (a process each cost about a second of tsx start-up); what only
+// a real process shows (the bin script, colours on a pipe) runs `node bin/security-headers-worker.js`.
 
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -8,13 +10,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { startOrigin, type Origin } from "../support/origin.js";
-import { cli as runCli, EXAMPLE, json, ROOT, type CliRun } from "./support/cli.js";
+import { runMain } from "../support/cli-io.js";
+import { cli as runCli, EXAMPLE, json, ROOT, WRANGLER, type CliRun } from "./support/cli.js";
 
 const HEADERS_FIXTURES = join(ROOT, "test", "unit", "fixtures", "headers-files");
 
-/** Run the CLI in the repository with these extra variables. */
+/** Run the CLI's main() in the repository, with this process's variables and these (undefined unsets one), as the bin script would. */
 function cli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return runCli(args, { env });
+  const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", SHW_WRANGLER: WRANGLER, ...env };
+  const variables = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
+  return runMain(args, { env: variables, cwd: ROOT });
 }
 
 let dir = "";
@@ -41,8 +46,8 @@ async function writeJson(name: string, value: unknown): Promise<string> {
 }
 
 describe("help and usage", () => {
-  it("prints the tool's help with every command and exits 0", async () => {
-    const run = await cli(["--help"]);
+  it("prints the tool's help with every command and exits 0, from the bin script", async () => {
+    const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
     for (const command of ["validate", "explain", "push", "pull", "check", "import"]) expect(run.stdout).toContain(command);
   });
@@ -72,7 +77,7 @@ describe("help and usage", () => {
   });
 
   it("prints no colour codes when stdout is not a terminal", async () => {
-    const run = await cli(["validate", EXAMPLE], { NO_COLOR: undefined, FORCE_COLOR: undefined });
+    const run = await runCli(["validate", EXAMPLE], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } });
     expect(run.stdout).not.toMatch(/\x1b\[/);
   });
 });
