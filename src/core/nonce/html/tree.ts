@@ -131,8 +131,10 @@ export class TreeBuilder implements TokenSink {
   }
 
   cdataAllowed(): boolean {
-    const top = this.open.top;
-    return top !== null && top.ns !== HTML;
+    // The markup declaration open state asks whether the adjusted current node is foreign. Chromium and
+    // parse5 answer as the dispatcher does for character tokens: a MathML text integration point or an
+    // HTML integration point counts as HTML, so `<![CDATA[` there is a bogus comment ending at the first ">".
+    return this.charsAreForeign();
   }
 
   // Dispatch (§13.2.6 "tree construction dispatcher").
