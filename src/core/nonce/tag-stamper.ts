@@ -11,7 +11,7 @@ import { GiveUp } from "./html/give-up.js";
 import type { OpenElement } from "./html/open-elements.js";
 import { REL_MODULEPRELOAD, REL_PRELOAD, REL_STYLESHEET, type TagToken } from "./html/tag-token.js";
 import { HTML, SVG, T } from "./html/tags.js";
-import { Tokenizer, type Meter } from "./html/tokenizer.js";
+import { MAX_TAG_BYTES, Tokenizer, type Meter } from "./html/tokenizer.js";
 import { TreeBuilder } from "./html/tree.js";
 
 /** What to stamp. */
@@ -20,8 +20,7 @@ export interface StampTargets {
   readonly styles: boolean;
 }
 
-/** A start tag held back longer than this (its end not yet seen) makes the stamper give up. */
-export const MAX_TAG_BYTES = 64 * 1024;
+export { MAX_TAG_BYTES } from "./html/tokenizer.js";
 
 /** What became of a body: how many elements got the nonce, and where and why stamping stopped, if it did. */
 export interface StampOutcome {
@@ -169,11 +168,10 @@ class Stamper implements TagStamper {
     try {
       this.tokenizer.feed(end === bytes.length ? bytes : bytes.subarray(0, end));
       if (end < bytes.length) throw new GiveUp("an ISO-2022-JP escape sequence: ASCII bytes may not mean ASCII characters");
-      if (this.tokenizer.hold >= 0 && this.received - this.tokenizer.hold > MAX_TAG_BYTES) {
-        throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`);
-      }
+      const hold = this.tokenizer.hold;
+      if (hold >= 0 && this.received - hold > MAX_TAG_BYTES) throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`, hold);
     } catch (error) {
-      const where = Math.min(this.tokenizer.position, at + end);
+      const where = error instanceof GiveUp && error.at !== null ? error.at : Math.min(this.tokenizer.position, at + end);
       this.stop(error instanceof GiveUp ? error.reason : `the model failed: ${errorMessage(error)}`, where);
     }
   }
