@@ -135,6 +135,8 @@ interface Explanation {
   };
   readonly sent: readonly { readonly name: string; readonly value: string | null; readonly from: string; readonly action: string }[];
   readonly removed: readonly { readonly name: string; readonly from: string; readonly originValue: string | null }[];
+  /** What the Worker's nonce decision was, in words (null when the policy has no nonce). */
+  readonly nonce?: string | null;
 }
 
 /** explain --json's route: the canonical path the rules matched, or why the Worker refuses the path. */
@@ -205,6 +207,15 @@ describe("explain", () => {
     expect(sent(x, "Referrer-Policy")?.value).toBe("no-referrer");
     expect(sent(x, "Permissions-Policy")?.value).toBe("geolocation=(self), payment=(), usb=(), browsing-topics=()");
     expect(removed(x, "X-Powered-By")).toMatchObject({ from: "defaults", originValue: "Express" });
+  });
+
+  it("says a blanket-mode XHTML page goes out unstamped, as the Worker decides", async () => {
+    const policy = await writeJson("blanket-policy.json", { nonce: { mode: "blanket" } });
+    const xhtml = json<Explanation>(await cli(["explain", policy, "/", "--content-type", "application/xhtml+xml", "--json"]));
+    expect(xhtml.nonce).toMatch(/^no nonce: XHTML: browsers parse it as XML/);
+    expect(sent(xhtml, "Content-Security-Policy")?.value).not.toMatch(/nonce/i);
+    const page = json<Explanation>(await cli(["explain", policy, "/", "--content-type", "text/html", "--json"]));
+    expect(page.nonce).toMatch(/stamped on every script\/style element/);
   });
 
   it("layers a POLICY var document under the file", async () => {
