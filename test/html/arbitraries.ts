@@ -20,6 +20,8 @@ const PROBES = [
   "<textarea><script>r()</script></textarea>",
   "<title><style></title>",
   "<noscript><script>u()</script></noscript>",
+  "<noscript><link rel=stylesheet href=o></noscript>",
+  "<noscript><style>v{}</style><img src=w></noscript>",
   "<xmp><style></xmp>",
   "<script/>",
   "<style/>",
@@ -80,6 +82,9 @@ const MARKUP = [
   "<![CDATA[", "<![CDATA[<script>c()</script>]]>", "<![CDATA[ ] ]]]>", "<!DOCTYPE html>",
   '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.0 Transitional//EN">', "<!doctype>", "<a ", '<div title="', "<script src=x ",
   "</p", "<x\xe9>", "</x\xe9>", "<scr\0ipt>", "</br>", "</p>", "</svg>", "</math>", "</template>", "</select>",
+  // Markup in a noscript that a browser with JavaScript off reads, and one with it on does not.
+  "<noscript><textarea></noscript>", "<noscript><!--</noscript>", "<noscript><style></noscript>", "<noscript><svg></noscript>",
+  "<noscript><xmp></noscript>", "<noscript><title></noscript>", "<noscript><div></noscript>", "<noscript><p>", "</noscript>",
 ];
 
 /** ASCII case changes the rules must not care about. */

@@ -169,6 +169,22 @@ export class FormattingList {
     return last !== null && !isMarker(last) && !last.node.onStack;
   }
 
+  /** Append a copy of every entry of `from` to this (empty) list, each for the node `map` gives. */
+  copyFrom(from: FormattingList, map: (node: OpenElement) => OpenElement): void {
+    for (let e = from.head; e !== null; e = e.next) {
+      this.meter.steps++;
+      if (isMarker(e)) {
+        this.pushMarker();
+        continue;
+      }
+      const node = map(e.node);
+      const entry: FormattingEntry = { ...e, node, depth: this.markers, prev: null, next: null };
+      node.entry = entry;
+      this.append(entry);
+      this.counted(entry, 1);
+    }
+  }
+
   private noahsArk(node: OpenElement, tag: TagToken, hash: number): void {
     let equal = 0;
     let uncertain = 0;

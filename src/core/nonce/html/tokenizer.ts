@@ -120,6 +120,8 @@ export class Tokenizer {
   hold = -1;
   /** Absolute offset of the first byte not yet read completely (where a failure happened, if one did). */
   position = 0;
+  /** Absolute offset just past the ">" of the tag being emitted (or last emitted). */
+  tagEnd = 0;
   /** Absolute offset of the first byte fed (after a byte order mark), or -1 before the first feed. */
   private origin = -1;
 
@@ -256,6 +258,7 @@ export class Tokenizer {
     // the tag is still open after that many bytes: the same answer for any chunking.
     if (this.hold >= 0 && gt + 1 - this.hold > MAX_TAG_BYTES) throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`, this.hold);
     this.charge(gt);
+    this.tagEnd = gt + 1;
     this.endValue();
     this.flushRun();
     const tag = this.tag;
