@@ -122,6 +122,7 @@ function outcomeOf(op: HeaderOp, originValue: string | null): string {
       if (originValue === null) return "append: the origin sent none, so the policy's value";
       return op.isValid(originValue) ? "append: the origin's items, then the policy's it lacked" : "append: the origin's value is invalid, so the policy's replaces it";
     case "remove":
+      if (op.versionsOnly === true) return originValue === null ? "strip-version: versions dropped if the origin sends it (it sent none here)" : "strip-version: the origin's product names kept, versions dropped";
       return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
   }
 }

@@ -54,11 +54,13 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
       continue;
     }
     const previous = headers.get(lower);
-    const inherited = previous?.action === "remove" ? undefined : previous;
+    // remove and strip-version carry no value for a later layer to inherit.
+    const inherited = previous?.action === "remove" || previous?.action === "strip-version" ? undefined : previous;
     const object = typeof entry === "string" ? { value: entry, action: undefined } : entry;
     const action = object.action ?? inherited?.action ?? "default";
-    const value = action === "remove" ? undefined : (object.value ?? inherited?.value);
-    if (action !== "remove" && value === undefined) {
+    const valueless = action === "remove" || action === "strip-version";
+    const value = valueless ? undefined : (object.value ?? inherited?.value);
+    if (!valueless && value === undefined) {
       issues.push({ path: joinPath(path, "value"), message: `a value: no lower layer gives ${name} one to ${action}`, received: "undefined" });
       continue;
     }
@@ -261,6 +263,8 @@ function headerOp(header: ResolvedHeader): HeaderOp {
   switch (header.action) {
     case "remove":
       return { kind: "remove", name, key, from };
+    case "strip-version":
+      return { kind: "remove", name, key, from, versionsOnly: true };
     case "set":
       return { kind: "set", name, key, value, from };
     case "default":

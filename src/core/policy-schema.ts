@@ -14,7 +14,7 @@ import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "./nonce-marker.js";
 import { didYouMean, joinPath } from "./result.js";
 
-export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
+export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
 export const WHOLE_VALUE_ACTIONS = ["set", "default"] as const;
 
@@ -171,8 +171,8 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
       if (object.action === undefined && value === undefined) {
         addAt(addIssue, entries, name, "a value, an action, or both (null stops owning the header)", entry);
       }
-      if (object.action === "remove" && value !== undefined) {
-        addAt(addIssue, entries, name, "no value with action remove", value, ["value"]);
+      if ((object.action === "remove" || object.action === "strip-version") && value !== undefined) {
+        addAt(addIssue, entries, name, `no value with action ${object.action}`, value, ["value"]);
       }
       if (object.action === "append" && spec.kind === "singleton") {
         addAt(addIssue, entries, name, `set or default: ${name} takes one value, so append would make it invalid`, "append", ["action"]);
@@ -319,7 +319,7 @@ export const RemoveSchema = v.array(HeaderName, "a list of header names to strip
 /** The fields a layer of policy may carry: the document base today, and per-path rules later. */
 export const LAYER_ENTRIES = {
   headers: v.optional(
-    v.pipe(HeadersSchema, v.description("Header name → value, { value, action: set | default | append | remove }, or null to stop owning it.")),
+    v.pipe(HeadersSchema, v.description("Header name → value, { value, action: set | default | append | remove | strip-version }, or null to stop owning it.")),
   ),
   remove: v.optional(v.pipe(RemoveSchema, v.description("Headers to strip, e.g. X-Powered-By."))),
   csp: v.optional(
