@@ -13,11 +13,16 @@ import { integerOption, parseCommandLine, takePositionals, UsageError, type Comm
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import type { GradeReport } from "../support/grade/grade.js";
+import { gradeHeaders, OFFLINE_SCOPE } from "../support/grade/offline.js";
+import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
 import { printable, printableJson } from "../support/printable.js";
 
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
 const NONCE_PLACEHOLDER = "{fresh-nonce}";
+/** What the placeholder becomes in headers that are graded: a nonce of the Worker's shape (128 bits, base64). */
+const SAMPLE_NONCE = "c2FtcGxlLW5vbmNlLTEyOA==";
 
 const HELP = `Usage: security-headers-worker explain <file> <path> [options]
 
@@ -60,7 +65,8 @@ interface OpOutcome {
   readonly outcome: string;
 }
 
-interface Explanation {
+/** What explain computes for one request. */
+export interface Explanation {
   /** The bindings the policy was compiled under. */
   readonly environment: string;
   readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
@@ -172,7 +178,8 @@ function selectOps(
   return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}` };
 }
 
-function explain(
+/** Plan and apply the policy for one request on a simulated origin response, keeping who decided what. */
+export function explain(
   policy: CompiledPolicy,
   facts: RequestFacts,
   status: number,
@@ -241,6 +248,22 @@ function explain(
     nonce: selected.note,
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
   };
+}
+
+/** The response headers an explanation ends with: those the Worker sends (a sample nonce in place of the placeholder), and the origin's passed through. */
+export function explainedHeaders(explanation: Explanation): Headers {
+  const headers = new Headers();
+  for (const op of explanation.sent) if (op.value !== null) headers.set(op.name, op.value.replaceAll(NONCE_PLACEHOLDER, SAMPLE_NONCE));
+  for (const { name, value } of explanation.passedThrough) headers.append(name, value);
+  return headers;
+}
+
+/** The grade of the https response for this explanation's request (explained again on https when it was http). */
+function gradeOf(policy: CompiledPolicy, x: Explanation): Promise<GradeReport> {
+  const { request } = x;
+  const origin = x.origin.map(({ name, value }): [string, string] => [name, value]);
+  const onHttps = request.https ? x : explain(policy, { https: true, path: request.path, contentType: request.contentType }, request.status, origin, { environment: x.environment, layers: x.layers });
+  return gradeHeaders(explainedHeaders(onHttps), request.path, request.status);
 }
 
 /** Group directives by the layer that decided them: "default-src, object-src ← defaults; img-src ← KV". */
@@ -340,8 +363,14 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.defect;
   }
   const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, { environment: describeEnvironment(environment), layers });
-  if (values.json === true) io.out(`${printableJson(explanation)}\n`);
-  else render(explanation, io);
+  const grade = await gradeOf(check.policy, explanation);
+  if (values.json === true) {
+    io.out(`${printableJson({ ...explanation, grade: gradeJson(grade) })}\n`);
+    return EXIT.ok;
+  }
+  render(explanation, io);
+  io.out(`\n${io.style.bold("Grade")} ${styleGrade(grade, io.style)} ${io.style.dim(`on https: ${OFFLINE_SCOPE}`)}\n`);
+  renderFindings(grade, io, "  ", true);
   return EXIT.ok;
 }
 

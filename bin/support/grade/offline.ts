@@ -11,7 +11,7 @@ import type { ResponseHeaders, RetrievedResponse } from "./observatory.js";
 export const OFFLINE_HOST = "policy.example";
 
 /** What the policy grade leaves to the site, for output next to it. */
-export const OFFLINE_SCOPE = "the Observatory's score of these headers on https; redirection, cookies and SRI are the site's and count as passed";
+export const OFFLINE_SCOPE = "the Observatory's score of these headers; redirection, cookies and SRI are the site's and score 0 here";
 
 /** A Headers object as Node's `res.headers` would give it: lower-case names, Set-Cookie as a list. */
 export function nodeHeaders(headers: Headers): ResponseHeaders {

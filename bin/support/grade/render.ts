@@ -33,7 +33,7 @@ export function renderFindings(report: GradeReport, io: Io, indent: string, brie
   }
   if (brief) {
     const count = report.findings.length - weaknesses.length;
-    if (count > 0) io.out(`${indent}${style.dim(`(${count} note${count === 1 ? "" : "s"}: see --json, or check the deployed site)`)}\n`);
+    if (count > 0) io.out(`${indent}${style.dim(`(and ${count} note${count === 1 ? "" : "s"}: \`explain --json\` lists them)`)}\n`);
   }
 }
 
