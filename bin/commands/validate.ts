@@ -102,9 +102,17 @@ function renderGrades(grades: readonly PathGrade[], io: Io): void {
   io.out(`  grade on https ${style.dim(`(${OFFLINE_SCOPE})`)}:\n`);
   const label = (g: PathGrade) => `${g.path}${g.contentType === PAGE_TYPE ? "" : ` (${g.contentType})`}`;
   const width = Math.max(...grades.map((g) => printable(label(g)).length));
+  // Paths with the same weaknesses (every path under a Report-Only CSP, say) list them once.
+  const shown = new Map<string, string>();
   for (const grade of grades) {
     io.out(`    ${printable(label(grade)).padEnd(width)}  ${styleGrade(grade.report, style)}\n`);
-    if (grade.report.findings.some((f) => f.severity === "weakness")) renderFindings(grade.report, io, "      ", true);
+    const weak = grade.report.findings.filter((f) => f.severity === "weakness");
+    if (weak.length === 0) continue;
+    const key = JSON.stringify(weak);
+    const first = shown.get(key);
+    if (first !== undefined) io.out(`      ${style.dim(`the same weaknesses as ${printable(first)}`)}\n`);
+    else renderFindings(grade.report, io, "      ", true);
+    shown.set(key, first ?? label(grade));
   }
 }
 

@@ -1,10 +1,12 @@
 // The grade adapter against known header sets: what the MDN HTTP Observatory's published scoring gives
 // each one (worked out from its score table in the comments), and the findings the three graders add.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gradeAtLeast, gradeRetrieval, parseGrade, type GradeReport } from "../../bin/support/grade/grade.js";
 import { gradeHeaders } from "../../bin/support/grade/offline.js";
 import type { Retrieval, RetrievedResponse } from "../../bin/support/grade/observatory.js";
+import { fuzzParameters } from "../fuzz-config.js";
 
 const URL_HTTPS = new URL("https://example.com/");
 
@@ -131,6 +133,23 @@ describe("the Observatory's grade", () => {
     const report = await gradeRetrieval(httpsOnly(page(DEFAULTS)));
     expect(report.observatory?.preloadList).toBe(false);
     expect(report.observatory?.tests.find((t) => t.name === "strict-transport-security")?.result).toBe("hsts-implemented-max-age-at-least-six-months");
+  });
+});
+
+describe("any response", () => {
+  it("gets a report, never an exception, whatever its headers hold (the CSP Evaluator throws on a source that is no URL)", async () => {
+    expect((await gradeRetrieval(httpsOnly(page({ "content-security-policy": "default-src 'self' \u009b2J; script-src self" })))).findings).toContainEqual(
+      expect.objectContaining({ source: "csp-evaluator", severity: "note", why: expect.stringContaining("could not read this policy") }),
+    );
+    const text = fc.string({ unit: fc.constantFrom("a", "*", ":", "/", ".", ";", ",", "'", " ", "=", "(", ")", "\"", "\u009b", "1", "-", "h") });
+    const names = fc.constantFrom("content-security-policy", "content-security-policy-report-only", "permissions-policy", "referrer-policy", "strict-transport-security", "x-frame-options", "set-cookie", "cross-origin-resource-policy");
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(names, text), fc.string(), async (headers, body) => {
+        const report = await gradeRetrieval(httpsOnly(page(headers, body)));
+        expect(report.grade === null ? report.ungraded : report.score).not.toBeNull();
+      }),
+      fuzzParameters(60),
+    );
   });
 });
 

@@ -3,6 +3,7 @@
 // neither grader looks at). Every finding names the header, why it matters, and the policy change that fixes it.
 
 import { parseDictionary, Token } from "structured-headers";
+import { CommandError } from "../command.js";
 import { cspFix, observatoryFix } from "./fixes.js";
 import { observatoryGrades, scoreRetrieval, type ObservatoryScore, type ResponseHeaders, type Retrieval } from "./observatory.js";
 
@@ -97,16 +98,24 @@ async function cspFindings(headers: ResponseHeaders): Promise<GradeFinding[]> {
     import("csp_evaluator/dist/finding.js"),
   ]);
   const weak = new Set<number>([Severity.HIGH, Severity.SYNTAX, Severity.MEDIUM]);
-  return policies.flatMap((policy) =>
-    new CspEvaluator(new CspParser(policy).csp, Version.CSP3).evaluate().map((finding) => ({
+  return policies.flatMap((policy): GradeFinding[] => {
+    let findings: ReturnType<InstanceType<typeof CspEvaluator>["evaluate"]>;
+    try {
+      findings = new CspEvaluator(new CspParser(policy).csp, Version.CSP3).evaluate();
+    } catch (error) {
+      // It throws on some sources a browser would merely ignore (a source that is no URL): say so, and go on.
+      const why = `the CSP Evaluator could not read this policy (${error instanceof Error ? error.message : String(error)}); browsers skip what they cannot parse`;
+      return [{ source: "csp-evaluator", severity: "note", header: "Content-Security-Policy", message: policy.trim(), why, fix: "write the policy in the document's csp field, which validates every source" }];
+    }
+    return findings.map((finding) => ({
       source: "csp-evaluator" as const,
       severity: weak.has(finding.severity) ? ("weakness" as const) : ("note" as const),
       header: "Content-Security-Policy",
       message: `${finding.directive}${finding.value === undefined || finding.value === "" ? "" : ` ${finding.value}`}`,
       why: finding.description,
       fix: cspFix(finding.type, finding.directive, finding.value),
-    })),
-  );
+    }));
+  });
 }
 
 /** Features any origin may use (`camera=*`): neither grader reads Permissions-Policy. */
@@ -143,7 +152,15 @@ export async function gradeRetrieval(site: Retrieval): Promise<GradeReport> {
     const ungraded = `the Observatory grades only 2xx, 3xx, 401 and 403 responses, not a ${site.page.status}`;
     return { grade: null, score: null, ungraded, observatory: null, findings: extra };
   }
-  const observatory = await scoreRetrieval(site);
+  let observatory: ObservatoryScore;
+  try {
+    observatory = await scoreRetrieval(site);
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    // Its own scan would fail on this response too; the other graders' findings still stand.
+    const ungraded = `the Observatory's analyzer failed on this response: ${error instanceof Error ? error.message : String(error)}`;
+    return { grade: null, score: null, ungraded, observatory: null, findings: extra };
+  }
   if (!isGrade(observatory.grade)) throw new Error(`the Observatory gave a grade this tool does not know: ${observatory.grade}`);
   return { grade: observatory.grade, score: observatory.score, ungraded: null, observatory, findings: [...observatoryFindings(observatory), ...extra] };
 }
