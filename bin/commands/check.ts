@@ -165,7 +165,7 @@ function meets(grade: GradeReport | null, minGrade: Grade | undefined): boolean 
   return grade?.grade !== null && grade?.grade !== undefined && gradeAtLeast(grade.grade, minGrade);
 }
 
-function responseJson(fetched: Fetched): unknown {
+function responseJson(fetched: Fetched): Record<string, unknown> {
   const { response } = fetched;
   return { url: fetched.url, error: fetched.error, response: response === null ? null : { status: response.status, rawHeaders: response.rawHeaders, ms: response.ms } };
 }
@@ -203,9 +203,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   // A URL that cannot be fetched fails the check too: nothing was shown to be safe.
   const status = defects > 0 || check === null || !meets(grade, minGrade) ? EXIT.defect : EXIT.ok;
   if (values.json === true) {
-    const http = httpForm === null ? null : { ...(responseJson(httpForm) as object), findings: httpForm.findings, check: httpForm.check, route: httpForm.route.map((hop) => ({ url: hop.url.href, status: hop.response.status })) };
-    const graded = grade === null ? null : { ...(gradeJson(grade) as object), minGrade: minGrade ?? null, meetsMinGrade: meets(grade, minGrade) };
-    io.out(`${printableJson({ ...(responseJson(primary) as object), check, httpForm: http, defects, grade: graded })}\n`);
+    const http = httpForm === null ? null : { ...responseJson(httpForm), findings: httpForm.findings, check: httpForm.check, route: httpForm.route.map((hop) => ({ url: hop.url.href, status: hop.response.status })) };
+    const graded = grade === null ? null : { ...gradeJson(grade), minGrade: minGrade ?? null, meetsMinGrade: meets(grade, minGrade) };
+    io.out(`${printableJson({ ...responseJson(primary), check, httpForm: http, defects, grade: graded })}\n`);
     return status;
   }
   renderFetched("", primary, io);

@@ -66,7 +66,7 @@ function environmentJson(environment: Environment): unknown {
 }
 
 function gradesJson(grades: readonly PathGrade[]): unknown {
-  return grades.map(({ path, contentType, report }) => ({ path, contentType, ...(gradeJson(report) as object) }));
+  return grades.map(({ path, contentType, report }) => ({ path, contentType, ...gradeJson(report) }));
 }
 
 function toJson({ environment, file, check, ok, grades }: Verdict): unknown {

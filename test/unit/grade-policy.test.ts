@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { explain, explainedHeaders } from "../../bin/commands/explain.js";
-import { gradePolicy, gradeSamples, PAGE_TYPE, weakenings } from "../../bin/support/grade/policy-grade.js";
+import { gradeDocument, gradePolicy, gradeSamples, PAGE_TYPE, weakenings } from "../../bin/support/grade/policy-grade.js";
 import { runMain } from "../support/cli-io.js";
 import { compile } from "./support.js";
 
@@ -42,6 +42,15 @@ describe("the policy grade", () => {
     expect(found.map((w) => `${w.path} ${w.before.grade} → ${w.after.grade}`)).toEqual([]);
     const weak = compile([{ rules: [{ path: "/admin/*", csp: { directives: { "object-src": ["*"] } } }] }]);
     expect((await weakenings(current, weak)).map((w) => `${w.path} ${w.before.grade} (${w.before.score}) → ${w.after.grade} (${w.after.score})`)).toEqual(["/admin/x A+ (125) → B+ (80)"]);
+  });
+});
+
+describe("gradeDocument", () => {
+  it("grades a document's text over the built-in defaults, and refuses one the Worker would not apply", async () => {
+    const grades = await gradeDocument(JSON.stringify({ headers: { "Referrer-Policy": { value: "unsafe-url", action: "set" } }, rules: [{ path: "/a" }] }));
+    // 100 - 5 (unsafe referrer) = 95 ≥ 90, so the other bonuses count: +5 (CSP) +5 (framing via CSP) = 105.
+    expect(grades?.map((g) => `${g.path} ${g.report.grade} (${g.report.score})`)).toEqual(["/ A+ (105)", "/a A+ (105)"]);
+    expect(await gradeDocument('{ "hsts": { "maxAge": -1 } }')).toBeNull();
   });
 });
 

@@ -3,8 +3,10 @@
 // offline. validate shows it; push compares it with what KV holds now.
 
 import { explain, explainedHeaders } from "../../commands/explain.js";
+import type { EnvConfig } from "../../../src/core/parse-env.js";
 import type { CompiledPolicy } from "../../../src/core/policy.js";
-import { samplePath } from "../documents.js";
+import { checkDocument, samplePath } from "../documents.js";
+import { bareEnvironment } from "../environment.js";
 import { gradeAtLeast, type GradeReport } from "./grade.js";
 import { gradeHeaders } from "./offline.js";
 
@@ -49,6 +51,16 @@ export async function gradePolicy(policy: CompiledPolicy, samples: readonly Grad
   const grades: PathGrade[] = [];
   for (const sample of samples) grades.push({ ...sample, report: await gradePolicyPath(policy, sample) });
   return grades;
+}
+
+/**
+ * The grade per sample path of a policy document (JSON text) as a Worker with these bindings (default: none,
+ * the built-in defaults below it) would apply it from KV; null when it would not apply it. For tools that
+ * write documents (scan) and want to show what theirs earns.
+ */
+export async function gradeDocument(text: string, env: EnvConfig = bareEnvironment().config): Promise<PathGrade[] | null> {
+  const check = checkDocument(text, env);
+  return check.stage === "rules" ? gradePolicy(check.policy) : null;
 }
 
 /** A path whose grade the new policy lowers. */

@@ -38,7 +38,7 @@ export function renderFindings(report: GradeReport, io: Io, indent: string, brie
 }
 
 /** The report for --json: the grade, every finding, and each Observatory test's outcome. */
-export function gradeJson(report: GradeReport): unknown {
+export function gradeJson(report: GradeReport): Record<string, unknown> {
   const { observatory } = report;
   return {
     grade: report.grade,
