@@ -8,7 +8,6 @@
 // line below and held to the real `scan` by test/unit/grade/observatory-scan.test.ts).
 // The package is loaded on first use (it brings jsdom and axios: about a second), not when the CLI starts.
 
-import { existsSync } from "node:fs";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -99,9 +98,10 @@ function observatory(): Promise<Observatory> {
  */
 function primePreloadList(load: () => Map<string, unknown>): boolean {
   const file = join(dirname(createRequire(import.meta.url).resolve("@mdn/mdn-http-observatory/src/analyzer/hsts.js")), "..", "..", "conf", "hsts-preload.json");
-  if (existsSync(file)) return true;
+  if (fs.existsSync(file)) return true;
   const original = fs.readFileSync;
-  const stub = ((path: unknown, ...rest: unknown[]) => (path === file ? "{}" : Reflect.apply(original, fs, [path, ...rest]))) as typeof fs.readFileSync;
+  const read = original as (...args: unknown[]) => unknown;
+  const stub = ((path: unknown, ...rest: unknown[]): unknown => (path === file ? "{}" : read(path, ...rest))) as typeof fs.readFileSync;
   fs.readFileSync = stub;
   try {
     load();
