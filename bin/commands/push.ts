@@ -68,7 +68,8 @@ async function readDocumentBytes(file: string): Promise<string> {
 
 /** What the Worker serves now: the document in KV when it is there and applies, else the environment's own policy. */
 async function livePolicy(binary: string, target: Parameters<typeof readStoredDocument>[1], environment: Environment, io: Io): Promise<{ policy: CompiledPolicy; label: string }> {
-  const stored = await readStoredDocument(binary, target, io);
+  // No `kv key list` to tell a missing key from a stored "Value not found": neither is a policy the Worker applies.
+  const stored = await readStoredDocument(binary, target, io, false);
   if (stored.found) {
     const current = checkDocument(stored.text, environment.config);
     if (current.stage === "rules") return { policy: current.policy, label: `the document now in ${describeTarget(target)}` };

@@ -23,13 +23,21 @@ async function keyExists(binary: string, target: KvTarget, io: { cwd: string; en
   return Array.isArray(keys) && keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key);
 }
 
-/** `wrangler kv key get`, decoded strictly as the Worker decodes it. */
-export async function readStoredDocument(binary: string, target: KvTarget, io: { cwd: string; env: Readonly<Record<string, string | undefined>> }): Promise<StoredDocument> {
+/**
+ * `wrangler kv key get`, decoded strictly as the Worker decodes it. wrangler prints "Value not found" both for
+ * a missing key and for a value that is that text; `confirmMissing` asks `kv key list` which it was.
+ */
+export async function readStoredDocument(
+  binary: string,
+  target: KvTarget,
+  io: { cwd: string; env: Readonly<Record<string, string | undefined>> },
+  confirmMissing = true,
+): Promise<StoredDocument> {
   // No --text: with it wrangler prints the value through its logger, adding a newline (and printing
   // nothing at a quiet log level); without it the bytes are written to stdout exactly as stored.
   const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
-  if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) return { found: false };
+  if (result.stdout.toString("utf8").trim() === NOT_FOUND && (!confirmMissing || !(await keyExists(binary, target, io)))) return { found: false };
   try {
     return { found: true, text: new TextDecoder("utf-8", { fatal: true }).decode(result.stdout) };
   } catch {
