@@ -7,9 +7,11 @@ import { dirname, join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
-import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/parse-env.js";
-import { createMarker } from "../src/core/nonce-marker.js";
-import { parsePolicyJson } from "../src/core/parse-policy.js";
+import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/policy/parse-env.js";
+import { createMarker } from "../src/core/nonce/nonce-marker.js";
+import { parsePolicyJson } from "../src/core/policy/parse-policy.js";
+import { isTerminal } from "../bin/support/io.js";
+import { stripAnsi } from "../bin/support/printable.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -103,7 +105,6 @@ function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
   ];
 }
 
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const READY_LINE = /Ready on (https?:\/\/\S+)/;
 
 /**
@@ -124,7 +125,7 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
     };
     const scan = (chunk: string): void => {
       if (settled) return;
-      pending += chunk.replace(ANSI, "");
+      pending += stripAnsi(chunk);
       const lines = pending.split(/\r?\n/);
       pending = lines.pop() ?? "";
       for (const line of lines) {
@@ -156,16 +157,10 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
       );
     };
     const onError = (error: Error): void => {
-      finish(() =>
-        reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)),
-      );
+      finish(() => reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)));
     };
     const timer = setTimeout(() => {
-      finish(() =>
-        reject(
-          new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`),
-        ),
-      );
+      finish(() => reject(new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`)));
     }, timeoutMs);
     child.once("exit", onExit);
     child.once("error", onError);
@@ -202,9 +197,16 @@ function banner(workerUrl: string, originUrl: string, reportsToken: string): str
   ].join("\n");
 }
 
+/** A shell's exit code for a process ended by `signal`: 128 + its number (0 where this platform lacks it). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  // @types/node lists every signal of every platform; this one's table may lack some.
+  const numbers: Partial<Record<NodeJS.Signals, number>> = osConstants.signals;
+  return 128 + (numbers[signal] ?? 0);
+}
+
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
-  if (signal !== null) return 128 + (osConstants.signals[signal] ?? 0);
+  if (signal !== null) return signalExitCode(signal);
   return 1;
 }
 
@@ -215,13 +217,10 @@ function spawnWrangler(settings: StartSettings, originUrl: string): ChildProcess
     // No stdin: wrangler's hotkeys need a terminal on both ends, and Ctrl+C reaches it as a signal anyway.
     stdio: ["ignore", "pipe", "pipe"],
     // wrangler sees pipes, not a terminal: keep its colours when ours is one.
-    env:
-      process.stdout.isTTY === true && process.env.NO_COLOR === undefined
-        ? { ...process.env, FORCE_COLOR: "1" }
-        : process.env,
+    env: isTerminal(process.stdout) && process.env.NO_COLOR === undefined ? { ...process.env, FORCE_COLOR: "1" } : process.env,
   });
-  child.stdout?.setEncoding("utf8");
-  child.stderr?.setEncoding("utf8");
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
   return child;
 }
 
@@ -273,7 +272,7 @@ async function run(): Promise<number> {
       stop("SIGTERM");
       if (running.pid !== undefined) await closed;
       // Stopped on purpose before it was ready: not a failure worth a message.
-      if (stopSignal !== undefined) return 128 + (osConstants.signals[stopSignal] ?? 0);
+      if (stopSignal !== undefined) return signalExitCode(stopSignal);
       throw error;
     }
     process.stdout.write(banner(workerUrl, origin.url, settings.reportsToken));
@@ -288,12 +287,7 @@ try {
   process.exitCode = await run();
 } catch (error) {
   // A StartError is for the person at the terminal; anything else is a bug here, so show its stack.
-  const reason =
-    error instanceof StartError
-      ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
+  const reason = error instanceof StartError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`\nnpm start failed: ${reason}\n`);
   process.exitCode = 1;
 }

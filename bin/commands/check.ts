@@ -1,7 +1,7 @@
 // `check <url>`: fetch a live URL (and, for https, its http:// form) and judge its security headers.
-// The verdicts come from src/core/check-headers.ts; this file only does the networking and the printing.
+// The verdicts come from bin/support/check-headers.ts; this file only does the networking and the printing.
 
-import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../../src/core/check-headers.js";
+import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../support/check-headers.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { gradeAtLeast, gradeRetrieval, GRADES, parseGrade, type Grade, type GradeReport } from "../support/grade/grade.js";
 import { describeGrade, gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
@@ -9,6 +9,7 @@ import { followRoute, retrievalOf, type Hop } from "../support/grade/retrieval.j
 import { getRaw, type RawResponse } from "../support/http-get.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = "security-headers-worker-check";
@@ -82,7 +83,7 @@ async function fetchOnce(url: URL, timeoutMs: number): Promise<Fetched> {
   try {
     return { url: url.href, response: await getter(timeoutMs)(url), error: null };
   } catch (error) {
-    return { url: url.href, response: null, error: error instanceof Error ? error.message : String(error) };
+    return { url: url.href, response: null, error: errorMessage(error) };
   }
 }
 
@@ -98,7 +99,14 @@ async function checkHttpFormOf(url: URL, timeoutMs: number): Promise<HttpFormRep
   httpUrl.protocol = "http:";
   const fetched = await fetchOnce(httpUrl, timeoutMs);
   if (fetched.response === null) {
-    return { ...fetched, check: null, route: [], findings: [{ severity: "note", message: `not reachable over plain http (${fetched.error ?? "no response"}): nothing is served without TLS` }] };
+    return {
+      ...fetched,
+      check: null,
+      route: [],
+      findings: [
+        { severity: "note", message: `not reachable over plain http (${fetched.error ?? "no response"}): nothing is served without TLS` },
+      ],
+    };
   }
   const { status, rawHeaders } = fetched.response;
   return {
@@ -120,10 +128,16 @@ function renderHeader(report: HeaderReport, io: Io, width: number, onlyDefects: 
   const shown = onlyDefects ? report.findings.filter((f) => f.severity === "defect") : report.findings;
   if (onlyDefects && shown.length === 0) return;
   // Header lines and findings quote what the server sent: printed escaped, never raw.
-  const [first, ...rest] = report.state === "present" ? report.lines.map(printable) : [report.state === "missing" ? style.dim("missing") : style.dim("not applicable")];
-  io.out(`  ${mark(report.findings, report.state === "present", style, weak.has(report.name.toLowerCase()))} ${printable(report.name).padEnd(width)} ${first ?? ""}\n`);
+  const [first, ...rest] =
+    report.state === "present"
+      ? report.lines.map(printable)
+      : [report.state === "missing" ? style.dim("missing") : style.dim("not applicable")];
+  io.out(
+    `  ${mark(report.findings, report.state === "present", style, weak.has(report.name.toLowerCase()))} ${printable(report.name).padEnd(width)} ${first ?? ""}\n`,
+  );
   for (const line of rest) io.out(`    ${" ".repeat(width)} ${line}\n`);
-  for (const finding of shown) io.out(`      ${finding.severity === "defect" ? style.red("defect:") : style.dim("note:")} ${printable(finding.message)}\n`);
+  for (const finding of shown)
+    io.out(`      ${finding.severity === "defect" ? style.red("defect:") : style.dim("note:")} ${printable(finding.message)}\n`);
 }
 
 function renderFetched(label: string, fetched: Fetched, io: Io): void {
@@ -133,12 +147,16 @@ function renderFetched(label: string, fetched: Fetched, io: Io): void {
     return;
   }
   const location = headerValue(response.rawHeaders, "location");
-  io.out(`${io.style.bold(`GET ${printable(fetched.url)}`)}  → ${response.status}${location === null ? "" : ` Location: ${printable(location)}`}  ${io.style.dim(`(${response.ms} ms${label})`)}\n`);
+  io.out(
+    `${io.style.bold(`GET ${printable(fetched.url)}`)}  → ${response.status}${location === null ? "" : ` Location: ${printable(location)}`}  ${io.style.dim(`(${response.ms} ms${label})`)}\n`,
+  );
 }
 
 function renderCheck(check: HeaderCheck, io: Io, onlyDefects: boolean, weak?: ReadonlySet<string>): void {
   const width = Math.max(...[...check.headers, ...check.leaks].map((h) => printable(h.name).length));
-  for (const finding of check.general) if (!onlyDefects || finding.severity === "defect") io.out(`  ${finding.severity === "defect" ? io.style.red("defect:") : io.style.dim("note:")} ${printable(finding.message)}\n`);
+  for (const finding of check.general)
+    if (!onlyDefects || finding.severity === "defect")
+      io.out(`  ${finding.severity === "defect" ? io.style.red("defect:") : io.style.dim("note:")} ${printable(finding.message)}\n`);
   for (const report of check.headers) renderHeader(report, io, width, onlyDefects, weak);
   if (check.leaks.length > 0) {
     io.out(`  ${io.style.bold("leaks")}\n`);
@@ -167,16 +185,24 @@ function meets(grade: GradeReport | null, minGrade: Grade | undefined): boolean 
 
 function responseJson(fetched: Fetched): Record<string, unknown> {
   const { response } = fetched;
-  return { url: fetched.url, error: fetched.error, response: response === null ? null : { status: response.status, rawHeaders: response.rawHeaders, ms: response.ms } };
+  return {
+    url: fetched.url,
+    error: fetched.error,
+    response: response === null ? null : { status: response.status, rawHeaders: response.rawHeaders, ms: response.ms },
+  };
 }
 
 function renderGradeSection(grade: GradeReport, url: URL, minGrade: Grade | undefined, io: Io): void {
   const { style } = io;
   const how = url.protocol === "http:" ? "; an http:// URL counts as a site without https: check the https:// URL" : "";
-  io.out(`${style.bold("Grade")} ${styleGrade(grade, style)} ${style.dim(`by the MDN HTTP Observatory's scoring (algorithm ${grade.observatory?.algorithmVersion ?? "?"}) of this response${how}`)}\n`);
-  if (grade.observatory?.preloadList === false && url.protocol === "https:") io.out(style.dim("  (the HSTS preload list is not installed: a preloaded host's +5 is not counted)\n"));
+  io.out(
+    `${style.bold("Grade")} ${styleGrade(grade, style)} ${style.dim(`by the MDN HTTP Observatory's scoring (algorithm ${grade.observatory?.algorithmVersion ?? "?"}) of this response${how}`)}\n`,
+  );
+  if (grade.observatory?.preloadList === false && url.protocol === "https:")
+    io.out(style.dim("  (the HSTS preload list is not installed: a preloaded host's +5 is not counted)\n"));
   renderFindings(grade, io, "  ");
-  if (minGrade !== undefined && !meets(grade, minGrade)) io.out(`${style.red(`grade ${describeGrade(grade)} is below --min-grade ${minGrade}`)}\n`);
+  if (minGrade !== undefined && !meets(grade, minGrade))
+    io.out(`${style.red(`grade ${describeGrade(grade)} is below --min-grade ${minGrade}`)}\n`);
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -195,15 +221,27 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const timeoutMs = integerOption("timeout", values.timeout, 1, 600_000, DEFAULT_TIMEOUT_MS);
   const minGrade = parseMinGrade(values["min-grade"]);
   const primary = await fetchOnce(url, timeoutMs);
-  const check = primary.response === null ? null : checkHeaders(primary.response.rawHeaders, { https: url.protocol === "https:", status: primary.response.status });
+  const check =
+    primary.response === null
+      ? null
+      : checkHeaders(primary.response.rawHeaders, { https: url.protocol === "https:", status: primary.response.status });
   const httpForm = primary.response === null ? null : await checkHttpFormOf(url, timeoutMs);
   const grade = primary.response === null ? null : await gradeFetched(url, primary.response, httpForm, timeoutMs);
-  const httpDefects = httpForm === null ? 0 : httpForm.findings.filter((f) => f.severity === "defect").length + (httpForm.check?.defects ?? 0);
+  const httpDefects =
+    httpForm === null ? 0 : httpForm.findings.filter((f) => f.severity === "defect").length + (httpForm.check?.defects ?? 0);
   const defects = (check?.defects ?? 0) + httpDefects;
   // A URL that cannot be fetched fails the check too: nothing was shown to be safe.
   const status = defects > 0 || check === null || !meets(grade, minGrade) ? EXIT.defect : EXIT.ok;
   if (values.json === true) {
-    const http = httpForm === null ? null : { ...responseJson(httpForm), findings: httpForm.findings, check: httpForm.check, route: httpForm.route.map((hop) => ({ url: hop.url.href, status: hop.response.status })) };
+    const http =
+      httpForm === null
+        ? null
+        : {
+            ...responseJson(httpForm),
+            findings: httpForm.findings,
+            check: httpForm.check,
+            route: httpForm.route.map((hop) => ({ url: hop.url.href, status: hop.response.status })),
+          };
     const graded = grade === null ? null : { ...gradeJson(grade), minGrade: minGrade ?? null, meetsMinGrade: meets(grade, minGrade) };
     io.out(`${printableJson({ ...responseJson(primary), check, httpForm: http, defects, grade: graded })}\n`);
     return status;

@@ -1,9 +1,8 @@
 // `pull`: read the policy document the Worker uses from KV with wrangler, exactly as stored, and say
 // whether the Worker can apply it.
 
-import { writeFile } from "node:fs/promises";
-import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, renderIssue } from "../support/documents.js";
+import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
+import { checkDocument, renderIssue, writeTextFile } from "../support/documents.js";
 import { loadEnvironment } from "../support/environment.js";
 import { readStoredDocument } from "../support/kv-document.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
@@ -49,18 +48,16 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const target = kvTarget(values, environment.config.kvKey);
   const stored = await readStoredDocument(wranglerBinary(io.env, io.cwd), target, io);
   if (!stored.found) {
-    io.err(`${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
+    io.err(
+      `${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`,
+    );
     return EXIT.defect;
   }
   const text = stored.text;
   const out = values.out;
   if (out === undefined) io.out(text);
   else {
-    try {
-      await writeFile(out, text);
-    } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await writeTextFile(out, text);
     io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
   }
   const check = checkDocument(text, environment.config);

@@ -2,9 +2,9 @@
 // var, Report-Only, report endpoint), then put it into that environment's KV namespace with wrangler.
 // An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
 
-import { compileEnvironment } from "../../src/core/compile-environment.js";
-import { MAX_POLICY_BYTES } from "../../src/core/parse-policy.js";
-import type { CompiledPolicy } from "../../src/core/policy.js";
+import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import { MAX_POLICY_BYTES } from "../../src/core/policy/parse-policy.js";
+import type { CompiledPolicy } from "../../src/core/policy/types.js";
 import { readFile } from "node:fs/promises";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";
@@ -14,7 +14,17 @@ import { describeGrade, renderFindings } from "../support/grade/render.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { readStoredDocument } from "../support/kv-document.js";
 import { printable } from "../support/printable.js";
-import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
+import {
+  describeTarget,
+  KV_TARGET_OPTIONS,
+  kvTarget,
+  plainOutput,
+  runWrangler,
+  targetFlags,
+  wranglerBinary,
+  WRANGLER_ENV,
+} from "../support/wrangler.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The Worker refuses a larger document without reading it. */
 const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
@@ -53,7 +63,7 @@ async function readDocumentBytes(file: string): Promise<string> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     throw new CommandError(`${file} is ${bytes.length} bytes; the Worker reads at most ${MAX_DOCUMENT_BYTES}: nothing was pushed`);
@@ -67,7 +77,12 @@ async function readDocumentBytes(file: string): Promise<string> {
 }
 
 /** What the Worker serves now: the document in KV when it is there and applies, else the environment's own policy. */
-async function livePolicy(binary: string, target: Parameters<typeof readStoredDocument>[1], environment: Environment, io: Io): Promise<{ policy: CompiledPolicy; label: string }> {
+async function livePolicy(
+  binary: string,
+  target: Parameters<typeof readStoredDocument>[1],
+  environment: Environment,
+  io: Io,
+): Promise<{ policy: CompiledPolicy; label: string }> {
   // No `kv key list` to tell a missing key from a stored "Value not found": neither is a policy the Worker applies.
   const stored = await readStoredDocument(binary, target, io, false);
   if (stored.found) {
@@ -75,23 +90,40 @@ async function livePolicy(binary: string, target: Parameters<typeof readStoredDo
     if (current.stage === "rules") return { policy: current.policy, label: `the document now in ${describeTarget(target)}` };
   }
   const why = stored.found ? "the stored document does not apply, so" : "no document in KV:";
-  return { policy: compileEnvironment(environment.config, undefined, {}, true).policy, label: `what the Worker serves now (${why} POLICY and the built-in defaults)` };
+  return {
+    policy: compileEnvironment(environment.config, undefined, {}, true).policy,
+    label: `what the Worker serves now (${why} POLICY and the built-in defaults)`,
+  };
 }
 
 function refuseWeaker(file: string, weaker: readonly Weakening[], label: string, io: Io): void {
   const { errStyle } = io;
-  io.err(`${errStyle.red("✗")} ${printable(file)} lowers the grade of ${weaker.length} path${weaker.length === 1 ? "" : "s"} below ${printable(label)}: nothing was pushed\n`);
+  io.err(
+    `${errStyle.red("✗")} ${printable(file)} lowers the grade of ${weaker.length} path${weaker.length === 1 ? "" : "s"} below ${printable(label)}: nothing was pushed\n`,
+  );
   // The findings go where the refusal goes.
-  const toErr: Io = { ...io, out: io.err, style: errStyle };
+  const toErr: Io = {
+    ...io,
+    out: (text) => {
+      io.err(text);
+    },
+    style: errStyle,
+  };
   for (const { path, contentType, before, after } of weaker) {
-    io.err(`  ${printable(path)}${contentType === PAGE_TYPE ? "" : ` (${printable(contentType)})`}: ${describeGrade(before)} → ${describeGrade(after)}\n`);
+    io.err(
+      `  ${printable(path)}${contentType === PAGE_TYPE ? "" : ` (${printable(contentType)})`}: ${describeGrade(before)} → ${describeGrade(after)}\n`,
+    );
     renderFindings(after, toErr, "    ", true);
   }
   io.err("Fix the findings, or push it anyway with --allow-weaker.\n");
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
-  const { values, positionals } = parseCommandLine(args, { ...KV_TARGET_OPTIONS, "allow-weaker": { type: "boolean" }, help: { type: "boolean", short: "h" } });
+  const { values, positionals } = parseCommandLine(args, {
+    ...KV_TARGET_OPTIONS,
+    "allow-weaker": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help === true) {
     io.out(HELP);
     return EXIT.ok;
@@ -103,7 +135,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const check = checkDocument(text, environment.config);
   warnAboutEnvironment(environment, io);
   if (!check.ok) {
-    io.err(`${io.errStyle.red("✗")} ${printable(file)} is not valid as ${printable(describeEnvironment(environment))} compiles it: nothing was pushed\n`);
+    io.err(
+      `${io.errStyle.red("✗")} ${printable(file)} is not valid as ${printable(describeEnvironment(environment))} compiles it: nothing was pushed\n`,
+    );
     if (check.stage === "rules") {
       for (const conflict of check.conflicts) {
         io.err(`  rules that cannot be combined on ${printable(conflict.path)}: ${printable(conflict.rules.join(", "))}\n`);
@@ -144,7 +178,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
 function warnAboutEnvironment(environment: Environment, io: Io): void {
   for (const warning of environment.warnings) io.err(`${io.errStyle.yellow("warning:")} ${printable(warning)}\n`);
   if (environment.issues.length === 0) return;
-  io.err(`${io.errStyle.yellow("warning:")} the environment's bindings have issues (the Worker falls back for each); see \`validate --env\`:\n`);
+  io.err(
+    `${io.errStyle.yellow("warning:")} the environment's bindings have issues (the Worker falls back for each); see \`validate --env\`:\n`,
+  );
   for (const issue of environment.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
 }
 

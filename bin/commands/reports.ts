@@ -1,7 +1,7 @@
 // `reports`: fetch the CSP report summary from a deployed Worker and print its top violations and totals.
 
-import { readCapped } from "../../src/core/read-capped.js";
-import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
+import { readCapped } from "../../src/core/shared/read-capped.js";
+import { DEFAULT_REPORT_PATH } from "../../src/core/policy/parse-env.js";
 import { renderSummaryText } from "../../src/core/reports/render-summary.js";
 import { parseSummary } from "../../src/core/reports/summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
@@ -49,7 +49,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const days = integerOption("days", values.days, 1, 90, 7);
   // The collector listens at the environment's REPORT_PATH: read it rather than make the user repeat it.
   const path = values.path ?? (await loadEnvironment(values, io)).config.reports.path;
-  if (!/^\/[^?#\s]*[^/?#\s]$/.test(path)) throw new UsageError(`--path: expected a path such as ${DEFAULT_REPORT_PATH}, received ${JSON.stringify(path)}`);
+  if (!/^\/[^?#\s]*[^/?#\s]$/.test(path))
+    throw new UsageError(`--path: expected a path such as ${DEFAULT_REPORT_PATH}, received ${JSON.stringify(path)}`);
   const url = summaryUrl(site, path, days);
   const token = io.env.REPORTS_TOKEN;
   if (token === undefined || token === "") {
@@ -81,7 +82,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const summary = parseSummary(json);
   if (!summary.ok) {
     const issue = summary.issues[0];
-    throw new CommandError(`GET ${url.href} answered an unexpected summary: ${issue?.path || "(document)"}: expected ${issue?.message ?? "a summary"}`);
+    throw new CommandError(
+      `GET ${url.href} answered an unexpected summary: ${issue?.path || "(document)"}: expected ${issue?.message ?? "a summary"}`,
+    );
   }
   io.out(values.json === true ? `${JSON.stringify(summary.value, null, 2)}\n` : renderSummaryText(summary.value));
   return EXIT.ok;
@@ -122,7 +125,8 @@ function explainStatus(status: number): string {
 
 async function readText(response: Response, url: URL): Promise<string> {
   const bytes = await readCapped(response.body, MAX_RESPONSE_BYTES);
-  if (bytes === undefined) throw new CommandError(`GET ${url.href} answered more than ${MAX_RESPONSE_BYTES} bytes: is this the Worker's summary?`);
+  if (bytes === undefined)
+    throw new CommandError(`GET ${url.href} answered more than ${MAX_RESPONSE_BYTES} bytes: is this the Worker's summary?`);
   return new TextDecoder().decode(bytes);
 }
 
@@ -134,7 +138,12 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-export const reportsCommand: Command = { name: "reports", summary: "print the top CSP violations the Worker's collector stored", help: HELP, run };
+export const reportsCommand: Command = {
+  name: "reports",
+  summary: "print the top CSP violations the Worker's collector stored",
+  help: HELP,
+  run,
+};
 
 /** Run `reports` on its own (outside bin/cli.ts): the exit status, with failures written to io.err. */
 export async function runReports(args: string[], io: Io = processIo()): Promise<number> {

@@ -11,7 +11,11 @@ const NOT_FOUND = "Value not found";
 export type StoredDocument = { readonly found: true; readonly text: string } | { readonly found: false };
 
 /** Whether the key exists: `wrangler kv key list --prefix`, for when `get` printed its not-found line. */
-async function keyExists(binary: string, target: KvTarget, io: { cwd: string; env: Readonly<Record<string, string | undefined>> }): Promise<boolean> {
+async function keyExists(
+  binary: string,
+  target: KvTarget,
+  io: { cwd: string; env: Readonly<Record<string, string | undefined>> },
+): Promise<boolean> {
   const result = await runWrangler(binary, ["kv", "key", "list", "--prefix", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key list exited with ${result.code}:\n${plainOutput(result)}`);
   let keys: unknown;
@@ -20,7 +24,10 @@ async function keyExists(binary: string, target: KvTarget, io: { cwd: string; en
   } catch {
     throw new CommandError(`wrangler kv key list printed something other than JSON:\n${plainOutput(result)}`);
   }
-  return Array.isArray(keys) && keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key);
+  return (
+    Array.isArray(keys) &&
+    keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key)
+  );
 }
 
 /**
@@ -37,7 +44,8 @@ export async function readStoredDocument(
   // nothing at a quiet log level); without it the bytes are written to stdout exactly as stored.
   const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
-  if (result.stdout.toString("utf8").trim() === NOT_FOUND && (!confirmMissing || !(await keyExists(binary, target, io)))) return { found: false };
+  if (result.stdout.toString("utf8").trim() === NOT_FOUND && (!confirmMissing || !(await keyExists(binary, target, io))))
+    return { found: false };
   try {
     return { found: true, text: new TextDecoder("utf-8", { fatal: true }).decode(result.stdout) };
   } catch {

@@ -7,7 +7,8 @@ import { isoDay, retentionCutoff, windowStart } from "../core/reports/days.js";
 import type { DropEntry } from "../core/reports/drops.js";
 import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../core/reports/rows.js";
 import { buildSummary, type ReportSummary } from "../core/reports/summary.js";
-import { describeError, log } from "./log.js";
+import { withTimeout } from "../core/shared/with-timeout.js";
+import { describeError, log } from "../log.js";
 
 /** How long a D1 write or read may take before the reports are dropped (write) or the summary fails (read). */
 export const D1_TIMEOUT_MS = 2000;
@@ -107,9 +108,9 @@ export class ReportStore {
     try {
       const [violations, drops] = await this.bounded(db.batch(PRUNE.map((sql) => db.prepare(sql).bind(cutoff))));
       const deleted = (violations?.meta.changes ?? 0) + (drops?.meta.changes ?? 0);
-      if (deleted > 0) log("log", { level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
+      if (deleted > 0) log({ level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
     } catch (error) {
-      log("error", { level: "warn", event: "csp.report.prune-failed", before: cutoff, error: describeError(error) });
+      log({ level: "warn", event: "csp.report.prune-failed", before: cutoff, error: describeError(error) });
     }
   }
 
@@ -134,20 +135,13 @@ export class ReportStore {
   }
 
   private bounded<T>(promise: Promise<T>): Promise<T> {
-    return withTimeout(promise, this.options.d1TimeoutMs);
+    const ms = this.options.d1TimeoutMs;
+    return withTimeout(promise, ms, () => new D1TimeoutError(`D1 took longer than ${ms} ms`));
   }
 }
 
 function dropStatements(db: D1Database, drops: readonly DropEntry[]): D1PreparedStatement[] {
   return drops.map(({ day, unit, reason, count }) => db.prepare(DROP_UPSERT).bind(day, unit, reason, count));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new D1TimeoutError(`D1 took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // One statement per row of the batch. The WHERE caps the rows of a day (an existing row may always count up);

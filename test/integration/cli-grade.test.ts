@@ -15,8 +15,16 @@ interface GradeJson {
   readonly score: number | null;
   readonly minGrade: string | null;
   readonly meetsMinGrade: boolean;
-  readonly findings: readonly { readonly source: string; readonly severity: string; readonly header: string; readonly message: string; readonly fix: string }[];
-  readonly observatory: { readonly tests: readonly { readonly name: string; readonly result: string; readonly scoreModifier: number }[] } | null;
+  readonly findings: readonly {
+    readonly source: string;
+    readonly severity: string;
+    readonly header: string;
+    readonly message: string;
+    readonly fix: string;
+  }[];
+  readonly observatory: {
+    readonly tests: readonly { readonly name: string; readonly result: string; readonly scoreModifier: number }[];
+  } | null;
 }
 
 interface CheckJson {
@@ -27,7 +35,10 @@ interface CheckJson {
 
 /** The origin's /respond URL sending these header lines, and an HTML Content-Type. */
 function respondPath(pairs: readonly [string, string][]): string {
-  const params = new URLSearchParams([["h", "Content-Type:text/html; charset=utf-8"], ...pairs.map(([name, value]): [string, string] => ["h", `${name}:${value}`])]);
+  const params = new URLSearchParams([
+    ["h", "Content-Type:text/html; charset=utf-8"],
+    ...pairs.map(([name, value]): [string, string] => ["h", `${name}:${value}`]),
+  ]);
   return `/respond?${params.toString()}`;
 }
 
@@ -48,10 +59,35 @@ beforeAll(async () => {
   // A throw-away certificate for 127.0.0.1, trusted by the CLI alone (NODE_EXTRA_CA_CERTS in its environment).
   const key = join(dir, "key.pem");
   caFile = join(dir, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", caFile, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      caFile,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
   origin = await startOrigin();
   http = await startWorker({ bindings: { ORIGIN_URL: origin.url } });
-  https = await startWorker({ bindings: { ORIGIN_URL: origin.url }, extra: { https: true, httpsKey: await readFile(key, "utf8"), httpsCert: await readFile(caFile, "utf8") } });
+  https = await startWorker({
+    bindings: { ORIGIN_URL: origin.url },
+    extra: { https: true, httpsKey: await readFile(key, "utf8"), httpsCert: await readFile(caFile, "utf8") },
+  });
 });
 
 afterAll(async () => {
@@ -74,7 +110,9 @@ function httpUrl(path: string): string {
 
 describe("check's grade behind the Worker over https", () => {
   it("gives the built-in defaults in front of an nginx origin A+ (115) with no defect, Server stripped to nginx", async () => {
-    const run = await cli(["check", httpsUrl(respondPath([["Server", "nginx/1.24.0 (Ubuntu)"]])), "--min-grade", "A+", "--json"], { env: { NODE_EXTRA_CA_CERTS: caFile } });
+    const run = await cli(["check", httpsUrl(respondPath([["Server", "nginx/1.24.0 (Ubuntu)"]])), "--min-grade", "A+", "--json"], {
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    });
     const report = json<CheckJson>(run);
     expect(report.defects).toBe(0);
     expect(header(report, "server")).toBe("nginx");
@@ -98,7 +136,12 @@ describe("check's grade behind the Worker over https", () => {
     expect([report.grade?.grade, report.grade?.score, report.grade?.meetsMinGrade]).toEqual(["B", 75, false]);
     const weaknesses = (report.grade?.findings ?? []).filter((f) => f.severity === "weakness");
     expect(new Set(weaknesses.map((f) => `${f.source} ${f.header}`))).toEqual(
-      new Set(["observatory Content-Security-Policy", "observatory Referrer-Policy", "csp-evaluator Content-Security-Policy", "permissions-policy Permissions-Policy"]),
+      new Set([
+        "observatory Content-Security-Policy",
+        "observatory Referrer-Policy",
+        "csp-evaluator Content-Security-Policy",
+        "permissions-policy Permissions-Policy",
+      ]),
     );
     expect(weaknesses.find((f) => f.header === "Referrer-Policy")?.fix).toContain('"action": "set"');
 

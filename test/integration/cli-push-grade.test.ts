@@ -1,5 +1,5 @@
 // push refuses a document that lowers the grade of a path below what the Worker serves now, unless
-// --allow-weaker: run in-process, against a fake wrangler (test/integration/support/fake-wrangler.mjs)
+// --allow-weaker: run in-process, against a fake wrangler (test/integration/support/fake-wrangler.js)
 // whose namespace is a directory, so each case costs no real wrangler start.
 
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runMain } from "../support/cli-io.js";
 import { ROOT } from "./support/cli.js";
 
-const FAKE_WRANGLER = join(ROOT, "test", "integration", "support", "fake-wrangler.mjs");
+const FAKE_WRANGLER = join(ROOT, "test", "integration", "support", "fake-wrangler.js");
 
 /** The defaults' grade on every path, and a rule that adds nothing weaker. */
 const STRONG = { rules: [{ path: "/admin/*", headers: { "Cross-Origin-Resource-Policy": "same-origin" } }] };
@@ -32,7 +32,10 @@ async function push(document: unknown, ...flags: string[]): Promise<{ code: numb
   const file = join(dir, `doc-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, JSON.stringify(document));
   // A temporary directory has no wrangler.toml: the built-in defaults are the environment.
-  return runMain(["push", file, "--local", ...flags], { cwd: dir, env: { PATH: process.env.PATH, SHW_WRANGLER: FAKE_WRANGLER, FAKE_WRANGLER_KV: kv } });
+  return runMain(["push", file, "--local", ...flags], {
+    cwd: dir,
+    env: { PATH: process.env.PATH, SHW_WRANGLER: FAKE_WRANGLER, FAKE_WRANGLER_KV: kv },
+  });
 }
 
 async function calls(): Promise<string[]> {
@@ -52,7 +55,9 @@ describe("push and the grade", () => {
     const run = await push(STRONG);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("grade on https: no path graded lower than what the Worker serves now (no document in KV: POLICY and the built-in defaults)");
+    expect(run.stdout).toContain(
+      "grade on https: no path graded lower than what the Worker serves now (no document in KV: POLICY and the built-in defaults)",
+    );
     expect(await calls()).toEqual(["kv key get", "kv key put"]);
     expect(await stored()).toEqual(STRONG);
   });
@@ -81,7 +86,11 @@ describe("push and the grade", () => {
   });
 
   it("refuses a base that weakens every path, naming each path it lowers", async () => {
-    const run = await push({ headers: { "Referrer-Policy": { value: "unsafe-url", action: "set" } }, csp: { add: { "object-src": ["*"] } }, rules: [{ path: "/shop/:id" }] });
+    const run = await push({
+      headers: { "Referrer-Policy": { value: "unsafe-url", action: "set" } },
+      csp: { add: { "object-src": ["*"] } },
+      rules: [{ path: "/shop/:id" }],
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("lowers the grade of 2 paths below what the Worker serves now");
     expect(run.stderr).toMatch(/^ {2}\/: A\+ \(115\) → /m);

@@ -6,6 +6,7 @@ import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stripAnsi } from "../../bin/support/printable.js";
 import { uploadExpectingContinue } from "../support/expect-upload.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,7 +41,7 @@ class Output {
 
   constructor(private readonly child: ChildProcess) {
     const append = (chunk: string): void => {
-      this.text += chunk.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+      this.text += stripAnsi(chunk);
       for (const wake of this.waiters) wake();
     };
     child.stdout?.setEncoding("utf8").on("data", append);
@@ -215,7 +216,17 @@ describe("npm start", () => {
     const { output, workerUrl, workerPort } = running();
     expect(workerUrl).toBe(`http://127.0.0.1:${workerPort}/`);
     expect(output.tail(200)).toContain(`curl -sI ${workerUrl}weak-headers`);
-    for (const path of ["/api/data.json", "/slow", "/missing", "/error", "/old-page", "/cookies", "/weak-headers", "/embed/widget", "/login"]) {
+    for (const path of [
+      "/api/data.json",
+      "/slow",
+      "/missing",
+      "/error",
+      "/old-page",
+      "/cookies",
+      "/weak-headers",
+      "/embed/widget",
+      "/login",
+    ]) {
       expect(output.tail(200)).toMatch(new RegExp(`^\\s+${path.replace(/[.]/g, "\\.")}\\s`, "m"));
     }
   });
@@ -286,7 +297,9 @@ describe("npm start", () => {
 
   it("answers a 2 MiB upload sent the way curl sends it (Expect: 100-continue) with the demo origin's page", async () => {
     // curl --data-binary @2MB.bin http://127.0.0.1:8787/ answered 502: the origin's 100 Continue came back as the answer.
-    const upload = await uploadExpectingContinue(new URL("/", running().workerUrl), [Buffer.alloc(2 * 1024 * 1024, 0x5a)], false, { idleTimeoutMs: REQUEST_TIMEOUT_MS });
+    const upload = await uploadExpectingContinue(new URL("/", running().workerUrl), [Buffer.alloc(2 * 1024 * 1024, 0x5a)], false, {
+      idleTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
     expect(upload.status).toBe(200);
     expect(upload.headers["x-frame-options"]).toBe("DENY");
     expect(upload.body.toString("utf8")).toContain("through the Worker");

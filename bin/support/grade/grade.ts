@@ -89,7 +89,9 @@ function valuesOf(headers: ResponseHeaders, name: string): string[] {
 
 /** CSP Evaluator's findings on each enforced policy (a header line may carry several, comma-separated). */
 async function cspFindings(headers: ResponseHeaders): Promise<GradeFinding[]> {
-  const policies = valuesOf(headers, "content-security-policy").flatMap((line) => line.split(",")).filter((p) => p.trim() !== "");
+  const policies = valuesOf(headers, "content-security-policy")
+    .flatMap((line) => line.split(","))
+    .filter((p) => p.trim() !== "");
   if (policies.length === 0) return [];
   const [{ CspEvaluator }, { CspParser }, { Version }, { Severity }] = await Promise.all([
     import("csp_evaluator/dist/evaluator.js"),
@@ -105,7 +107,16 @@ async function cspFindings(headers: ResponseHeaders): Promise<GradeFinding[]> {
     } catch (error) {
       // It throws on some sources a browser would merely ignore (a source that is no URL): say so, and go on.
       const why = `the CSP Evaluator could not read this policy (${error instanceof Error ? error.message : String(error)}); browsers skip what they cannot parse`;
-      return [{ source: "csp-evaluator", severity: "note", header: "Content-Security-Policy", message: policy.trim(), why, fix: "write the policy in the document's csp field, which validates every source" }];
+      return [
+        {
+          source: "csp-evaluator",
+          severity: "note",
+          header: "Content-Security-Policy",
+          message: policy.trim(),
+          why,
+          fix: "write the policy in the document's csp field, which validates every source",
+        },
+      ];
     }
     return findings.map((finding) => ({
       source: "csp-evaluator" as const,
@@ -162,5 +173,11 @@ export async function gradeRetrieval(site: Retrieval): Promise<GradeReport> {
     return { grade: null, score: null, ungraded, observatory: null, findings: extra };
   }
   if (!isGrade(observatory.grade)) throw new Error(`the Observatory gave a grade this tool does not know: ${observatory.grade}`);
-  return { grade: observatory.grade, score: observatory.score, ungraded: null, observatory, findings: [...observatoryFindings(observatory), ...extra] };
+  return {
+    grade: observatory.grade,
+    score: observatory.score,
+    ungraded: null,
+    observatory,
+    findings: [...observatoryFindings(observatory), ...extra],
+  };
 }

@@ -5,7 +5,7 @@
 // `check` has fetched a URL already, and validate/explain/push have only the headers the policy computes,
 // so we fill in the retrieval (`Requests`) that `scan` would have built and call the rest of its pipeline:
 // ALL_TESTS, then the tally of src/scanner/index.js (the one piece not exported on its own, kept line for
-// line below and held to the real `scan` by test/unit/grade/observatory-scan.test.ts).
+// line below and held to the real `scan` by test/unit/cli/grade-scan.test.ts).
 // The package is loaded on first use (it brings jsdom and axios: about a second), not when the CLI starts.
 
 import fs from "node:fs";
@@ -85,7 +85,9 @@ let loading: Promise<Observatory> | undefined;
 function observatory(): Promise<Observatory> {
   loading ??= importObservatory().catch((error: unknown) => {
     loading = undefined;
-    throw new CommandError(`cannot load @mdn/mdn-http-observatory (a devDependency: run npm install): ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(
+      `cannot load @mdn/mdn-http-observatory (a devDependency: run npm install): ${error instanceof Error ? error.message : String(error)}`,
+    );
   });
   return loading;
 }
@@ -97,7 +99,13 @@ function observatory(): Promise<Observatory> {
  * synchronous call, for that one file.
  */
 function primePreloadList(load: () => Map<string, unknown>): boolean {
-  const file = join(dirname(createRequire(import.meta.url).resolve("@mdn/mdn-http-observatory/src/analyzer/hsts.js")), "..", "..", "conf", "hsts-preload.json");
+  const file = join(
+    dirname(createRequire(import.meta.url).resolve("@mdn/mdn-http-observatory/src/analyzer/hsts.js")),
+    "..",
+    "..",
+    "conf",
+    "hsts-preload.json",
+  );
   if (fs.existsSync(file)) return true;
   const original = fs.readFileSync;
   const read = original as (...args: unknown[]) => unknown;
@@ -123,7 +131,13 @@ function axiosShapedHeaders(headers: ResponseHeaders): Record<string, string | s
 }
 
 function responseOf(response: RetrievedResponse, httpEquiv?: Map<string, string[]>): Record<string, unknown> {
-  return { status: response.status, headers: axiosShapedHeaders(response.headers), data: response.body, verified: response.verified, httpEquiv };
+  return {
+    status: response.status,
+    headers: axiosShapedHeaders(response.headers),
+    data: response.body,
+    verified: response.verified,
+    httpEquiv,
+  };
 }
 
 function isHtml(headers: ResponseHeaders): boolean {
@@ -136,10 +150,12 @@ function isHtml(headers: ResponseHeaders): boolean {
 function requestsOf(o: Observatory, site: Retrieval): InstanceType<Observatory["types"]["Requests"]> {
   const requests = new o.types.Requests(site.hostname);
   const { page } = site;
-  const httpEquiv = isHtml(page.headers) && page.body !== "" ? o.utils.parseHttpEquivHeaders(page.body, page.url.href) : new Map<string, string[]>();
+  const httpEquiv =
+    isHtml(page.headers) && page.body !== "" ? o.utils.parseHttpEquivHeaders(page.body, page.url.href) : new Map<string, string[]>();
   requests.responses.auto = responseOf(page, httpEquiv);
   requests.responses.https = site.https === null ? null : site.https === page ? requests.responses.auto : responseOf(site.https);
-  requests.responses.http = site.http === null ? null : site.http.response === page ? requests.responses.auto : responseOf(site.http.response);
+  requests.responses.http =
+    site.http === null ? null : site.http.response === page ? requests.responses.auto : responseOf(site.http.response);
   // As retrieve() does: both routes are the http session's.
   const route = site.http === null ? [] : [...site.http.route];
   requests.responses.httpRedirects = route;
@@ -150,7 +166,8 @@ function requestsOf(o: Observatory, site: Retrieval): InstanceType<Observatory["
   for (const response of new Set([site.http?.response, site.https, page])) {
     if (response === undefined || response === null) continue;
     const cookies = response.headers["set-cookie"];
-    for (const line of typeof cookies === "string" ? [cookies] : (cookies ?? [])) session.jar.setCookieSync(line, response.url.href, { ignoreError: true });
+    for (const line of typeof cookies === "string" ? [cookies] : (cookies ?? []))
+      session.jar.setCookieSync(line, response.url.href, { ignoreError: true });
   }
   requests.session = session;
   return requests;

@@ -27,6 +27,12 @@ export function nodeHeaders(headers: Headers): ResponseHeaders {
  * inline meta tags or scripts), no http:// form (redirecting is the zone's job, not the policy's).
  */
 export function gradeHeaders(headers: Headers, path: string, status = 200): Promise<GradeReport> {
-  const page: RetrievedResponse = { url: new URL(path, `https://${OFFLINE_HOST}/`), status, headers: nodeHeaders(headers), body: "", verified: true };
+  const page: RetrievedResponse = {
+    url: new URL(path, `https://${OFFLINE_HOST}/`),
+    status,
+    headers: nodeHeaders(headers),
+    body: "",
+    verified: true,
+  };
   return gradeRetrieval({ hostname: OFFLINE_HOST, page, https: page, http: null });
 }

@@ -3,8 +3,8 @@
 // offline. validate shows it; push compares it with what KV holds now.
 
 import { explain, explainedHeaders } from "../../commands/explain.js";
-import type { EnvConfig } from "../../../src/core/parse-env.js";
-import type { CompiledPolicy } from "../../../src/core/policy.js";
+import type { EnvConfig } from "../../../src/core/policy/parse-env.js";
+import type { CompiledPolicy } from "../../../src/core/policy/types.js";
 import { checkDocument, samplePath } from "../documents.js";
 import { bareEnvironment } from "../environment.js";
 import { gradeAtLeast, type GradeReport } from "./grade.js";
@@ -25,7 +25,13 @@ export interface PathGrade extends GradeSample {
 
 /** Grade one path of a policy as a 200 answer of `contentType`. */
 export function gradePolicyPath(policy: CompiledPolicy, sample: GradeSample): Promise<GradeReport> {
-  const explanation = explain(policy, { https: true, path: sample.path, contentType: sample.contentType }, 200, [["Content-Type", sample.contentType]], { environment: "", layers: [] });
+  const explanation = explain(
+    policy,
+    { https: true, path: sample.path, contentType: sample.contentType },
+    200,
+    [["Content-Type", sample.contentType]],
+    { environment: "", layers: [] },
+  );
   return gradeHeaders(explainedHeaders(explanation), sample.path, 200);
 }
 

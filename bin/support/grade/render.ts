@@ -27,7 +27,9 @@ export function renderFindings(report: GradeReport, io: Io, indent: string, brie
   const notes = brief ? [] : report.findings.filter((f) => f.severity === "note");
   for (const finding of [...weaknesses, ...notes]) {
     const mark = finding.severity === "weakness" ? style.red("✗") : style.dim("·");
-    io.out(`${indent}${mark} ${style.bold(printable(finding.header))}  ${printable(finding.message)} ${style.dim(`[${sourceLabel(finding)}]`)}\n`);
+    io.out(
+      `${indent}${mark} ${style.bold(printable(finding.header))}  ${printable(finding.message)} ${style.dim(`[${sourceLabel(finding)}]`)}\n`,
+    );
     io.out(`${indent}    ${style.dim("why:")} ${printable(finding.why)}\n`);
     io.out(`${indent}    ${style.dim("fix:")} ${printable(finding.fix)}\n`);
   }

@@ -60,6 +60,9 @@ export function retrievalOf(url: URL, page: RawResponse, httpRoute: readonly Hop
   const http =
     first === undefined
       ? null
-      : { response: url.protocol === "http:" && first.response === page ? graded : retrieved(first.url, first.response), route: (httpRoute ?? []).map((hop) => ({ url: hop.url, status: hop.response.status })) };
+      : {
+          response: url.protocol === "http:" && first.response === page ? graded : retrieved(first.url, first.response),
+          route: (httpRoute ?? []).map((hop) => ({ url: hop.url, status: hop.response.status })),
+        };
   return { hostname: url.hostname, page: graded, https: url.protocol === "https:" ? graded : null, http };
 }

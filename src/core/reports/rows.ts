@@ -64,7 +64,10 @@ export function toTopViolation(row: Readonly<Record<string, unknown>>): TopViola
 }
 
 /** Rows of `(name, count)` aggregates as `{ [field]: name, count }` objects. */
-export function toCounts<K extends string>(rows: readonly Readonly<Record<string, unknown>>[], field: K): ({ [F in K]: string } & { count: number })[] {
+export function toCounts<K extends string>(
+  rows: readonly Readonly<Record<string, unknown>>[],
+  field: K,
+): ({ [F in K]: string } & { count: number })[] {
   return rows.map((row) => ({ [field]: text(row[field]), count: count(row.count) }) as { [F in K]: string } & { count: number });
 }
 
