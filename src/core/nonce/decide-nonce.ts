@@ -49,7 +49,7 @@ export const XHTML =
  * Decide for one response. On a path in the marker's scope (`scope`), every body is scrubbed of the marker
  * whatever its status, type, charset or encoding, or refused when it cannot be read; HTML-ish bodies whose
  * CSP carries our nonce get the nonce, every other body gets filler no header carries. Elsewhere, only
- * blanket mode touches a body: a full, declared-HTML, ASCII-compatible one. A 304 gets no CSP at all, so
+ * blanket mode touches a body: a full, ASCII-compatible text/html one (not XHTML). A 304 gets no CSP at all, so
  * the browser keeps the policy stored with the page it cached.
  */
 export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: MarkerScope | null = null): NonceDecision {
