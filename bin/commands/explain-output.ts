@@ -31,7 +31,12 @@ export interface Explanation {
     readonly contentType: string | null;
   };
   /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
-  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
+  readonly route: {
+    readonly matchedAs: string | null;
+    /** The other ways origins read the path, each selecting the same rules (else it is refused). */
+    readonly readings: readonly { readonly path: string; readonly how: string }[];
+    readonly refused: string | null;
+  };
   readonly layers: readonly string[];
   readonly reportOnly: boolean;
   /** The simulated origin response's headers. */
@@ -76,7 +81,12 @@ export function renderExplanation(x: Explanation, io: Io): void {
     io.out(
       `${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`,
     );
-  else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
+  else if (x.route.matchedAs !== null) {
+    io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
+    for (const reading of x.route.readings) {
+      io.out(`${" ".repeat(12)}and read ${printable(reading.how)} as ${printable(reading.path)}: the same rules\n`);
+    }
+  }
   io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
     io.out(`${label("Rules")}none match ${printable(request.path)}\n`);

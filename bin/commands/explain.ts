@@ -237,7 +237,11 @@ function explain(
   return {
     environment: context.environment,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
-    route: { matchedAs: route.ok && policy.rules.length > 0 ? route.path : null, refused: route.ok ? null : route.reason },
+    route: {
+      matchedAs: route.ok && policy.rules.length > 0 ? route.path : null,
+      readings: route.ok ? route.readings.map(({ path, how }) => ({ path, how })) : [],
+      refused: route.ok ? null : route.reason,
+    },
     layers: context.layers,
     reportOnly: policy.options.reportOnly,
     origin: origin.map(([name, value]) => ({ name, value })),

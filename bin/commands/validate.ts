@@ -13,6 +13,7 @@ import {
   type EnvironmentFlags,
 } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { splatReachWarnings } from "../../src/core/policy/pattern-reach.js";
 import { printable, printableJson } from "../support/printable.js";
 import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
 
@@ -78,6 +79,7 @@ function toJson({ environment, file, check, ok }: Verdict): unknown {
     sends,
     removes,
     conflicts: check.conflicts,
+    patternWarnings: splatReachWarnings(check.policy),
     nonceMarker: markerNote(check.policy),
   };
 }
@@ -135,6 +137,7 @@ function renderDocument(file: string, check: DocumentCheck, io: Io): void {
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
+  for (const warning of splatReachWarnings(check.policy)) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
 }
 
 /** The environments to judge: the one named (or the default), or every one the configuration defines. */
