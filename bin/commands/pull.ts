@@ -5,7 +5,7 @@ import { CommandError, parseCommandLine, takePositionals, type Command } from ".
 import { checkDocument, renderIssue, writeTextFile } from "../support/documents.js";
 import { loadEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
-import { printable } from "../support/printable.js";
+import { printable, printableDocument } from "../support/printable.js";
 import {
   describeTarget,
   KV_TARGET_OPTIONS,
@@ -92,7 +92,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     throw new CommandError(`${describeTarget(target)} is not valid UTF-8, so the Worker cannot apply it`);
   }
   const out = values.out;
-  if (out === undefined) io.out(text);
+  // On stdout the document may reach a terminal: escaped (the same JSON value); --out writes it as stored.
+  if (out === undefined) io.out(printableDocument(text));
   else {
     await writeTextFile(out, text);
     io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
