@@ -23,6 +23,8 @@ export interface OpOutcome {
 export interface Explanation {
   /** The bindings the policy was compiled under. */
   readonly environment: string;
+  /** What the Worker answers every request with these bindings, when it refuses them all (no origin); else null. */
+  readonly everyRequest: { readonly status: number; readonly event: string; readonly hint: string } | null;
   readonly request: {
     readonly method: "GET";
     readonly path: string;
@@ -77,6 +79,12 @@ export function renderExplanation(x: Explanation, io: Io): void {
       `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
   );
   io.out(`${label("Environment")}${printable(x.environment)}\n`);
+  if (x.everyRequest !== null) {
+    io.out(
+      `${label("Response")}${style.red(style.bold(`${x.everyRequest.status} for EVERY request`))} (${printable(x.everyRequest.event)}): ` +
+        `${printable(x.everyRequest.hint)}. What follows is what the Worker sends once that is set.\n`,
+    );
+  }
   if (x.route.refused !== null)
     io.out(
       `${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`,

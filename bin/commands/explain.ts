@@ -21,6 +21,7 @@ import { integerOption, parseCommandLine, takePositionals, UsageError, type Comm
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { refusalForEveryRequest } from "../../src/core/origin/request-guard.js";
 import { printable, printableJson } from "../support/printable.js";
 import { renderExplanation, type Explanation, type OpOutcome } from "./explain-output.js";
 
@@ -212,7 +213,7 @@ function explain(
   facts: RequestFacts,
   status: number,
   origin: readonly [string, string][],
-  context: { readonly environment: string; readonly layers: readonly string[] },
+  context: { readonly environment: string; readonly layers: readonly string[]; readonly everyRequest?: Explanation["everyRequest"] },
 ): Explanation {
   // The Worker's own match and merge for this response: the rules it applies and skips, the layer behind
   // each CSP directive (which the plan does not carry), and the rules it cannot combine.
@@ -236,6 +237,7 @@ function explain(
   const { sent, removed, passedThrough } = headerOutcomes(selected.ops, selected.nonce, before, names);
   return {
     environment: context.environment,
+    everyRequest: context.everyRequest ?? null,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
     route: {
       matchedAs: route.ok && policy.rules.length > 0 ? route.path : null,
@@ -295,10 +297,17 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, {
     environment: describeEnvironment(environment),
     layers,
+    everyRequest: everyRequestOf(environment),
   });
   if (values.json === true) io.out(`${printableJson(explanation)}\n`);
   else renderExplanation(explanation, io);
   return EXIT.ok;
+}
+
+/** The Worker's answer to every request under these bindings, when it refuses them all (request-guard.ts). */
+function everyRequestOf(environment: Environment): Explanation["everyRequest"] {
+  const answer = refusalForEveryRequest(environment.config);
+  return answer === undefined ? null : { status: answer.status, event: answer.log.event, hint: String(answer.log.hint ?? "") };
 }
 
 /** Problems with the bindings do not stop the Worker (each falls back on its own), so they are warnings here. */

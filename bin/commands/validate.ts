@@ -13,6 +13,7 @@ import {
   type EnvironmentFlags,
 } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { refusalForEveryRequest } from "../../src/core/origin/request-guard.js";
 import { splatReachWarnings } from "../../src/core/policy/pattern-reach.js";
 import { printable, printableJson } from "../support/printable.js";
 import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
@@ -62,9 +63,31 @@ interface Verdict {
   readonly ok: boolean;
 }
 
+/** What every request gets from the Worker with these bindings, when they refuse them all; else null. */
+function everyRequest(environment: Environment): { status: number; event: string; hint: string } | null {
+  const answer = refusalForEveryRequest(environment.config);
+  if (answer === undefined) return null;
+  return { status: answer.status, event: answer.log.event, hint: String(answer.log.hint ?? "") };
+}
+
+/** Where an environment's vars are written, for a message that says where to set one. */
+function varsOf(environment: Environment): string {
+  if (environment.name === undefined) return "the bindings";
+  return environment.name === "" ? "[vars] (the top level)" : `[env.${environment.name}] vars`;
+}
+
 function environmentJson(environment: Environment): unknown {
   const { label, name, issues, warnings, overrides, hasPolicyKv } = environment;
-  return { label, name: name ?? null, valid: issues.length === 0, issues, warnings, overrides, hasPolicyKv: hasPolicyKv ?? null };
+  return {
+    label,
+    name: name ?? null,
+    valid: issues.length === 0,
+    issues,
+    warnings,
+    overrides,
+    hasPolicyKv: hasPolicyKv ?? null,
+    everyRequest: everyRequest(environment),
+  };
 }
 
 function toJson({ environment, file, check, ok }: Verdict): unknown {
@@ -92,6 +115,14 @@ function renderEnvironment(environment: Environment, io: Io): void {
   const { style } = io;
   io.out(`${style.bold("Environment")} ${printable(describeEnvironment(environment))}\n`);
   for (const warning of environment.warnings) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
+  const refused = everyRequest(environment);
+  if (refused !== null) {
+    io.out(
+      `  ${style.red(style.bold(`✗ this Worker answers EVERY request ${refused.status} (${refused.event})`))}: ORIGIN_URL and ALLOWED_HOSTS ` +
+        `are both unset in ${printable(varsOf(environment))}. Set ORIGIN_URL to the origin server (required with wrangler dev ` +
+        `and on workers.dev), or ALLOWED_HOSTS to the route's hosts, there or with wrangler deploy --var.\n`,
+    );
+  }
   if (environment.hasPolicyKv === false)
     io.out(`  ${style.yellow("note:")} no POLICY_KV binding here: this Worker never reads a KV document\n`);
   if (environment.issues.length === 0) return;
@@ -184,7 +215,12 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     if (i > 0) io.out("\n");
     renderEnvironment(verdict.environment, io);
     if (verdict.file !== undefined && verdict.check !== undefined) renderDocument(verdict.file, verdict.check, io);
-    else if (verdict.environment.issues.length === 0) io.out(`${io.style.green("✓")} the bindings are valid\n`);
+    else if (verdict.environment.issues.length === 0)
+      io.out(
+        everyRequest(verdict.environment) === null
+          ? `${io.style.green("✓")} the bindings are valid\n`
+          : `${io.style.yellow("!")} the bindings are valid, but this Worker serves nothing until one of the two is set\n`,
+      );
   });
   return ok ? EXIT.ok : EXIT.defect;
 }
