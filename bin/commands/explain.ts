@@ -306,8 +306,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
 
 /** The Worker's answer to every request under these bindings, when it refuses them all (request-guard.ts). */
 function everyRequestOf(environment: Environment): Explanation["everyRequest"] {
-  const answer = refusalForEveryRequest(environment.config);
-  return answer === undefined ? null : { status: answer.status, event: answer.log.event, hint: String(answer.log.hint ?? "") };
+  return refusalForEveryRequest(environment.config) ?? null;
 }
 
 /** Problems with the bindings do not stop the Worker (each falls back on its own), so they are warnings here. */

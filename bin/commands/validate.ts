@@ -65,9 +65,7 @@ interface Verdict {
 
 /** What every request gets from the Worker with these bindings, when they refuse them all; else null. */
 function everyRequest(environment: Environment): { status: number; event: string; hint: string } | null {
-  const answer = refusalForEveryRequest(environment.config);
-  if (answer === undefined) return null;
-  return { status: answer.status, event: answer.log.event, hint: String(answer.log.hint ?? "") };
+  return refusalForEveryRequest(environment.config) ?? null;
 }
 
 /** Where an environment's vars are written, for a message that says where to set one. */
