@@ -53,7 +53,7 @@ describe("an environment that refuses every request", () => {
       null,
       null,
     ]);
-  });
+  }, 30_000);
 
   it("is shown by explain as the 502 every request gets", async () => {
     const run = await runMain(["explain", EXAMPLE, "/", "--json"], { cwd: dir });
@@ -62,7 +62,8 @@ describe("an environment that refuses every request", () => {
     expect(text.stdout).toMatch(/Response\s+502 for EVERY request \(origin\.unset\)/);
     const fixed = await runMain(["explain", EXAMPLE, "/", "--env", "staging", "--json"], { cwd: dir });
     expect(JSON.parse(fixed.stdout)).toMatchObject({ everyRequest: null });
-  });
+    // Three in-process runs that each compile the example: slow on a loaded machine, never a hang.
+  }, 30_000);
 
   it("is exactly route mode without ALLOWED_HOSTS, as the Worker's guard decides", () => {
     expect(refusalForEveryRequest(parseEnv({}).config)).toMatchObject({ status: 502 });
