@@ -141,7 +141,11 @@ interface Explanation {
 
 /** explain --json's route: the canonical path the rules matched, or why the Worker refuses the path. */
 interface ExplainedRoute extends Explanation {
-  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
+  readonly route: {
+    readonly matchedAs: string | null;
+    readonly readings: readonly { path: string; how: string }[];
+    readonly refused: string | null;
+  };
 }
 
 function sent(x: Explanation, name: string) {
@@ -226,7 +230,7 @@ describe("explain", () => {
 
   it("shows the canonical path the rules matched for another spelling of it", async () => {
     const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1", "--json"]));
-    expect(x.route).toEqual({ matchedAs: "/embed/widget", refused: null });
+    expect(x.route).toEqual({ matchedAs: "/embed/widget", readings: [], refused: null });
     expect(x.rules.applied.map((r) => r.from)).toEqual(["KV.rules[0] /embed/*"]);
     const run = await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1"]);
     expect(run.stdout).toMatch(/Path\s+rules match it as \/embed\/widget\n/);
@@ -235,10 +239,19 @@ describe("explain", () => {
   it("says when the Worker refuses a path instead of matching it", async () => {
     const run = await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Path\s+refused: the Worker answers 400 .*\(a \. or \.\. segment/);
+    expect(run.stdout).toMatch(
+      /Path\s+refused: the Worker answers 400 .*\(its readings select different rules: .*read with the encoded \/ or \\ kept/,
+    );
     const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin", "--json"]));
     expect(x.route.matchedAs).toBeNull();
     expect(x.rules.applied).toEqual([]);
+  });
+
+  it("shows the other readings of a path, which select the same rules", async () => {
+    const run = await cli(["explain", EXAMPLE, "/caf%E9"]);
+    expect(run.stdout).toMatch(
+      /Path\s+rules match it as \/caf%e9\n\s+and read with non-UTF-8 escapes as Latin-1 .* as \/café: the same rules\n/,
+    );
   });
 
   it("refuses an invalid document with its issues and exits 1", async () => {
