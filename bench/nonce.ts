@@ -199,6 +199,14 @@ const nonceOf = (headers: Fetched["headers"]): string | undefined => {
 
 const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
 
+/** How often the marker's first byte occurs in a body: where marked mode's search stops. */
+function firstByteCount(body: Buffer): number {
+  const first = MARKER.charCodeAt(0);
+  let n = 0;
+  for (let at = body.indexOf(first); at !== -1; at = body.indexOf(first, at + 1)) n++;
+  return n;
+}
+
 /** One GET per Worker and page: the bare body is the origin's, the nonce Workers put their CSP's nonce where they should. */
 async function checkBodies(workers: readonly BenchWorker<Who>[], pages: readonly Page[], o: NonceOptions): Promise<BodyCheck[]> {
   const agent = new Agent({ keepAlive: false });
@@ -462,6 +470,8 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
     log(
       `pages: ${small.path} ${small.body.length} B, ${small.tags} tags, ${small.marked} marked; ${big.path} ${big.body.length} B, ${big.tags} tags, ${big.marked} marked`,
     );
+    // The scrubber's native search stops at every occurrence of the marker's first byte: name the count.
+    log(`marker: ${MARKER.length} characters, its first byte occurs ${firstByteCount(big.body)} times in ${big.path}`);
     const checks = await checkBodies(workers, [small, big], o);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) throw new Error(`body check failed: ${JSON.stringify(failed)}`);

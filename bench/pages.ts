@@ -6,8 +6,12 @@ import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { fill, HOSTILE } from "../test/html/hostile.js";
 import { realisticPage } from "../test/html/pages.js";
 
-/** What the origin writes where the nonce goes: drawn per run (the Workers get it as NONCE_MARKER). */
-export const MARKER = createMarker();
+/**
+ * What the origin writes where the nonce goes: drawn per run (the Workers get it as NONCE_MARKER), or
+ * BENCH_NONCE_MARKER. The scrubber's cost depends on how often the marker's first byte occurs in the page
+ * (its native search stops at each), so a run reports that count, and a fixed marker makes runs comparable.
+ */
+export const MARKER = process.env["BENCH_NONCE_MARKER"] ?? createMarker();
 
 /** A generated page and what a nonce Worker should do to it. */
 export interface Page {
