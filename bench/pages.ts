@@ -107,6 +107,18 @@ export function blanketBodies(): BlanketBody[] {
   HOSTILE.filter((h) => SIDE_BY_SIDE.includes(h.name)).forEach((h, i) => {
     bodies.push({ ...page(`/blanket/hostile-${i}`, fill(h.prefix, h.unit, size)), name: `hostile: ${h.name}`, ordinary: false });
   });
+  // Hostile for the marked scrub: its native search stops at every first byte, its automata step through partial markers.
+  const partial = `${MARKER.slice(0, -1)}!`;
+  bodies.push({
+    ...page("/blanket/marker-first", MARKER.slice(0, 1).repeat(size)),
+    name: "hostile: the marker's first byte repeated",
+    ordinary: false,
+  });
+  bodies.push({
+    ...page("/blanket/marker-partial", partial.repeat(Math.ceil(size / partial.length)).slice(0, size)),
+    name: "hostile: the marker less its last byte, repeated",
+    ordinary: false,
+  });
   return bodies;
 }
 
