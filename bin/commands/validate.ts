@@ -5,6 +5,7 @@ import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { policyBundleWarnings } from "../support/bundle-warnings.js";
 import {
   describeEnvironment,
   ENVIRONMENT_OPTIONS,
@@ -79,6 +80,7 @@ function toJson({ environment, file, check, ok }: Verdict): unknown {
     removes,
     conflicts: check.conflicts,
     nonceMarker: markerNote(check.policy),
+    bundleWarnings: policyBundleWarnings(check.policy),
   };
 }
 
@@ -135,6 +137,9 @@ function renderDocument(file: string, check: DocumentCheck, io: Io): void {
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
+  for (const warning of policyBundleWarnings(check.policy)) {
+    io.out(`  ${style.yellow("warning:")} ${printable(warning.where)} "${printable(warning.bundle)}": ${printable(warning.message)}\n`);
+  }
 }
 
 /** The environments to judge: the one named (or the default), or every one the configuration defines. */
