@@ -154,11 +154,12 @@ const BUNDLE_NAME = v.pipe(
 
 /** Each bundle once: a repeat adds nothing, and is most likely a different one misremembered. */
 function checkBundleList({ dataset, addIssue }: Ctx<string[]>): void {
-  if (!dataset.typed) return;
-  const names = dataset.value;
-  const seen = new Set<string>();
-  names.forEach((name, index) => {
-    if (seen.has(name))
+  // Also when another item is invalid (a number, say): every issue is reported in one pass.
+  const names: unknown = dataset.value;
+  if (!Array.isArray(names)) return;
+  const seen = new Set<unknown>();
+  names.forEach((name: unknown, index) => {
+    if (typeof name === "string" && seen.has(name))
       addIssue({
         message: "each bundle once",
         received: renderValue(name),
