@@ -1,6 +1,7 @@
 // Source bundles: the table's own rules for every bundle, how `allow` expands and merges across layers
 // (defaults, POLICY, KV base, rules), and the warnings a bundle gives.
 
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUNDLE_NAMES, SOURCE_BUNDLES, type SourceBundle } from "../../../src/core/csp/bundles.js";
@@ -101,6 +102,19 @@ describe("the bundle table", () => {
         if (lower.includes("*")) expect(lower).toMatch(/^https:\/\/\*\.[a-z0-9-]+\.[a-z0-9.-]+(?:\/|$)/);
       }
     }
+  });
+
+  it.each(EXPECTED_NAMES)("%s is in docs/csp.md's table with its page, date and every source", (name) => {
+    const docs = readFileSync(new URL("../../../docs/csp.md", import.meta.url), "utf8");
+    const entry = bundle(name);
+    const row = docs.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
+    expect(row).toBeDefined();
+    expect(row).toContain(`(${entry.docs})`);
+    expect(row).toContain(entry.read.slice(0, 10));
+    for (const [directive, sources] of Object.entries(entry.sources)) {
+      expect(row).toContain(`\`${directive}\` ${sources.map((source) => `\`${source}\``).join(" ")}`);
+    }
+    expect(row?.includes("a script nonce")).toBe(entry.needs === "nonce");
   });
 
   it("says which bundles run an inline snippet", () => {
