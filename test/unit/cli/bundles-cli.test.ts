@@ -30,7 +30,7 @@ const DOCUMENT = {
   rules: [{ path: "/videos/*", csp: { allow: ["youtube"], directives: { "connect-src": ["'self'"] } } }],
 };
 
-describe("explain with bundles", () => {
+describe("explain with bundles", { timeout: 30_000 }, () => {
   it("shows each bundle behind the CSP and the sources it added, per directive", async () => {
     const run = await runMain(["explain", await file("explain.json", DOCUMENT), "/videos/a", "--https", "--json"], { cwd: dir });
     expect(run.code).toBe(0);
@@ -77,7 +77,7 @@ describe("explain with bundles", () => {
   });
 });
 
-describe("validate with bundles", () => {
+describe("validate with bundles", { timeout: 30_000 }, () => {
   it("accepts a document with bundles and lists the warnings, for the base and per rule", async () => {
     const path = await file("validate.json", {
       nonce: { mode: "blanket" },
