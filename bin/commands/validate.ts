@@ -5,6 +5,7 @@ import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { policyBundleWarnings } from "../support/bundle-warnings.js";
 import {
   describeEnvironment,
   ENVIRONMENT_OPTIONS,
@@ -113,6 +114,7 @@ function toJson({ environment, file, check, ok, grades }: Verdict): unknown {
     conflicts: check.conflicts,
     patternWarnings: splatReachWarnings(check.policy),
     nonceMarker: markerNote(check.policy),
+    bundleWarnings: policyBundleWarnings(check.policy),
     grades: gradesJson(grades ?? []),
   };
 }
@@ -199,6 +201,9 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
   for (const warning of splatReachWarnings(check.policy)) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
+  for (const warning of policyBundleWarnings(check.policy)) {
+    io.out(`  ${style.yellow("warning:")} ${printable(warning.where)} "${printable(warning.bundle)}": ${printable(warning.message)}\n`);
+  }
   if (grades !== undefined) renderGrades(grades, io);
 }
 

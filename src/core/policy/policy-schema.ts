@@ -7,7 +7,8 @@ import { sourceListProblems } from "../csp/parse-csp.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, headerValueProblem, isHeaderName, specFor } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
-import { didYouMean } from "../shared/result.js";
+import { didYouMean, renderValue } from "../shared/result.js";
+import { BUNDLE_NAMES, SOURCE_BUNDLES } from "../csp/bundles.js";
 import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
@@ -142,6 +143,41 @@ const AdditionsRecord = plain(
 );
 const DirectiveAdditions = v.pipe(AdditionsRecord, v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")));
 
+/** A source bundle's name (src/core/csp/bundles.ts), with the closest one offered for a typo. */
+const BUNDLE_NAME = v.pipe(
+  v.string("a source bundle name (a string)"),
+  v.check(
+    (s) => SOURCE_BUNDLES.has(s),
+    (issue) => `a known source bundle${didYouMean(issue.input, BUNDLE_NAMES)}: one of ${BUNDLE_NAMES.join(", ")}`,
+  ),
+);
+
+/** Each bundle once: a repeat adds nothing, and is most likely a different one misremembered. */
+function checkBundleList({ dataset, addIssue }: Ctx<string[]>): void {
+  // Also when another item is invalid (a number, say): every issue is reported in one pass.
+  const names: unknown = dataset.value;
+  if (!Array.isArray(names)) return;
+  const seen = new Set<unknown>();
+  names.forEach((name: unknown, index) => {
+    if (typeof name === "string" && seen.has(name))
+      addIssue({
+        message: "each bundle once",
+        received: renderValue(name),
+        path: [{ type: "array", origin: "value", input: names, key: index, value: name }],
+      });
+    seen.add(name);
+  });
+}
+
+/** The `allow` array (exported so the JSON Schema can list the names for completion). */
+export const BUNDLE_ARRAY = v.array(BUNDLE_NAME, 'a list of source bundle names, e.g. ["stripe", "google-fonts"]');
+
+const BundleList = v.pipe(
+  BUNDLE_ARRAY,
+  v.minLength(1, "at least one bundle (leave allow out to allow none)"),
+  v.rawCheck<string[]>(checkBundleList),
+);
+
 export const CspLayerSchema = strict(
   {
     action: v.optional(WholeValueAction),
@@ -149,8 +185,9 @@ export const CspLayerSchema = strict(
     directives: v.optional(Directives),
     add: v.optional(DirectiveAdditions),
     remove: v.optional(v.array(DirectiveName, "a list of directive names")),
+    allow: v.optional(v.pipe(BundleList, v.description('Source bundles of well-known services to allow, e.g. ["stripe"]: docs/csp.md.'))),
   },
-  "a CSP object { action, replace, directives, add, remove }, or false to send none",
+  "a CSP object { action, replace, directives, add, remove, allow }, or false to send none",
 );
 
 /** A CSP layer, or false: this layer sends no policy (an origin's own policy then passes). */
