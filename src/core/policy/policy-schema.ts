@@ -7,7 +7,7 @@ import { sourceListProblems } from "../csp/parse-csp.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, headerValueProblem, isHeaderName, specFor } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
-import { didYouMean } from "../shared/result.js";
+import { didYouMean, isObject, suggest } from "../shared/result.js";
 import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
@@ -47,7 +47,8 @@ export const HeaderEntry = choose([HeaderValue, HeaderEntryObject, NULL], (input
 
 /** Checks that need the header's name: what it may be, and what its value and action must look like. */
 function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
-  if (!dataset.typed) return;
+  // Also when some entry is malformed (the dataset is then untyped): every issue shows in one run.
+  if (!isObject(dataset.value)) return;
   const entries = dataset.value;
   const seen = new Map<string, string>();
   for (const [name, entry] of Object.entries(entries)) {
@@ -67,15 +68,18 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
       addAt(addIssue, entries, name, `the \`${dedicated}\` field for ${name}, which validates it`, name);
       continue;
     }
-    if (entry === null) continue;
+    if (entry === null || (typeof entry !== "string" && !isObject(entry))) continue;
     const spec = specFor(lower);
-    const object = typeof entry === "string" ? { value: entry } : (entry as { value?: string; action?: string });
-    const value = object.value;
+    const object = typeof entry === "string" ? { value: entry } : { value: entry.value, action: entry.action };
+    // A value of the wrong type is reported by the entry's own schema.
+    const value = typeof object.value === "string" ? object.value : undefined;
     if (value !== undefined && !spec.isValid(value)) {
       addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, typeof entry === "string" ? [] : ["value"]);
     }
     if (typeof entry === "object") {
-      if (object.action === undefined && value === undefined) {
+      // An entry with a misspelled field ("valeu") is reported for that field alone.
+      const fieldIssue = dataset.issues?.some((issue) => issue.path?.[0]?.key === name) === true;
+      if (object.action === undefined && object.value === undefined && !fieldIssue) {
         addAt(addIssue, entries, name, "a value, an action, or both (null stops owning the header)", entry);
       }
       if ((object.action === "remove" || object.action === "strip-version") && value !== undefined) {
@@ -108,11 +112,12 @@ export const DirectiveValueSchema = choose([SourceList, TRUE], (input) => (input
 /** Checks that need the directive's name: the shape of its value and each source in it. */
 function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>>>(mode: "replace" | "add") {
   return ({ dataset, addIssue }: Ctx<T>): void => {
-    if (!dataset.typed) return;
+    if (!isObject(dataset.value)) return;
     const directives = dataset.value;
     for (const [name, value] of Object.entries(directives)) {
-      const kind = CSP_DIRECTIVES.get(name);
-      if (kind === undefined) continue; // reported by the key check
+      // A misspelled name is reported by the key check; its sources are still checked, as the directive it
+      // most likely meant (or as a plain source list), so fixing the name reveals nothing new.
+      const kind = CSP_DIRECTIVES.get(name) ?? CSP_DIRECTIVES.get(suggest(name, CSP_DIRECTIVES.keys()) ?? "") ?? "sources";
       if (kind === "flag") {
         if (value !== true) addAt(addIssue, directives, name, `true: ${name} takes no sources`, value);
         continue;
@@ -121,6 +126,7 @@ function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>
         addAt(addIssue, directives, name, `a list of sources: only flag directives take true`, value);
         continue;
       }
+      if (!value.every((source) => typeof source === "string")) continue; // reported by the source schema
       const sources = value;
       for (const { index, message } of sourceListProblems(kind, sources, mode)) {
         if (index === undefined) addAt(addIssue, directives, name, message, value);
@@ -242,12 +248,15 @@ export const LAYER_ENTRIES = {
 
 /** Checks across fields of one layer. */
 function checkLayer<T extends { headers?: Record<string, unknown>; remove?: string[] }>({ dataset, addIssue }: Ctx<T>): void {
-  if (!dataset.typed) return;
-  const layer = dataset.value;
-  const input = layer as unknown as Record<string, unknown>;
-  const owned = new Map(Object.keys(layer.headers ?? {}).map((n) => [n.toLowerCase(), n]));
+  // Also when another field is malformed (the dataset is then untyped): every issue shows in one run.
+  if (!isObject(dataset.value)) return;
+  const input = dataset.value;
+  const headers = isObject(input.headers) ? input.headers : {};
+  const remove = Array.isArray(input.remove) ? (input.remove as unknown[]) : [];
+  const owned = new Map(Object.keys(headers).map((n) => [n.toLowerCase(), n]));
   const seen = new Set<string>();
-  (layer.remove ?? []).forEach((name, i) => {
+  remove.forEach((name, i) => {
+    if (typeof name !== "string") return; // reported by the list's schema
     const lower = name.toLowerCase();
     const reason = FORBIDDEN_HEADERS.get(lower);
     const dedicated = DEDICATED_HEADERS.get(lower);
