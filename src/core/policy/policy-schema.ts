@@ -9,6 +9,7 @@ import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
 import { didYouMean, isObject, suggest } from "../shared/result.js";
 import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
+import { CUSTOM_FIELD, featureMisses, headerNameMiss, reportGroupMisses } from "./schema-near-misses.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
@@ -35,8 +36,17 @@ const WholeValueAction = v.picklist(
 );
 
 export const HeaderEntryObject = strict(
-  { value: v.optional(HeaderValue), action: v.optional(HeaderActionSchema) },
-  "a header value string, an object { value, action }, or null to stop owning the header",
+  {
+    value: v.optional(HeaderValue),
+    action: v.optional(HeaderActionSchema),
+    [CUSTOM_FIELD]: v.optional(
+      v.pipe(
+        v.literal(true, "true (the header is your own, not a misspelling of one browsers know)"),
+        v.description("true: a header of your own whose name is one edit from a known one (X-Frame-Option would be refused)."),
+      ),
+    ),
+  },
+  "a header value string, an object { value, action, custom }, or null to stop owning the header",
 );
 
 /** A header entry: a value string, { value, action }, or null (the header is no longer owned). */
@@ -68,13 +78,18 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
       addAt(addIssue, entries, name, `the \`${dedicated}\` field for ${name}, which validates it`, name);
       continue;
     }
+    const miss = isObject(entry) && entry[CUSTOM_FIELD] === true ? undefined : headerNameMiss(name, "headers");
+    if (miss !== undefined) addAt(addIssue, entries, name, miss, name);
     if (entry === null || (typeof entry !== "string" && !isObject(entry))) continue;
     const spec = specFor(lower);
     const object = typeof entry === "string" ? { value: entry } : { value: entry.value, action: entry.action };
     // A value of the wrong type is reported by the entry's own schema.
     const value = typeof object.value === "string" ? object.value : undefined;
+    const valuePath = typeof entry === "string" ? [] : ["value"];
     if (value !== undefined && !spec.isValid(value)) {
-      addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, typeof entry === "string" ? [] : ["value"]);
+      addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, valuePath);
+    } else if (value !== undefined && (lower === "permissions-policy" || lower === "permissions-policy-report-only")) {
+      for (const message of featureMisses(value)) addAt(addIssue, entries, name, message, value, valuePath);
     }
     if (typeof entry === "object") {
       // An entry with a misspelled field ("valeu") is reported for that field alone.
@@ -270,9 +285,16 @@ function checkLayer<T extends { headers?: Record<string, unknown>; remove?: stri
       ]);
     } else if (seen.has(lower)) {
       addAt(addIssue, input, "remove", "each header once", name, [i]);
+    } else {
+      const miss = headerNameMiss(name, "remove");
+      if (miss !== undefined) addAt(addIssue, input, "remove", miss, name, [i]);
     }
     seen.add(lower);
   });
+  for (const { field, group, hit } of reportGroupMisses(input)) {
+    const message = `a reporting group this policy defines (did you mean \`${hit}\`?): browsers drop reports to an unknown group`;
+    addAt(addIssue, input, field, message, group, ["directives", "report-to", 0]);
+  }
 }
 
 const PathPattern = v.pipe(
