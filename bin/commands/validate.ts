@@ -15,6 +15,7 @@ import {
 import { OFFLINE_SCOPE } from "../support/grade/offline.js";
 import { gradePolicy, PAGE_TYPE, type PathGrade } from "../support/grade/policy-grade.js";
 import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
+import { ruleWarnings } from "../support/rule-warnings.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
 import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
@@ -89,6 +90,7 @@ function toJson({ environment, file, check, ok, grades }: Verdict): unknown {
     sends,
     removes,
     conflicts: check.conflicts,
+    warnings: ruleWarnings(check.policy, "KV"),
     nonceMarker: markerNote(check.policy),
     grades: gradesJson(grades ?? []),
   };
@@ -167,6 +169,8 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
+  // Warnings do not fail validate: the Worker applies the rules as written.
+  for (const w of ruleWarnings(check.policy, "KV")) io.out(`  ${style.yellow("warning:")} ${printable(w.rule)}: ${printable(w.message)}\n`);
   if (grades !== undefined) renderGrades(grades, io);
 }
 
