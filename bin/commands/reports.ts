@@ -7,6 +7,7 @@ import { parseSummary } from "../../src/core/reports/summary.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { ENVIRONMENT_SELECT_OPTIONS, loadEnvironment } from "../support/environment.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "../support/io.js";
+import { printable, printableJson, printableLines } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker reports <site-url> [--json] [--days N] [--path P | --env NAME]
 
@@ -83,10 +84,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   if (!summary.ok) {
     const issue = summary.issues[0];
     throw new CommandError(
-      `GET ${url.href} answered an unexpected summary: ${issue?.path || "(document)"}: expected ${issue?.message ?? "a summary"}`,
+      `GET ${url.href} answered an unexpected summary: ${printable(issue?.path || "(document)")}: expected ${printable(issue?.message ?? "a summary")}`,
     );
   }
-  io.out(values.json === true ? `${JSON.stringify(summary.value, null, 2)}\n` : renderSummaryText(summary.value));
+  // Every string in the summary came from a report body: escaped before it reaches a terminal.
+  io.out(values.json === true ? `${printableJson(summary.value)}\n` : printableLines(renderSummaryText(summary.value)));
   return EXIT.ok;
 }
 

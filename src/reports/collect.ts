@@ -5,7 +5,7 @@
 import { readCapped } from "../core/shared/read-capped.js";
 import type { ReportConfig } from "../core/policy/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
-import { rateLimitKey } from "../core/reports/client-key.js";
+import { clientPseudonym, rateLimitKey } from "../core/reports/client-key.js";
 import {
   isReportMediaType,
   MAX_REPORT_BODY_BYTES,
@@ -63,7 +63,7 @@ export async function handleCollect(request: Request, env: Env, ctx: Ctx, report
   if (body.kind === "tooLarge") return refuse("tooLarge", 413, "Content Too Large");
   if (body.kind === "bad") return refuse("badBody", 400, `Bad Request: ${body.message}`);
   const admitted = await admit(client, body.parsed.records, env.REPORT_LIMITER, state);
-  accept(body.parsed, admitted, env, ctx, reports, state);
+  accept(body.parsed, admitted, client, env, ctx, reports, state);
   // Every report over the limit: say so, as the 429 above would have.
   if (admitted.records.length === 0 && admitted.dropped.rateLimited > 0) return textResponse(429, "Too Many Requests", TRY_LATER);
   return textResponse(204, null);
@@ -122,7 +122,15 @@ async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, r
 }
 
 /** Count every drop, sample, log one line for the batch, and queue its storage (or the drop counts alone). */
-function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState): void {
+function accept(
+  parsed: ParsedReports,
+  admitted: Admitted,
+  client: string,
+  env: Env,
+  ctx: Ctx,
+  reports: ReportConfig,
+  state: CollectorState,
+): void {
   const { format, received } = parsed;
   const { records } = admitted;
   const dropped = { ...parsed.dropped, ...admitted.dropped };
@@ -146,22 +154,31 @@ function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, r
     ...(records.length > LOG_VIOLATIONS ? { moreViolations: records.length - LOG_VIOLATIONS } : {}),
     counters: state.counters,
   });
-  if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, state));
+  if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, client, state));
   else flushSoon(env.REPORTS_DB, ctx, state);
 }
 
 /** Write the batch with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
-async function store(db: D1Database | undefined, records: readonly ViolationRecord[], state: CollectorState): Promise<void> {
+async function store(
+  db: D1Database | undefined,
+  records: readonly ViolationRecord[],
+  client: string,
+  state: CollectorState,
+): Promise<void> {
   state.lastFlush = state.clock();
   const drops = state.tally.take();
-  const outcome = await state.store.write(db, records, drops);
+  const pseudonym = await clientPseudonym(client, isoDay(state.clock()));
+  const outcome = await state.store.write(db, records, drops, pseudonym);
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
     drop(state, outcome.reason, records.length, outcome.detail);
     return;
   }
   state.counters.stored += outcome.stored;
-  if (outcome.capped > 0) drop(state, "rowCap", outcome.capped, `${state.store.maxRowsPerDay} rows already stored for ${outcome.day}`);
+  if (outcome.capped > 0) {
+    const detail = `the day's rows (${state.store.maxRowsPerDay}, some reserved for new clients) or this client's share of them are used up for ${outcome.day}`;
+    drop(state, "rowCap", outcome.capped, detail);
+  }
   if (db !== undefined) await state.store.pruneDaily(db);
 }
 
