@@ -51,6 +51,8 @@ export interface Explanation {
   readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
   /** How the nonce plan applies to this response, when the policy asks for nonces. */
   readonly nonce: string | null;
+  /** Why the Worker answers 502 instead of the origin's response (a marker could leave), or null. */
+  readonly refused: string | null;
   /** Per CSP header: which layer or rule last decided each directive. */
   readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
 }
@@ -105,6 +107,7 @@ export function renderExplanation(x: Explanation, io: Io): void {
   );
 
   if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
+  if (x.refused !== null) io.out(`${label("Refused")}${printable(`502 Bad Gateway instead of the origin's response: ${x.refused}`)}\n`);
   io.out(`\n${style.bold("Headers the Worker sends")}\n`);
   for (const op of x.sent) {
     if (op.value === null) continue;
