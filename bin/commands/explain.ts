@@ -3,7 +3,7 @@
 
 import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
 import type { Scrub } from "../../src/core/nonce/body-transformer.js";
-import { decideResponse, scrubsFor } from "../../src/core/nonce/decide-response.js";
+import { decideResponse, scopeMarkers, scrubsFor } from "../../src/core/nonce/decide-response.js";
 import { scrubHeaders } from "../../src/core/nonce/stamped-response.js";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { matchRules } from "../../src/core/policy/match-rules.js";
@@ -257,7 +257,8 @@ function explain(
     route: { matchedAs: route.ok && policy.rules.length > 0 ? route.path : null, refused: route.ok ? null : route.reason },
     layers: context.layers,
     reportOnly: policy.options.reportOnly,
-    origin: origin.map(([name, value]) => ({ name, value })),
+    // The origin's headers as given, but never a marker: no CLI output carries one.
+    origin: origin.map(([name, value]) => ({ name: hideMarkers(name, policy), value: hideMarkers(value, policy) })),
     rules: {
       applied: applied.map((rule) => ({ from: rule.from, pattern: rule.pattern, description: rule.description })),
       skippedForContentType: skipped.map((rule) => ({ from: rule.from, pattern: rule.pattern, contentTypes: rule.contentTypes ?? [] })),
@@ -270,6 +271,15 @@ function explain(
     refused: selected.refused,
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
   };
+}
+
+/** `text` with each of the site's markers (in any case) shown as {marker}. */
+function hideMarkers(text: string, policy: CompiledPolicy): string {
+  const scope = policy.marker;
+  if (scope === null) return text;
+  let out = text;
+  for (const { marker } of scopeMarkers(scope)) out = out.replace(new RegExp(marker.replace(/[-]/g, "\\-"), "gi"), "{marker}");
+  return out;
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {

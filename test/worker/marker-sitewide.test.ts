@@ -33,12 +33,17 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function get(spec: MarkerBody, bindings: Partial<Record<keyof Env, unknown>>, path = "/marker-body"): Promise<{ res: Response; bytes: Uint8Array }> {
+async function get(
+  spec: MarkerBody,
+  bindings: Partial<Record<keyof Env, unknown>>,
+  path = "/marker-body",
+  init: RequestInit = {},
+): Promise<{ res: Response; bytes: Uint8Array }> {
   const ctx = createExecutionContext();
   const url = new URL(markerUrl(spec));
   url.pathname = path;
   url.searchParams.set("marker-body", "");
-  const res = await worker.fetch(new Request(url), { ...env, ORIGIN_URL, POLICY_KV_KEY: key, ...bindings } as Env, ctx);
+  const res = await worker.fetch(new Request(url, init), { ...env, ORIGIN_URL, POLICY_KV_KEY: key, ...bindings } as Env, ctx);
   const bytes = await clientBytes(res);
   await waitOnExecutionContext(ctx);
   return { res, bytes };
@@ -117,8 +122,12 @@ describe("on a site with a marker, paths outside the marked rules", () => {
   });
 
   it("leave a body without the marker byte for byte, its length and ranges kept", async () => {
-    const body = new Uint8Array(70_000).map((_, i) => (i * 7919) & 0xff);
-    const { res, bytes } = await get({ body, headers: [["Content-Type", "application/octet-stream"]] }, bindings, "/files/blob.bin");
+    // Echoed by the origin (a query string this long would be refused).
+    const body = new Uint8Array(60_000).map((_, i) => (i * 7919) & 0xff);
+    const { res, bytes } = await get({ headers: [["Content-Type", "application/octet-stream"]] }, bindings, "/files/blob.bin", {
+      method: "POST",
+      body,
+    });
     expect(res.status).toBe(200);
     expect(bytes).toEqual(body);
     expect(res.headers.get("content-length")).toBe(String(body.byteLength));
