@@ -27,7 +27,11 @@ export function registerSecrets(values: Iterable<string>): void {
   for (const value of values) {
     if (!isScrubbable(value) || secrets.has(value)) continue;
     secrets.add(value);
-    if (secrets.size > SECRETS_MAX) for (const oldest of secrets) { secrets.delete(oldest); break; }
+    if (secrets.size > SECRETS_MAX)
+      for (const oldest of secrets) {
+        secrets.delete(oldest);
+        break;
+      }
   }
 }
 

@@ -83,7 +83,11 @@ describe("a layer that names the marker is not applied", () => {
 
   it("scrubs the marker a document that does not validate names itself, when no secret is set", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const doc = { ...TYPO, nonce: { mode: "blanket" }, rules: [{ path: "/app/*", nonce: { mode: "marked", marker: MARKER } }, TYPO.rules[1]] };
+    const doc = {
+      ...TYPO,
+      nonce: { mode: "blanket" },
+      rules: [{ path: "/app/*", nonce: { mode: "marked", marker: MARKER } }, TYPO.rules[1]],
+    };
     await env.POLICY_KV.put(key, JSON.stringify(doc));
     const { res, bytes } = await get({ body: PAGE, headers: [HTML] }, {}, "/app/page");
     expect(res.status).toBe(200);
@@ -141,7 +145,11 @@ describe("on a site with a marker, paths outside the marked rules", () => {
   });
 
   it("scrub header values and the status text", async () => {
-    const { res, bytes } = await get({ body: "ok", headers: [HTML, ["X-Debug", `m=${MARKER}`], ["Set-Cookie", `a=${MARKER}`]] }, bindings, "/other");
+    const { res, bytes } = await get(
+      { body: "ok", headers: [HTML, ["X-Debug", `m=${MARKER}`], ["Set-Cookie", `a=${MARKER}`]] },
+      bindings,
+      "/other",
+    );
     expect(res.status).toBe(200);
     expect(markerLeaks(bytes, res.headers, MARKER, res.statusText)).toEqual([]);
     expect(res.headers.get("x-debug")).toMatch(/^m=[A-Za-z0-9_-]{32}$/);

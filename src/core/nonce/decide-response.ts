@@ -16,7 +16,11 @@ export interface ResponseDecision {
  * scrubbed, a site whose marker is unknown (`scope.unresolved`), or a header name that carries a marker
  * (a name cannot be rewritten without changing what the header means).
  */
-export function decideResponse(plan: HeaderPlan, facts: ResponseFacts & { readonly headerNames: Iterable<string> }, scope: MarkerScope | null): ResponseDecision {
+export function decideResponse(
+  plan: HeaderPlan,
+  facts: ResponseFacts & { readonly headerNames: Iterable<string> },
+  scope: MarkerScope | null,
+): ResponseDecision {
   const decision = decideNonce(plan, facts, scope);
   if (scope === null) return { decision, refusal: decision.body.kind === "refuse" ? decision.body.why : undefined };
   if (scope.unresolved !== null) return { decision, refusal: scope.unresolved };

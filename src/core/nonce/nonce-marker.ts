@@ -20,8 +20,28 @@ const MAX_RUN = 4;
  * 10^3 draws, and createMarker draws again; a marker typed by hand that holds one is a guess, not a secret.
  */
 const MARKER_WORDS = [
-  "nonce", "marker", "secret", "script", "token", "passw", "change", "replace", "placeholder", "example",
-  "default", "sample", "value", "admin", "qwert", "asdf", "test", "site", "page", "mark", "csp_", "csp-",
+  "nonce",
+  "marker",
+  "secret",
+  "script",
+  "token",
+  "passw",
+  "change",
+  "replace",
+  "placeholder",
+  "example",
+  "default",
+  "sample",
+  "value",
+  "admin",
+  "qwert",
+  "asdf",
+  "test",
+  "site",
+  "page",
+  "mark",
+  "csp_",
+  "csp-",
 ];
 
 /**

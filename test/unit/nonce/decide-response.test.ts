@@ -61,7 +61,16 @@ function workerRefusal({ path, status, headers }: Case): string | undefined {
 
 describe("explain and the Worker", () => {
   it.each(CASES)("agree on %s", async (_, c) => {
-    const args = ["explain", file, `https://www.example.com${c.path}`, "--status", String(c.status), "--content-type", "text/html", "--json"];
+    const args = [
+      "explain",
+      file,
+      `https://www.example.com${c.path}`,
+      "--status",
+      String(c.status),
+      "--content-type",
+      "text/html",
+      "--json",
+    ];
     for (const [name, value] of c.headers) args.push("--origin-header", `${name}: ${value}`);
     const { code, stdout, stderr } = await runMain(args, { cwd: dir });
     expect(code, stderr).toBe(0);

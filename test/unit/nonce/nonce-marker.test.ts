@@ -124,7 +124,11 @@ describe("a marked nonce needs a marker", () => {
     const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), { reportOnly: false });
     expect(rejected).toEqual([{ from: "POLICY", issues: [{ path: "rules[0].nonce", message: MISSING_MARKER, received: "{}" }] }]);
     // The origin's pages carry a marker the Worker cannot name: every response is refused, saying what to set.
-    expect(policy.marker).toMatchObject({ value: null, everywhere: true, unresolved: expect.stringContaining("POLICY asks for a marked nonce") });
+    expect(policy.marker).toMatchObject({
+      value: null,
+      everywhere: true,
+      unresolved: expect.stringContaining("POLICY asks for a marked nonce"),
+    });
     expect(policy.marker?.unresolved).toContain("NONCE_MARKER");
   });
 
