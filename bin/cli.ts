@@ -5,6 +5,7 @@ import { checkCommand } from "./commands/check.js";
 import { explainCommand } from "./commands/explain.js";
 import { hashesCommand } from "./commands/hashes.js";
 import { importCommand } from "./commands/import.js";
+import { markerCommand } from "./commands/marker.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
@@ -23,6 +24,7 @@ const COMMANDS: readonly Command[] = [
   importCommand,
   hashesCommand,
   reportsCommand,
+  markerCommand,
 ];
 
 function toolHelp(): string {

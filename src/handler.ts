@@ -2,6 +2,7 @@
 // become responses; nothing throws past handleRequest, and every response leaves with its headers.
 
 import { forwardedHeadersToDrop, matchMarkerScope } from "./core/nonce/marker-scope.js";
+import { readableAcceptEncoding } from "./core/nonce/content-coding.js";
 import type { PathRoute } from "./core/policy/match-path.js";
 import { planHeaders } from "./core/policy/plan-headers.js";
 import type { CompiledPolicy, MarkerScope, RequestFacts } from "./core/policy/types.js";
@@ -130,7 +131,15 @@ async function forward(
 ): Promise<Response> {
   try {
     const outcome: OriginOutcome =
-      config === undefined ? { kind: "misconfigured" } : await deps.fetchOrigin(request, url, config.env, forwardedHeadersToDrop(scope));
+      config === undefined
+        ? { kind: "misconfigured" }
+        : await deps.fetchOrigin(
+            request,
+            url,
+            config.env,
+            forwardedHeadersToDrop(scope),
+            scope === null ? null : readableAcceptEncoding(request.headers.get("Accept-Encoding")),
+          );
     return originResponse(outcome, request, url, config !== undefined);
   } catch (error) {
     logFault("proxy", request, error);

@@ -5,7 +5,8 @@
 
 import { applyHeaders } from "./core/headers/apply-headers.js";
 import { bodyTransformer, type Scrub } from "./core/nonce/body-transformer.js";
-import { createFiller, createNonce, decideNonce, type NonceDecision } from "./core/nonce/decide-nonce.js";
+import { createNonce, type NonceDecision } from "./core/nonce/decide-nonce.js";
+import { decideResponse, headerNameWithMarker, scrubsFor } from "./core/nonce/decide-response.js";
 import { adjustForStampedBody } from "./core/nonce/stamped-response.js";
 import { planHeaders } from "./core/policy/plan-headers.js";
 import type { CompiledPolicy, HeaderOp, HeaderPlan, MarkerScope, RequestFacts } from "./core/policy/types.js";
@@ -40,8 +41,8 @@ interface Treatment {
   readonly refusal: string | undefined;
   /** This response's nonce, when its CSP and body carry one. */
   readonly nonce: string | undefined;
-  /** On a marked path: the marker, and what takes its place in body and headers. */
-  readonly scrub: Scrub | null;
+  /** On a site with a marker: each marker, and what takes its place in body and headers. */
+  readonly scrub: readonly Scrub[] | null;
 }
 
 /** Apply the policy to the response and rewrite its body as decided; see the file's first lines. */
@@ -63,30 +64,26 @@ export function secure(response: Response, t: Target): Response | Promise<Respon
   });
 }
 
-/** Plan, decide, and draw the nonce (and the marker's replacement) the decision calls for. */
+/** Plan, decide (core/nonce/decide-response.ts, which explain shares), and draw the nonce and the markers' replacements. */
 function treat(response: Response, t: Target): Treatment {
   const plan = t.deps.planHeaders(t.policy, t.facts);
-  const decision = decideNonce(
-    plan,
-    {
-      method: t.request.method,
-      status: response.status,
-      // Read once, in handleRequest; the coding only matters when the body may be rewritten.
-      contentType: t.facts.contentType,
-      contentEncoding: t.scope === null && plan.nonce === null ? null : response.headers.get("content-encoding"),
-      hasBody: response.body !== null,
-      originHeaders: response.headers,
-    },
-    t.scope,
-  );
-  const marker = t.scope?.value ?? null;
-  const refusal =
-    decision.body.kind === "refuse" ? decision.body.why : t.scope !== null && marker === null ? "no marker to scrub" : undefined;
+  const facts = {
+    method: t.request.method,
+    status: response.status,
+    // Read once, in handleRequest; the coding only matters when the body may be rewritten.
+    contentType: t.facts.contentType,
+    contentEncoding: t.scope === null && plan.nonce === null ? null : response.headers.get("content-encoding"),
+    hasBody: response.body !== null,
+    originHeaders: response.headers,
+    headerNames: response.headers.keys(),
+  };
+  const { decision, refusal } = decideResponse(plan, facts, t.scope);
   if (refusal !== undefined) return { plan, decision, refusal, nonce: undefined, scrub: null };
   const nonce = decision.stamp ? createNonce() : undefined;
-  // On a marked path, what takes the marker's place in body and headers: our nonce when a CSP carries
-  // it, else filler of the marker's length that no header carries.
-  const scrub = marker === null ? null : { marker, replacement: nonce ?? createFiller(marker.marker.length) };
+  // On a site with a marker, what takes each marker's place in body and headers: our nonce on a marked
+  // path whose CSP carries it, else filler of the marker's length that no header carries.
+  const scrub = t.scope === null ? null : scrubsFor(t.scope, nonce);
+  if (scrub?.length === 0) return { plan, decision, refusal: "no marker to scrub", nonce: undefined, scrub: null };
   return { plan, decision, refusal, nonce, scrub };
 }
 
@@ -112,7 +109,9 @@ function writeHeaders(res: Response, treatment: Treatment, t: Target): Response 
   });
   if (!written.ok) applySafely(res.headers, () => defaultOps(t), t);
   if (scrub === null) return res;
-  const scrubbed = attempt(t, "marker-headers", () => withoutMarker(res, scrub.marker.marker, scrub.replacement));
+  const named = t.scope === null ? undefined : headerNameWithMarker(res.headers.keys(), t.scope);
+  if (named !== undefined) return refuse(res, () => defaultOps(t), named, t);
+  const scrubbed = attempt(t, "marker-headers", () => withoutMarker(res, scrub, t.scope?.marked === true));
   return scrubbed.ok ? scrubbed.value : refuse(res, () => defaultOps(t), "the headers could not be scrubbed", t);
 }
 

@@ -59,6 +59,8 @@ export interface Explanation {
   readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
   /** How the nonce plan applies to this response, when the policy asks for nonces. */
   readonly nonce: string | null;
+  /** Why the Worker answers 502 instead of the origin's response (a marker could leave), or null. */
+  readonly refused: string | null;
   /** Per CSP header: which layer or rule last decided each directive. */
   readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
   /** Per CSP header: the source bundles behind it, where each was allowed, and the sources it adds per directive. */
@@ -147,6 +149,7 @@ export function renderExplanation(x: Explanation, io: Io): void {
   if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
   for (const w of x.bundleWarnings)
     io.out(`${style.yellow("warning")}     ${printable(w.where)} "${printable(w.bundle)}": ${printable(w.message)}\n`);
+  if (x.refused !== null) io.out(`${label("Refused")}${printable(`502 Bad Gateway instead of the origin's response: ${x.refused}`)}\n`);
   io.out(`\n${style.bold("Headers the Worker sends")}\n`);
   for (const op of x.sent) {
     if (op.value === null) continue;

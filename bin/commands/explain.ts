@@ -2,7 +2,9 @@
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
 import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
-import { decideNonce } from "../../src/core/nonce/decide-nonce.js";
+import type { Scrub } from "../../src/core/nonce/body-transformer.js";
+import { decideResponse, scopeMarkers, scrubsFor } from "../../src/core/nonce/decide-response.js";
+import { scrubHeaders } from "../../src/core/nonce/stamped-response.js";
 import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { matchRules } from "../../src/core/policy/match-rules.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
@@ -158,15 +160,18 @@ function bundleAttribution(resolved: ResolvedPolicy, reportOnly: boolean): Expla
   };
 }
 
-/** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce/decide-nonce.ts). */
+/** Shown where the Worker writes random filler in place of a marker (no header carries it). */
+const FILLER_PLACEHOLDER = "{random-filler}";
+
+/** What the Worker does with this response: its own decision (core/nonce/decide-response.ts), refusal and scrubbing included. */
 function selectOps(
   plan: HeaderPlan,
   contentType: string | null,
   status: number,
   origin: Headers,
   scope: MarkerScope | null,
-): { ops: readonly HeaderOp[]; nonce: string | undefined; note: string | null } {
-  const decision = decideNonce(
+): { ops: readonly HeaderOp[]; nonce: string | undefined; note: string | null; refused: string | null; scrubs: readonly Scrub[] } {
+  const { decision, refusal } = decideResponse(
     plan,
     {
       method: "GET",
@@ -175,26 +180,33 @@ function selectOps(
       contentEncoding: origin.get("content-encoding"),
       hasBody: status !== 204 && status !== 205 && status !== 304,
       originHeaders: origin,
+      headerNames: origin.keys(),
     },
     scope,
   );
-  // On a path with a marked nonce every body is scrubbed of the marker, whatever the response (docs/csp.md).
+  // The Worker's 502 carries the plan's ops without a nonce, and nothing of the origin's response.
+  if (refusal !== undefined) return { ops: plan.ops, nonce: undefined, note: null, refused: refusal, scrubs: [] };
+  const nonce = decision.stamp ? NONCE_PLACEHOLDER : undefined;
+  const scrubs = scope === null ? [] : scrubsFor(scope, nonce, () => FILLER_PLACEHOLDER);
+  // On a site with a marker every body is scrubbed of it, whatever the response (docs/csp.md).
   const secret =
     scope?.from === "NONCE_MARKER"
       ? " (the marker is the NONCE_MARKER secret: the Worker needs it set, `npx wrangler secret put NONCE_MARKER`)"
       : "";
-  const scrubbed = scope === null ? "" : `; the marker is scrubbed from every body on this path, and Range is not forwarded${secret}`;
+  const scrubbed =
+    scope === null
+      ? ""
+      : scope.marked
+        ? `; the marker is scrubbed from every body on this path, and Range is not forwarded${secret}`
+        : "; the site's marker is scrubbed from this body (filler in its place), as on every path";
+  const base = { ops: decision.ops, refused: null, scrubs };
   if (!decision.stamp) {
     const quiet = plan.nonce === null && decision.why === "no nonce in this policy" && scope === null;
-    return { ops: decision.ops, nonce: undefined, note: quiet ? null : `no nonce: ${decision.why}${scrubbed}` };
+    return { ...base, nonce: undefined, note: quiet ? null : `no nonce: ${decision.why}${scrubbed}` };
   }
   const mode =
     plan.nonce?.mode === "blanket" ? "every script/style element" : "the elements the origin marked with the site's secret marker";
-  return {
-    ops: decision.ops,
-    nonce: NONCE_PLACEHOLDER,
-    note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}`,
-  };
+  return { ...base, nonce, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}` };
 }
 
 /** The origin's headers with the ops applied, as the Worker applies them: what each op did, and what passed through untouched. */
@@ -203,9 +215,12 @@ function headerOutcomes(
   nonce: string | undefined,
   before: Headers,
   names: ReadonlyMap<string, string>,
+  scrubs: readonly Scrub[],
 ): Pick<Explanation, "sent" | "removed" | "passedThrough"> {
   const after = new Headers(before);
   applyHeaders(after, ops, nonce);
+  // As the Worker does after writing them: no header value carries a marker (nor does this output).
+  for (const { marker, replacement } of scrubs) scrubHeaders(after, marker.marker, replacement);
   const sent: OpOutcome[] = [];
   const removed: OpOutcome[] = [];
   const owned = new Set<string>();
@@ -257,7 +272,9 @@ export function explain(
     names.set(name.toLowerCase(), name);
   }
   const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before, matchMarkerScope(policy, facts.path));
-  const { sent, removed, passedThrough } = headerOutcomes(selected.ops, selected.nonce, before, names);
+  // A refused response is the Worker's own 502: none of the origin's headers go out.
+  const sentBefore = selected.refused === null ? before : new Headers();
+  const { sent, removed, passedThrough } = headerOutcomes(selected.ops, selected.nonce, sentBefore, names, selected.scrubs);
   return {
     environment: context.environment,
     everyRequest: context.everyRequest ?? null,
@@ -269,7 +286,8 @@ export function explain(
     },
     layers: context.layers,
     reportOnly: policy.options.reportOnly,
-    origin: origin.map(([name, value]) => ({ name, value })),
+    // The origin's headers as given, but never a marker: no CLI output carries one.
+    origin: origin.map(([name, value]) => ({ name: hideMarkers(name, policy), value: hideMarkers(value, policy) })),
     rules: {
       applied: applied.map((rule) => ({ from: rule.from, pattern: rule.pattern, description: rule.description })),
       skippedForContentType: skipped.map((rule) => ({ from: rule.from, pattern: rule.pattern, contentTypes: rule.contentTypes ?? [] })),
@@ -279,10 +297,20 @@ export function explain(
     removed,
     passedThrough,
     nonce: selected.note,
+    refused: selected.refused,
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
     cspBundles: bundleAttribution(combined.resolved, policy.options.reportOnly),
     bundleWarnings: bundleWarnings(combined.resolved),
   };
+}
+
+/** `text` with each of the site's markers (in any case) shown as MARKER-REDACTED. */
+function hideMarkers(text: string, policy: CompiledPolicy): string {
+  const scope = policy.marker;
+  if (scope === null) return text;
+  let out = text;
+  for (const { marker } of scopeMarkers(scope)) out = out.replace(new RegExp(marker.replace(/[-]/g, "\\-"), "gi"), "MARKER-REDACTED");
+  return out;
 }
 
 /** The response headers an explanation ends with: those the Worker sends (a sample nonce in place of the placeholder), and the origin's passed through. */

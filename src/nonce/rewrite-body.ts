@@ -5,6 +5,7 @@
 import { driveBody, transformChunks, type ChunkTransformer } from "../core/nonce/body-driver.js";
 import type { BodyCoding } from "../core/nonce/content-coding.js";
 import { adjustForDecodedBody, scrubHeaders } from "../core/nonce/stamped-response.js";
+import type { Scrub } from "../core/nonce/body-transformer.js";
 import { concatBytes } from "../core/shared/bytes.js";
 import { decode } from "./decode-body.js";
 
@@ -79,19 +80,17 @@ async function rewriteWhole(response: Response, transformer: ChunkTransformer): 
 }
 
 /**
- * The response with no trace of the marker outside its body: every header value (Set-Cookie included) and
- * the status text rewritten with the body's replacement, and `Accept-Ranges: none`, since the Worker
- * answers no ranges on a marked path.
+ * The response with no trace of a marker outside its body: every header value (Set-Cookie included) and
+ * the status text rewritten with the body's replacements, and on a marked path `Accept-Ranges: none`,
+ * since the Worker answers no ranges there. Header names are checked before (secure.ts refuses those).
  */
-export function withoutMarker(response: Response, marker: string, replacement: string): Response {
-  scrubHeaders(response.headers, marker, replacement);
+export function withoutMarker(response: Response, scrubs: readonly Scrub[], marked = true): Response {
+  for (const { marker, replacement } of scrubs) scrubHeaders(response.headers, marker.marker, replacement);
   // A 101 carries the WebSocket and cannot be rebuilt from an init dictionary; it has no ranges either.
   if (response.status === 101) return response;
-  response.headers.set("Accept-Ranges", "none");
-  if (!response.statusText.includes(marker)) return response;
-  return new Response(response.body, {
-    status: response.status,
-    statusText: response.statusText.replaceAll(marker, replacement),
-    headers: response.headers,
-  });
+  if (marked) response.headers.set("Accept-Ranges", "none");
+  let statusText = response.statusText;
+  for (const { marker, replacement } of scrubs) statusText = statusText.replaceAll(marker.marker, replacement);
+  if (statusText === response.statusText) return response;
+  return new Response(response.body, { status: response.status, statusText, headers: response.headers });
 }

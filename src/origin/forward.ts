@@ -26,7 +26,13 @@ export function loopToken(): string {
  * Fetch the request from the origin. The timeout bounds the wait for the response headers only: once
  * they arrive the body streams for as long as it takes. Redirects are returned, never followed.
  */
-export async function fetchOrigin(request: Request, url: URL, config: EnvConfig, drop: readonly string[] = []): Promise<OriginOutcome> {
+export async function fetchOrigin(
+  request: Request,
+  url: URL,
+  config: EnvConfig,
+  drop: readonly string[] = [],
+  acceptEncoding: string | null = null,
+): Promise<OriginOutcome> {
   const target = resolveOriginUrl(url, config.origin);
   if (target === null) return { kind: "misconfigured" };
   const forwarded = new Request(target, request);
@@ -38,6 +44,8 @@ export async function fetchOrigin(request: Request, url: URL, config: EnvConfig,
   forwarded.headers.delete("Expect");
   // Headers the caller keeps from the origin (Range on a path with a marked nonce: core/nonce/marker-scope.ts).
   for (const name of drop) forwarded.headers.delete(name);
+  // On a site with a marker: only codings the Worker can read to scrub it (core/nonce/content-coding.ts).
+  if (acceptEncoding !== null) forwarded.headers.set("Accept-Encoding", acceptEncoding);
   // Aborted only by the timer: an aborted signal means the wait timed out.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), config.originTimeoutMs);

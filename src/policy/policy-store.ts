@@ -11,7 +11,8 @@ import { prefixIssues, type PolicyIssue } from "../core/shared/result.js";
 import { errorMessage } from "../core/shared/text.js";
 import { withTimeout } from "../core/shared/with-timeout.js";
 import type { Env } from "../env.js";
-import { log } from "../log.js";
+import { log, registerSecrets } from "../log.js";
+import { markerIntentOf, markersIn, splitMarkerList, type MarkerIntent } from "../core/nonce/nonce-marker.js";
 
 export interface LoadedConfig {
   readonly env: EnvConfig;
@@ -82,12 +83,20 @@ class PolicyStore {
   private loadedAt: number | undefined;
   private lastText: string | null | undefined;
   private inflight: Promise<void> | undefined;
+  /** The KV document `current` was compiled with (undefined: none), to compile again with markers learnt since. */
+  private currentDocument: { readonly document: PolicyDocument; readonly text: string } | undefined;
+  /** What a KV document that is not applied asks of markers: they are scrubbed all the same (docs/csp.md). */
+  private kvNotApplied: MarkerIntent = { markers: [], marked: false };
+  /** Markers of versions served before in this isolate (a marker rotated in KV): still neutralised. Bounded. */
+  private readonly retired = new Set<string>();
 
   constructor(
     env: Env,
     private readonly clock: () => number,
     private readonly kvTimeoutMs: number,
   ) {
+    // The secrets first: no line logged from here on may carry a marker, valid or not, from any binding.
+    registerSecrets(envMarkers(env));
     const { config, issues } = parseEnv(env as unknown as Readonly<Record<string, unknown>>);
     logIssuesOnce("env", issues);
     this.envConfig = config;
@@ -134,20 +143,31 @@ class PolicyStore {
     if (text === this.lastText) return;
     this.lastText = text;
     if (text === null) {
-      // The key is gone: the lower layers serve.
+      // The key is gone: the lower layers serve (the markers of the version that served stay scrubbed).
+      this.kvNotApplied = { markers: [], marked: false };
+      this.currentDocument = undefined;
       this.current = this.compile(undefined).config;
       this.currentVersion = undefined;
       return;
     }
+    // Its markers are secrets even if the document is not applied: redacted, and scrubbed whatever serves.
+    const intent = markerIntentOf(text);
+    registerSecrets(intent.markers);
     const parsed = parsePolicyJson(text);
-    if (!parsed.ok) {
-      logIssuesOnce("KV", parsed.issues, text, this.serving());
+    const next = parsed.ok ? this.compile(parsed.value, text) : undefined;
+    if (!parsed.ok) logIssuesOnce("KV", parsed.issues, text, this.serving());
+    if (next !== undefined && parsed.ok) {
+      this.kvNotApplied = { markers: [], marked: false };
+      this.currentDocument = { document: parsed.value, text };
+      this.current = next;
+      this.currentVersion = documentVersion(text);
       return;
     }
-    const next = this.compile(parsed.value, text);
-    if (next === undefined) return;
-    this.current = next;
-    this.currentVersion = documentVersion(text);
+    // Not applied: what serves (the last good version, or the layers below) is compiled again so that it
+    // scrubs this document's markers too, and refuses everything if it asks for a marked nonce no marker serves.
+    this.kvNotApplied = intent;
+    const last = this.currentDocument;
+    this.current = (last === undefined ? undefined : this.compile(last.document, last.text)) ?? this.compile(undefined).config;
   }
 
   /** Compile env + an optional KV document; undefined when the KV document is rejected (already logged). */
@@ -157,7 +177,12 @@ class PolicyStore {
     document: PolicyDocument | undefined,
     text?: string,
   ): LoadedConfig | { config: LoadedConfig; policyRefused: boolean } | undefined {
-    const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination });
+    const markers = {
+      scrubbed: [...this.retired, ...this.kvNotApplied.markers],
+      markedSources: this.kvNotApplied.marked ? ["the KV document (not applied)"] : [],
+    };
+    const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination }, false, markers);
+    this.retire(policy);
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
       // The POLICY var is one binding among several: its issues are named like parse issues, POLICY.<path>.
@@ -166,6 +191,15 @@ class PolicyStore {
     const config = { env: this.envConfig, policy };
     if (document === undefined) return { config, policyRefused: rejected.some((r) => r.from === "POLICY") };
     return rejected.some((r) => r.from === "KV") ? undefined : config;
+  }
+
+  /** Remember every marker a compiled version scrubs, so that a later version (a marker rotated in KV) scrubs it too. */
+  private retire(policy: CompiledPolicy): void {
+    const scope = policy.marker;
+    if (scope === null) return;
+    const all = [scope.value, ...scope.alternates, ...scope.neutralised].flatMap((m) => (m === null ? [] : [m.marker]));
+    registerSecrets(all);
+    for (const marker of all) if (this.retired.size < RETIRED_MAX) this.retired.add(marker);
   }
 
   /** What serves while a KV document cannot be applied: the last good version (by its identity), or the layers below. */
@@ -180,6 +214,20 @@ class PolicyStore {
 interface Serving {
   readonly serving: string;
   readonly servingVersion?: string;
+}
+
+/** Most retired markers an isolate keeps scrubbing: rotations are rare, and each costs a pass over every body. */
+const RETIRED_MAX = 4;
+
+/** Every marker the bindings name, valid or not: NONCE_MARKER's, and those in the POLICY var's text. */
+function envMarkers(env: Env): string[] {
+  const bindings = env as unknown as Readonly<Record<string, unknown>>;
+  const secret = bindings.NONCE_MARKER;
+  const policy = bindings.POLICY;
+  return [
+    ...(typeof secret === "string" ? splitMarkerList(secret) : []),
+    ...(typeof policy === "string" ? markerIntentOf(policy).markers : [...markersIn(policy)]),
+  ];
 }
 
 /** Read the document as text, refusing one over MAX_DOCUMENT_BYTES without reading it all. */

@@ -137,7 +137,8 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
       res.writeHead(200, { ...headers, "Content-Length": String(body.length) });
       res.end(req.method === "HEAD" ? undefined : body);
     }
-  } else if (path === "/marker-body") {
+  } else if (path === "/marker-body" || url.searchParams.has("marker-body")) {
+    // ?marker-body on any path: the same answer, for tests that need it on paths of their choosing.
     markerBody(req, res, url);
   } else if (path === "/hold") {
     // /hold?id=X sends "first\n" and holds the rest until /release?id=X: streaming is proven by order,

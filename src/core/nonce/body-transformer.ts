@@ -1,4 +1,4 @@
-// What one body's bytes go through: the marker scrubbed (marked paths), then tags stamped (blanket mode),
+// What one body's bytes go through: the site's markers scrubbed (every path of a site with one), then tags stamped (blanket mode),
 // or either alone, as one ChunkTransformer for the stream driver.
 
 import type { ChunkTransformer } from "./body-driver.js";
@@ -18,13 +18,19 @@ export interface Stamp {
   readonly nonce: string;
 }
 
-/** The transform for a body: the marker scrubbed, then (blanket mode) tags stamped, or either alone. */
+/**
+ * The transform for a body: each marker scrubbed (one scrubber per marker, in turn: a site has one, two
+ * while it rotates), then (blanket mode) tags stamped, or either alone.
+ */
 export function bodyTransformer(
-  scrub: Scrub | null,
+  scrubs: readonly Scrub[] | null,
   tags: Stamp | null,
   onGiveUp?: (reason: string, at: number) => void,
 ): ChunkTransformer {
-  const scrubber = scrub === null ? null : markerScrubber(scrub.marker, scrub.replacement);
+  const scrubber =
+    scrubs === null || scrubs.length === 0
+      ? null
+      : scrubs.map((s): ChunkTransformer => markerScrubber(s.marker, s.replacement)).reduce((a, b) => chain(a, b));
   const stamper = tags === null ? null : tagStampTransformer(tags.plan, tags.nonce, onGiveUp === undefined ? {} : { onGiveUp });
   if (scrubber !== null && stamper !== null) return chain(scrubber, stamper);
   const only = scrubber ?? stamper;

@@ -1,5 +1,5 @@
-// Once per policy version: the site's one nonce marker (which one, and a conflict for any other), and the
-// scope it is scrubbed in (which rules can yield a marked nonce). marker-scope.ts reads it per request.
+// Once per policy version: the site's one nonce marker (which one, and a conflict for any other), every
+// other marker it must neutralise, and which paths are marked. marker-scope.ts reads it per request.
 
 import type { CompiledRule, MarkerScope, PolicyDocument, PolicyLayer, ResolvedPolicy } from "../policy/types.js";
 import type { PolicyIssue } from "../shared/result.js";
@@ -70,19 +70,55 @@ function mayMark(layer: PolicyLayer): boolean {
   return nonce !== undefined && nonce !== false && nonce.mode !== "blanket";
 }
 
-/** Where the marker is scrubbed, for a compiled base and its rules; null when no path can have a marked nonce. */
-export function compileMarkerScope(
-  base: ResolvedPolicy,
-  rules: readonly CompiledRule[],
-  marker: { readonly value: string | undefined; readonly from: "policy" | "NONCE_MARKER" | undefined; readonly assumed: boolean },
-): MarkerScope | null {
-  const everywhere = base.nonce?.mode === "marked";
+/** What compilePolicy knows about the site's markers, for compileMarkerScope. */
+export interface SiteMarkers {
+  /** The marker stamped: the policy's own, else NONCE_MARKER's. */
+  readonly value: string | undefined;
+  readonly from: "policy" | "NONCE_MARKER" | undefined;
+  /** The CLI compiles as if the Worker had NONCE_MARKER. */
+  readonly assumed: boolean;
+  /** Other valid markers stamped too (a rotation). */
+  readonly alternates: readonly string[];
+  /** Markers only neutralised. */
+  readonly neutralised: readonly string[];
+  /** Sources that ask for a marked nonce and are not applied. */
+  readonly markedElsewhere: readonly string[];
+}
+
+/**
+ * Where the markers are scrubbed and stamped, for a compiled base and its rules; null when no source names a
+ * marker or asks for a marked nonce. A source that asks for one but is not applied marks every path (its
+ * pages carry the marker whatever layer serves them); if no marker is known at all, every response is refused.
+ */
+export function compileMarkerScope(base: ResolvedPolicy, rules: readonly CompiledRule[], site: SiteMarkers): MarkerScope | null {
   const perRule = rules.map((rule) => mayMark(rule.layer));
   const anyRule = perRule.includes(true);
-  if (!everywhere && !anyRule) return null;
-  if (marker.value !== undefined)
-    return { value: compileMarker(marker.value), from: marker.from ?? "policy", everywhere, rules: perRule, anyRule };
-  // No marker anywhere: every marked nonce was refused at load, so nothing is stamped and nothing to scrub,
-  // unless the CLI is compiling on the assumption that the Worker has NONCE_MARKER.
-  return marker.assumed ? { value: null, from: "NONCE_MARKER", everywhere, rules: perRule, anyRule } : null;
+  const everywhere = base.nonce?.mode === "marked" || site.markedElsewhere.length > 0;
+  const stamped = unique([site.value, ...site.alternates]);
+  const neutralised = unique(site.neutralised).filter((m) => !stamped.includes(m));
+  if (!everywhere && !anyRule && stamped.length === 0 && neutralised.length === 0) return null;
+  const [first, ...alternates] = stamped;
+  const known = first !== undefined || neutralised.length > 0;
+  // No marker anywhere while a source asks for marked nonces: refused, unless the CLI is assuming NONCE_MARKER.
+  const unresolved = known || site.assumed ? null : unresolvedWhy(site.markedElsewhere);
+  const fields = {
+    value: first === undefined ? null : compileMarker(first),
+    from: site.from ?? "NONCE_MARKER",
+    alternates: alternates.map(compileMarker),
+    neutralised: neutralised.map(compileMarker),
+    everywhere,
+    rules: perRule,
+    anyRule,
+    unresolved,
+  } as const;
+  return { ...fields, marked: true, unmarked: { ...fields, marked: false, unmarked: null } };
+}
+
+function unique(markers: readonly (string | undefined)[]): string[] {
+  return [...new Set(markers.filter((m): m is string => m !== undefined))];
+}
+
+function unresolvedWhy(sources: readonly string[]): string {
+  const named = sources.length === 0 ? "the policy" : sources.join(" and ");
+  return `${named} asks for a marked nonce, but no marker is known: set the NONCE_MARKER secret (\`npx wrangler secret put NONCE_MARKER\`, value from \`npx security-headers-worker marker\`) or nonce.marker; until then every response is refused, as the origin's pages carry a marker the Worker cannot scrub`;
 }

@@ -52,3 +52,22 @@ export function deflateFormat(head: Uint8Array): "deflate" | "deflate-raw" {
   if (cmf === undefined || flg === undefined) return "deflate-raw";
   return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0 ? "deflate" : "deflate-raw";
 }
+
+/** The content codings a client may be offered while the marker must be scrubbed: the ones read above. */
+const READABLE_OFFERS = new Set(["gzip", "x-gzip", "deflate", "br", "identity"]);
+
+/**
+ * The client's Accept-Encoding narrowed to the codings the Worker can read, for a request on a site with a
+ * marker: every body there is scrubbed, and a coding it cannot decode (zstd, compress, `*`) would have to be
+ * refused. Asking the origin only for readable codings keeps those responses served instead of refused.
+ * Each kept offer stays as the client wrote it (its q-value included); null when the header is absent.
+ */
+export function readableAcceptEncoding(value: string | null): string | null {
+  if (value === null) return null;
+  const kept = value.split(",").filter((offer) => {
+    const name = (offer.split(";")[0] ?? "").trim().toLowerCase();
+    return READABLE_OFFERS.has(name);
+  });
+  // Nothing readable offered (e.g. only zstd or `*`): identity is always acceptable to HTTP.
+  return kept.length === 0 ? "identity" : kept.map((offer) => offer.trim()).join(", ");
+}

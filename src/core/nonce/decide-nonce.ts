@@ -46,10 +46,11 @@ export const XHTML =
   "XHTML: browsers parse it as XML, which blanket stamping does not model, so it goes out unstamped with the CSP minus the nonce (scripts and styles that only the nonce allowed are blocked)";
 
 /**
- * Decide for one response. On a path in the marker's scope (`scope`), every body is scrubbed of the marker
- * whatever its status, type, charset or encoding, or refused when it cannot be read; HTML-ish bodies whose
- * CSP carries our nonce get the nonce, every other body gets filler no header carries. Elsewhere, only
- * blanket mode touches a body: a full, ASCII-compatible text/html one (not XHTML). A 304 gets no CSP at all, so
+ * Decide for one response. On a site with a marker (`scope` non-null) every body is scrubbed of it whatever
+ * its path, status, type, charset or encoding, or refused when it cannot be read. On a marked path
+ * (`scope.marked`) HTML-ish bodies whose CSP carries our nonce get the nonce, every other body gets filler
+ * no header carries; elsewhere the markers get filler. Otherwise only blanket mode touches a body: a full,
+ * text/html (not XHTML), ASCII-compatible one. A 304 gets no CSP at all, so
  * the browser keeps the policy stored with the page it cached.
  */
 export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: MarkerScope | null = null): NonceDecision {
@@ -57,7 +58,28 @@ export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: Marke
   if (scope === null && plan.nonce === null) return { stamp: false, ops: plan.ops, why: "no nonce in this policy", body: UNTOUCHED };
   const mime = extractMimeType(facts.contentType);
   const bodyless = facts.method === "HEAD" || !facts.hasBody || facts.status === 204 || facts.status === 205 || facts.status === 304;
-  return scope === null ? decideBlanket(plan, facts, mime, bodyless) : decideMarked(plan, facts, mime, bodyless);
+  if (scope === null) return decideBlanket(plan, facts, mime, bodyless);
+  return scope.marked ? decideMarked(plan, facts, mime, bodyless) : decideScrubbed(plan, facts, mime, bodyless);
+}
+
+/**
+ * A path with no marked nonce on a site that has a marker: blanket mode's decision, and every body scrubbed
+ * of the markers as well (filler, never the nonce), a 206 slice included. Bodies without a marker leave
+ * byte for byte as they came; a body in a coding the Worker cannot decode is refused, as it cannot be read.
+ */
+function decideScrubbed(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | null, bodyless: boolean): NonceDecision {
+  const decided = decideBlanket(plan, facts, mime, bodyless);
+  if (bodyless || facts.status === 304) return decided;
+  const coding = parseContentCoding(facts.contentEncoding ?? null);
+  if (coding.kind === "refuse") {
+    const why = `Content-Encoding ${coding.coding}, which the Worker cannot decode to scrub the marker`;
+    return { ...decided, body: { kind: "refuse", why } };
+  }
+  const body: BodyPlan =
+    decided.body.kind === "rewrite"
+      ? { ...decided.body, scrub: true }
+      : { kind: "rewrite", scrub: true, tags: null, coding, sameLength: coding.kind === "identity" };
+  return { ...decided, body };
 }
 
 function decideMarked(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | null, bodyless: boolean): NonceDecision {

@@ -1,23 +1,25 @@
 // Per request: the marker scope of a path (looked up from the path alone, before forwarding), and the
-// request headers not forwarded on a path in it. compile-marker-scope.ts builds the scope per version.
+// request headers not forwarded on a marked path. compile-marker-scope.ts builds the scope per version.
 
 import type { PathRoute } from "../policy/match-path.js";
 import type { CompiledPolicy, MarkerScope } from "../policy/types.js";
 
 /**
- * The marker scope of a request path, or null: a path match only, and only when some rule needs one. The
- * rules match the canonical path, as for the headers, so every spelling an origin serves as the page
- * (`//app/x`, `/APP/x`) is in scope. `route` is the handler's, when it already routed the path; a path
- * the router refuses never reaches the origin, so it has nothing to scrub.
+ * The marker scope of a request path: the marked scope on a path with a marked nonce, its `unmarked` twin
+ * on every other path (the markers are scrubbed site-wide), null when the site has no marker. A path
+ * match only, and only when some rule needs one. The rules match the canonical path, as for the headers,
+ * so every spelling an origin serves as the page (`//app/x`, `/APP/x`) is marked. `route` is the
+ * handler's, when it already routed the path.
  */
 export function matchMarkerScope(policy: CompiledPolicy, path: string, route?: PathRoute): MarkerScope | null {
   const scope = policy.marker;
   if (scope === null || scope.everywhere) return scope;
-  if (!scope.anyRule) return null;
+  const unmarked = scope.unmarked ?? scope;
+  if (!scope.anyRule) return unmarked;
   const routed = route?.index === policy.paths ? route : policy.paths.route(path);
-  if (!routed.ok) return null;
+  if (!routed.ok) return unmarked;
   for (const index of routed.rules) if (scope.rules[index] === true) return scope;
-  return null;
+  return unmarked;
 }
 
 /**
@@ -27,7 +29,7 @@ export function matchMarkerScope(policy: CompiledPolicy, path: string, route?: P
  */
 export const RANGE_HEADERS: readonly string[] = ["Range", "If-Range"];
 
-/** The request headers to drop before forwarding, for this path's marker scope. */
+/** The request headers to drop before forwarding: Range only on a marked path (elsewhere a slice is scrubbed as it is). */
 export function forwardedHeadersToDrop(scope: MarkerScope | null): readonly string[] {
-  return scope === null ? [] : RANGE_HEADERS;
+  return scope?.marked === true ? RANGE_HEADERS : [];
 }

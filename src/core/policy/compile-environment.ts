@@ -5,6 +5,7 @@
 import { compilePolicy, type PolicyHooks, type PolicySource } from "./compile-policy.js";
 import { type CompileOptions, type RejectedLayer } from "./types.js";
 import type { EnvConfig } from "./parse-env.js";
+import { isScrubbable } from "../nonce/nonce-marker.js";
 import type { CompiledPolicy, PolicyDocument } from "./types.js";
 
 /**
@@ -18,6 +19,9 @@ export function environmentOptions(env: EnvConfig, assumeSecrets = false): Compi
     reportPath: env.reports.enabled ? env.reports.path : undefined,
     nonceMarker: env.nonceMarker,
     assumeNonceMarker: assumeSecrets && env.nonceMarker === undefined,
+    // While a site rotates its marker NONCE_MARKER holds several: the valid ones are stamped, every one scrubbed.
+    alternateMarkers: env.nonceMarkers.filter((m) => m.valid && m.marker !== env.nonceMarker).map((m) => m.marker),
+    scrubbedMarkers: env.nonceMarkers.filter((m) => !m.valid && isScrubbable(m.marker)).map((m) => m.marker),
   };
 }
 
@@ -38,6 +42,17 @@ export function compileEnvironment(
   kvDocument: PolicyDocument | undefined,
   hooks: PolicyHooks = {},
   assumeSecrets = false,
+  markers: MarkersNotApplied = {},
 ): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
-  return compilePolicy(environmentSources(env, kvDocument), environmentOptions(env, assumeSecrets), hooks);
+  const options = environmentOptions(env, assumeSecrets);
+  const scrubbedMarkers = [...(options.scrubbedMarkers ?? []), ...(markers.scrubbed ?? [])];
+  return compilePolicy(environmentSources(env, kvDocument), { ...options, scrubbedMarkers, markedSources: markers.markedSources }, hooks);
+}
+
+/** What the Worker knows of markers outside the layers it compiles: a KV document that does not parse, retired versions. */
+export interface MarkersNotApplied {
+  /** Markers to neutralise: named by a document that does not parse, or by a version no longer served. */
+  readonly scrubbed?: readonly string[];
+  /** Sources not compiled that ask for a marked nonce ("KV (not applied)"). */
+  readonly markedSources?: readonly string[];
 }

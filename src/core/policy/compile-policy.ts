@@ -2,7 +2,8 @@
 // into the CompiledPolicy that requests read. The one merge a request may need later (a combination of
 // rules it is the first to meet) is compiled into the policy as a function: see README.md.
 
-import { compileMarkerScope, resolveSiteMarker } from "../nonce/compile-marker-scope.js";
+import { compileMarkerScope, resolveSiteMarker, type SiteMarkers } from "../nonce/compile-marker-scope.js";
+import { isScrubbable, markedIn, markersIn } from "../nonce/nonce-marker.js";
 import { prefixIssues, type PolicyIssue, type Result } from "../shared/result.js";
 import { CombinationMemo } from "./combinations.js";
 import { compilePlans } from "./compile-plans.js";
@@ -137,6 +138,34 @@ function mergeSources(
   return { current, rules, caseSensitive, rejected };
 }
 
+/**
+ * Every marker the site has, for scrubbing whatever layer serves: the one stamped (the policy's, else
+ * NONCE_MARKER's), NONCE_MARKER's others, and those of documents that were not applied; and the sources
+ * not applied that ask for a marked nonce.
+ */
+function siteMarkers(
+  sources: readonly PolicySource[],
+  rejected: readonly RejectedLayer[],
+  own: string | undefined,
+  options: CompileOptions,
+): SiteMarkers {
+  const refused = new Set(rejected.map((r) => r.from));
+  const notApplied = sources.filter(({ from }) => refused.has(from));
+  return {
+    value: own ?? options.nonceMarker,
+    from: own !== undefined ? "policy" : options.nonceMarker !== undefined ? "NONCE_MARKER" : undefined,
+    assumed: options.assumeNonceMarker === true,
+    alternates: options.alternateMarkers ?? [],
+    neutralised: [
+      ...(options.scrubbedMarkers ?? []),
+      ...notApplied.flatMap(({ document }) => [...markersIn(document)].filter(isScrubbable)),
+      // A site's marker that names the policy's own but lost to the first one (a conflict) is a marker too.
+      ...sources.flatMap(({ document }) => [...markersIn(document)].filter(isScrubbable)),
+    ],
+    markedElsewhere: [...(options.markedSources ?? []), ...notApplied.filter(({ document }) => markedIn(document)).map(({ from }) => from)],
+  };
+}
+
 /** The rules with their precedence: less specific first, then document order; the last applied wins. */
 function rankRules(rules: readonly CompiledRule[]): CompiledRule[] {
   const ranked = rules
@@ -184,11 +213,7 @@ export function compilePolicy(
     }
     return combination.plans;
   });
-  const marker = compileMarkerScope(merged.current.resolved, rules, {
-    value: effective.nonceMarker,
-    from: site.value !== undefined ? "policy" : options.nonceMarker !== undefined ? "NONCE_MARKER" : undefined,
-    assumed: options.assumeNonceMarker === true,
-  });
+  const marker = compileMarkerScope(merged.current.resolved, rules, siteMarkers(sources, merged.rejected, site.value, options));
   const paths = compilePathIndex(
     rules.map((r) => r.pattern),
     { caseSensitive: merged.caseSensitive },

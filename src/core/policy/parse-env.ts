@@ -2,7 +2,7 @@
 // binding falls back on its own, to the safe choice, so one typo never takes the others down.
 
 import { parseAllowedHosts, type AllowedHosts } from "../origin/allowed-hosts.js";
-import { markerProblem, redactedMarker } from "../nonce/nonce-marker.js";
+import { markerProblem, redactedMarker, splitMarkerList } from "../nonce/nonce-marker.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./types.js";
 import { didYouMean, prefixIssues, renderReceived, suggest, type PolicyIssue } from "../shared/result.js";
@@ -35,6 +35,17 @@ export interface EnvConfig {
   readonly allowedHosts: AllowedHosts | undefined;
   /** NONCE_MARKER (a secret), validated: the marker of marked nonces when the policy names none. */
   readonly nonceMarker: string | undefined;
+  /**
+   * Every marker NONCE_MARKER holds (several during a rotation, the new one first), valid or not: each is
+   * scrubbed from every response; `nonceMarker` and the other valid ones are stamped.
+   */
+  readonly nonceMarkers: readonly NamedMarker[];
+}
+
+/** A marker NONCE_MARKER holds, and whether it is good enough to be stamped (only valid ones are). */
+export interface NamedMarker {
+  readonly marker: string;
+  readonly valid: boolean;
 }
 
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 30000;
@@ -96,7 +107,7 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
       token: parseToken(env.REPORTS_TOKEN, issues),
     },
     allowedHosts: parseAllowedHosts(env.ALLOWED_HOSTS, issues),
-    nonceMarker: parseNonceMarker(env.NONCE_MARKER, issues),
+    ...parseNonceMarkers(env.NONCE_MARKER, issues),
   };
   for (const [name, value] of Object.entries(env)) {
     if (typeof value !== "string" || (KNOWN_BINDINGS as readonly string[]).includes(name)) continue;
@@ -226,17 +237,27 @@ function parseToken(raw: unknown, issues: PolicyIssue[]): string | undefined {
   return undefined;
 }
 
-function parseNonceMarker(raw: unknown, issues: PolicyIssue[]): string | undefined {
-  if (raw === undefined || raw === "") return undefined;
-  const problem = typeof raw === "string" ? markerProblem(raw) : "a string";
-  if (problem === undefined) return raw as string;
-  // A secret: the issue names its length, never its characters.
-  issues.push({
-    path: "NONCE_MARKER",
-    message: `${problem}; without it, a policy with a marked nonce and no nonce.marker is not applied`,
-    received: redactedMarker(raw),
+/** NONCE_MARKER: one marker, or several separated by spaces or commas while the site rotates it (new first). */
+function parseNonceMarkers(raw: unknown, issues: PolicyIssue[]): Pick<EnvConfig, "nonceMarker" | "nonceMarkers"> {
+  if (raw === undefined || raw === "") return { nonceMarker: undefined, nonceMarkers: [] };
+  if (typeof raw !== "string") {
+    issues.push({ path: "NONCE_MARKER", message: "a string", received: redactedMarker(raw) });
+    return { nonceMarker: undefined, nonceMarkers: [] };
+  }
+  const nonceMarkers = splitMarkerList(raw).map((marker, i, all) => {
+    const problem = markerProblem(marker);
+    // A secret: the issue names its length, never its characters.
+    if (problem !== undefined) {
+      const which = all.length === 1 ? "" : ` (marker ${i + 1} of ${all.length})`;
+      issues.push({
+        path: "NONCE_MARKER",
+        message: `${problem}${which}; it is scrubbed from every response but never stamped, and a policy with a marked nonce and no nonce.marker is not applied without a valid one`,
+        received: redactedMarker(marker),
+      });
+    }
+    return { marker, valid: problem === undefined };
   });
-  return undefined;
+  return { nonceMarker: nonceMarkers.find((m) => m.valid)?.marker, nonceMarkers };
 }
 
 function parsePolicyBinding(raw: unknown, issues: PolicyIssue[]): PolicyDocument | undefined {

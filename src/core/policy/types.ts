@@ -170,20 +170,35 @@ export interface RejectedCombination {
 }
 
 /**
- * Where the site's secret marker is scrubbed: every path whose base or any matching rule (whatever its
- * content-type limit) can yield a marked nonce. One marker per policy, from the policy or NONCE_MARKER.
+ * The site's secret markers and where they are handled. Every marker any configured source names is
+ * scrubbed from every response on every path; on paths whose base or any matching rule (whatever its
+ * content-type limit) can yield a marked nonce, the stamped markers also get the nonce and Range is not
+ * forwarded. Compiled once per version; matchMarkerScope picks `this` or `unmarked` per path.
  */
 export interface MarkerScope {
-  /** The marker, compiled for scrubbing; null only where NONCE_MARKER cannot be seen (the CLI compiles without it). */
+  /** The marker stamped, compiled for scrubbing; null where no valid one is known (the CLI, or `unresolved`). */
   readonly value: CompiledMarker | null;
-  /** Where it comes from: a `nonce.marker` in the policy, or the NONCE_MARKER secret. */
+  /** Where `value` comes from: a `nonce.marker` in the policy, or the NONCE_MARKER secret. */
   readonly from: "policy" | "NONCE_MARKER";
-  /** The base has a marked nonce: every path is in scope, and no rule needs matching. */
+  /** Other markers stamped like `value`: NONCE_MARKER's other valid markers, while the site rotates it. */
+  readonly alternates: readonly CompiledMarker[];
+  /** Markers only neutralised (filler, never the nonce): invalid ones, those of layers not applied, retired ones. */
+  readonly neutralised: readonly CompiledMarker[];
+  /** The base has a marked nonce (or a source not applied has one): every path is marked. */
   readonly everywhere: boolean;
   /** By rule index: the rule can yield a marked nonce on the paths it matches. */
   readonly rules: readonly boolean[];
-  /** Some rule can: when false (and not everywhere), no path is in scope. */
+  /** Some rule can: when false (and not everywhere), no path is marked. */
   readonly anyRule: boolean;
+  /** True on the scope of a marked path; false on `unmarked`. */
+  readonly marked: boolean;
+  /** This scope for the paths with no marked nonce (every marker neutralised, nothing stamped, Range forwarded); null on itself. */
+  readonly unmarked: MarkerScope | null;
+  /**
+   * Set when a source asks for a marked nonce but no marker is known (the secret unset): why every response
+   * is refused, naming what to set. The origin's marker is on its pages, and the Worker cannot tell its bytes.
+   */
+  readonly unresolved: string | null;
 }
 
 /** One combination of matching rules merged over the base: its plans, what it resolves to, and the rules it had to skip. */
@@ -206,6 +221,12 @@ export interface CompileOptions {
    * that relies on it validates (and the CLI says the Worker needs it).
    */
   readonly assumeNonceMarker?: boolean | undefined;
+  /** Other markers stamped as well as the site's one: NONCE_MARKER's other valid markers, while it is rotated. */
+  readonly alternateMarkers?: readonly string[] | undefined;
+  /** Markers only scrubbed, never stamped: invalid NONCE_MARKER values, markers of documents not applied, retired ones. */
+  readonly scrubbedMarkers?: readonly string[] | undefined;
+  /** Sources outside `sources` that ask for a marked nonce but are not applied (a KV document that does not parse). */
+  readonly markedSources?: readonly string[] | undefined;
 }
 
 /** A policy compiled for requests. Everything but rule combinations is computed once per version. */

@@ -3,7 +3,7 @@
 
 import { deflateRawSync, deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { deflateFormat, parseContentCoding } from "../../../src/core/nonce/content-coding.js";
+import { deflateFormat, parseContentCoding, readableAcceptEncoding } from "../../../src/core/nonce/content-coding.js";
 
 describe("parseContentCoding", () => {
   it.each<[string | null, unknown]>([
@@ -42,5 +42,30 @@ describe("deflateFormat", () => {
     expect(deflateFormat(deflateRawSync(text).subarray(0, 2))).toBe("deflate-raw");
     expect(deflateFormat(Uint8Array.of(0x78))).toBe("deflate-raw");
     expect(deflateFormat(Uint8Array.of(0x78, 0x00))).toBe("deflate-raw");
+  });
+});
+
+describe("readableAcceptEncoding", () => {
+  it.each<[string | null, string | null]>([
+    [null, null],
+    ["gzip, deflate, br, zstd", "gzip, deflate, br"],
+    ["zstd", "identity"],
+    ["*", "identity"],
+    ["", "identity"],
+    ["br;q=1.0, zstd;q=0.9, GZIP;q=0.5, compress", "br;q=1.0, GZIP;q=0.5"],
+    [" x-gzip ,identity;q=0", "x-gzip, identity;q=0"],
+  ])("narrows %j to %j", (offered, sent) => {
+    expect(readableAcceptEncoding(offered)).toBe(sent);
+  });
+
+  it("keeps only codings parseContentCoding can read, for any offer", () => {
+    const tokens = ["gzip", "x-gzip", "deflate", "br", "identity", "zstd", "compress", "*", "exi", "pack200-gzip"];
+    for (let mask = 1; mask < 1 << tokens.length; mask += 7) {
+      const offer = tokens.filter((_, i) => (mask >> i) & 1).join(", ");
+      const sent = readableAcceptEncoding(offer) ?? "";
+      for (const coding of sent.split(", ").map((o) => o.split(";")[0] ?? "")) {
+        expect(parseContentCoding(coding).kind).not.toBe("refuse");
+      }
+    }
   });
 });

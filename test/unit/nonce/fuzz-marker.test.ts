@@ -21,13 +21,13 @@ function drive(scrubber: MarkerScrubber, chunks: readonly Uint8Array[]): Uint8Ar
 
 /** Markers the rules accept, drawn (never written down). */
 const marker = fc
-  .string({ unit: fc.constantFrom(...ALPHABET), minLength: 22, maxLength: 48 })
+  .string({ unit: fc.constantFrom(...ALPHABET), minLength: 32, maxLength: 48 })
   .filter((m) => markerProblem(m) === undefined);
 
 /** Markers that overlap themselves (P + x + P): the case a leftmost-only replace would leave pieces of. */
 const bordered = fc
   .tuple(
-    fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 10, maxLength: 16 }),
+    fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 15, maxLength: 22 }),
     fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 2, maxLength: 4 }),
   )
   .map(([p, x]) => `${p}${x}${p}`)
@@ -146,7 +146,7 @@ describe("markerScrubber's work is linear in the body", () => {
   const plain = createMarker();
   let selfOverlapping = "";
   while (markerProblem(selfOverlapping) !== undefined) {
-    const part = createMarker().slice(0, 11);
+    const part = createMarker().slice(0, 15);
     selfOverlapping = `${part}Z_${part}`;
   }
 

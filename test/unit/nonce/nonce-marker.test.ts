@@ -16,10 +16,10 @@ import { fuzzParameters } from "../../fuzz-config.js";
 import { doc } from "../support.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const HOWTO = "e.g. `openssl rand -base64 24 | tr '+/' '-_'`";
-const PUBLISHED = `a secret marker of your own: this one is published in this project's docs, so an attacker can write it into an injected script too (draw one, ${HOWTO})`;
-const SHORT = `a secret marker of at least 22 characters, random like a password (${HOWTO})`;
-const PLAIN = `a marker with variety: at least 10 different characters and no short pattern repeated (draw one, ${HOWTO})`;
+const HOWTO = "draw one with `npx security-headers-worker marker`";
+const PUBLISHED = `a secret marker of your own: this one is published in this project's docs, so an attacker can write it into an injected script too (${HOWTO})`;
+const SHORT = `a secret marker of at least 32 characters, random like a password (${HOWTO})`;
+const weak = (why: string) => `a random marker, not one made up by hand: this one has ${why} (${HOWTO})`;
 
 function issues(document: unknown) {
   const result = parsePolicy(document);
@@ -37,20 +37,43 @@ describe("a marker in the policy", () => {
     ]);
   });
 
-  it("refuses a marker under 22 characters, on a rule too", () => {
-    expect(issues({ rules: [{ path: "/app/*", nonce: { marker: "k3Vq9-short_mark" } }] })).toEqual([
-      { path: "rules[0].nonce.marker", message: SHORT, received: "(secret, 16 characters)" },
+  it("refuses a marker under 32 characters (the CLI's `marker` draws 32), on a rule too", () => {
+    const marker = createMarker().slice(0, 31);
+    expect(issues({ rules: [{ path: "/app/*", nonce: { marker } }] })).toEqual([
+      { path: "rules[0].nonce.marker", message: SHORT, received: "(secret, 31 characters)" },
     ]);
   });
 
+  // The red team's weak markers (22 to 27 characters, all accepted before) and longer ones of the same kinds.
   it.each([
-    ["one character", "a".repeat(30)],
-    ["a short pattern repeated", "ab".repeat(12)],
-    ["a longer pattern repeated", "Zk3-Qw9_x".repeat(3)],
-    ["nine different characters", "abcdefghi".repeat(2) + "ihgf"],
-  ])("refuses a marker without variety: %s", (_, marker) => {
+    "abcdefghijklmnopqrstuv",
+    "0123456789abcdefghijkl",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "my-site-csp-nonce-marker",
+    "example-com-csp-marker",
+    "CSP_NONCE_MARKER_SECRET_1",
+    "PLACEHOLDER_NONCE_VALUE_123",
+    "aaaaaaaaaaaaaabcdefghijk",
+    "abcdefghijabcdefghijabcX",
+  ])("refuses the short weak marker %s", (marker) => {
+    expect(markerProblem(marker)).toBe(SHORT);
+  });
+
+  it.each([
+    ["no mix of capitals, small letters and digits", "my-site-csp-nonce-marker-for-www-example-com"],
+    ["no mix of capitals, small letters and digits", "PLACEHOLDER_NONCE_VALUE_FOR_THE_SITE_123".toLowerCase()],
+    ["fewer than 16 different characters", "Ab1Ab2Ab3Ab4Cd1Cd2Cd3Cd4Ef1Ef2Ef3Ef4"],
+    ["a short pattern repeated", "Zk3-Qw9_xRt5Yp2Mn8".repeat(2)],
+    ["a run of 4 or more repeated or consecutive characters", "Kq3vX9pLmN2rT5wYzB8cD1fGhJ4saaaa"],
+    ["a run of 4 or more repeated or consecutive characters", "Kq3vX9pLmN2rT5wYzB8cD1fGhJ4s6789"],
+    ["a run of 4 or more repeated or consecutive characters", "Kq3vX9pLmN2rT5wYzB8cD1fGhJ4szyxw"],
+    ["a word in it", "Kq3vX9pLmN2rT5wYzB8cD1fGhJ4sSecret"],
+    ["a word in it", "MyWebsiteHasAVeryGoodSecret2026x"],
+    ["long runs of small or capital letters, as words have", "MyFriendlyHorseIsBrownAndFluffy2026x"],
+    ["long runs of small or capital letters, as words have", "THEBIGBROWNFOXJUMPSOVERLAZYDOG1a2b"],
+  ])("refuses a marker made up by hand: %s (%s)", (why, marker) => {
     expect(issues({ nonce: { marker } })).toEqual([
-      { path: "nonce.marker", message: PLAIN, received: `(secret, ${marker.length} characters)` },
+      { path: "nonce.marker", message: weak(why), received: `(secret, ${marker.length} characters)` },
     ]);
   });
 
@@ -61,13 +84,22 @@ describe("a marker in the policy", () => {
     expect(markerProblem(createMarker() + createMarker() + "x")).toBe("a marker of at most 64 characters");
   });
 
-  it("accepts every marker createMarker draws", () => {
+  it("accepts every marker createMarker draws, drawing again when a draw looks made up", () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 24, maxLength: 24 }), (bytes) => {
-        expect(markerProblem(createMarker(() => bytes.slice()))).toBeUndefined();
+        let draws = 0;
+        const random = (out: Uint8Array): Uint8Array => (draws++ === 0 ? bytes.slice() : crypto.getRandomValues(out));
+        const marker = createMarker(random);
+        expect(markerProblem(marker)).toBeUndefined();
+        expect(marker).toMatch(/^[A-Za-z0-9_-]{32}$/);
       }),
       fuzzParameters(300),
     );
+    // Sixteen zero bytes then eight 0xff: a weak first draw is never returned.
+    let draws = 0;
+    const marker = createMarker((out) => (draws++ === 0 ? new Uint8Array(24) : crypto.getRandomValues(out)));
+    expect(draws).toBeGreaterThan(1);
+    expect(markerProblem(marker)).toBeUndefined();
   });
 
   it("never shows the marker in an issue about its neighbours or the whole rule", () => {
@@ -91,7 +123,13 @@ describe("a marked nonce needs a marker", () => {
   it("is refused on a rule too, and marked is the mode an unqualified nonce starts in", () => {
     const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), { reportOnly: false });
     expect(rejected).toEqual([{ from: "POLICY", issues: [{ path: "rules[0].nonce", message: MISSING_MARKER, received: "{}" }] }]);
-    expect(policy.marker).toBeNull();
+    // The origin's pages carry a marker the Worker cannot name: every response is refused, saying what to set.
+    expect(policy.marker).toMatchObject({
+      value: null,
+      everywhere: true,
+      unresolved: expect.stringContaining("POLICY asks for a marked nonce"),
+    });
+    expect(policy.marker?.unresolved).toContain("NONCE_MARKER");
   });
 
   it("needs no marker in blanket mode", () => {
@@ -178,7 +216,7 @@ describe("the NONCE_MARKER binding", () => {
     expect(found).toEqual([
       {
         path: "NONCE_MARKER",
-        message: `${PUBLISHED}; without it, a policy with a marked nonce and no nonce.marker is not applied`,
+        message: `${PUBLISHED}; it is scrubbed from every response but never stamped, and a policy with a marked nonce and no nonce.marker is not applied without a valid one`,
         received: "(secret, 13 characters)",
       },
     ]);
@@ -193,8 +231,8 @@ describe("the marker's scope", () => {
     return matchMarkerScope(policy, path);
   };
 
-  it("covers every path when the base has a marked nonce, rules that turn it off included", () => {
-    expect(scopeOf({ nonce: {}, rules: [{ path: "/api/*", nonce: false }] }, "/api/x")).not.toBeNull();
+  it("marks every path when the base has a marked nonce, rules that turn it off included", () => {
+    expect(scopeOf({ nonce: {}, rules: [{ path: "/api/*", nonce: false }] }, "/api/x")?.marked).toBe(true);
   });
 
   it("covers the paths of a rule that can yield a marked nonce, whatever its content-type limit", () => {
@@ -204,14 +242,15 @@ describe("the marker's scope", () => {
         { path: "/b/*", nonce: { mode: "blanket" } },
       ],
     };
-    expect(scopeOf(document, "/app/data.json")).not.toBeNull();
-    expect(scopeOf(document, "/b/page")).toBeNull();
-    expect(scopeOf(document, "/other")).toBeNull();
+    expect(scopeOf(document, "/app/data.json")?.marked).toBe(true);
+    // Every other path still scrubs the marker, with filler: the site's layout carries it everywhere.
+    expect(scopeOf(document, "/b/page")).toMatchObject({ marked: false, value: { marker: secret } });
+    expect(scopeOf(document, "/other")).toMatchObject({ marked: false, value: { marker: secret } });
   });
 
   it("covers every spelling an origin serves as the rule's page, as the rules' headers do", () => {
     const document = { rules: [{ path: "/app/*", nonce: {} }] };
-    for (const path of ["/app/x", "//app/x", "/APP/x", "/app;v=1/x", "/app//x"]) expect(scopeOf(document, path), path).not.toBeNull();
+    for (const path of ["/app/x", "//app/x", "/APP/x", "/app;v=1/x", "/app//x"]) expect(scopeOf(document, path)?.marked, path).toBe(true);
   });
 
   it("covers a rule with a nonce but no mode, which may start marked", () => {
@@ -225,12 +264,13 @@ describe("the marker's scope", () => {
           ],
         },
         "/a/b/c",
-      ),
-    ).not.toBeNull();
+      )?.marked,
+    ).toBe(true);
   });
 
   it("keeps Range and If-Range from the origin inside the scope, and only there", () => {
     expect(forwardedHeadersToDrop(scopeOf({ nonce: {} }, "/"))).toEqual(["Range", "If-Range"]);
+    expect(forwardedHeadersToDrop(scopeOf({ rules: [{ path: "/app/*", nonce: {} }] }, "/app"))).toEqual([]);
     expect(forwardedHeadersToDrop(scopeOf({}, "/"))).toEqual([]);
   });
 });
