@@ -170,6 +170,20 @@ describe("on a site with a marker, paths outside the marked rules", () => {
     expect(await echoed({})).toBe("zstd, br;q=0.9, gzip, *;q=0.1");
   });
 
+  it("stream a 4 MiB body without the marker through the scrubber unchanged", async () => {
+    const n = 4 * 1024 * 1024;
+    const ctx = createExecutionContext();
+    const request = new Request(`https://www.example.com/bytes?n=${String(n)}`);
+    const res = await worker.fetch(request, { ...env, ORIGIN_URL, POLICY_KV_KEY: key, ...bindings } as Env, ctx);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect(bytes.byteLength).toBe(n);
+    // Byte i of /bytes is (i * 31 + 7) & 0xff (test/support/origin.ts).
+    const wrong = bytes.findIndex((b, i) => b !== ((i * 31 + 7) & 0xff));
+    expect(wrong).toBe(-1);
+  });
+
   it("scrub header values and the status text", async () => {
     const { res, bytes } = await get(
       { body: "ok", headers: [HTML, ["X-Debug", `m=${MARKER}`], ["Set-Cookie", `a=${MARKER}`]] },
