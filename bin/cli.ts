@@ -8,13 +8,14 @@ import { importCommand } from "./commands/import.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
+import { scanCommand } from "./commands/scan.js";
 import { validateCommand } from "./commands/validate.js";
 import { didYouMean } from "../src/core/result.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
 import { printable, printableLines } from "./support/printable.js";
 
-const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand, reportsCommand];
+const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand, reportsCommand, scanCommand];
 
 function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

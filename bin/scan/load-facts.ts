@@ -156,7 +156,8 @@ function readInline(facts: LoadFacts, v: ObservedViolation, markup: Markup): voi
 
 /** Inline code from the element's text when the page could read it, else from the sample (whole only when short). */
 function inlineCode(text: string | undefined, sample: string, label: string, markup: readonly { readonly text?: string | undefined; readonly nonce?: string | undefined; readonly label: string }[]): InlineCode {
-  const whole = text !== undefined && text.startsWith(sample) ? text : sample.length < SAMPLE_CHARS ? sample : undefined;
+  // Chromium's sample skips leading whitespace: compare without it.
+  const whole = text !== undefined && text.trimStart().startsWith(sample.trimStart()) ? text : sample.length < SAMPLE_CHARS ? sample : undefined;
   const code = whole ?? sample;
   const inMarkup = whole === undefined ? undefined : markup.find((m) => m.text === whole);
   return { hash: hashSource(code), code, complete: whole !== undefined, label: inMarkup?.label ?? label, parser: inMarkup !== undefined, nonce: inMarkup?.nonce };
