@@ -5,7 +5,7 @@
 import { readCapped } from "../core/read-capped.js";
 import type { ReportConfig } from "../core/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
-import { rateLimitKey } from "../core/reports/client-key.js";
+import { clientBit, rateLimitKey } from "../core/reports/client-key.js";
 import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedReports, type ViolationRecord } from "../core/reports/csp-report.js";
 import { isoDay } from "../core/reports/days.js";
 import type { Counters, DropEntry, DropTally, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
@@ -57,7 +57,7 @@ export async function handleCollect(request: Request, env: Env, ctx: Ctx, report
   if (body.kind === "tooLarge") return refuse("tooLarge", 413, "Content Too Large");
   if (body.kind === "bad") return refuse("badBody", 400, `Bad Request: ${body.message}`);
   const admitted = await admit(client, body.parsed.records, env.REPORT_LIMITER, state);
-  accept(body.parsed, admitted, env, ctx, reports, state);
+  accept(body.parsed, admitted, env, ctx, reports, state, clientBit(client));
   // Every report over the limit: say so, as the 429 above would have.
   if (admitted.records.length === 0 && admitted.dropped.rateLimited > 0) return textResponse(429, "Too Many Requests", TRY_LATER);
   return textResponse(204, null);
@@ -111,7 +111,7 @@ async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, r
 }
 
 /** Count every drop, sample, log one line for the batch, and queue its storage (or the drop counts alone). */
-function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState): void {
+function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState, client: number): void {
   const { format, received } = parsed;
   const { records } = admitted;
   const dropped = { ...parsed.dropped, ...admitted.dropped };
@@ -135,15 +135,15 @@ function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, r
     ...(records.length > LOG_VIOLATIONS ? { moreViolations: records.length - LOG_VIOLATIONS } : {}),
     counters: state.counters,
   });
-  if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, state));
+  if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, state, client));
   else flushSoon(env.REPORTS_DB, ctx, state);
 }
 
-/** Write the batch with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
-async function store(db: D1Database | undefined, records: readonly ViolationRecord[], state: CollectorState): Promise<void> {
+/** Write the batch (from the client whose sketch bit is `client`) with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
+async function store(db: D1Database | undefined, records: readonly ViolationRecord[], state: CollectorState, client: number): Promise<void> {
   state.lastFlush = state.clock();
   const drops = state.tally.take();
-  const outcome = await state.store.write(db, records, drops);
+  const outcome = await state.store.write(db, records, drops, client);
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
     return drop(state, outcome.reason, records.length, outcome.detail);

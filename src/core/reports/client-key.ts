@@ -1,4 +1,7 @@
-// Who a report's sender is, for rate limiting: an address, or the /64 an IPv6 host usually owns whole.
+// Who a report's sender is, for rate limiting: an address, or the /64 an IPv6 host usually owns whole; and
+// the bucket it counts in when the store says how many clients saw a violation.
+
+import { hashKey } from "./client-ledger.js";
 
 /** The key every client-scoped limit uses when the request carries no usable CF-Connecting-IP. */
 export const NO_CLIENT_IP = "no-client-ip";
@@ -23,4 +26,23 @@ export function rateLimitKey(ip: string | null): string {
   const groups = [...headGroups, ...Array<string>(missing).fill("0"), ...tailGroups];
   const prefix = groups.slice(0, 4).map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? g.replace(/^0+(?=.)/, "") : "?"));
   return `${prefix.join(":")}::/64`;
+}
+
+/** Buckets of the distinct-clients sketch: 48 bits, so a sketch is an exact JavaScript number and a SQLite integer. */
+export const CLIENT_BUCKETS = 48;
+
+/**
+ * A client's bit in a row's distinct-clients sketch: a hash of its rate-limit key modulo 48. Each bucket holds
+ * a 48th of all addresses, so the sketch tells one client from several (what `reports --suggest` needs to
+ * leave out a host only one visitor's extension or malware loads) and never which client.
+ */
+export function clientBit(key: string): number {
+  return 2 ** (hashKey(key) % CLIENT_BUCKETS);
+}
+
+/** How many buckets a sketch has set: a lower bound on the distinct clients behind it. */
+export function clientBuckets(sketch: number): number {
+  let count = 0;
+  for (let bit = 0, rest = sketch; bit < CLIENT_BUCKETS && rest > 0; bit++, rest = Math.floor(rest / 2)) count += rest % 2;
+  return count;
 }
