@@ -62,7 +62,7 @@ const EXTENSION_SCHEMES = new Set(["chrome-extension:", "moz-extension:", "safar
 
 type Verdict =
   | { readonly kind: "source"; readonly directive: string; readonly sources: readonly string[]; readonly blocked: string }
-  | { readonly kind: "nonce"; readonly directive: "script-src" | "style-src" }
+  | { readonly kind: "nonce"; readonly directive: "script-src" | "style-src"; readonly samples: readonly string[] }
   | { readonly kind: "left"; readonly reason: string };
 
 /** Propose additions from the window's violation groups. */
@@ -73,15 +73,17 @@ export function suggest(groups: readonly ViolationGroup[], options: SuggestOptio
   const leftOut: LeftOut[] = [];
   for (const group of groups) {
     const path = pagePath(group.page);
-    const verdict = judge(group, hosts, options);
-    if (verdict.kind === "left") leftOut.push({ directive: group.directive, blocked: group.blocked, pages: [path], count: group.count, reason: verdict.reason });
-    else if (verdict.kind === "nonce") {
-      const key = `${path} ${verdict.directive}`;
-      const entry = nonces.get(key) ?? { path, directive: verdict.directive, count: 0, samples: [] };
-      entry.count += group.count;
-      entry.samples.push(...group.samples.filter((s) => !entry.samples.includes(s)));
-      nonces.set(key, entry);
-    } else for (const source of verdict.sources) found.push({ group, path, directive: verdict.directive, source, blocked: verdict.blocked });
+    const judged = judge(group, hosts, options);
+    for (const verdict of Array.isArray(judged) ? judged : [judged]) {
+      if (verdict.kind === "left") leftOut.push({ directive: group.directive, blocked: group.blocked, pages: [path], count: group.count, reason: verdict.reason });
+      else if (verdict.kind === "nonce") {
+        const key = `${path} ${verdict.directive}`;
+        const entry = nonces.get(key) ?? { path, directive: verdict.directive, count: 0, samples: [] };
+        entry.count += group.count;
+        entry.samples.push(...verdict.samples.filter((s) => !entry.samples.includes(s)));
+        nonces.set(key, entry);
+      } else for (const source of verdict.sources) found.push({ group, path, directive: verdict.directive, source, blocked: verdict.blocked });
+    }
   }
   return { proposals: fold(found), nonces: [...nonces.values()], leftOut: mergeLeftOut(leftOut) };
 }
@@ -107,7 +109,7 @@ function hostSketches(groups: readonly ViolationGroup[]): Map<string, number> {
   return sketches;
 }
 
-function judge(group: ViolationGroup, hosts: ReadonlyMap<string, number>, options: SuggestOptions): Verdict {
+function judge(group: ViolationGroup, hosts: ReadonlyMap<string, number>, options: SuggestOptions): Verdict | Verdict[] {
   const blocked = group.blocked.toLowerCase();
   const scheme = /^[a-z][a-z0-9+.-]*:/.exec(blocked)?.[0];
   const sourceScheme = /^[a-z][a-z0-9+.-]*:/.exec(group.sourceFile.toLowerCase())?.[0];
@@ -131,21 +133,29 @@ function judge(group: ViolationGroup, hosts: ReadonlyMap<string, number>, option
   return result.ok ? { kind: "source", directive, sources: [result.source], blocked: origin ?? group.blocked } : { kind: "left", reason: result.reason };
 }
 
-function judgeInline(group: ViolationGroup, options: SuggestOptions): Verdict {
-  const attr = group.directive === "script-src-attr";
-  if (attr) return { kind: "left", reason: "an inline event handler: move it into a script; 'unsafe-hashes' with its hash is the fallback (docs/csp.md)" };
+/** Hashes for the samples that are whole code, and a nonce suggestion for the ones cut at 40 characters. */
+function judgeInline(group: ViolationGroup, options: SuggestOptions): Verdict | Verdict[] {
+  if (group.directive === "script-src-attr") return { kind: "left", reason: "an inline event handler: move it into a script; 'unsafe-hashes' with its hash is the fallback (docs/csp.md)" };
   const clients = clientBuckets(group.clients);
   if (clients > 0 && clients < options.minClients) return { kind: "left", reason: `inline code seen from ${clients === 1 ? "one client" : `${clients} clients`} only: injected on a visitor's machine, or one test` };
   const directive = group.directive === "style-src-attr" ? "style-src-attr" : policyDirective(group.directive);
   if (directive !== "script-src" && directive !== "style-src" && directive !== "style-src-attr") return { kind: "left", reason: `inline code under ${group.directive}` };
   // Browsers send at most 40 characters: a shorter sample is the whole code, so its hash is the code's hash.
   const whole = group.samples.filter((s) => s.length < SAMPLE_CHARS);
-  if (whole.length === 0 || whole.length < group.samples.length) {
-    if (directive === "style-src-attr") return { kind: "left", reason: "a style attribute longer than the sample a report carries: set the style through CSSOM or a class" };
-    if (whole.length === 0) return { kind: "nonce", directive };
+  const cut = group.samples.length === 0 ? [""] : group.samples.filter((s) => s.length >= SAMPLE_CHARS);
+  const verdicts: Verdict[] = [];
+  if (whole.length > 0) {
+    const hashes = whole.map(hashSource);
+    verdicts.push({ kind: "source", directive, sources: directive === "style-src-attr" ? ["'unsafe-hashes'", ...hashes] : hashes, blocked: "inline" });
   }
-  const hashes = whole.map(hashSource);
-  return { kind: "source", directive, sources: directive === "style-src-attr" ? ["'unsafe-hashes'", ...hashes] : hashes, blocked: "inline" };
+  if (cut.length > 0) {
+    verdicts.push(
+      directive === "style-src-attr"
+        ? { kind: "left", reason: "a style attribute longer than the sample a report carries: set the style through CSSOM or a class" }
+        : { kind: "nonce", directive, samples: cut.filter((s) => s !== "") },
+    );
+  }
+  return verdicts;
 }
 
 /** Proposals folded by (directive, source) over pages; broad ones into the base, others per path. */

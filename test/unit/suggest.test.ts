@@ -110,6 +110,13 @@ describe("suggest", () => {
     expect(s.nonces).toEqual([{ path: "/b", directive: "script-src", count: 1, samples: ["window.config = { theme: 'dark', lang: '"] }]);
   });
 
+  it("hashes the whole samples of a row and suggests a nonce for the cut ones beside them", () => {
+    const cut = "x".repeat(40);
+    const s = suggest([group({ directive: "script-src-elem", blocked: "inline", samples: ["go()", cut], count: 2 })], { minClients: 2 });
+    expect(s.proposals.map((p) => p.source)).toEqual([hashSource("go()")]);
+    expect(s.nonces).toEqual([{ path: "/", directive: "script-src", count: 2, samples: [cut] }]);
+  });
+
   it("puts a source seen on three pages or more into the base", () => {
     const s = suggest(["/a", "/b", "/c"].map((p) => group({ page: `${SITE}${p}` })), { minClients: 2 });
     expect(s.proposals).toEqual([expect.objectContaining({ path: "", directive: "img-src", source: "https://img.example.net", pages: ["/a", "/b", "/c"], count: 3 })]);
