@@ -167,12 +167,16 @@ function ruleFor(needs: PathNeeds, base: ReadonlyMap<string, readonly string[]>,
     ...(Object.keys(add).length > 0 ? { add } : {}),
   };
   if (csp.directives === undefined && csp.add === undefined && nonce === undefined) return [];
-  return [{ path: needs.path, description: describe(needs), ...(csp.directives !== undefined || csp.add !== undefined ? { csp } : {}), ...(nonce === undefined ? {} : { nonce }) }];
+  return [{ path: needs.path, description: describe(needs, mode), ...(csp.directives !== undefined || csp.add !== undefined ? { csp } : {}), ...(nonce === undefined ? {} : { nonce }) }];
 }
 
-function describe(needs: PathNeeds): string {
+function describe(needs: PathNeeds, mode: NonceMode): string {
   const what = needs.kind === "worker" ? "worker script" : "page";
   const loads = `${needs.loads} load${needs.loads === 1 ? "" : "s"}`;
-  const why = needs.nonce === undefined ? "" : ` Nonce: ${needs.nonce.reasons.join("; ")}.`;
+  const how =
+    mode === "marked"
+      ? " Marked: the origin writes the site's secret marker (the Worker's NONCE_MARKER secret) as the nonce of these elements."
+      : " Blanket: every script gets the nonce, an injected one too.";
+  const why = needs.nonce === undefined ? "" : ` Nonce: ${needs.nonce.reasons.join("; ")}.${how}`;
   return `scan: what this ${what} loaded and ran in ${loads}, beyond the base.${why}`;
 }

@@ -100,6 +100,16 @@ describe("scripts that load scripts", () => {
   });
 });
 
+describe("inline code Chromium samples without its leading whitespace", () => {
+  it("hashes the whole text, as the browser does, rather than taking it for code it could not read", () => {
+    const code = "\n  start();\n";
+    const scan = scanOf(() => [visit([page("/", `<script>${code}</script>`, [{ ...inline("script-src-elem", code), sample: "start();" }])])]);
+    const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
+    expect(cspFor(document, "/").get("script-src")).toEqual([hashSource(code), "'report-sample'"]);
+    expect(report.findings).toEqual([]);
+  });
+});
+
 describe("inline code that changes per load", () => {
   it("asks for a nonce (not a hash) for a changing inline script in the markup", () => {
     const scan = scanOf((pass) => {
@@ -109,6 +119,7 @@ describe("inline code that changes per load", () => {
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(document.nonce).toEqual({ mode: "marked", scripts: true, styles: false, strictDynamic: false });
     expect(report.paths[0]?.nonce?.reasons).toEqual(["1 inline script in the markup changes from load to load"]);
+    expect(report.paths[0]?.nonce?.unmarked).toEqual(["inline <script> on line 1"]);
     const sources = cspFor(document, "/form").get("script-src") ?? [];
     expect(sources.filter((s) => s.startsWith("'sha256-"))).toEqual([]);
   });
