@@ -70,11 +70,22 @@ async function runPass(browser: Browser, site: string, options: CrawlOptions, ur
   const queue = [...urls];
   const seen = new Set(queue);
   const visits: Visit[] = [];
+  // Redirects cost no page of the limit; a site that redirects every URL to a new one must still end.
+  let redirects = 0;
   try {
     while (queue.length > 0 && visits.length < options.maxPages) {
       const url = queue.shift() ?? "";
       options.progress(`${follow ? "load 1" : "load 2"}: ${url}`);
       const result = await visitPage(context, url, site, options, state);
+      if (result.kind === "redirect") {
+        // Chromium follows a redirect the scanner passed on without routing the next request: visit the target itself.
+        if (++redirects > options.maxPages * 4) skipped.push({ url, reason: `a redirect to ${result.to}, past the scan's ${options.maxPages * 4} redirects` });
+        else if (!seen.has(result.to)) {
+          seen.add(result.to);
+          queue.unshift(result.to);
+        }
+        continue;
+      }
       if (result.kind === "skipped") {
         if (follow) skipped.push({ url, reason: result.reason });
         continue;
@@ -160,7 +171,7 @@ function recordWorkerViolation(body: string | null, current: Collecting | undefi
   current.workers.set(url.href, list);
 }
 
-type VisitResult = { kind: "visited"; visit: Visit; links: string[] } | { kind: "skipped"; reason: string };
+type VisitResult = { kind: "visited"; visit: Visit; links: string[] } | { kind: "skipped"; reason: string } | { kind: "redirect"; to: string };
 
 async function visitPage(context: BrowserContext, url: string, site: string, options: CrawlOptions, state: { current: Collecting | undefined }): Promise<VisitResult> {
   const collecting: Collecting = { html: new Map(), violations: new Map(), workers: new Map(), requests: [] };
@@ -170,7 +181,9 @@ async function visitPage(context: BrowserContext, url: string, site: string, opt
   let links: string[] = [];
   try {
     const response = await page.goto(url, { waitUntil: "load", timeout: options.timeoutMs });
-    const problem = response === null ? "no response" : originOf(page.url()) !== site ? `it redirects to another origin (${page.url()})` : collecting.html.has(page.url()) ? undefined : `not an HTML page (${response.headers()["content-type"] ?? "no Content-Type"})`;
+    const final = withoutFragment(page.url());
+    if (response !== null && final !== withoutFragment(url) && originOf(final) === site) return { kind: "redirect", to: final };
+    const problem = response === null ? "no response" : originOf(final) !== site ? `it redirects to another origin (${final})` : collecting.html.has(final) ? undefined : `not an HTML page (${response.headers()["content-type"] ?? "no Content-Type"})`;
     if (problem !== undefined) return { kind: "skipped", reason: problem };
     await page.waitForLoadState("networkidle", { timeout: options.settleMs }).catch(() => undefined);
     // A round trip through every frame: violation events queued before it have reached the binding by then.

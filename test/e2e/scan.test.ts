@@ -67,6 +67,8 @@ describe("scan", () => {
     expect(scan.code, scan.stderr).toBe(0);
     expect(policy.rules?.map((r) => r.path)).toEqual(["/", "/about", "/app", "/contact", "/pay", "/search", "/video", "/worker.js"]);
     expect(scan.stdout).toContain("✓ valid");
+    // Every page was scanned, /about through the redirect that links to it.
+    expect(scan.stdout).not.toContain("Not scanned");
     expect(`${scan.stdout}${scan.stderr}`).not.toContain(site.marker);
   });
 

@@ -149,7 +149,8 @@ export const SCAN_SITE_PAGES: readonly { readonly path: string; readonly ran: Re
 ];
 
 function layout(title: string, head: string, body: string): string {
-  const nav = SCAN_SITE_PAGES.map((p) => `<a href="${p.path}">${p.path}</a>`).join(" ");
+  // /about is linked only through a redirect: the scanner must follow it and still instrument the page.
+  const nav = SCAN_SITE_PAGES.map((p) => `<a href="${p.path === "/about" ? "/old-about" : p.path}">${p.path}</a>`).join(" ");
   return `<!doctype html>\n<html><head><title>${title}</title>\n${head}\n</head><body>\n<nav>${nav}</nav>\n${body}\n</body></html>\n`;
 }
 
@@ -183,6 +184,9 @@ worker.onmessage = (e) => { document.documentElement.dataset.worker = e.data; };
 const socket = new WebSocket("${o.ws}/live");
 socket.onmessage = (e) => { document.documentElement.dataset.ws = e.data; };
 </script>`));
+    case "/old-about":
+      res.writeHead(301, { Location: "/about" }).end();
+      return;
     case "/worker.js":
       return send(res, JS, `fetch("${o.api}/data").then((r) => r.json()).then((d) => postMessage("fetched " + d.ok));`);
     case "/contact":
