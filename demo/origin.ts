@@ -165,32 +165,6 @@ every header it owns appears exactly once.</p>`,
   );
 }
 
-/**
- * /nonce: the origin marks its own inline script with the site's secret marker (`npm start` draws one per
- * run and gives it to the Worker as NONCE_MARKER); a script "injected" into a comment guesses the old
- * published marker. Through the Worker the first runs and the second is blocked.
- */
-function noncePage(marker: string): string {
-  return page(
-    "A marked nonce",
-    `<p>The origin wrote its own inline script as <code>&lt;script nonce="MARKER"&gt;</code>, with the site's secret
-marker as the value. The Worker replaces the marker with a fresh nonce for every response and puts the same nonce in
-the <code>Content-Security-Policy</code> (rule <code>/nonce</code> in <code>examples/policy.json</code>). View the
-source through the Worker: the marker is nowhere, in the body or the headers.</p>
-<p id="marked-probe" class="probe"><strong>Marked script: blocked.</strong> (You are seeing the origin directly, or
-the Worker has no NONCE_MARKER.)</p>
-<script nonce="${marker}">
-  document.getElementById("marked-probe").innerHTML = "<strong>Marked script: ran.</strong> Its nonce matched the CSP's.";
-</script>
-<p id="injected-probe" class="probe probe-ran" hidden><strong>Injected script: ran.</strong> No CSP stopped it.</p>
-<div class="comment">A comment an attacker stored:
-<script nonce="__CSP_NONCE__">document.getElementById("injected-probe").hidden = false;</script></div>
-<p>The injected script guessed the old published marker; it gets no nonce and stays blocked (devtools →
-Console shows the refusal). Only a marker nobody else knows works, which is why the Worker refuses a public
-or guessable one.</p>`,
-  );
-}
-
 function sendHtml(res: ServerResponse, status: number, html: string, extra: readonly (readonly [string, string])[] = []): void {
   const body = Buffer.from(html);
   const lines: string[] = ["Content-Type", "text/html; charset=utf-8", "Content-Length", String(body.length)];
@@ -341,11 +315,8 @@ period (30 s) shows the change.</p>`,
         ),
       );
       return;
-    case "/nonce":
-      sendHtml(res, 200, noncePage(marker), [["Cache-Control", "no-store"]]);
-      return;
     default: {
-      const road = roadPage(path, page);
+      const road = roadPage(path, page, marker);
       if (road !== undefined) {
         sendHtml(res, 200, road, [["Cache-Control", "no-store"]]);
         return;

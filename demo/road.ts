@@ -1,5 +1,5 @@
-// The demo's CSP road: pages where an inline script runs by a hash, by a blanket nonce, or under Report-Only
-// (its violation goes to the collector), each beside an "injected" script or handler that the policy blocks,
+// The demo's CSP road: pages where an inline script runs by a marked nonce, a hash, a blanket nonce, or under
+// Report-Only (its violation goes to the collector), each beside an "injected" script or handler the policy blocks,
 // and the policy rules that make them so (seeded into local KV with examples/policy.json by `npm start`).
 
 import { createHash } from "node:crypto";
@@ -42,9 +42,37 @@ export function roadRules(): Record<string, unknown>[] {
 
 type Page = (title: string, body: string) => string;
 
-/** A road page's HTML, or undefined when `path` is not one of them. */
-export function roadPage(path: string, page: Page): string | undefined {
+/**
+ * /nonce: the origin marks its own inline script with the site's secret marker (`npm start` draws one per
+ * run and gives it to the Worker as NONCE_MARKER); a script "injected" into a comment guesses the old
+ * published marker. Through the Worker the first runs and the second is blocked.
+ */
+function noncePage(marker: string, page: Page): string {
+  return page(
+    "A marked nonce",
+    `<p>The origin wrote its own inline script as <code>&lt;script nonce="MARKER"&gt;</code>, with the site's secret
+marker as the value. The Worker replaces the marker with a fresh nonce for every response and puts the same nonce in
+the <code>Content-Security-Policy</code> (rule <code>/nonce</code> in <code>examples/policy.json</code>). View the
+source through the Worker: the marker is nowhere, in the body or the headers.</p>
+<p id="marked-probe" class="probe"><strong>Marked script: blocked.</strong> (You are seeing the origin directly, or
+the Worker has no NONCE_MARKER.)</p>
+<script nonce="${marker}">
+  document.getElementById("marked-probe").innerHTML = "<strong>Marked script: ran.</strong> Its nonce matched the CSP's.";
+</script>
+<p id="injected-probe" class="probe probe-ran" hidden><strong>Injected script: ran.</strong> No CSP stopped it.</p>
+<div class="comment">A comment an attacker stored:
+<script nonce="__CSP_NONCE__">document.getElementById("injected-probe").hidden = false;</script></div>
+<p>The injected script guessed the old published marker; it gets no nonce and stays blocked (devtools →
+Console shows the refusal). Only a marker nobody else knows works, which is why the Worker refuses a public
+or guessable one.</p>`,
+  );
+}
+
+/** A road page's HTML, or undefined when `path` is not one of them. `marker` is the site's NONCE_MARKER for /nonce. */
+export function roadPage(path: string, page: Page, marker: string): string | undefined {
   switch (path) {
+    case "/nonce":
+      return noncePage(marker, page);
     case "/hash":
       return page(
         "A hash",

@@ -24,7 +24,7 @@ describe("the demo's document", () => {
   });
 
   it("allows by hash exactly the first inline script of /hash, not the injected one", async () => {
-    const html = roadPage("/hash", (title, body) => `<!doctype html><title>${title}</title>${body}`) ?? "";
+    const html = roadPage("/hash", (title, body) => `<!doctype html><title>${title}</title>${body}`, "unused-marker") ?? "";
     const { scripts } = await inlineHashes(html);
     const allowed = (roadRules()[0] as { csp: { add: { "script-src": string[] } } }).csp.add["script-src"];
     expect(scripts).toHaveLength(2);
