@@ -116,7 +116,11 @@ async function instrument(context: BrowserContext, site: string, state: { curren
     current.violations.set(source.frame, list);
   });
   await context.addInitScript({ content: PROBE_SCRIPT });
-  await context.route("**/*", (route) => handleRoute(route, site, state));
+  await context.route("**/*", (route) =>
+    // A document the scanner cannot fetch itself is left to the browser (which then reports why); a route
+    // still pending when its page closes fails, and there is nothing left to do for it.
+    handleRoute(route, site, state).catch(() => route.continue().catch(() => undefined)),
+  );
   context.on("request", (request) => {
     let frameUrl: string;
     try {
