@@ -5,14 +5,21 @@
 import type { DocumentCheck } from "../support/documents.js";
 import { markerNote } from "../support/documents.js";
 
-/** What `scan` prints under "Grade". */
-export type PolicyGrade =
-  | { readonly kind: "grade"; readonly grade: string; readonly score: number; readonly findings: readonly string[] }
-  | { readonly kind: "validation"; readonly valid: boolean; readonly lines: readonly string[] };
+/** What `scan` prints under "Policy", and its --json carries as `grade`. */
+export interface PolicyGrade {
+  /** The Worker's own validator accepts the document (it would apply it). */
+  readonly valid: boolean;
+  /** The validation: its issues, or that it is valid and what it needs (the NONCE_MARKER secret). */
+  readonly lines: readonly string[];
+  /** The grade each sample path earns; empty until check's grading answers here. */
+  readonly paths: readonly { readonly path: string; readonly grade: string | null; readonly score: number | null }[];
+}
 
 /**
- * Grade the generated document as the Worker would serve it. The grading of `check` replaces the body of this
- * function (return `{ kind: "grade", … }`); the callers already print either kind.
+ * Grade the generated document, as checked by the Worker's own validator, as the Worker would serve it. Where
+ * `check`'s grading provides a grader for policy documents (its `gradeDocument(text)`: one grade per sample
+ * path, or null when the Worker would not apply the document), call it here on the document's text and fill
+ * `paths`; the report and --json already show them.
  */
 export function gradePolicy(check: DocumentCheck): Promise<PolicyGrade> {
   const lines: string[] = [];
@@ -24,5 +31,5 @@ export function gradePolicy(check: DocumentCheck): Promise<PolicyGrade> {
     const note = check.stage === "rules" ? markerNote(check.policy) : null;
     if (note !== null) lines.push(note);
   }
-  return Promise.resolve({ kind: "validation", valid: check.ok, lines });
+  return Promise.resolve({ valid: check.ok, lines, paths: [] });
 }

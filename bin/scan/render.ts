@@ -88,9 +88,10 @@ function renderFindings(findings: readonly PageFinding[], style: Style): string[
 }
 
 function renderGrade(grade: PolicyGrade, style: Style): string[] {
-  if (grade.kind === "grade") return [`  grade ${style.bold(grade.grade)} (${grade.score})`, ...grade.findings.map((f) => `    ${f}`)];
   const mark = grade.valid ? style.green("✓") : style.red("✗");
-  return grade.lines.map((line, i) => (i === 0 ? `  ${mark} ${line}` : `    ${line}`));
+  const lines = grade.lines.map((line, i) => (i === 0 ? `  ${mark} ${line}` : `    ${line}`));
+  for (const p of grade.paths) lines.push(`  grade ${style.bold(p.grade ?? "none")}${p.score === null ? "" : ` (${p.score})`} on ${p.path}`);
+  return lines;
 }
 
 function section(title: string, lines: readonly string[], style: Style): string[] {
