@@ -120,7 +120,10 @@ function baseSources(pages: readonly PathNeeds[], unnamed: readonly PathNeeds[])
     // 'strict-dynamic' restricts: beside what the unnamed pages add it would switch their hosts off.
     const shared = first === undefined ? [] : [...first].filter((s) => rest.every((set) => set.has(s)) && !(s === "'strict-dynamic'" && unnamed.length > 0));
     const wider = unnamed.flatMap((p) => [...(p.sources.get(directive) ?? [])]);
-    base.set(directive, [...new Set([...shared, ...wider])]);
+    const sources = [...new Set([...shared, ...wider])];
+    // An unnamed page that needs 'unsafe-inline' (styles) needs it without a hash beside it, which would switch it off.
+    const unpinned = unnamed.some((p) => p.replace.has(directive));
+    base.set(directive, unpinned ? sources.filter((s) => !/^'(?:sha\d+|nonce)-/.test(s)) : sources);
   }
   return base;
 }
@@ -132,7 +135,9 @@ function baseSources(pages: readonly PathNeeds[], unnamed: readonly PathNeeds[])
 function baseNonce(pages: readonly PathNeeds[], unnamed: readonly PathNeeds[]): NonceFlags | undefined {
   const wider = unnamed.flatMap((p) => (p.nonce === undefined ? [] : [p.nonce]));
   if (wider.length > 0) {
-    return { scripts: wider.some((n) => n.scripts), styles: wider.some((n) => n.styles), strictDynamic: wider.some((n) => n.strictDynamic) };
+    // A style nonce would switch off the 'unsafe-inline' an unnamed page's styles need.
+    const styles = wider.some((n) => n.styles) && !unnamed.some((p) => p.replace.has("style-src"));
+    return { scripts: wider.some((n) => n.scripts), styles, strictDynamic: wider.some((n) => n.strictDynamic) };
   }
   const [first, ...rest] = pages.map((p) => flags(p));
   if (first === undefined || rest.some((n) => n === undefined || !sameFlags(n, first))) return undefined;

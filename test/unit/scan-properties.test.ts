@@ -24,14 +24,14 @@ const DIRECTIVES = ["img-src", "font-src", "connect-src", "frame-src", "media-sr
 type Event =
   | { kind: "load"; directive: string; origin: string }
   | { kind: "parser-script" | "inserted-script"; origin: string }
-  | { kind: "parser-inline" | "inserted-inline" | "parser-style"; code: string; changing: boolean }
+  | { kind: "parser-inline" | "inserted-inline" | "parser-style" | "style-attribute"; code: string; changing: boolean }
   | { kind: "handler" | "eval"; code: string };
 
 const code = fc.stringMatching(/^[a-z(); =]{1,12}$/);
 const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: fc.constant("load" as const), directive: fc.constantFrom(...DIRECTIVES), origin: fc.constantFrom(...ORIGINS) }),
   fc.record({ kind: fc.constantFrom("parser-script" as const, "inserted-script" as const), origin: fc.constantFrom(...ORIGINS) }),
-  fc.record({ kind: fc.constantFrom("parser-inline" as const, "inserted-inline" as const, "parser-style" as const), code, changing: fc.boolean() }),
+  fc.record({ kind: fc.constantFrom("parser-inline" as const, "inserted-inline" as const, "parser-style" as const, "style-attribute" as const), code, changing: fc.boolean() }),
   fc.record({ kind: fc.constantFrom("handler" as const, "eval" as const), code }),
 );
 const site = fc.array(fc.record({ path: fc.constantFrom(...PATHS), events: fc.array(event, { maxLength: 6 }) }), { minLength: 1, maxLength: 4 });
@@ -55,7 +55,10 @@ function loadOf(path: string, events: readonly Event[], pass: number): DocumentL
       violations.push(v("script-src-elem", `${e.origin}/s${i}.js`));
     } else if (e.kind === "handler") handlers.push({ element: `<button#b${i}>`, attribute: "onclick", code: e.code });
     else if (e.kind === "eval") violations.push({ directive: "script-src", blocked: "eval", sample: e.code, sourceFile: "", line: 0 });
-    else {
+    else if (e.kind === "style-attribute") {
+      const text = textOf(e, pass, i);
+      violations.push({ directive: "style-src-attr", blocked: "inline", sample: text.slice(0, 40), sourceFile: "", line: 0, element: { label: `el${i}`, style: text } });
+    } else {
       const text = textOf(e, pass, i);
       const tag = e.kind === "parser-style" ? "style" : "script";
       if (e.kind !== "inserted-inline") html += `<${tag}>${text}</${tag}>`;
@@ -72,6 +75,7 @@ function listFor(csp: Map<string, string[]>, directive: string): string[] {
     "worker-src": ["worker-src", "child-src", "script-src", "default-src"],
     "script-src-attr": ["script-src-attr", "script-src", "default-src"],
     "style-src-elem": ["style-src-elem", "style-src", "default-src"],
+    "style-src-attr": ["style-src-attr", "style-src", "default-src"],
   };
   for (const name of chain[directive] ?? [directive, "default-src"]) {
     const list = csp.get(name);
@@ -104,6 +108,11 @@ function allowed(csp: Map<string, string[]>, e: Event, text: string): boolean {
       const styles = listFor(csp, "style-src-elem");
       const pinned = styles.some((s) => s.startsWith("'sha") || s.startsWith("'nonce-"));
       return styles.includes("'nonce-TESTNONCE'") || styles.includes(hashSource(text)) || (!pinned && styles.includes("'unsafe-inline'"));
+    }
+    case "style-attribute": {
+      const attrs = listFor(csp, "style-src-attr");
+      const pinned = attrs.some((s) => s.startsWith("'sha") || s.startsWith("'nonce-"));
+      return (attrs.includes("'unsafe-hashes'") && attrs.includes(hashSource(text))) || (!pinned && attrs.includes("'unsafe-inline'"));
     }
     case "handler": {
       const attrs = listFor(csp, "script-src-attr");

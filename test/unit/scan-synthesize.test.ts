@@ -211,6 +211,18 @@ describe("several pages", () => {
   });
 });
 
+describe("a page no rule can name", () => {
+  it("gets what it needs from the base: 'unsafe-inline' for changing style attributes, without a hash that would switch it off", () => {
+    const attr = (style: string): ObservedViolation => ({ directive: "style-src-attr", blocked: "inline", sample: style, sourceFile: "", line: 0, element: { label: "<p>", style } });
+    const scan = scanOf((pass) => [visit([page("/", "", [attr("color: red")])]), visit([page("/files/a*b", "", [attr(`width: ${pass}px`)])])]);
+    const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
+    expect(cspFor(document, "/files/a*b").get("style-src-attr")).toEqual(["'unsafe-hashes'", "'unsafe-inline'"]);
+    // The named page adds its own hash, which pins it: there only its style attribute applies.
+    expect(cspFor(document, "/").get("style-src-attr")).toEqual(["'unsafe-hashes'", "'unsafe-inline'", hashSource("color: red")]);
+    expect(report.notes.join("\n")).toContain("/files/a*b: its path holds * or a segment starting with :");
+  });
+});
+
 describe("blanket mode", () => {
   it("says what blanket nonces give up", () => {
     const scan = scanOf((pass) => [visit([page("/", `<script>t=${pass}</script>`, [inline("script-src-elem", `t=${pass}`)])])]);
