@@ -5,6 +5,7 @@ import { Miniflare } from "miniflare";
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
+import { errorMessage } from "../src/core/shared/text.js";
 import { COMPATIBILITY_DATE } from "../test/support/miniflare-worker.js";
 import { cpuNs, machineBusyNs, ownBusyNs, withNewWorkerd } from "./procfs.js";
 import { percentile, round } from "./stats.js";
@@ -46,25 +47,32 @@ function captureStdio(log: StdioLog): (stdout: Readable, stderr: Readable) => vo
  * Start a Worker in Miniflare on its own loopback socket: the same options as test/support's startWorker,
  * plus a stdio handler, so workerd's per-disconnect stack traces are counted instead of flooding the output.
  */
-export async function startBenchWorker<W extends string>(who: W, script: string, bindings: Record<string, string>): Promise<BenchWorker<W>> {
+export async function startBenchWorker<W extends string>(
+  who: W,
+  script: string,
+  bindings: Record<string, string>,
+): Promise<BenchWorker<W>> {
   const stdio: StdioLog = { lines: 0, samples: [] };
-  const { value, pid } = await withNewWorkerd(async () => {
-    const mf = new Miniflare({
-      modules: true,
-      script,
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings,
-      host: "127.0.0.1",
-      port: 0,
-      handleRuntimeStdio: captureStdio(stdio),
-    });
-    try {
-      return { mf, url: await mf.ready };
-    } catch (error) {
-      await mf.dispose();
-      throw error;
-    }
-  }, ({ mf }) => mf.dispose());
+  const { value, pid } = await withNewWorkerd(
+    async () => {
+      const mf = new Miniflare({
+        modules: true,
+        script,
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings,
+        host: "127.0.0.1",
+        port: 0,
+        handleRuntimeStdio: captureStdio(stdio),
+      });
+      try {
+        return { mf, url: await mf.ready };
+      } catch (error) {
+        await mf.dispose();
+        throw error;
+      }
+    },
+    ({ mf }) => mf.dispose(),
+  );
   return { who, url: value.url, mf: value.mf, pid, stdio };
 }
 
@@ -148,7 +156,7 @@ export async function load(
         ...("durationS" in run ? { duration: run.durationS } : { amount: run.requests }),
       },
       (error: unknown, res: autocannon.Result) => {
-        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
+        if (error !== null && error !== undefined) reject(error instanceof Error ? error : new Error(errorMessage(error)));
         else resolve(res);
       },
     );
@@ -236,7 +244,13 @@ export function get(
       });
       res.on("end", () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, firstByteMs, body: keepBody ? Buffer.concat(chunks) : undefined });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          bytes,
+          firstByteMs,
+          body: keepBody ? Buffer.concat(chunks) : undefined,
+        });
       });
       res.on("error", reject);
     });

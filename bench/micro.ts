@@ -1,10 +1,10 @@
 // Micro bench: the per-response header work (plan + apply of the built-in policy) in plain Node vs six headers.set.
 
-import { applyHeaders } from "../src/core/apply-headers.js";
-import { compilePolicy } from "../src/core/compile-policy.js";
-import { decideNonce } from "../src/core/nonce.js";
-import { planHeaders } from "../src/core/plan.js";
-import type { CompiledPolicy } from "../src/core/policy.js";
+import { applyHeaders } from "../src/core/headers/apply-headers.js";
+import { compilePolicy } from "../src/core/policy/compile-policy.js";
+import { decideNonce } from "../src/core/nonce/decide-nonce.js";
+import { planHeaders } from "../src/core/policy/plan-headers.js";
+import type { CompiledPolicy } from "../src/core/policy/types.js";
 import { formatSpread, formatTable, median, round, spread, type Spread } from "./stats.js";
 
 export interface MicroOptions {
@@ -80,7 +80,7 @@ const SCENARIOS = [
  */
 const FACTS = { https: true, path: "/articles/2026/bench", contentType: "text/html; charset=utf-8" } as const;
 
-/** The built-in policy, enforced: compiled exactly as src/policy-store.ts builds DEFAULT_POLICIES.enforce. */
+/** The built-in policy, enforced: compiled exactly as src/policy/policy-store.ts builds DEFAULT_POLICIES.enforce. */
 function defaultPolicy(): CompiledPolicy {
   return compilePolicy([], { reportOnly: false }).policy;
 }

@@ -18,7 +18,9 @@ import {
   type LoadSpec,
   type StdioLog,
 } from "./harness.js";
-import { tagStampTransformer } from "../src/core/tag-stamper.js";
+import { READ_SIZE, transformChunks } from "../src/core/nonce/body-driver.js";
+import { tagStampTransformer } from "../src/core/nonce/tag-stamper.js";
+import { slices } from "../test/support/bytes.js";
 import { MARKER, startPages, type BlanketBody, type Page, type PagesOrigin } from "./pages.js";
 import { childWorkerdPids, workerdVersionOf } from "./procfs.js";
 import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";
@@ -216,7 +218,10 @@ async function checkBodies(workers: readonly BenchWorker<Who>[], pages: readonly
           // Every script and style stamped, and nothing else changed (a marker the origin wrote stays).
           const stamped = occurrences(body, ` nonce="${nonce}"`);
           const unchanged = body.replaceAll(` nonce="${nonce}"`, "") === original;
-          detail = stamped === page.tags && unchanged ? "" : `${stamped} of ${page.tags} elements stamped${unchanged ? "" : ", and other bytes changed"}`;
+          detail =
+            stamped === page.tags && unchanged
+              ? ""
+              : `${stamped} of ${page.tags} elements stamped${unchanged ? "" : ", and other bytes changed"}`;
         } else detail = body === original.replaceAll(MARKER, nonce) ? "" : "body is not the origin's with the marker replaced";
         checks.push({ who: worker.who, page: page.path, ok: detail === "", detail: detail === "" ? "ok" : detail });
       }
@@ -277,7 +282,9 @@ async function throughput(
         .filter((w) => w.who !== "bare")
         .map((w) => {
           const run = runs[w.who];
-          return run === undefined || bare === undefined ? "" : `${w.who} ${(run.rps / bare.rps).toFixed(3)} (${run.cpuUsPerRequest.toFixed(0)} µs)`;
+          return run === undefined || bare === undefined
+            ? ""
+            : `${w.who} ${(run.rps / bare.rps).toFixed(3)} (${run.cpuUsPerRequest.toFixed(0)} µs)`;
         });
       const other = Math.max(...Object.values(runs).map((run) => run.foreignCores));
       log(
@@ -366,8 +373,7 @@ function elementCost(big: PageResult | undefined): ElementCost | null {
 /** What the stamper does with a body, run in this process: how many elements it stamps, or where it gives up. */
 function outcomeOf(body: Uint8Array): string {
   const stamper = tagStampTransformer({ scripts: true, styles: true }, "bm9uY2U=");
-  for (let i = 0; i < body.length; i += 256 * 1024) stamper.transform(body.subarray(i, i + 256 * 1024), () => {});
-  stamper.flush(() => {});
+  transformChunks(slices(body, READ_SIZE), stamper);
   const o = stamper.outcome();
   return o.gaveUp === null ? `${o.stamped} stamped` : `gives up at ${(o.gaveUp.at / 1024).toFixed(0)} KiB: ${o.gaveUp.reason}`;
 }
@@ -377,10 +383,17 @@ function outcomeOf(body: Uint8Array): string {
  * fixed count of requests through the bare and the blanket Worker (rotating who goes first); the cost is
  * blanket − bare workerd CPU per request. The issue's target: hostile bodies at most 3x an ordinary page.
  */
-async function blanketSideBySide(workers: readonly BenchWorker<Who>[], bodies: readonly BlanketBody[], o: NonceOptions, log: (line: string) => void): Promise<BlanketRow[]> {
+async function blanketSideBySide(
+  workers: readonly BenchWorker<Who>[],
+  bodies: readonly BlanketBody[],
+  o: NonceOptions,
+  log: (line: string) => void,
+): Promise<BlanketRow[]> {
   const pair = workers.filter((w) => w.who === "bare" || w.who === "blanket");
   const pids = workers.map((w) => w.pid);
-  const cpu = new Map<string, { bare: number[]; blanket: number[]; errors: number }>(bodies.map((b) => [b.path, { bare: [], blanket: [], errors: 0 }]));
+  const cpu = new Map<string, { bare: number[]; blanket: number[]; errors: number }>(
+    bodies.map((b) => [b.path, { bare: [], blanket: [], errors: 0 }]),
+  );
   log(`blanket side by side: ${bodies.length} bodies of 1 MiB, ${o.blanketRounds} rounds of ${o.blanketRequests} requests per Worker`);
   for (let r = 0; r < o.blanketRounds; r++) {
     for (const body of bodies) {
@@ -446,7 +459,9 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
     const workerd = workerdVersionOf(first.pid);
     log(`workerd ${workerd.version} (pids ${workers.map((w) => `${w.who} ${w.pid}`).join(", ")}); origin ${origin.url}`);
     const { small, big } = origin.pages;
-    log(`pages: ${small.path} ${small.body.length} B, ${small.tags} tags, ${small.marked} marked; ${big.path} ${big.body.length} B, ${big.tags} tags, ${big.marked} marked`);
+    log(
+      `pages: ${small.path} ${small.body.length} B, ${small.tags} tags, ${small.marked} marked; ${big.path} ${big.body.length} B, ${big.tags} tags, ${big.marked} marked`,
+    );
     const checks = await checkBodies(workers, [small, big], o);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) throw new Error(`body check failed: ${JSON.stringify(failed)}`);
@@ -483,7 +498,8 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
       verdicts: {
         markedSmall: (markedOn(pages[0])?.rpsRatio?.median ?? 0) >= NONCE_TARGETS.markedSmallRps,
         markedBig: (markedOn(pages[1])?.rpsRatio?.median ?? 0) >= NONCE_TARGETS.markedBigRps,
-        markedTtfb: markedTtfb !== undefined && markedTtfb.deltaMedianMs <= NONCE_TARGETS.ttfbDeltaMs && markedTtfb.streamed === markedTtfb.samples,
+        markedTtfb:
+          markedTtfb !== undefined && markedTtfb.deltaMedianMs <= NONCE_TARGETS.ttfbDeltaMs && markedTtfb.streamed === markedTtfb.samples,
       },
       workerdLog,
       autocannonBodyStringsSkipped: autocannonBodyStringsSkipped(),
@@ -510,7 +526,18 @@ export function formatNonce(result: NonceResult): string {
       `${p.name} (${p.bytes} B, ${p.tags} script/style tags, ${p.marked} marked; ${p.connections} conns; per run: ${runs.join(", ")}${runs.length > 1 ? " requests" : ""}; ` +
       `quiet rounds ${p.quietRounds}/${p.rounds.length}; other load ${p.foreignCores.toFixed(2)} cores)`;
     const table = formatTable(
-      ["contender", "rps ÷ bare (min–max)", "rps", "p99 ÷ bare (min–max)", "p99 ms", "cpu/req µs", "cpu ÷ bare", "quiet rounds only", "errors", "target"],
+      [
+        "contender",
+        "rps ÷ bare (min–max)",
+        "rps",
+        "p99 ÷ bare (min–max)",
+        "p99 ms",
+        "cpu/req µs",
+        "cpu ÷ bare",
+        "quiet rounds only",
+        "errors",
+        "target",
+      ],
       p.contenders.map((c) => [
         c.who,
         ratioCell(c.rpsRatio),
@@ -566,7 +593,8 @@ export function formatNonce(result: NonceResult): string {
 
 /** The nonce result with numbers rounded for the JSON file. */
 export function roundNonce(result: NonceResult): NonceResult {
-  const s = (v: Spread | null): Spread | null => (v === null ? null : { median: round(v.median, 4), min: round(v.min, 4), max: round(v.max, 4) });
+  const s = (v: Spread | null): Spread | null =>
+    v === null ? null : { median: round(v.median, 4), min: round(v.min, 4), max: round(v.max, 4) };
   const sure = (v: Spread): Spread => ({ median: round(v.median, 4), min: round(v.min, 4), max: round(v.max, 4) });
   return {
     ...result,
@@ -592,7 +620,11 @@ export function roundNonce(result: NonceResult): NonceResult {
     elementCost:
       result.elementCost === null
         ? null
-        : { ...result.elementCost, blanketMinusMarkedUs: sure(result.elementCost.blanketMinusMarkedUs), blanketMinusBareUs: sure(result.elementCost.blanketMinusBareUs) },
+        : {
+            ...result.elementCost,
+            blanketMinusMarkedUs: sure(result.elementCost.blanketMinusMarkedUs),
+            blanketMinusBareUs: sure(result.elementCost.blanketMinusBareUs),
+          },
     blanket: result.blanket.map((b) => ({
       ...b,
       bareCpuUs: round(b.bareCpuUs, 1),

@@ -2,7 +2,7 @@
 
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createMarker } from "../src/core/nonce-marker.js";
+import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { fill, HOSTILE } from "../test/html/hostile.js";
 import { realisticPage } from "../test/html/pages.js";
 
@@ -36,7 +36,7 @@ function page(path: string, html: string): Page {
 /** 2 KiB with a few tags, as a small server-rendered page: three of its five script/style elements are marked. */
 export function smallPage(): Page {
   const head =
-    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Small page</title>\n" +
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Small page</title>\n' +
     `<style nonce="${MARKER}">body{font-family:system-ui;margin:0 auto;max-width:40rem}h1{font-size:1.6rem}</style>\n` +
     `<script nonce="${MARKER}" src="/static/app.js" defer></script>\n` +
     "<script>window.dataLayer = window.dataLayer || [];</script>\n" +
@@ -50,7 +50,7 @@ export function smallPage(): Page {
 
 /** 1 MiB with 1,000 `<script>` and 1,000 `<style>` elements, every other one of each marked. */
 export function bigPage(): Page {
-  const head = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Big page</title></head><body>\n";
+  const head = '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Big page</title></head><body>\n';
   const blocks: string[] = [];
   for (let i = 0; i < 1000; i++) {
     const scriptNonce = i % 2 === 0 ? ` nonce="${MARKER}"` : "";
@@ -131,7 +131,11 @@ export async function startPages(): Promise<PagesOrigin> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const send = (res: ServerResponse, p: Page): void => {
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": String(p.body.length), "Cache-Control": "public, max-age=60" });
+    res.writeHead(200, {
+      "Content-Type": "text/html; charset=utf-8",
+      "Content-Length": String(p.body.length),
+      "Cache-Control": "public, max-age=60",
+    });
     res.end(p.body);
   };
   const server = createServer((req, res) => {

@@ -1,11 +1,12 @@
 // Rules bench: per-request planning cost with 1, 100 and 1,000 per-path rules, warm and on a rule combination's first request.
 
 import { readFileSync } from "node:fs";
-import { applyHeaders } from "../src/core/apply-headers.js";
-import { compilePolicy, ruleAppliesTo } from "../src/core/compile-policy.js";
-import { parsePolicy } from "../src/core/parse-policy.js";
-import { planHeaders } from "../src/core/plan.js";
-import type { CompiledPolicy, HeaderPlan, PathRule, PolicyDocument, RequestFacts } from "../src/core/policy.js";
+import { applyHeaders } from "../src/core/headers/apply-headers.js";
+import { compilePolicy } from "../src/core/policy/compile-policy.js";
+import { matchRules } from "../src/core/policy/match-rules.js";
+import { parsePolicy } from "../src/core/policy/parse-policy.js";
+import { planHeaders } from "../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, HeaderPlan, PathRule, PolicyDocument, RequestFacts } from "../src/core/policy/types.js";
 import { formatSpread, formatTable, median, round, spread, type Spread } from "./stats.js";
 
 export interface RulesOptions {
@@ -43,7 +44,11 @@ function generatedRule(k: number): PathRule {
   const s = Math.floor(k / 4);
   switch (k % 4) {
     case 0:
-      return { path: `/section-${s}/*`, headers: { "X-Frame-Options": "SAMEORIGIN" }, csp: { add: { "img-src": [`https://img-${s}.example.com`] } } };
+      return {
+        path: `/section-${s}/*`,
+        headers: { "X-Frame-Options": "SAMEORIGIN" },
+        csp: { add: { "img-src": [`https://img-${s}.example.com`] } },
+      };
     case 1:
       return {
         path: `/section-${s}/:id`,
@@ -61,7 +66,10 @@ function generatedRule(k: number): PathRule {
       return {
         path: `/section-${s}/api/:id`,
         contentType: ["application/json"],
-        headers: { "Cross-Origin-Resource-Policy": { value: "same-site", action: "set" }, "X-Frame-Options": { value: "DENY", action: "set" } },
+        headers: {
+          "Cross-Origin-Resource-Policy": { value: "same-site", action: "set" },
+          "X-Frame-Options": { value: "DENY", action: "set" },
+        },
         csp: { action: "set", replace: true, directives: { "default-src": ["'none'"], "frame-ancestors": ["'none'"] } },
       };
   }
@@ -149,7 +157,15 @@ interface Compiled {
 function compiled(document: PolicyDocument): Compiled {
   let conflicts = 0;
   const start = nowNs();
-  const { policy, rejected } = compilePolicy([{ from: "KV", document }], { reportOnly: false }, { onRejected: () => void conflicts++ });
+  const { policy, rejected } = compilePolicy(
+    [{ from: "KV", document }],
+    { reportOnly: false },
+    {
+      onRejected: () => {
+        conflicts++;
+      },
+    },
+  );
   const compileMs = (nowNs() - start) / 1e6;
   if (rejected.length > 0) throw new Error(`generated policy rejected: ${JSON.stringify(rejected[0]?.issues.slice(0, 3))}`);
   return {
@@ -162,13 +178,9 @@ function compiled(document: PolicyDocument): Compiled {
   };
 }
 
-/** How many rules apply to a request: matched by path, then kept by content type (as planHeaders does). */
+/** How many rules apply to a request: matched by path, then kept by content type (planHeaders' own match). */
 function applicableRules(policy: CompiledPolicy, facts: RequestFacts): number {
-  const route = policy.paths.route(facts.path);
-  return (route.ok ? route.rules : []).filter((i) => {
-    const rule = policy.rules[i];
-    return rule !== undefined && ruleAppliesTo(rule, facts.contentType);
-  }).length;
+  return matchRules(policy, facts).applied.length;
 }
 
 /** Written by every iteration so the engine cannot drop the work. */
@@ -331,7 +343,9 @@ export function runRules(options: RulesOptions = RULES_DEFAULTS): RulesResult {
   const groupSamples = (count: number, chosen: (request: number) => boolean): number[] => {
     const picked = REQUESTS.map((_, i) => i).filter(chosen);
     return Array.from({ length: options.batches }, (_, batch) =>
-      picked.length === 0 ? Number.NaN : picked.reduce((sum, i) => sum + (rowSamples("plan", count, i)[batch] ?? Number.NaN), 0) / picked.length,
+      picked.length === 0
+        ? Number.NaN
+        : picked.reduce((sum, i) => sum + (rowSamples("plan", count, i)[batch] ?? Number.NaN), 0) / picked.length,
     );
   };
   const ownMatches = new Map(policies.map((p) => [p.count, REQUESTS.map((r) => applicableRules(p.compiled.policy, r.facts))]));
@@ -341,7 +355,8 @@ export function runRules(options: RulesOptions = RULES_DEFAULTS): RulesResult {
     const byClass: Record<string, number> = {};
     for (const c of CLASSES) byClass[String(c)] = median(groupSamples(p.count, (i) => inMix(i) && REQUESTS[i]?.matchesAt1000 === c));
     const byOwn: Record<string, number> = {};
-    for (const m of [...new Set(matches)].sort((x, y) => x - y)) byOwn[String(m)] = median(groupSamples(p.count, (i) => inMix(i) && matches[i] === m));
+    for (const m of [...new Set(matches)].sort((x, y) => x - y))
+      byOwn[String(m)] = median(groupSamples(p.count, (i) => inMix(i) && matches[i] === m));
     return {
       count: p.count,
       parseMs: p.parseMs,
@@ -391,7 +406,15 @@ const ns = (s: Spread): string => `${s.median.toFixed(0)} (${s.min.toFixed(0)}�
 /** The rules results as printable tables. */
 export function formatRules(result: RulesResult): string {
   const perCount = formatTable(
-    ["rules", "validate ms", "compile ms", "plan ns/req (min–max)", "plan+apply ns/req (min–max)", "cold: 1 / 2 / 3 matching, µs", "conflicts"],
+    [
+      "rules",
+      "validate ms",
+      "compile ms",
+      "plan ns/req (min–max)",
+      "plan+apply ns/req (min–max)",
+      "cold: 1 / 2 / 3 matching, µs",
+      "conflicts",
+    ],
     result.counts.map((c) => [
       String(c.count),
       c.parseMs.toFixed(1),
@@ -403,7 +426,12 @@ export function formatRules(result: RulesResult): string {
     ]),
   );
   const byGroup = formatTable(
-    ["warm ns per request", ...result.counts.map((c) => `${c.count} rule${c.count === 1 ? "" : "s"}`), "100 ÷ 1 (min–max)", "1000 ÷ 1 (min–max)"],
+    [
+      "warm ns per request",
+      ...result.counts.map((c) => `${c.count} rule${c.count === 1 ? "" : "s"}`),
+      "100 ÷ 1 (min–max)",
+      "1000 ÷ 1 (min–max)",
+    ],
     result.ratios.map((r) => [r.row, ...r.ns.map((v) => v.toFixed(0)), formatSpread(r.r100, 2), formatSpread(r.r1000, 2)]),
   );
   const paths = formatTable(
@@ -425,7 +453,8 @@ export function formatRules(result: RulesResult): string {
 /** The rules result with numbers rounded for the JSON file. */
 export function roundRules(result: RulesResult): RulesResult {
   const r = (s: Spread, d: number): Spread => ({ median: round(s.median, d), min: round(s.min, d), max: round(s.max, d) });
-  const rec = (o: Record<string, number>, d: number): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, d)]));
+  const rec = (o: Record<string, number>, d: number): Record<string, number> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, d)]));
   return {
     ...result,
     counts: result.counts.map((c) => ({

@@ -153,7 +153,9 @@ const out = values.out ?? process.env.BENCH_OUT ?? `${ROOT}bench/results/latest.
 function packageVersion(path: string): string {
   try {
     const parsed: unknown = JSON.parse(readFileSync(`${ROOT}${path}`, "utf8"));
-    return typeof parsed === "object" && parsed !== null && "version" in parsed && typeof parsed.version === "string" ? parsed.version : "unknown";
+    return typeof parsed === "object" && parsed !== null && "version" in parsed && typeof parsed.version === "string"
+      ? parsed.version
+      : "unknown";
   } catch {
     return "unknown";
   }
@@ -166,7 +168,11 @@ function srcDigest(root = join(ROOT, "src")): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else hash.update(`${relative(dirname(root), path)}\0`).update(readFileSync(path)).update("\0");
+      else
+        hash
+          .update(`${relative(dirname(root), path)}\0`)
+          .update(readFileSync(path))
+          .update("\0");
     }
   };
   walk(root);
@@ -197,7 +203,9 @@ if (only.has("micro")) {
   console.log(`${formatMicro(micro)}\n`);
 }
 if (only.has("rules")) {
-  console.log(`rules bench (plain Node ${process.version}): 1, 100 and 1,000 rules; ${rulesOptions.batches} batches of ~${rulesOptions.batchMs} ms per row\n`);
+  console.log(
+    `rules bench (plain Node ${process.version}): 1, 100 and 1,000 rules; ${rulesOptions.batches} batches of ~${rulesOptions.batchMs} ms per row\n`,
+  );
   rules = runRules(rulesOptions);
   console.log(`${formatRules(rules)}\n`);
 }

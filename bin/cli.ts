@@ -10,12 +10,22 @@ import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
 import { scanCommand } from "./commands/scan.js";
 import { validateCommand } from "./commands/validate.js";
-import { didYouMean } from "../src/core/result.js";
+import { didYouMean } from "../src/core/shared/result.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "./support/io.js";
 import { printable, printableLines } from "./support/printable.js";
 
-const COMMANDS: readonly Command[] = [validateCommand, explainCommand, pushCommand, pullCommand, checkCommand, importCommand, hashesCommand, reportsCommand, scanCommand];
+const COMMANDS: readonly Command[] = [
+  validateCommand,
+  explainCommand,
+  pushCommand,
+  pullCommand,
+  checkCommand,
+  importCommand,
+  hashesCommand,
+  reportsCommand,
+  scanCommand,
+];
 
 function toolHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -43,7 +53,9 @@ function version(): string {
 function unknownCommand(name: string, io: Io): ExitStatus {
   const hint = didYouMean(name, [...COMMANDS.map((c) => c.name), "--help", "--version"]);
   const known = COMMANDS.map((c) => c.name).join(", ");
-  io.err(`${io.errStyle.red("error:")} unknown command ${printable(JSON.stringify(name))}${hint === "" ? `; expected one of ${known}` : hint}\n\n${toolHelp()}`);
+  io.err(
+    `${io.errStyle.red("error:")} unknown command ${printable(JSON.stringify(name))}${hint === "" ? `; expected one of ${known}` : hint}\n\n${toolHelp()}`,
+  );
   return EXIT.usage;
 }
 
@@ -77,7 +89,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     if (error instanceof UsageError) {
       const usage = command.help.split("\n", 1)[0] ?? "";
       // Messages quote arguments, files and wrangler's output: escaped, line by line.
-      io.err(`${io.errStyle.red("error:")} ${command.name}: ${printableLines(error.message)}\n${usage}\nRun \`security-headers-worker ${command.name} --help\` for the options.\n`);
+      io.err(
+        `${io.errStyle.red("error:")} ${command.name}: ${printableLines(error.message)}\n${usage}\nRun \`security-headers-worker ${command.name} --help\` for the options.\n`,
+      );
       return EXIT.usage;
     }
     if (error instanceof CommandError) {
@@ -85,7 +99,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       return EXIT.defect;
     }
     // Anything else is a bug in the CLI: show the stack so it can be reported.
-    io.err(`${io.errStyle.red("internal error:")} ${printableLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    io.err(
+      `${io.errStyle.red("internal error:")} ${printableLines(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`,
+    );
     return EXIT.defect;
   }
 }

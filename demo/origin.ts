@@ -2,7 +2,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createMarker } from "../src/core/nonce-marker.js";
+import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { ROAD_PAGES, roadPage } from "./road.js";
 
 /** A running demo origin. */
@@ -24,7 +24,10 @@ export const DEMO_PAGES: readonly { readonly path: string; readonly what: string
   { path: "/weak-headers", what: "weak, duplicated and leaky headers, and what the Worker does to each" },
   { path: "/embed/widget", what: "a per-path rule from KV: framing allowed for partner.example.com, no X-Frame-Options" },
   { path: "/login", what: "a per-path rule from KV: Cache-Control: no-store and Clear-Site-Data" },
-  { path: "/nonce", what: "a marked nonce: the origin's own inline script runs, an injected one is blocked, the secret marker never shows" },
+  {
+    path: "/nonce",
+    what: "a marked nonce: the origin's own inline script runs, an injected one is blocked, the secret marker never shows",
+  },
   ...ROAD_PAGES,
 ];
 
@@ -129,15 +132,11 @@ function weakHeadersPage(): string {
       "removed",
       "A leak header: it tells an attacker which framework to target. The built-in policy removes it.",
     ],
-    [
-      "<code>X-AspNet-Version: 4.0.30319</code>",
-      "removed",
-      "A leak header, removed like <code>X-Powered-By</code>.",
-    ],
+    ["<code>X-AspNet-Version: 4.0.30319</code>", "removed", "A leak header, removed like <code>X-Powered-By</code>."],
     [
       "<code>Strict-Transport-Security: max-age=0</code>",
       "passed through in the demo; removed over http",
-      "HSTS is sent only on https: over plain http a browser must ignore it, so the Worker strips even the origin's. The demo runs on https but sets <code>\"hsts\": false</code> (a browser would remember HSTS for <code>localhost</code> for a year and upgrade every local dev server), so the origin's own passes: <code>max-age=0</code> tells browsers to forget HSTS. Deployed, the <code>default</code> action keeps a valid origin value like this one: set <code>\"hsts\": { \"action\": \"set\" }</code> to override it.",
+      'HSTS is sent only on https: over plain http a browser must ignore it, so the Worker strips even the origin\'s. The demo runs on https but sets <code>"hsts": false</code> (a browser would remember HSTS for <code>localhost</code> for a year and upgrade every local dev server), so the origin\'s own passes: <code>max-age=0</code> tells browsers to forget HSTS. Deployed, the <code>default</code> action keeps a valid origin value like this one: set <code>"hsts": { "action": "set" }</code> to override it.',
     ],
     [
       "<code>X-Content-Type-Options: nosniff, nosniff</code>",
@@ -147,7 +146,7 @@ function weakHeadersPage(): string {
     [
       "<code>Referrer-Policy: unsafe-url</code>",
       "kept: <code>unsafe-url</code>",
-      "Weak but valid. Under the <code>default</code> action the origin's valid value wins (that is how a page relaxes a header on purpose). To override it, give the header <code>\"action\": \"set\"</code> in the policy.",
+      'Weak but valid. Under the <code>default</code> action the origin\'s valid value wins (that is how a page relaxes a header on purpose). To override it, give the header <code>"action": "set"</code> in the policy.',
     ],
   ];
   const table = rows.map(([sent, result, why]) => `<tr><td>${sent}</td><td>${result}</td><td>${why}</td></tr>`).join("\n");

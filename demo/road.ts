@@ -7,7 +7,10 @@ import { createHash } from "node:crypto";
 /** The road's pages, for the index and the start banner. */
 export const ROAD_PAGES: readonly { readonly path: string; readonly what: string }[] = [
   { path: "/hash", what: "a hash: the page's own inline script runs by its sha256, an injected one is blocked" },
-  { path: "/blanket", what: "a blanket nonce: every script runs, an injected one too (what blanket gives up); an injected handler is blocked" },
+  {
+    path: "/blanket",
+    what: "a blanket nonce: every script runs, an injected one too (what blanket gives up); an injected handler is blocked",
+  },
   { path: "/report-only", what: "Report-Only: the inline script runs and its violation goes to the collector (see the summary)" },
 ];
 

@@ -3,7 +3,7 @@
 // and the demo's pages.
 
 import { DEMO_PAGES } from "../demo/origin.js";
-import { DEFAULT_REPORT_PATH } from "../src/core/parse-env.js";
+import { DEFAULT_REPORT_PATH } from "../src/core/policy/parse-env.js";
 
 /** What the banner needs to know about this run. */
 export interface BannerFacts {

@@ -5,8 +5,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { roadRules } from "../demo/road.js";
-import { DEFAULT_KV_KEY } from "../src/core/parse-env.js";
-import { parsePolicyJson } from "../src/core/parse-policy.js";
+import { DEFAULT_KV_KEY } from "../src/core/policy/parse-env.js";
+import { parsePolicyJson } from "../src/core/policy/parse-policy.js";
 
 /** Runs one wrangler command to completion and returns what it printed on stdout; rejects when it fails. */
 export type WranglerRunner = (args: readonly string[], what: string) => Promise<string>;
@@ -30,21 +30,32 @@ export async function demoDocument(root: string): Promise<string> {
 
 /** Whether the local POLICY_KV holds the key already. */
 async function hasPolicy(run: WranglerRunner, persistTo: string): Promise<boolean> {
-  const listed = await run(["kv", "key", "list", "--binding", "POLICY_KV", "--local", "--persist-to", persistTo, "--prefix", DEFAULT_KV_KEY], "reading the local KV");
+  const listed = await run(
+    ["kv", "key", "list", "--binding", "POLICY_KV", "--local", "--persist-to", persistTo, "--prefix", DEFAULT_KV_KEY],
+    "reading the local KV",
+  );
   let keys: unknown;
   try {
     keys = JSON.parse(listed);
   } catch {
     throw new DemoStateError(`reading the local KV: wrangler kv key list printed something other than JSON: ${listed.slice(0, 200)}`);
   }
-  return Array.isArray(keys) && keys.some((k: unknown) => typeof k === "object" && k !== null && (k as { name?: unknown }).name === DEFAULT_KV_KEY);
+  return (
+    Array.isArray(keys) &&
+    keys.some((k: unknown) => typeof k === "object" && k !== null && (k as { name?: unknown }).name === DEFAULT_KV_KEY)
+  );
 }
 
 /**
  * Seed the policy document when the local KV has none (or `reset`), and apply the D1 migrations. Returns
  * what happened to the document, for the terminal.
  */
-export async function seedLocalState(options: { readonly root: string; readonly persistTo: string; readonly reset: boolean; readonly run: WranglerRunner }): Promise<"seeded" | "reset" | "kept"> {
+export async function seedLocalState(options: {
+  readonly root: string;
+  readonly persistTo: string;
+  readonly reset: boolean;
+  readonly run: WranglerRunner;
+}): Promise<"seeded" | "reset" | "kept"> {
   const { root, persistTo, reset, run } = options;
   const document = await demoDocument(root);
   let outcome: "seeded" | "reset" | "kept" = "kept";
@@ -53,7 +64,10 @@ export async function seedLocalState(options: { readonly root: string; readonly 
     const file = join(dir, "demo-policy.json");
     await mkdir(dir, { recursive: true });
     await writeFile(file, document);
-    await run(["kv", "key", "put", DEFAULT_KV_KEY, "--path", file, "--binding", "POLICY_KV", "--local", "--persist-to", persistTo], "seeding the local KV");
+    await run(
+      ["kv", "key", "put", DEFAULT_KV_KEY, "--path", file, "--binding", "POLICY_KV", "--local", "--persist-to", persistTo],
+      "seeding the local KV",
+    );
     outcome = reset ? "reset" : "seeded";
   }
   await run(["d1", "migrations", "apply", "REPORTS_DB", "--local", "--persist-to", persistTo], "migrating the local D1");

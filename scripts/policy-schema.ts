@@ -4,8 +4,9 @@
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from "@valibot/to-json-schema";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CSP_DIRECTIVES } from "../src/core/csp.js";
-import { ALTERNATIVES, DIRECTIVE_NAME, PolicyDocumentSchema } from "../src/core/policy-schema.js";
+import { CSP_DIRECTIVES } from "../src/core/csp/directives.js";
+import { DIRECTIVE_NAME, PolicyDocumentSchema } from "../src/core/policy/policy-schema.js";
+import { ALTERNATIVES } from "../src/core/policy/schema-kit.js";
 
 const OUT = fileURLToPath(new URL("../policy.schema.json", import.meta.url));
 

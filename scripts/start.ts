@@ -7,9 +7,11 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
-import { createMarker } from "../src/core/nonce-marker.js";
+import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { banner } from "./demo-banner.js";
 import { DemoStateError, seedLocalState, seedMessage } from "./demo-state.js";
+import { isTerminal } from "../bin/support/io.js";
+import { stripAnsi } from "../bin/support/printable.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_BIN = join(ROOT, "node_modules", ".bin", "wrangler");
@@ -55,9 +57,15 @@ function parsePort(name: string, fallback: number): number {
 function readSettings(): StartSettings {
   let flags: { reset?: boolean; http?: boolean };
   try {
-    flags = parseArgs({ args: process.argv.slice(2), options: { reset: { type: "boolean" }, http: { type: "boolean" } }, strict: true }).values;
+    flags = parseArgs({
+      args: process.argv.slice(2),
+      options: { reset: { type: "boolean" }, http: { type: "boolean" } },
+      strict: true,
+    }).values;
   } catch (error) {
-    throw new StartError(`${error instanceof Error ? error.message : String(error)}; npm start takes --reset (seed the local KV again) and --http (no https)`);
+    throw new StartError(
+      `${error instanceof Error ? error.message : String(error)}; npm start takes --reset (seed the local KV again) and --http (no https)`,
+    );
   }
   const port = parsePort("PORT", 8787);
   const inspectorPort = parsePort("INSPECTOR_PORT", 9229);
@@ -116,7 +124,6 @@ function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
   ];
 }
 
-const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const READY_LINE = /Ready on (https?:\/\/\S+)/;
 
 /**
@@ -137,7 +144,7 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
     };
     const scan = (chunk: string): void => {
       if (settled) return;
-      pending += chunk.replace(ANSI, "");
+      pending += stripAnsi(chunk);
       const lines = pending.split(/\r?\n/);
       pending = lines.pop() ?? "";
       for (const line of lines) {
@@ -169,25 +176,26 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
       );
     };
     const onError = (error: Error): void => {
-      finish(() =>
-        reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)),
-      );
+      finish(() => reject(new StartError(`could not run ${WRANGLER_BIN}: ${error.message}. Did \`npm install\` finish?`)));
     };
     const timer = setTimeout(() => {
-      finish(() =>
-        reject(
-          new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`),
-        ),
-      );
+      finish(() => reject(new StartError(`wrangler dev did not print "Ready on …" within ${timeoutMs / 1000} s (its output is above)`)));
     }, timeoutMs);
     child.once("exit", onExit);
     child.once("error", onError);
   });
 }
 
+/** A shell's exit code for a process ended by `signal`: 128 + its number (0 where this platform lacks it). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  // @types/node lists every signal of every platform; this one's table may lack some.
+  const numbers: Partial<Record<NodeJS.Signals, number>> = osConstants.signals;
+  return 128 + (numbers[signal] ?? 0);
+}
+
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
-  if (signal !== null) return 128 + (osConstants.signals[signal] ?? 0);
+  if (signal !== null) return signalExitCode(signal);
   return 1;
 }
 
@@ -198,13 +206,10 @@ function spawnWrangler(settings: StartSettings, originUrl: string): ChildProcess
     // No stdin: wrangler's hotkeys need a terminal on both ends, and Ctrl+C reaches it as a signal anyway.
     stdio: ["ignore", "pipe", "pipe"],
     // wrangler sees pipes, not a terminal: keep its colours when ours is one.
-    env:
-      process.stdout.isTTY === true && process.env.NO_COLOR === undefined
-        ? { ...process.env, FORCE_COLOR: "1" }
-        : process.env,
+    env: isTerminal(process.stdout) && process.env.NO_COLOR === undefined ? { ...process.env, FORCE_COLOR: "1" } : process.env,
   });
-  child.stdout?.setEncoding("utf8");
-  child.stderr?.setEncoding("utf8");
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
   return child;
 }
 
@@ -243,6 +248,8 @@ async function run(): Promise<number> {
     stopSignal ??= signal;
     stop(signal);
   };
+  // Read through a call: a signal may arrive at any await, which TypeScript's narrowing does not see.
+  const stoppedBy = (): NodeJS.Signals | undefined => stopSignal;
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   // npm passes SIGINT and SIGTERM on to this script (package.json execs it, so no shell sits between them),
   // but not SIGHUP or SIGKILL: when npm goes without a word, this script stops everything itself.
@@ -257,14 +264,14 @@ async function run(): Promise<number> {
     // Local state that wrangler dev reads: written before wrangler dev starts, into the same directory.
     const seeded = await seedLocalState({ root: ROOT, persistTo: settings.persistTo, reset: settings.reset, run: runWranglerCommand });
     process.stdout.write(`${seedMessage(seeded)}\nApplied the D1 migrations (migrations/) to the local REPORTS_DB.\n`);
-    if (stopSignal !== undefined) return 128 + (osConstants.signals[stopSignal] ?? 0);
+    const beforeWrangler = stoppedBy();
+    if (beforeWrangler !== undefined) return signalExitCode(beforeWrangler);
 
     child = spawnWrangler(settings, origin.url);
     const running = child;
     const closed = new Promise<number>((resolve) => {
       running.once("close", (code, signal) => resolve(exitCodeOf(code, signal)));
     });
-    if (stopSignal !== undefined) stop(stopSignal);
 
     let workerUrl: string;
     try {
@@ -273,7 +280,8 @@ async function run(): Promise<number> {
       stop("SIGTERM");
       if (running.pid !== undefined) await closed;
       // Stopped on purpose before it was ready: not a failure worth a message.
-      if (stopSignal !== undefined) return 128 + (osConstants.signals[stopSignal] ?? 0);
+      const stopped = stoppedBy();
+      if (stopped !== undefined) return signalExitCode(stopped);
       throw error;
     }
     process.stdout.write(banner({ workerUrl, originUrl: origin.url, reportsToken: settings.reportsToken, https: settings.https }));

@@ -1,6 +1,7 @@
 // A setup file: a test that prints to the console fails, so a passing `npm test` stays quiet. Output a test expects is captured with vi.spyOn(console, …).mockImplementation(…) and asserted on.
 
 import { afterAll, afterEach } from "vitest";
+import { jsonText } from "../src/core/shared/result.js";
 
 /** The console methods a test or the code under test might print with. */
 const METHODS = ["debug", "info", "log", "warn", "error", "trace"] as const;
@@ -22,7 +23,7 @@ function describeArg(arg: unknown): string {
   if (typeof arg === "string") return arg;
   if (arg instanceof Error) return String(arg);
   try {
-    return JSON.stringify(arg) ?? String(arg);
+    return jsonText(arg) ?? String(arg);
   } catch {
     return String(arg);
   }
@@ -40,7 +41,9 @@ for (const method of METHODS) {
 function failOnStrays(when: string): void {
   if (strays.length === 0) return;
   const found = strays.splice(0);
-  const shown = found.slice(0, MAX_SHOWN).map(({ method, text }) => `  console.${method}: ${text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text}`);
+  const shown = found
+    .slice(0, MAX_SHOWN)
+    .map(({ method, text }) => `  console.${method}: ${text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text}`);
   const more = found.length > MAX_SHOWN ? [`  … and ${found.length - MAX_SHOWN} more`] : [];
   throw new Error(
     [

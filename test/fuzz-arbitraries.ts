@@ -34,11 +34,9 @@ const trickyChar = fc.constantFrom(...TRICKY_CHARS);
  * Any one code point, lone surrogates included: what fast-check's "binary" unit gives, without the 600 ms
  * table it builds on first use in every test file.
  */
-export const anyCodePoint: fc.Arbitrary<string> = fc.oneof(
-  fc.integer({ min: 0, max: 0x7f }),
-  fc.integer({ min: 0x80, max: 0xffff }),
-  fc.integer({ min: 0x10000, max: 0x10ffff }),
-).map((cp) => String.fromCodePoint(cp));
+export const anyCodePoint: fc.Arbitrary<string> = fc
+  .oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x80, max: 0xffff }), fc.integer({ min: 0x10000, max: 0x10ffff }))
+  .map((cp) => String.fromCodePoint(cp));
 
 /** Strings of any code points, like fc.string({ unit: "binary" }). */
 export function binaryString(maxLength: number): fc.Arbitrary<string> {
@@ -161,8 +159,14 @@ export function requestTail(maxLong = 8192): fc.Arbitrary<string> {
       fc.constantFrom("/", "/", "/", "//", "///", "/\\", "\\", "//evil.example/", "/\\evil.example/", "/./", "/../"),
       fc.array(pathSegment, { maxLength: 10 }),
       fc.option(longPiece(maxLong), { freq: 8 }),
-      fc.option(fc.array(pathSegment, { maxLength: 4 }).map((parts) => `?${parts.join("&")}`), { freq: 3 }),
-      fc.option(fc.array(pathSegment, { maxLength: 2 }).map((parts) => `#${parts.join("")}`), { freq: 4 }),
+      fc.option(
+        fc.array(pathSegment, { maxLength: 4 }).map((parts) => `?${parts.join("&")}`),
+        { freq: 3 },
+      ),
+      fc.option(
+        fc.array(pathSegment, { maxLength: 2 }).map((parts) => `#${parts.join("")}`),
+        { freq: 4 },
+      ),
     )
     .map(([start, segments, long, query, fragment]) => `${start}${segments.join("/")}${long ?? ""}${query ?? ""}${fragment ?? ""}`);
 }

@@ -29,10 +29,10 @@ export function dropRefusedFetchLines(): void {
   if (stdout[INSTALLED] === true) return;
   stdout[INSTALLED] = true;
   const write = stdout.write.bind(stdout) as (...args: unknown[]) => boolean;
-  stdout.write = ((...args: unknown[]): boolean => {
+  stdout.write = (...args: unknown[]): boolean => {
     if (!isRefusedFetchLine(args[0])) return write(...args);
     const done = args.find((arg): arg is () => void => typeof arg === "function");
     if (done !== undefined) queueMicrotask(done);
     return true;
-  }) as typeof stdout.write;
+  };
 }

@@ -1,11 +1,12 @@
 // `check <url>`: fetch a live URL (and, for https, its http:// form) and judge its security headers.
-// The verdicts come from src/core/check-headers.ts; this file only does the networking and the printing.
+// The verdicts come from bin/support/check-headers.ts; this file only does the networking and the printing.
 
-import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../../src/core/check-headers.js";
+import { checkHeaders, checkHttpForm, type Finding, type HeaderCheck, type HeaderReport } from "../support/check-headers.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { getRaw, type RawResponse } from "../support/http-get.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const USER_AGENT = "security-headers-worker-check";
@@ -66,7 +67,7 @@ async function fetchOnce(url: URL, timeoutMs: number): Promise<Fetched> {
   try {
     return { url: url.href, response: await getRaw(url, timeoutMs, USER_AGENT), error: null };
   } catch (error) {
-    return { url: url.href, response: null, error: error instanceof Error ? error.message : String(error) };
+    return { url: url.href, response: null, error: errorMessage(error) };
   }
 }
 
@@ -82,7 +83,13 @@ async function checkHttpFormOf(url: URL, timeoutMs: number): Promise<HttpFormRep
   httpUrl.protocol = "http:";
   const fetched = await fetchOnce(httpUrl, timeoutMs);
   if (fetched.response === null) {
-    return { ...fetched, check: null, findings: [{ severity: "note", message: `not reachable over plain http (${fetched.error ?? "no response"}): nothing is served without TLS` }] };
+    return {
+      ...fetched,
+      check: null,
+      findings: [
+        { severity: "note", message: `not reachable over plain http (${fetched.error ?? "no response"}): nothing is served without TLS` },
+      ],
+    };
   }
   const { status, rawHeaders } = fetched.response;
   return {
@@ -102,10 +109,14 @@ function renderHeader(report: HeaderReport, io: Io, width: number, onlyDefects: 
   const shown = onlyDefects ? report.findings.filter((f) => f.severity === "defect") : report.findings;
   if (onlyDefects && shown.length === 0) return;
   // Header lines and findings quote what the server sent: printed escaped, never raw.
-  const [first, ...rest] = report.state === "present" ? report.lines.map(printable) : [report.state === "missing" ? style.dim("missing") : style.dim("not applicable")];
+  const [first, ...rest] =
+    report.state === "present"
+      ? report.lines.map(printable)
+      : [report.state === "missing" ? style.dim("missing") : style.dim("not applicable")];
   io.out(`  ${mark(report.findings, report.state === "present", style)} ${printable(report.name).padEnd(width)} ${first ?? ""}\n`);
   for (const line of rest) io.out(`    ${" ".repeat(width)} ${line}\n`);
-  for (const finding of shown) io.out(`      ${finding.severity === "defect" ? style.red("defect:") : style.dim("note:")} ${printable(finding.message)}\n`);
+  for (const finding of shown)
+    io.out(`      ${finding.severity === "defect" ? style.red("defect:") : style.dim("note:")} ${printable(finding.message)}\n`);
 }
 
 function renderFetched(label: string, fetched: Fetched, io: Io): void {
@@ -115,12 +126,16 @@ function renderFetched(label: string, fetched: Fetched, io: Io): void {
     return;
   }
   const location = headerValue(response.rawHeaders, "location");
-  io.out(`${io.style.bold(`GET ${printable(fetched.url)}`)}  → ${response.status}${location === null ? "" : ` Location: ${printable(location)}`}  ${io.style.dim(`(${response.ms} ms${label})`)}\n`);
+  io.out(
+    `${io.style.bold(`GET ${printable(fetched.url)}`)}  → ${response.status}${location === null ? "" : ` Location: ${printable(location)}`}  ${io.style.dim(`(${response.ms} ms${label})`)}\n`,
+  );
 }
 
 function renderCheck(check: HeaderCheck, io: Io, onlyDefects: boolean): void {
   const width = Math.max(...[...check.headers, ...check.leaks].map((h) => printable(h.name).length));
-  for (const finding of check.general) if (!onlyDefects || finding.severity === "defect") io.out(`  ${finding.severity === "defect" ? io.style.red("defect:") : io.style.dim("note:")} ${printable(finding.message)}\n`);
+  for (const finding of check.general)
+    if (!onlyDefects || finding.severity === "defect")
+      io.out(`  ${finding.severity === "defect" ? io.style.red("defect:") : io.style.dim("note:")} ${printable(finding.message)}\n`);
   for (const report of check.headers) renderHeader(report, io, width, onlyDefects);
   if (check.leaks.length > 0) {
     io.out(`  ${io.style.bold("leaks")}\n`);
@@ -142,9 +157,13 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const url = parseUrl(raw);
   const timeoutMs = integerOption("timeout", values.timeout, 1, 600_000, DEFAULT_TIMEOUT_MS);
   const primary = await fetchOnce(url, timeoutMs);
-  const check = primary.response === null ? null : checkHeaders(primary.response.rawHeaders, { https: url.protocol === "https:", status: primary.response.status });
+  const check =
+    primary.response === null
+      ? null
+      : checkHeaders(primary.response.rawHeaders, { https: url.protocol === "https:", status: primary.response.status });
   const httpForm = primary.response === null ? null : await checkHttpFormOf(url, timeoutMs);
-  const httpDefects = httpForm === null ? 0 : httpForm.findings.filter((f) => f.severity === "defect").length + (httpForm.check?.defects ?? 0);
+  const httpDefects =
+    httpForm === null ? 0 : httpForm.findings.filter((f) => f.severity === "defect").length + (httpForm.check?.defects ?? 0);
   const defects = (check?.defects ?? 0) + httpDefects;
   // A URL that cannot be fetched fails the check too: nothing was shown to be safe.
   const status = defects > 0 || check === null ? EXIT.defect : EXIT.ok;

@@ -1,19 +1,28 @@
 // `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
-import { matchMarkerScope } from "../../src/core/marker-scope.js";
-import { decideNonce } from "../../src/core/nonce.js";
-import { applyHeaders } from "../../src/core/apply-headers.js";
-import { compileLayers, ruleAppliesTo } from "../../src/core/compile-policy.js";
-import { isHeaderName } from "../../src/core/known-headers.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy, CompiledRule, HeaderOp, HeaderPlan, MarkerScope, RequestFacts, ResolvedCsp, ResolvedPolicy } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
+import { decideNonce } from "../../src/core/nonce/decide-nonce.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
+import { matchRules } from "../../src/core/policy/match-rules.js";
+import { isHeaderName } from "../../src/core/headers/known-headers.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import type {
+  CompiledPolicy,
+  CompiledRule,
+  HeaderOp,
+  HeaderPlan,
+  MarkerScope,
+  RequestFacts,
+  ResolvedCsp,
+  ResolvedPolicy,
+} from "../../src/core/policy/types.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
-import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
+import { renderExplanation, type Explanation, type OpOutcome } from "./explain-output.js";
 
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
@@ -47,44 +56,6 @@ Options:
 Exit status: 0 explained, 1 the document is invalid (nothing to explain), 2 usage error.
 `;
 
-/** What happened to one owned header. */
-interface OpOutcome {
-  readonly name: string;
-  readonly action: HeaderOp["kind"];
-  readonly from: string;
-  /** The value in the response, or null when the header is absent from it. */
-  readonly value: string | null;
-  readonly originValue: string | null;
-  /** True when the value sent is the policy's (not the origin's kept). */
-  readonly policyValue: boolean;
-  readonly outcome: string;
-}
-
-interface Explanation {
-  /** The bindings the policy was compiled under. */
-  readonly environment: string;
-  readonly request: { readonly method: "GET"; readonly path: string; readonly https: boolean; readonly status: number; readonly contentType: string | null };
-  /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
-  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
-  readonly layers: readonly string[];
-  readonly reportOnly: boolean;
-  /** The simulated origin response's headers. */
-  readonly origin: readonly { readonly name: string; readonly value: string }[];
-  readonly rules: {
-    readonly applied: readonly { readonly from: string; readonly pattern: string; readonly description: string | undefined }[];
-    readonly skippedForContentType: readonly { readonly from: string; readonly pattern: string; readonly contentTypes: readonly string[] }[];
-    /** Rules the Worker skips on this path because they cannot be combined with the ones before them. */
-    readonly conflicts: readonly { readonly rule: string; readonly issues: readonly PolicyIssue[] }[];
-  };
-  readonly sent: readonly OpOutcome[];
-  readonly removed: readonly OpOutcome[];
-  readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
-  /** How the nonce plan applies to this response, when the policy asks for nonces. */
-  readonly nonce: string | null;
-  /** Per CSP header: which layer or rule last decided each directive. */
-  readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
-}
-
 function parseOriginHeader(raw: string): [string, string] {
   const colon = raw.indexOf(":");
   const name = colon === -1 ? "" : raw.slice(0, colon).trim();
@@ -104,34 +75,50 @@ function parseTarget(raw: string, httpsFlag: boolean): { path: string; https: bo
     }
     return { path: url.pathname, https: httpsFlag || url.protocol === "https:" };
   }
-  if (!raw.startsWith("/")) throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
+  if (!raw.startsWith("/"))
+    throw new UsageError(`<path>: expected a path starting with / or an http(s) URL, received ${JSON.stringify(raw)}`);
   // The Worker sees the pathname as the URL parser leaves it (dot segments resolved, no query). Appended to
   // an origin as a request line is, not resolved against one: //admin/x is a path, not a host named admin.
   return { path: new URL(`http://host.invalid${raw}`).pathname, https: httpsFlag };
 }
 
-
 function outcomeOf(op: HeaderOp, originValue: string | null): string {
   switch (op.kind) {
     case "set":
-      return originValue === null ? "set" : originValue === op.value ? "set (the origin sent the same value)" : "set, replacing the origin's value";
+      return originValue === null
+        ? "set"
+        : originValue === op.value
+          ? "set (the origin sent the same value)"
+          : "set, replacing the origin's value";
     case "default":
       if (originValue === null) return "default: the origin sent none, so the policy's value";
-      return op.isValid(originValue) ? "default: the origin's valid value is kept" : "default: the origin's value is invalid, so the policy's replaces it";
+      return op.isValid(originValue)
+        ? "default: the origin's valid value is kept"
+        : "default: the origin's value is invalid, so the policy's replaces it";
     case "append":
       if (originValue === null) return "append: the origin sent none, so the policy's value";
-      return op.isValid(originValue) ? "append: the origin's items, then the policy's it lacked" : "append: the origin's value is invalid, so the policy's replaces it";
+      return op.isValid(originValue)
+        ? "append: the origin's items, then the policy's it lacked"
+        : "append: the origin's value is invalid, so the policy's replaces it";
     case "remove":
       return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
   }
 }
 
 /** The resolved CSPs behind each CSP header, so each directive can be attributed. */
-function cspAttribution(resolved: ResolvedPolicy, reportOnly: boolean, https: boolean, stamped: boolean): Record<string, { directive: string; from: string }[]> {
+function cspAttribution(
+  resolved: ResolvedPolicy,
+  reportOnly: boolean,
+  https: boolean,
+  stamped: boolean,
+): Record<string, { directive: string; from: string }[]> {
   const { nonce } = resolved;
   const nonceEntries =
     stamped && nonce !== null
-      ? [...(nonce.scripts ? ["script-src"] : []), ...(nonce.styles ? ["style-src"] : [])].map((d) => ({ directive: `the nonce in ${d}`, from: nonce.from }))
+      ? [...(nonce.scripts ? ["script-src"] : []), ...(nonce.styles ? ["style-src"] : [])].map((d) => ({
+          directive: `the nonce in ${d}`,
+          from: nonce.from,
+        }))
       : [];
   const list = (csps: readonly (ResolvedCsp | null)[]) => {
     const present = csps.filter((csp): csp is ResolvedCsp => csp !== null);
@@ -147,7 +134,7 @@ function cspAttribution(resolved: ResolvedPolicy, reportOnly: boolean, https: bo
   };
 }
 
-/** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce.ts). */
+/** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce/decide-nonce.ts). */
 function selectOps(
   plan: HeaderPlan,
   contentType: string | null,
@@ -157,54 +144,48 @@ function selectOps(
 ): { ops: readonly HeaderOp[]; nonce: string | undefined; note: string | null } {
   const decision = decideNonce(
     plan,
-    { method: "GET", status, contentType, contentEncoding: origin.get("content-encoding"), hasBody: status !== 204 && status !== 205 && status !== 304, originHeaders: origin },
+    {
+      method: "GET",
+      status,
+      contentType,
+      contentEncoding: origin.get("content-encoding"),
+      hasBody: status !== 204 && status !== 205 && status !== 304,
+      originHeaders: origin,
+    },
     scope,
   );
   // On a path with a marked nonce every body is scrubbed of the marker, whatever the response (docs/csp.md).
-  const secret = scope?.from === "NONCE_MARKER" ? " (the marker is the NONCE_MARKER secret: the Worker needs it set, `npx wrangler secret put NONCE_MARKER`)" : "";
+  const secret =
+    scope?.from === "NONCE_MARKER"
+      ? " (the marker is the NONCE_MARKER secret: the Worker needs it set, `npx wrangler secret put NONCE_MARKER`)"
+      : "";
   const scrubbed = scope === null ? "" : `; the marker is scrubbed from every body on this path, and Range is not forwarded${secret}`;
   if (!decision.stamp) {
     const quiet = plan.nonce === null && decision.why === "no nonce in this policy" && scope === null;
     return { ops: decision.ops, nonce: undefined, note: quiet ? null : `no nonce: ${decision.why}${scrubbed}` };
   }
-  const mode = plan.nonce?.mode === "blanket" ? "every script/style element" : "the elements the origin marked with the site's secret marker";
-  return { ops: decision.ops, nonce: NONCE_PLACEHOLDER, note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}` };
+  const mode =
+    plan.nonce?.mode === "blanket" ? "every script/style element" : "the elements the origin marked with the site's secret marker";
+  return {
+    ops: decision.ops,
+    nonce: NONCE_PLACEHOLDER,
+    note: `a fresh nonce per response (${NONCE_PLACEHOLDER} here), stamped on ${mode}${scrubbed}`,
+  };
 }
 
-function explain(
-  policy: CompiledPolicy,
-  facts: RequestFacts,
-  status: number,
-  origin: readonly [string, string][],
-  context: { readonly environment: string; readonly layers: readonly string[] },
-): Explanation {
-  const route = policy.paths.route(facts.path);
-  const matched = (route.ok ? route.rules : []).flatMap((i) => {
-    const rule = policy.rules[i];
-    return rule === undefined ? [] : [rule];
-  });
-  const applied = matched.filter((rule) => ruleAppliesTo(rule, facts.contentType)).sort((a, b) => a.order - b.order);
-  const skipped = matched.filter((rule) => !ruleAppliesTo(rule, facts.contentType));
-  // The same merge the Worker does for this combination, kept here for what the plan does not carry:
-  // the layer behind each CSP directive, and the rules it had to skip.
-  const combined = compileLayers(
-    applied.map((rule) => ({ from: rule.from, layer: rule.layer })),
-    policy.options,
-    { resolved: policy.resolved, plans: policy.base },
-  );
-  const before = new Headers();
-  const names = new Map<string, string>();
-  for (const [name, value] of origin) {
-    before.append(name, value);
-    names.set(name.toLowerCase(), name);
-  }
-  const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before, matchMarkerScope(policy, facts.path));
+/** The origin's headers with the ops applied, as the Worker applies them: what each op did, and what passed through untouched. */
+function headerOutcomes(
+  ops: readonly HeaderOp[],
+  nonce: string | undefined,
+  before: Headers,
+  names: ReadonlyMap<string, string>,
+): Pick<Explanation, "sent" | "removed" | "passedThrough"> {
   const after = new Headers(before);
-  applyHeaders(after, selected.ops, selected.nonce);
+  applyHeaders(after, ops, nonce);
   const sent: OpOutcome[] = [];
   const removed: OpOutcome[] = [];
   const owned = new Set<string>();
-  for (const op of selected.ops) {
+  for (const op of ops) {
     owned.add(op.name.toLowerCase());
     const originValue = before.get(op.name);
     const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
@@ -222,6 +203,37 @@ function explain(
   const passedThrough = [...after]
     .filter(([lower]) => !owned.has(lower))
     .map(([lower, value]) => ({ name: names.get(lower) ?? lower, value }));
+  return { sent, removed, passedThrough };
+}
+
+/** The headers the Worker sends for one request to this policy, and why: the Worker's own match, merge, plan and decision. */
+function explain(
+  policy: CompiledPolicy,
+  facts: RequestFacts,
+  status: number,
+  origin: readonly [string, string][],
+  context: { readonly environment: string; readonly layers: readonly string[] },
+): Explanation {
+  // The Worker's own match and merge for this response: the rules it applies and skips, the layer behind
+  // each CSP directive (which the plan does not carry), and the rules it cannot combine.
+  const match = matchRules(policy, facts);
+  const rulesAt = (indices: readonly number[]): CompiledRule[] =>
+    indices.flatMap((i) => {
+      const rule = policy.rules[i];
+      return rule === undefined ? [] : [rule];
+    });
+  const { route } = match;
+  const applied = rulesAt(match.applied).sort((a, b) => a.order - b.order);
+  const skipped = rulesAt(match.skipped);
+  const combined = policy.combine(match.applied);
+  const before = new Headers();
+  const names = new Map<string, string>();
+  for (const [name, value] of origin) {
+    before.append(name, value);
+    names.set(name.toLowerCase(), name);
+  }
+  const selected = selectOps(planHeaders(policy, facts), facts.contentType, status, before, matchMarkerScope(policy, facts.path));
+  const { sent, removed, passedThrough } = headerOutcomes(selected.ops, selected.nonce, before, names);
   return {
     environment: context.environment,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
@@ -240,68 +252,6 @@ function explain(
     nonce: selected.note,
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
   };
-}
-
-/** Group directives by the layer that decided them: "default-src, object-src ← defaults; img-src ← KV". */
-function renderAttribution(entries: readonly { directive: string; from: string }[], style: Style): string {
-  const byFrom = new Map<string, string[]>();
-  for (const { directive, from } of entries) byFrom.set(from, [...(byFrom.get(from) ?? []), directive]);
-  return [...byFrom].map(([from, directives]) => `${printable(directives.join(", "))} ${style.dim("←")} ${printable(from)}`).join("; ");
-}
-
-function render(x: Explanation, io: Io): void {
-  const { style } = io;
-  const { request } = x;
-  const label = (text: string) => style.bold(text.padEnd(12));
-  io.out(
-    `${label("Request")}GET ${printable(request.path)} over ${request.https ? "https" : "http"}, the origin answers ${request.status}` +
-      `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
-  );
-  io.out(`${label("Environment")}${printable(x.environment)}\n`);
-  if (x.route.refused !== null) io.out(`${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`);
-  else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
-  io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
-  if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
-    io.out(`${label("Rules")}none match ${printable(request.path)}\n`);
-  } else {
-    io.out(`${label("Rules")}${x.rules.applied.length === 0 ? "none applied" : "applied, in order (a later one wins):"}\n`);
-    for (const rule of x.rules.applied) {
-      io.out(`${" ".repeat(14)}${printable(rule.from)}${rule.description === undefined ? "" : style.dim(`  ${printable(rule.description)}`)}\n`);
-    }
-    if (x.rules.skippedForContentType.length > 0) {
-      io.out(`${" ".repeat(12)}matched the path but skipped for this content type:\n`);
-      for (const rule of x.rules.skippedForContentType) {
-        io.out(`${" ".repeat(14)}${printable(rule.from)} ${style.dim(`(only for ${printable(rule.contentTypes.join(", "))})`)}\n`);
-      }
-    }
-  }
-  for (const conflict of x.rules.conflicts) {
-    io.out(`${style.yellow("warning")}     ${printable(conflict.rule)} is skipped here: it cannot be combined with the rules before it\n`);
-    for (const issue of conflict.issues) io.out(`${" ".repeat(14)}${renderIssue(issue, style)}\n`);
-  }
-  const others = x.origin.filter((h) => h.name.toLowerCase() !== "content-type");
-  io.out(
-    `${label("Origin")}simulated, sending ${others.length === 0 ? "no security headers" : printable(others.map((h) => h.name).join(", "))}` +
-      `${request.contentType === null ? "" : " and a Content-Type"}${others.length === 0 ? ` ${style.dim('(add --origin-header "Name: value")')}` : ""}\n`,
-  );
-
-  if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
-  io.out(`\n${style.bold("Headers the Worker sends")}\n`);
-  for (const op of x.sent) {
-    if (op.value === null) continue;
-    io.out(`  ${printable(op.name)}: ${printable(op.value)}\n    ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
-    const directives = x.cspDirectives[op.name.toLowerCase()];
-    if (op.policyValue && directives !== undefined && directives.length > 0) {
-      io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
-    }
-  }
-  io.out(`\n${style.bold("Removed")}\n`);
-  if (x.removed.length === 0) io.out("  nothing\n");
-  const width = Math.max(0, ...x.removed.map((op) => printable(op.name).length));
-  for (const op of x.removed) io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
-  io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
-  if (x.passedThrough.length === 0) io.out("  nothing\n");
-  for (const header of x.passedThrough) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -338,9 +288,12 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }
-  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, { environment: describeEnvironment(environment), layers });
+  const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, {
+    environment: describeEnvironment(environment),
+    layers,
+  });
   if (values.json === true) io.out(`${printableJson(explanation)}\n`);
-  else render(explanation, io);
+  else renderExplanation(explanation, io);
   return EXIT.ok;
 }
 
@@ -349,8 +302,15 @@ function warnAboutEnvironment(environment: Environment, io: Io): void {
   const { errStyle } = io;
   for (const warning of environment.warnings) io.err(`${errStyle.yellow("warning:")} ${printable(warning)}\n`);
   if (environment.issues.length === 0) return;
-  io.err(`${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`);
+  io.err(
+    `${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`,
+  );
   for (const issue of environment.issues) io.err(`  ${renderIssue(issue, errStyle)}\n`);
 }
 
-export const explainCommand: Command = { name: "explain", summary: "show the headers the Worker sends for a request, and why", help: HELP, run };
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "show the headers the Worker sends for a request, and why",
+  help: HELP,
+  run,
+};

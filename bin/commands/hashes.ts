@@ -1,12 +1,10 @@
 // `hashes <file-or-url…>`: the sha256 of every inline script and style in some HTML, written into a
 // rule's CSP, so a static site can run a hash-only policy that nothing injected can satisfy.
 
-import { writeFile } from "node:fs/promises";
-import { inlineHashes, withRuleHashes } from "../../src/core/inline-hashes.js";
-import { pathPatternProblem } from "../../src/core/match-path.js";
-import type { PolicyDocument } from "../../src/core/policy.js";
-import { CommandError, integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { inlineHashes, withRuleHashes } from "../support/inline-hashes.js";
+import { pathPatternProblem } from "../../src/core/policy/match-path.js";
+import { integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
+import { checkDocument, readTextFile, renderIssue, writeTextFile } from "../support/documents.js";
 import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
@@ -67,10 +65,14 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     scripts.push(...found.scripts);
     if (values["no-styles"] !== true) styles.push(...found.styles);
     handlers += found.handlers;
-    io.err(`${printable(source)}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`);
+    io.err(
+      `${printable(source)}: ${found.scripts.length} inline script${found.scripts.length === 1 ? "" : "s"}, ${found.styles.length} style${found.styles.length === 1 ? "" : "s"}\n`,
+    );
   }
   if (handlers > 0) {
-    io.err(`${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`);
+    io.err(
+      `${io.errStyle.yellow("!")} ${handlers} inline event handler${handlers === 1 ? "" : "s"} (onclick=…): a hash policy blocks them; move them into scripts\n`,
+    );
   }
   const hashes = { scripts: [...new Set(scripts)], styles: [...new Set(styles)] };
 
@@ -78,7 +80,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     const rule = withRuleHashes({ rules: [] as { path: string; csp?: unknown }[] }, path, hashes).rules[0];
     const json = `${prettyJson(rule)}\n`;
     if (values.out === undefined) io.out(json);
-    else await write(values.out, json);
+    else await writeTextFile(values.out, json);
     return EXIT.ok;
   }
   const check = checkDocument(await readTextFile(values.policy, "the policy document"), bareEnvironment().config);
@@ -87,26 +89,26 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
-  const updated = withRuleHashes<PolicyDocument, NonNullable<PolicyDocument["rules"]>[number]>(check.document, path, hashes);
+  const updated = withRuleHashes(check.document, path, hashes);
   const json = `${prettyJson(updated)}\n`;
   const after = checkDocument(json, bareEnvironment().config);
   if (!after.ok) {
     io.err(`${io.errStyle.red("✗")} the document with these hashes does not validate; nothing written:\n`);
-    for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    for (const issue of after.stage === "rules" ? after.conflicts.flatMap((c) => c.issues) : after.issues)
+      io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
   const out = values.out ?? values.policy;
-  await write(out, json);
-  io.out(`wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`);
+  await writeTextFile(out, json);
+  io.out(
+    `wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`,
+  );
   return EXIT.ok;
 }
 
-async function write(file: string, text: string): Promise<void> {
-  try {
-    await writeFile(file, text);
-  } catch (error) {
-    throw new CommandError(`cannot write ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-export const hashesCommand: Command = { name: "hashes", summary: "write the sha256 of inline scripts and styles into a rule's CSP", help: HELP, run };
+export const hashesCommand: Command = {
+  name: "hashes",
+  summary: "write the sha256 of inline scripts and styles into a rule's CSP",
+  help: HELP,
+  run,
+};

@@ -1,10 +1,9 @@
 // `import <file>`: convert a Cloudflare Pages or Netlify `_headers` file into a policy document, report
 // what cannot be expressed, and validate the result the way `validate` does.
 
-import { writeFile } from "node:fs/promises";
-import { importHeadersFile } from "../../src/core/import-headers-file.js";
-import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { importHeadersFile } from "../support/import-headers-file.js";
+import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
+import { checkDocument, readTextFile, renderIssue, writeTextFile } from "../support/documents.js";
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
@@ -45,8 +44,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const json = `${prettyJson(document)}\n`;
   const style = io.errStyle;
   if (issues.length > 0) {
-    io.err(`${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${printable(file)} could not be converted as written:\n`);
-    for (const issue of issues) io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${printable(issue.message)}, received ${printable(issue.received)}\n`);
+    io.err(
+      `${style.yellow("!")} ${issues.length} line${issues.length === 1 ? "" : "s"} of ${printable(file)} could not be converted as written:\n`,
+    );
+    for (const issue of issues)
+      io.err(`  ${style.bold(`line ${issue.line}`)}: expected ${printable(issue.message)}, received ${printable(issue.received)}\n`);
   }
   const check = checkDocument(json, bareEnvironment().config);
   if (check.stage !== "rules") {
@@ -62,11 +64,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const out = values.out;
   if (out === undefined) io.out(json);
   else {
-    try {
-      await writeFile(out, json);
-    } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await writeTextFile(out, json);
     io.out(`wrote ${printable(out)}: ${document.rules.length} rule${document.rules.length === 1 ? "" : "s"} from ${printable(file)}\n`);
   }
   const clean = issues.length === 0 && check.ok;
@@ -74,4 +72,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   return clean ? EXIT.ok : EXIT.defect;
 }
 
-export const importCommand: Command = { name: "import", summary: "convert a Pages/Netlify _headers file into a policy document", help: HELP, run };
+export const importCommand: Command = {
+  name: "import",
+  summary: "convert a Pages/Netlify _headers file into a policy document",
+  help: HELP,
+  run,
+};

@@ -1,9 +1,8 @@
 // `pull`: read the policy document the Worker uses from KV with wrangler, exactly as stored, and say
 // whether the Worker can apply it.
 
-import { writeFile } from "node:fs/promises";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
-import { checkDocument, renderIssue } from "../support/documents.js";
+import { checkDocument, renderIssue, writeTextFile } from "../support/documents.js";
 import { loadEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable } from "../support/printable.js";
@@ -56,7 +55,10 @@ async function keyExists(binary: string, target: KvTarget, io: Io): Promise<bool
   } catch {
     throw new CommandError(`wrangler kv key list printed something other than JSON:\n${plainOutput(result)}`);
   }
-  return Array.isArray(keys) && keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key);
+  return (
+    Array.isArray(keys) &&
+    keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key)
+  );
 }
 
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
@@ -78,7 +80,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
   if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
   if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) {
-    io.err(`${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`);
+    io.err(
+      `${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`,
+    );
     return EXIT.defect;
   }
   let text: string;
@@ -90,11 +94,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const out = values.out;
   if (out === undefined) io.out(text);
   else {
-    try {
-      await writeFile(out, text);
-    } catch (error) {
-      throw new CommandError(`cannot write ${JSON.stringify(out)}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await writeTextFile(out, text);
     io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);
   }
   const check = checkDocument(text, environment.config);

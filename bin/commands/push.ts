@@ -2,14 +2,24 @@
 // var, Report-Only, report endpoint), then put it into that environment's KV namespace with wrangler.
 // An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
 
-import { MAX_POLICY_BYTES } from "../../src/core/parse-policy.js";
+import { MAX_POLICY_BYTES } from "../../src/core/policy/parse-policy.js";
 import { readFile } from "node:fs/promises";
 import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue } from "../support/documents.js";
 import { describeEnvironment, loadEnvironment, type Environment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable } from "../support/printable.js";
-import { describeTarget, KV_TARGET_OPTIONS, kvTarget, plainOutput, runWrangler, targetFlags, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
+import {
+  describeTarget,
+  KV_TARGET_OPTIONS,
+  kvTarget,
+  plainOutput,
+  runWrangler,
+  targetFlags,
+  wranglerBinary,
+  WRANGLER_ENV,
+} from "../support/wrangler.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The Worker refuses a larger document without reading it. */
 const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
@@ -44,7 +54,7 @@ async function readDocumentBytes(file: string): Promise<string> {
   try {
     bytes = await readFile(file);
   } catch (error) {
-    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the policy document ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     throw new CommandError(`${file} is ${bytes.length} bytes; the Worker reads at most ${MAX_DOCUMENT_BYTES}: nothing was pushed`);
@@ -70,7 +80,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const check = checkDocument(text, environment.config);
   warnAboutEnvironment(environment, io);
   if (!check.ok) {
-    io.err(`${io.errStyle.red("✗")} ${printable(file)} is not valid as ${printable(describeEnvironment(environment))} compiles it: nothing was pushed\n`);
+    io.err(
+      `${io.errStyle.red("✗")} ${printable(file)} is not valid as ${printable(describeEnvironment(environment))} compiles it: nothing was pushed\n`,
+    );
     if (check.stage === "rules") {
       for (const conflict of check.conflicts) {
         io.err(`  rules that cannot be combined on ${printable(conflict.path)}: ${printable(conflict.rules.join(", "))}\n`);
@@ -99,7 +111,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
 function warnAboutEnvironment(environment: Environment, io: Io): void {
   for (const warning of environment.warnings) io.err(`${io.errStyle.yellow("warning:")} ${printable(warning)}\n`);
   if (environment.issues.length === 0) return;
-  io.err(`${io.errStyle.yellow("warning:")} the environment's bindings have issues (the Worker falls back for each); see \`validate --env\`:\n`);
+  io.err(
+    `${io.errStyle.yellow("warning:")} the environment's bindings have issues (the Worker falls back for each); see \`validate --env\`:\n`,
+  );
   for (const issue of environment.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
 }
 

@@ -2,7 +2,7 @@
 // with --suggest, propose the sources, hashes and nonces the stored violations call for, as a policy patch.
 
 import { writeFile } from "node:fs/promises";
-import { DEFAULT_REPORT_PATH } from "../../src/core/parse-env.js";
+import { DEFAULT_REPORT_PATH } from "../../src/core/policy/parse-env.js";
 import { renderSummaryText } from "../../src/core/reports/render-summary.js";
 import { parseSummary } from "../../src/core/reports/summary.js";
 import { parseViolationGroups, type ViolationGroups } from "../../src/core/reports/violation-groups.js";
@@ -80,22 +80,27 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   if (values.suggest !== true && (values.out !== undefined || values.policy !== undefined || values["min-clients"] !== undefined)) {
     throw new UsageError("--out, --policy and --min-clients go with --suggest");
   }
-  if (values.policy !== undefined && values.out === undefined) throw new UsageError("--policy needs --out (where the merged document goes)");
+  if (values.policy !== undefined && values.out === undefined)
+    throw new UsageError("--policy needs --out (where the merged document goes)");
   const minClients = integerOption("min-clients", values["min-clients"], 1, 48, 2);
   // The collector listens at the environment's REPORT_PATH: read it rather than make the user repeat it.
   const path = values.path ?? (await loadEnvironment(values, io)).config.reports.path;
-  if (!/^\/[^?#\s]*[^/?#\s]$/.test(path)) throw new UsageError(`--path: expected a path such as ${DEFAULT_REPORT_PATH}, received ${JSON.stringify(path)}`);
+  if (!/^\/[^?#\s]*[^/?#\s]$/.test(path))
+    throw new UsageError(`--path: expected a path such as ${DEFAULT_REPORT_PATH}, received ${JSON.stringify(path)}`);
   const url = summaryUrl(site, path, days, values.suggest === true);
   const token = io.env.REPORTS_TOKEN;
   if (token === undefined || token === "") {
     throw new CommandError("REPORTS_TOKEN is not set: export the summary's token (the Worker's REPORTS_TOKEN secret) first");
   }
   const json = await fetchJson(url, token, values.suggest === true ? MAX_GROUPS_BYTES : MAX_RESPONSE_BYTES);
-  if (values.suggest === true) return suggestFrom(json, url, { json: values.json === true, out: values.out, policy: values.policy, minClients, env: values }, io);
+  if (values.suggest === true)
+    return suggestFrom(json, url, { json: values.json === true, out: values.out, policy: values.policy, minClients, env: values }, io);
   const summary = parseSummary(json);
   if (!summary.ok) {
     const issue = summary.issues[0];
-    throw new CommandError(`GET ${url.href} answered an unexpected summary: ${issue?.path || "(document)"}: expected ${issue?.message ?? "a summary"}`);
+    throw new CommandError(
+      `GET ${url.href} answered an unexpected summary: ${issue?.path || "(document)"}: expected ${issue?.message ?? "a summary"}`,
+    );
   }
   io.out(values.json === true ? `${JSON.stringify(summary.value, null, 2)}\n` : renderSummaryText(summary.value));
   return EXIT.ok;
@@ -105,12 +110,17 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
 async function fetchJson(url: URL, token: string, maxBytes: number): Promise<unknown> {
   let answer: Awaited<ReturnType<typeof getText>>;
   try {
-    answer = await getText(url, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" }, timeoutMs: TIMEOUT_MS, maxBytes });
+    answer = await getText(url, {
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      timeoutMs: TIMEOUT_MS,
+      maxBytes,
+    });
   } catch (error) {
     throw new CommandError(`GET ${url.href} failed: ${describe(error)}`);
   }
   if (answer.status !== 200) throw new CommandError(`GET ${url.href} answered ${answer.status}: ${explainStatus(answer.status)}`);
-  if (answer.text === undefined) throw new CommandError(`GET ${url.href} answered more than ${maxBytes} bytes: is this the Worker's summary?`);
+  if (answer.text === undefined)
+    throw new CommandError(`GET ${url.href} answered more than ${maxBytes} bytes: is this the Worker's summary?`);
   try {
     return JSON.parse(answer.text);
   } catch {
@@ -131,7 +141,9 @@ async function suggestFrom(json: unknown, url: URL, flags: SuggestFlags, io: Io)
   const parsed = parseViolationGroups(json);
   if (!parsed.ok) {
     const issue = parsed.issues[0];
-    throw new CommandError(`GET ${url.href} answered an unexpected view: ${issue?.path || "(document)"}: expected ${issue?.message ?? "violation groups"} (a Worker older than migrations/0003 has no violations view)`);
+    throw new CommandError(
+      `GET ${url.href} answered an unexpected view: ${issue?.path || "(document)"}: expected ${issue?.message ?? "violation groups"} (a Worker older than migrations/0003 has no violations view)`,
+    );
   }
   const view: ViolationGroups = parsed.value;
   const suggestions = suggest(view.groups, { minClients: flags.minClients });
@@ -147,14 +159,19 @@ async function suggestFrom(json: unknown, url: URL, flags: SuggestFlags, io: Io)
     const check = checkDocument(text, (await loadEnvironment(flags.env, io)).config);
     if (!check.ok) {
       io.err(`${io.errStyle.red("✗")} the document with these additions does not validate; nothing written:\n`);
-      for (const issue of check.stage === "rules" ? check.conflicts.flatMap((c) => c.issues) : check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+      for (const issue of check.stage === "rules" ? check.conflicts.flatMap((c) => c.issues) : check.issues)
+        io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
       return EXIT.defect;
     }
     await write(flags.out, text);
   }
-  if (flags.json) io.out(`${printableJson({ window: view.window, truncated: view.truncated, ...suggestions, ...(patch === undefined ? {} : { patch }) })}\n`);
+  if (flags.json)
+    io.out(
+      `${printableJson({ window: view.window, truncated: view.truncated, ...suggestions, ...(patch === undefined ? {} : { patch }) })}\n`,
+    );
   else io.out(renderSuggestions(suggestions, view.window, view.truncated, io.style));
-  if (flags.out !== undefined) io.err(`wrote ${printable(flags.out)}: ${suggestions.proposals.length} source${suggestions.proposals.length === 1 ? "" : "s"} added\n`);
+  if (flags.out !== undefined)
+    io.err(`wrote ${printable(flags.out)}: ${suggestions.proposals.length} source${suggestions.proposals.length === 1 ? "" : "s"} added\n`);
   return EXIT.ok;
 }
 
@@ -167,7 +184,8 @@ async function readDocument(file: string): Promise<Record<string, unknown>> {
     if (error instanceof CommandError) throw error;
     throw new CommandError(`${JSON.stringify(file)} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new CommandError(`${JSON.stringify(file)} is not a policy document (a JSON object)`);
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new CommandError(`${JSON.stringify(file)} is not a policy document (a JSON object)`);
   return json as Record<string, unknown>;
 }
 
@@ -221,7 +239,12 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-export const reportsCommand: Command = { name: "reports", summary: "print the top CSP violations the Worker's collector stored", help: HELP, run };
+export const reportsCommand: Command = {
+  name: "reports",
+  summary: "print the top CSP violations the Worker's collector stored",
+  help: HELP,
+  run,
+};
 
 /** Run `reports` on its own (outside bin/cli.ts): the exit status, with failures written to io.err. */
 export async function runReports(args: string[], io: Io = processIo()): Promise<number> {

@@ -65,9 +65,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const [raw = ""] = takePositionals(positionals, ["url"]);
   const start = siteUrl(raw);
   const nonceMode = values.nonce ?? "marked";
-  if (nonceMode !== "marked" && nonceMode !== "blanket") throw new UsageError(`--nonce: expected marked or blanket, received ${JSON.stringify(nonceMode)}`);
+  if (nonceMode !== "marked" && nonceMode !== "blanket")
+    throw new UsageError(`--nonce: expected marked or blanket, received ${JSON.stringify(nonceMode)}`);
   const scan = await crawl(start, values, io);
-  if (scan.passes[0]?.length === 0) throw new CommandError(`no page of ${start.href} could be scanned: ${scan.skipped.map((s) => `${s.url}: ${s.reason}`).join("; ")}`);
+  if (scan.passes[0]?.length === 0)
+    throw new CommandError(`no page of ${start.href} could be scanned: ${scan.skipped.map((s) => `${s.url}: ${s.reason}`).join("; ")}`);
   const result = synthesizePolicy(scan, { nonceMode });
   const json = `${prettyJson(result.document)}\n`;
   const check = checkDocument(json, bareEnvironment().config);
@@ -75,7 +77,10 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   // The marker is the site's secret: whatever a page quoted, it never reaches the terminal or a file.
   const redact = (text: string): string => (result.marker === undefined ? text : text.replaceAll(result.marker, "(the site's marker)"));
   if (values.out !== undefined) await write(values.out, redact(json));
-  const report = values.json === true ? `${printableJson({ document: result.document, report: result.report, grade })}\n` : renderScanReport(result.report, result.document, grade, values.out ?? "", values.out === undefined ? io.errStyle : io.style);
+  const report =
+    values.json === true
+      ? `${printableJson({ document: result.document, report: result.report, grade })}\n`
+      : renderScanReport(result.report, result.document, grade, values.out ?? "", values.out === undefined ? io.errStyle : io.style);
   if (values.out === undefined && values.json !== true) {
     io.out(redact(json));
     io.err(redact(report));
@@ -90,12 +95,17 @@ function siteUrl(raw: string): URL {
   } catch {
     throw new UsageError(`<url>: expected a URL such as https://www.example.com/, received ${JSON.stringify(raw)}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`<url>: expected an http(s) URL, received ${JSON.stringify(raw)}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`<url>: expected an http(s) URL, received ${JSON.stringify(raw)}`);
   url.hash = "";
   return url;
 }
 
-async function crawl(start: URL, values: { pages?: string; chromium?: string; timeout?: string; settle?: string; "ignore-https-errors"?: boolean }, io: Io): ReturnType<typeof crawlSite> {
+async function crawl(
+  start: URL,
+  values: { pages?: string; chromium?: string; timeout?: string; settle?: string; "ignore-https-errors"?: boolean },
+  io: Io,
+): ReturnType<typeof crawlSite> {
   try {
     return await crawlSite({
       start,
@@ -120,4 +130,9 @@ async function write(file: string, text: string): Promise<void> {
   }
 }
 
-export const scanCommand: Command = { name: "scan", summary: "browse a site in Chromium and write the strict policy it needs", help: HELP, run };
+export const scanCommand: Command = {
+  name: "scan",
+  summary: "browse a site in Chromium and write the strict policy it needs",
+  help: HELP,
+  run,
+};

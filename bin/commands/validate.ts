@@ -1,11 +1,17 @@
 // `validate [file]`: every issue in an environment's bindings and in a policy document, judged exactly as
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
-import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
-import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment, type EnvironmentFlags } from "../support/environment.js";
+import {
+  describeEnvironment,
+  ENVIRONMENT_OPTIONS,
+  loadEnvironment,
+  type Environment,
+  type EnvironmentFlags,
+} from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
 import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
@@ -42,7 +48,9 @@ export function ownedHeaders(policy: CompiledPolicy): { sends: string[]; removes
 }
 
 function describeRules(document: PolicyDocument): string[] {
-  return (document.rules ?? []).map((rule) => (rule.contentType === undefined ? rule.path : `${rule.path} (${rule.contentType.join(", ")})`));
+  return (document.rules ?? []).map((rule) =>
+    rule.contentType === undefined ? rule.path : `${rule.path} (${rule.contentType.join(", ")})`,
+  );
 }
 
 /** One environment judged, with the document when one was given. */
@@ -63,7 +71,15 @@ function toJson({ environment, file, check, ok }: Verdict): unknown {
   if (file === undefined || check === undefined) return base;
   if (check.stage !== "rules") return { ...base, file, stage: check.stage, issues: check.issues };
   const { sends, removes } = ownedHeaders(check.policy);
-  return { ...base, file, rules: describeRules(check.document), sends, removes, conflicts: check.conflicts, nonceMarker: markerNote(check.policy) };
+  return {
+    ...base,
+    file,
+    rules: describeRules(check.document),
+    sends,
+    removes,
+    conflicts: check.conflicts,
+    nonceMarker: markerNote(check.policy),
+  };
 }
 
 function plural(n: number, word: string): string {
@@ -74,9 +90,12 @@ function renderEnvironment(environment: Environment, io: Io): void {
   const { style } = io;
   io.out(`${style.bold("Environment")} ${printable(describeEnvironment(environment))}\n`);
   for (const warning of environment.warnings) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
-  if (environment.hasPolicyKv === false) io.out(`  ${style.yellow("note:")} no POLICY_KV binding here: this Worker never reads a KV document\n`);
+  if (environment.hasPolicyKv === false)
+    io.out(`  ${style.yellow("note:")} no POLICY_KV binding here: this Worker never reads a KV document\n`);
   if (environment.issues.length === 0) return;
-  io.out(`${style.red("✗")} the bindings have ${plural(environment.issues.length, "issue")}; the Worker logs them and uses the safe fallback for each:\n`);
+  io.out(
+    `${style.red("✗")} the bindings have ${plural(environment.issues.length, "issue")}; the Worker logs them and uses the safe fallback for each:\n`,
+  );
   for (const issue of environment.issues) io.out(`  ${renderIssue(issue, style)}\n`);
 }
 
@@ -89,14 +108,21 @@ function renderDocument(file: string, check: DocumentCheck, io: Io): void {
   const { style } = io;
   const name = printable(file);
   if (check.stage !== "rules") {
-    renderIssues(`${name} is not valid${check.stage === "parse" ? "" : " when compiled over the built-in defaults and this environment's POLICY"}`, check.issues, style, io);
+    renderIssues(
+      `${name} is not valid${check.stage === "parse" ? "" : " when compiled over the built-in defaults and this environment's POLICY"}`,
+      check.issues,
+      style,
+      io,
+    );
     io.out("The Worker would not apply this document; the layers below it would keep serving.\n");
     return;
   }
   if (check.conflicts.length > 0) {
     io.out(`${style.red("✗")} ${name}: rules that cannot be applied together (the Worker would skip the later one on such paths)\n`);
     for (const conflict of check.conflicts) {
-      io.out(`  on ${printable(conflict.path)}${conflict.contentType === null ? "" : ` (${printable(conflict.contentType)})`}: ${printable(conflict.rules.join(", "))}\n`);
+      io.out(
+        `  on ${printable(conflict.path)}${conflict.contentType === null ? "" : ` (${printable(conflict.contentType)})`}: ${printable(conflict.rules.join(", "))}\n`,
+      );
       for (const issue of conflict.issues) io.out(`    ${renderIssue(issue, style)}\n`);
     }
     return;
@@ -116,7 +142,8 @@ function environmentsToJudge(values: EnvironmentFlags & { "all-envs"?: boolean |
   if (values["all-envs"] !== true) return [values.env];
   if (values.env !== undefined) throw new UsageError("--all-envs and --env: choose one");
   const file = values.config ?? findWranglerConfig(io.cwd);
-  if (file === undefined) throw new UsageError("--all-envs: no wrangler.toml (or wrangler.json) here or in a parent directory; give its path with --config");
+  if (file === undefined)
+    throw new UsageError("--all-envs: no wrangler.toml (or wrangler.json) here or in a parent directory; give its path with --config");
   return ["", ...environmentNames(readWranglerConfig(file))];
 }
 
@@ -133,7 +160,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const file = positionals[0];
-  if (file === undefined && values.env === undefined && values["all-envs"] !== true) throw new UsageError("missing <file> (or --env NAME / --all-envs to check the bindings alone)");
+  if (file === undefined && values.env === undefined && values["all-envs"] !== true)
+    throw new UsageError("missing <file> (or --env NAME / --all-envs to check the bindings alone)");
   const text = file === undefined ? undefined : await readTextFile(file, "the policy document");
   const verdicts: Verdict[] = [];
   for (const name of environmentsToJudge(values, io)) {
@@ -144,7 +172,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const ok = verdicts.every((v) => v.ok);
   if (values.json === true) {
     const [only] = verdicts;
-    io.out(`${printableJson(values["all-envs"] === true || only === undefined ? { valid: ok, environments: verdicts.map(toJson) } : toJson(only))}\n`);
+    io.out(
+      `${printableJson(values["all-envs"] === true || only === undefined ? { valid: ok, environments: verdicts.map(toJson) } : toJson(only))}\n`,
+    );
     return ok ? EXIT.ok : EXIT.defect;
   }
   verdicts.forEach((verdict, i) => {
@@ -156,4 +186,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   return ok ? EXIT.ok : EXIT.defect;
 }
 
-export const validateCommand: Command = { name: "validate", summary: "check an environment's bindings and a policy document the way the Worker does", help: HELP, run };
+export const validateCommand: Command = {
+  name: "validate",
+  summary: "check an environment's bindings and a policy document the way the Worker does",
+  help: HELP,
+  run,
+};

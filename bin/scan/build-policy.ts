@@ -1,7 +1,7 @@
 // From every path's needs to one policy document: what every scanned page needs goes in the base (a fresh CSP
 // from default-src 'none'), each page's extras and nonce go in a rule for its exact path, workers included.
 
-import { pathPatternProblem } from "../../src/core/match-path.js";
+import { pathPatternProblem } from "../../src/core/policy/match-path.js";
 import type { PathNeeds } from "./path-needs.js";
 
 /** Which elements a nonce goes on: marked (the origin writes the site's secret marker) or blanket (every one). */
@@ -72,7 +72,10 @@ export function patternProblem(path: string): string | undefined {
 }
 
 /** The policy document for these paths, and the paths whose extras had to go in the base. */
-export function buildPolicy(needs: readonly PathNeeds[], mode: NonceMode): { document: PolicyOut; widened: { path: string; reason: string }[] } {
+export function buildPolicy(
+  needs: readonly PathNeeds[],
+  mode: NonceMode,
+): { document: PolicyOut; widened: { path: string; reason: string }[] } {
   const widened = needs.flatMap((n) => {
     const reason = patternProblem(n.path);
     return reason === undefined ? [] : [{ path: n.path, reason }];
@@ -108,7 +111,10 @@ export function buildPolicy(needs: readonly PathNeeds[], mode: NonceMode): { doc
  */
 function withoutStrictDynamic(needs: PathNeeds): PathNeeds {
   const sources = new Map(needs.sources);
-  sources.set("script-src", new Set([...(needs.sources.get("script-src") ?? []), ...needs.scriptHosts].filter((s) => s !== "'strict-dynamic'")));
+  sources.set(
+    "script-src",
+    new Set([...(needs.sources.get("script-src") ?? []), ...needs.scriptHosts].filter((s) => s !== "'strict-dynamic'")),
+  );
   return { ...needs, sources, nonce: needs.nonce === undefined ? undefined : { ...needs.nonce, strictDynamic: false } };
 }
 
@@ -118,7 +124,10 @@ function baseSources(pages: readonly PathNeeds[], unnamed: readonly PathNeeds[])
   for (const directive of ORDER) {
     const [first, ...rest] = pages.map((p) => p.sources.get(directive) ?? new Set<string>());
     // 'strict-dynamic' restricts: beside what the unnamed pages add it would switch their hosts off.
-    const shared = first === undefined ? [] : [...first].filter((s) => rest.every((set) => set.has(s)) && !(s === "'strict-dynamic'" && unnamed.length > 0));
+    const shared =
+      first === undefined
+        ? []
+        : [...first].filter((s) => rest.every((set) => set.has(s)) && !(s === "'strict-dynamic'" && unnamed.length > 0));
     const wider = unnamed.flatMap((p) => [...(p.sources.get(directive) ?? [])]);
     const sources = [...new Set([...shared, ...wider])];
     // An unnamed page that needs 'unsafe-inline' (styles) needs it without a hash beside it, which would switch it off.
@@ -145,7 +154,9 @@ function baseNonce(pages: readonly PathNeeds[], unnamed: readonly PathNeeds[]): 
 }
 
 function flags(needs: PathNeeds): NonceFlags | undefined {
-  return needs.nonce === undefined ? undefined : { scripts: needs.nonce.scripts, styles: needs.nonce.styles, strictDynamic: needs.nonce.strictDynamic };
+  return needs.nonce === undefined
+    ? undefined
+    : { scripts: needs.nonce.scripts, styles: needs.nonce.styles, strictDynamic: needs.nonce.strictDynamic };
 }
 
 function sameFlags(a: NonceFlags, b: NonceFlags): boolean {
@@ -153,7 +164,12 @@ function sameFlags(a: NonceFlags, b: NonceFlags): boolean {
 }
 
 /** The rule for one path: what it needs beyond the base; none when the base is enough. */
-function ruleFor(needs: PathNeeds, base: ReadonlyMap<string, readonly string[]>, baseFlags: NonceFlags | undefined, mode: NonceMode): RuleOut[] {
+function ruleFor(
+  needs: PathNeeds,
+  base: ReadonlyMap<string, readonly string[]>,
+  baseFlags: NonceFlags | undefined,
+  mode: NonceMode,
+): RuleOut[] {
   const add: Record<string, string[]> = {};
   const directives: Record<string, string[]> = {};
   for (const directive of ORDER) {
@@ -166,13 +182,27 @@ function ruleFor(needs: PathNeeds, base: ReadonlyMap<string, readonly string[]>,
   }
   const own = flags(needs);
   // A page that needs no nonce under a base that has one: off, or 'strict-dynamic' would ignore its hosts.
-  const nonce = own === undefined ? (baseFlags === undefined ? undefined : false) : baseFlags !== undefined && sameFlags(own, baseFlags) ? undefined : { mode, ...own };
+  const nonce =
+    own === undefined
+      ? baseFlags === undefined
+        ? undefined
+        : false
+      : baseFlags !== undefined && sameFlags(own, baseFlags)
+        ? undefined
+        : { mode, ...own };
   const csp: CspLayerOut = {
     ...(Object.keys(directives).length > 0 ? { directives } : {}),
     ...(Object.keys(add).length > 0 ? { add } : {}),
   };
   if (csp.directives === undefined && csp.add === undefined && nonce === undefined) return [];
-  return [{ path: needs.path, description: describe(needs, mode), ...(csp.directives !== undefined || csp.add !== undefined ? { csp } : {}), ...(nonce === undefined ? {} : { nonce }) }];
+  return [
+    {
+      path: needs.path,
+      description: describe(needs, mode),
+      ...(csp.directives !== undefined || csp.add !== undefined ? { csp } : {}),
+      ...(nonce === undefined ? {} : { nonce }),
+    },
+  ];
 }
 
 function describe(needs: PathNeeds, mode: NonceMode): string {

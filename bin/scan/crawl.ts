@@ -4,7 +4,16 @@
 
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Frame, type Route } from "playwright-core";
-import { COLLECT_DOM, PROBE_SCRIPT, SCAN_POLICY, VIOLATION_BINDING, WORKER_PARAM, WORKER_PROBE, WORKER_REPORT_PATH, type CollectedDom } from "./in-page.js";
+import {
+  COLLECT_DOM,
+  PROBE_SCRIPT,
+  SCAN_POLICY,
+  VIOLATION_BINDING,
+  WORKER_PARAM,
+  WORKER_PROBE,
+  WORKER_REPORT_PATH,
+  type CollectedDom,
+} from "./in-page.js";
 import type { DocumentLoad, ObservedRequest, ObservedViolation, SiteScan, Visit } from "./observations.js";
 
 export interface CrawlOptions {
@@ -34,7 +43,14 @@ export async function crawlSite(options: CrawlOptions): Promise<SiteScan> {
     const site = options.start.origin;
     const skipped: { url: string; reason: string }[] = [];
     const first = await runPass(browser, site, options, [options.start.href], skipped, true);
-    const second = await runPass(browser, site, options, first.map((v) => v.url), skipped, false);
+    const second = await runPass(
+      browser,
+      site,
+      options,
+      first.map((v) => v.url),
+      skipped,
+      false,
+    );
     return { origin: site, passes: [first, second], skipped };
   } finally {
     await browser.close();
@@ -42,7 +58,8 @@ export async function crawlSite(options: CrawlOptions): Promise<SiteScan> {
 }
 
 async function launch(executable: string): Promise<Browser> {
-  if (!existsSync(executable)) throw new Error(`no Chromium at ${executable}: install one (Debian: apt-get install chromium) or name it with --chromium PATH`);
+  if (!existsSync(executable))
+    throw new Error(`no Chromium at ${executable}: install one (Debian: apt-get install chromium) or name it with --chromium PATH`);
   return chromium.launch({
     executablePath: executable,
     headless: true,
@@ -63,7 +80,14 @@ async function launch(executable: string): Promise<Browser> {
 }
 
 /** One pass in a fresh context: visit `urls` (and, when `follow`, the same-origin links found) up to the page limit. */
-async function runPass(browser: Browser, site: string, options: CrawlOptions, urls: readonly string[], skipped: { url: string; reason: string }[], follow: boolean): Promise<Visit[]> {
+async function runPass(
+  browser: Browser,
+  site: string,
+  options: CrawlOptions,
+  urls: readonly string[],
+  skipped: { url: string; reason: string }[],
+  follow: boolean,
+): Promise<Visit[]> {
   const context = await browser.newContext({ ignoreHTTPSErrors: options.ignoreHttpsErrors, serviceWorkers: "block" });
   const state: { current: Collecting | undefined } = { current: undefined };
   await instrument(context, site, state);
@@ -79,7 +103,8 @@ async function runPass(browser: Browser, site: string, options: CrawlOptions, ur
       const result = await visitPage(context, url, site, options, state);
       if (result.kind === "redirect") {
         // Chromium follows a redirect the scanner passed on without routing the next request: visit the target itself.
-        if (++redirects > options.maxPages * 4) skipped.push({ url, reason: `a redirect to ${result.to}, past the scan's ${options.maxPages * 4} redirects` });
+        if (++redirects > options.maxPages * 4)
+          skipped.push({ url, reason: `a redirect to ${result.to}, past the scan's ${options.maxPages * 4} redirects` });
         else if (!seen.has(result.to)) {
           seen.add(result.to);
           queue.unshift(result.to);
@@ -129,7 +154,8 @@ async function instrument(context: BrowserContext, site: string, state: { curren
       return; // a service worker's request (they are blocked) has no frame
     }
     const own = request.url().startsWith(`${site}${WORKER_REPORT_PATH}`);
-    if (state.current !== undefined && !own && originOf(frameUrl) === site) state.current.requests.push({ url: request.url(), type: request.resourceType() });
+    if (state.current !== undefined && !own && originOf(frameUrl) === site)
+      state.current.requests.push({ url: request.url(), type: request.resourceType() });
   });
 }
 
@@ -166,7 +192,10 @@ function recordWorkerViolation(body: string | null, current: Collecting | undefi
     return;
   }
   const violation = toViolation(payload);
-  const worker = typeof payload === "object" && payload !== null && "worker" in payload && typeof payload.worker === "string" ? payload.worker : undefined;
+  const worker =
+    typeof payload === "object" && payload !== null && "worker" in payload && typeof payload.worker === "string"
+      ? payload.worker
+      : undefined;
   if (violation === undefined || worker === undefined || current === undefined) return;
   const url = new URL(worker);
   url.searchParams.delete(WORKER_PARAM);
@@ -175,23 +204,36 @@ function recordWorkerViolation(body: string | null, current: Collecting | undefi
   current.workers.set(url.href, list);
 }
 
-type VisitResult = { kind: "visited"; visit: Visit; links: string[] } | { kind: "skipped"; reason: string } | { kind: "redirect"; to: string };
+type VisitResult =
+  { kind: "visited"; visit: Visit; links: string[] } | { kind: "skipped"; reason: string } | { kind: "redirect"; to: string };
 
-async function visitPage(context: BrowserContext, url: string, site: string, options: CrawlOptions, state: { current: Collecting | undefined }): Promise<VisitResult> {
+async function visitPage(
+  context: BrowserContext,
+  url: string,
+  site: string,
+  options: CrawlOptions,
+  state: { current: Collecting | undefined },
+): Promise<VisitResult> {
   const collecting: Collecting = { html: new Map(), violations: new Map(), workers: new Map(), requests: [] };
   state.current = collecting;
   const page = await context.newPage();
-  let pages: DocumentLoad[] = [];
-  let links: string[] = [];
+  let read: { pages: DocumentLoad[]; links: string[] };
   try {
     const response = await page.goto(url, { waitUntil: "load", timeout: options.timeoutMs });
     const final = withoutFragment(page.url());
     if (response !== null && final !== withoutFragment(url) && originOf(final) === site) return { kind: "redirect", to: final };
-    const problem = response === null ? "no response" : originOf(final) !== site ? `it redirects to another origin (${final})` : collecting.html.has(final) ? undefined : `not an HTML page (${response.headers()["content-type"] ?? "no Content-Type"})`;
+    const problem =
+      response === null
+        ? "no response"
+        : originOf(final) !== site
+          ? `it redirects to another origin (${final})`
+          : collecting.html.has(final)
+            ? undefined
+            : `not an HTML page (${response.headers()["content-type"] ?? "no Content-Type"})`;
     if (problem !== undefined) return { kind: "skipped", reason: problem };
     await page.waitForLoadState("networkidle", { timeout: options.settleMs }).catch(() => undefined);
     // A round trip through every frame: violation events queued before it have reached the binding by then.
-    ({ pages, links } = await readFrames(page.frames(), site, collecting));
+    read = await readFrames(page.frames(), site, collecting);
   } catch (error) {
     return { kind: "skipped", reason: error instanceof Error ? (error.message.split("\n", 1)[0] ?? error.message) : String(error) };
   } finally {
@@ -199,19 +241,33 @@ async function visitPage(context: BrowserContext, url: string, site: string, opt
     await page.close();
     state.current = undefined;
   }
-  const workers = [...collecting.workers].map(([workerUrl, violations]): DocumentLoad => ({ url: workerUrl, html: "", violations, ownCsp: false }));
-  return { kind: "visited", visit: { url: pages[0]?.url ?? url, pages, workers, requests: collecting.requests }, links: links.filter((l) => originOf(l) === site) };
+  const workers = [...collecting.workers].map(([workerUrl, violations]): DocumentLoad => ({
+    url: workerUrl,
+    html: "",
+    violations,
+    ownCsp: false,
+  }));
+  const { pages, links } = read;
+  return {
+    kind: "visited",
+    visit: { url: pages[0]?.url ?? url, pages, workers, requests: collecting.requests },
+    links: links.filter((l) => originOf(l) === site),
+  };
 }
 
 /** Each same-origin frame's load (the main frame first) and the links of the main frame. */
-async function readFrames(frames: readonly Frame[], site: string, collecting: Collecting): Promise<{ pages: DocumentLoad[]; links: string[] }> {
+async function readFrames(
+  frames: readonly Frame[],
+  site: string,
+  collecting: Collecting,
+): Promise<{ pages: DocumentLoad[]; links: string[] }> {
   const pages: DocumentLoad[] = [];
   let links: string[] = [];
   for (const frame of frames) {
     const frameUrl = frame.url();
     const served = collecting.html.get(frameUrl);
     if (originOf(frameUrl) !== site || served === undefined) continue;
-    const dom = (await frame.evaluate(COLLECT_DOM)) as CollectedDom;
+    const dom = await frame.evaluate<CollectedDom>(COLLECT_DOM);
     if (frame.parentFrame() === null) links = dom.links.map(withoutFragment);
     pages.push({ url: frameUrl, html: served.html, violations: collecting.violations.get(frame) ?? [], dom, ownCsp: served.ownCsp });
   }
@@ -223,7 +279,14 @@ function toViolation(payload: unknown): ObservedViolation | undefined {
   const p = payload as Record<string, unknown>;
   const text = (v: unknown): string => (typeof v === "string" ? v : "");
   const element = typeof p.element === "object" && p.element !== null ? (p.element as ObservedViolation["element"]) : undefined;
-  return { directive: text(p.directive), blocked: text(p.blocked), sample: text(p.sample), sourceFile: text(p.sourceFile), line: typeof p.line === "number" ? p.line : 0, element };
+  return {
+    directive: text(p.directive),
+    blocked: text(p.blocked),
+    sample: text(p.sample),
+    sourceFile: text(p.sourceFile),
+    line: typeof p.line === "number" ? p.line : 0,
+    element,
+  };
 }
 
 function originOf(url: string): string {

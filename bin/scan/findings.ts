@@ -69,29 +69,48 @@ export function evalFinding(where: string, sample: string): Finding {
     kind: "eval",
     what: `eval of ${quoteCode(sample)}${where === "" ? "" : ` from ${where}`}`,
     fix: "replace eval, new Function and string timers with code (JSON.parse for data)",
-    fallback: { directive: "script-src", sources: ["'unsafe-eval'"], cost: "lets any script that reaches eval run strings as code, on every page the rule covers", applied: false },
+    fallback: {
+      directive: "script-src",
+      sources: ["'unsafe-eval'"],
+      cost: "lets any script that reaches eval run strings as code, on every page the rule covers",
+      applied: false,
+    },
   };
 }
 
 /** A script from data: or blob:: anything that can write the URL can run code. */
 export function schemeScriptFinding(scheme: string, where: string): Finding {
-  return { kind: "script-scheme", what: `a script from ${scheme}${where === "" ? "" : ` (${where})`}`, fix: "serve the script from a file on the site" };
+  return {
+    kind: "script-scheme",
+    what: `a script from ${scheme}${where === "" ? "" : ` (${where})`}`,
+    fix: "serve the script from a file on the site",
+  };
 }
 
 /** An <object> or <embed>: object-src stays 'none'. */
 export function pluginFinding(element: string): Finding {
-  return { kind: "plugin", what: element, fix: "replace the plugin content (object-src stays 'none': plugins can run script outside the policy)" };
+  return {
+    kind: "plugin",
+    what: element,
+    fix: "replace the plugin content (object-src stays 'none': plugins can run script outside the policy)",
+  };
 }
 
 /** Inline code that differs between loads and that no nonce can reach: a script inserted it. */
 export function changingInlineFinding(kind: "script" | "style", label: string, sample: string): Finding {
   const what = `an inline ${kind} a script inserts, different on every load (${label}): ${quoteCode(sample)}`;
-  if (kind === "script") return { kind: "changing-inline", what, fix: "load that code from a file, or have the inserting script set the element's nonce" };
+  if (kind === "script")
+    return { kind: "changing-inline", what, fix: "load that code from a file, or have the inserting script set the element's nonce" };
   return {
     kind: "changing-inline",
     what,
     fix: "have the inserting library set the page's nonce on its <style> elements",
-    fallback: { directive: "style-src", sources: ["'unsafe-inline'"], cost: "any injected <style> applies on the page (no hashes or nonces for styles there)", applied: true },
+    fallback: {
+      directive: "style-src",
+      sources: ["'unsafe-inline'"],
+      cost: "any injected <style> applies on the page (no hashes or nonces for styles there)",
+      applied: true,
+    },
   };
 }
 
@@ -101,7 +120,12 @@ export function unhashableStyleFinding(sample: string): Finding {
     kind: "unhashable-style",
     what: `a style attribute a script wrote: ${quoteCode(sample)}`,
     fix: "set styles through element.style (CSSOM is not subject to CSP) or a class",
-    fallback: { directive: "style-src-attr", sources: ["'unsafe-inline'"], cost: "any injected style attribute applies on the page", applied: true },
+    fallback: {
+      directive: "style-src-attr",
+      sources: ["'unsafe-inline'"],
+      cost: "any injected style attribute applies on the page",
+      applied: true,
+    },
   };
 }
 

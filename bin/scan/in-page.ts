@@ -2,8 +2,7 @@
 // written, never through the TypeScript loader (which may add helpers the page does not have).
 
 /** The Report-Only policy the scanner puts on every document and worker of the site: it allows nothing, so Chromium reports everything. */
-export const SCAN_POLICY =
-  "default-src 'none'; script-src 'report-sample'; style-src 'report-sample'; form-action 'none'; base-uri 'none'";
+export const SCAN_POLICY = "default-src 'none'; script-src 'report-sample'; style-src 'report-sample'; form-action 'none'; base-uri 'none'";
 
 /** The page calls this binding with each violation of SCAN_POLICY. */
 export const VIOLATION_BINDING = "__shwScanViolation";

@@ -1,7 +1,15 @@
 // One load of one document, read: which sources each directive needs, which scripts the parser inserted and
 // which a script did, the inline code with its hashes, and what no source can allow (handlers, eval, …).
 
-import { changingInlineFinding, evalFinding, handlerFinding, javascriptUrlFinding, pluginFinding, schemeScriptFinding, type Finding } from "./findings.js";
+import {
+  changingInlineFinding,
+  evalFinding,
+  handlerFinding,
+  javascriptUrlFinding,
+  pluginFinding,
+  schemeScriptFinding,
+  type Finding,
+} from "./findings.js";
 import { readMarkup, type Markup } from "./markup.js";
 import type { DocumentLoad, ObservedRequest, ObservedViolation } from "./observations.js";
 import { hashSource, policyDirective, sourceFor } from "./sources.js";
@@ -73,7 +81,9 @@ export function readLoad(load: DocumentLoad, site: string, requests: readonly Ob
     scripts: [],
     styles: [],
     styleAttributes: [],
-    nonces: [...markup.scripts, ...markup.styles].flatMap((e) => (e.nonce === undefined || e.nonce === "" ? [] : [{ value: e.nonce, label: e.label }])),
+    nonces: [...markup.scripts, ...markup.styles].flatMap((e) =>
+      e.nonce === undefined || e.nonce === "" ? [] : [{ value: e.nonce, label: e.label }],
+    ),
     findings: [],
     wasm: false,
     notes: [],
@@ -117,7 +127,8 @@ function readViolation(facts: LoadFacts, v: ObservedViolation, markup: Markup, s
   else if (blocked === "wasm-eval") facts.wasm = true;
   else if (v.directive === "object-src") facts.findings.push(pluginFinding(`a plugin loading ${v.blocked}`));
   else if (directive === undefined) facts.notes.push(`${v.directive} ${v.blocked}: a directive the scan does not allow sources in`);
-  else if (directive === "script-src" && /^(?:data|blob)(?::|$)/.test(blocked)) facts.findings.push(schemeScriptFinding(`${blocked.replace(/:.*$/, "")}:`, where));
+  else if (directive === "script-src" && /^(?:data|blob)(?::|$)/.test(blocked))
+    facts.findings.push(schemeScriptFinding(`${blocked.replace(/:.*$/, "")}:`, where));
   else {
     if (directive === "script-src" && !isWorker && !markup.scripts.some((s) => s.src === v.blocked)) facts.insertedScripts.add(v.blocked);
     allow(facts, directive, v.blocked, site);
@@ -155,12 +166,25 @@ function readInline(facts: LoadFacts, v: ObservedViolation, markup: Markup): voi
 }
 
 /** Inline code from the element's text when the page could read it, else from the sample (whole only when short). */
-function inlineCode(text: string | undefined, sample: string, label: string, markup: readonly { readonly text?: string | undefined; readonly nonce?: string | undefined; readonly label: string }[]): InlineCode {
+function inlineCode(
+  text: string | undefined,
+  sample: string,
+  label: string,
+  markup: readonly { readonly text?: string | undefined; readonly nonce?: string | undefined; readonly label: string }[],
+): InlineCode {
   // Chromium's sample skips leading whitespace: compare without it.
-  const whole = text !== undefined && text.trimStart().startsWith(sample.trimStart()) ? text : sample.length < SAMPLE_CHARS ? sample : undefined;
+  const whole =
+    text !== undefined && text.trimStart().startsWith(sample.trimStart()) ? text : sample.length < SAMPLE_CHARS ? sample : undefined;
   const code = whole ?? sample;
   const inMarkup = whole === undefined ? undefined : markup.find((m) => m.text === whole);
-  return { hash: hashSource(code), code, complete: whole !== undefined, label: inMarkup?.label ?? label, parser: inMarkup !== undefined, nonce: inMarkup?.nonce };
+  return {
+    hash: hashSource(code),
+    code,
+    complete: whole !== undefined,
+    label: inMarkup?.label ?? label,
+    parser: inMarkup !== undefined,
+    nonce: inMarkup?.nonce,
+  };
 }
 
 /** An inline finding for code that changed between loads and that a nonce cannot reach. */

@@ -1,7 +1,7 @@
 // Does the origin already mark its elements for marked nonces? A marker is a nonce attribute value that stays
 // the same from load to load; a per-response nonce of the origin's own changes every time.
 
-import { markerProblem } from "../../src/core/nonce-marker.js";
+import { markerProblem } from "../../src/core/nonce/nonce-marker.js";
 import type { LoadFacts } from "./load-facts.js";
 
 /** What the scan learnt about the nonce attributes the origin writes. The marker's value is never shown. */
@@ -22,12 +22,19 @@ export function findMarker(loads: readonly LoadFacts[]): MarkerFinding {
   const invalid = fixed.filter(([value]) => markerProblem(value) !== undefined);
   if (invalid.length > 0) {
     const problem = markerProblem(invalid[0]?.[0] ?? "") ?? "";
-    notes.push(`the origin writes ${invalid.length === 1 ? "a fixed nonce" : `${invalid.length} fixed nonces`} that cannot be the site's marker: expected ${problem}`);
+    notes.push(
+      `the origin writes ${invalid.length === 1 ? "a fixed nonce" : `${invalid.length} fixed nonces`} that cannot be the site's marker: expected ${problem}`,
+    );
   }
-  if (valid.length > 1) notes.push(`the origin writes ${valid.length} different fixed nonces; a site has one marker, so only the most frequent is taken for it`);
+  if (valid.length > 1)
+    notes.push(
+      `the origin writes ${valid.length} different fixed nonces; a site has one marker, so only the most frequent is taken for it`,
+    );
   const changing = [...counts].filter(([, n]) => n === 1).length;
   if (changing > 0 && fixed.length === 0) {
-    notes.push("the origin writes nonces that change per response: it runs a nonce-based CSP of its own, which the scan removed; under the Worker its nonces no longer match any policy, so mark the elements with the marker instead");
+    notes.push(
+      "the origin writes nonces that change per response: it runs a nonce-based CSP of its own, which the scan removed; under the Worker its nonces no longer match any policy, so mark the elements with the marker instead",
+    );
   }
   return { marker: valid[0]?.[0], notes };
 }

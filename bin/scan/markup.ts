@@ -1,7 +1,7 @@
 // What a page's HTML itself holds, read with parse5 (the HTML standard's parser): the scripts and styles
 // the parser inserts, as opposed to those a script inserts later, and the nonce attributes the DOM hides.
 
-import { parse } from "parse5";
+import { html as spec, parse } from "parse5";
 import type { DefaultTreeAdapterMap } from "parse5";
 
 type Node = DefaultTreeAdapterMap["node"];
@@ -34,9 +34,9 @@ export interface Markup {
   readonly baseHref: string | undefined;
 }
 
-const SVG = "http://www.w3.org/2000/svg";
+const SVG = spec.NS.SVG;
 /** HTML and SVG both have script and style elements that run; MathML has none. */
-const NAMESPACES = new Set<string>(["http://www.w3.org/1999/xhtml", SVG]);
+const NAMESPACES = new Set<string>([spec.NS.HTML, SVG]);
 const EXECUTABLE_TYPES = new Set(["", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"]);
 
 function isElement(node: Node): node is Element {
@@ -55,7 +55,7 @@ function attribute(element: Element, name: string): string | undefined {
 }
 
 function text(element: Element): string {
-  return element.childNodes.map((n) => ("value" in n && n.nodeName === "#text" ? n.value : "")).join("");
+  return element.childNodes.map((n) => ("value" in n ? n.value : "")).join("");
 }
 
 function resolve(href: string, base: string): string | undefined {
@@ -73,7 +73,7 @@ function where(element: Element): string {
 
 /** Read the scripts, styles and base URL a page's markup gives the parser. `url` is the page's own URL. */
 export function readMarkup(html: string, url: string): Markup {
-  const elements = [...walk(parse(html, { sourceCodeLocationInfo: true }) as Node)];
+  const elements = [...walk(parse(html, { sourceCodeLocationInfo: true }))];
   const baseElement = elements.find((e) => e.tagName === "base" && attribute(e, "href") !== undefined);
   const baseHref = baseElement === undefined ? undefined : resolve(attribute(baseElement, "href") ?? "", url);
   const base = baseHref ?? url;
@@ -94,10 +94,15 @@ export function readMarkup(html: string, url: string): Markup {
       }
     } else if (element.tagName === "style") {
       styles.push({ text: text(element), nonce, label: `inline <style>${where(element)}` });
-    } else if (element.tagName === "link" && element.namespaceURI !== SVG && /(?:^|\s)stylesheet(?:\s|$)/i.test(attribute(element, "rel") ?? "")) {
+    } else if (
+      element.tagName === "link" &&
+      element.namespaceURI !== SVG &&
+      /(?:^|\s)stylesheet(?:\s|$)/i.test(attribute(element, "rel") ?? "")
+    ) {
       const href = attribute(element, "href");
       const resolved = href === undefined ? undefined : resolve(href, base);
-      if (resolved !== undefined) styles.push({ href: resolved, nonce, label: `<link rel="stylesheet" href="${href ?? ""}">${where(element)}` });
+      if (resolved !== undefined)
+        styles.push({ href: resolved, nonce, label: `<link rel="stylesheet" href="${href ?? ""}">${where(element)}` });
     }
   }
   return { scripts, styles, baseHref };

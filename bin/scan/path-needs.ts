@@ -40,7 +40,13 @@ export interface MarkerUse {
 }
 
 /** Judge one path from its loads (a page's, or a worker script's). `marker` is the site's, when the scan found one. */
-export function pathNeeds(path: string, kind: "page" | "worker", urls: readonly string[], loads: readonly LoadFacts[], markers: MarkerUse): PathNeeds {
+export function pathNeeds(
+  path: string,
+  kind: "page" | "worker",
+  urls: readonly string[],
+  loads: readonly LoadFacts[],
+  markers: MarkerUse,
+): PathNeeds {
   const sources = new Map<string, Set<string>>();
   const add = (directive: string, source: string): void => {
     let set = sources.get(directive);
@@ -87,7 +93,10 @@ interface ScriptJudgement {
 }
 
 /** Split inline code into what every load ran the same (hashable) and what changed; by hash, first label kept. */
-function stability(loads: readonly LoadFacts[], pick: (l: LoadFacts) => readonly InlineCode[]): { stable: InlineCode[]; changing: InlineCode[] } {
+function stability(
+  loads: readonly LoadFacts[],
+  pick: (l: LoadFacts) => readonly InlineCode[],
+): { stable: InlineCode[]; changing: InlineCode[] } {
   const seen = new Map<string, { code: InlineCode; loads: number }>();
   for (const load of loads) {
     for (const hash of new Set(pick(load).map((c) => c.hash))) {
@@ -108,16 +117,28 @@ function judgeScripts(loads: readonly LoadFacts[], marker: string | undefined): 
   const { stable, changing } = stability(loads, (l) => l.scripts);
   const changingParser = changing.filter((c) => c.parser);
   const inserted = new Set(loads.flatMap((l) => [...l.insertedScripts]));
-  const external = uniqueBy(loads.flatMap((l) => l.parserScripts), (s) => s.src ?? s.label);
+  const external = uniqueBy(
+    loads.flatMap((l) => l.parserScripts),
+    (s) => s.src ?? s.label,
+  );
   const markedHere = loads.some((l) => marker !== undefined && l.nonces.some((n) => n.value === marker));
   const reasons: string[] = [];
-  if (changingParser.length > 0) reasons.push(`${count(changingParser.length, "inline script")} in the markup ${changingParser.length === 1 ? "changes" : "change"} from load to load`);
-  if (inserted.size > 0 && external.length > 0) reasons.push(`scripts load scripts (${[...inserted].slice(0, 3).join(", ")}) beside scripts in the markup, which 'strict-dynamic' would block without a nonce`);
+  if (changingParser.length > 0)
+    reasons.push(
+      `${count(changingParser.length, "inline script")} in the markup ${changingParser.length === 1 ? "changes" : "change"} from load to load`,
+    );
+  if (inserted.size > 0 && external.length > 0)
+    reasons.push(
+      `scripts load scripts (${[...inserted].slice(0, 3).join(", ")}) beside scripts in the markup, which 'strict-dynamic' would block without a nonce`,
+    );
   if (markedHere) reasons.push("the origin writes its marker here: the Worker must replace it");
   const nonce = reasons.length > 0;
   const strictDynamic = inserted.size > 0;
   // With 'strict-dynamic', every script in the markup needs the nonce; without it, external ones are allowed by their origin.
-  const needsMark = [...(strictDynamic ? external.map((s) => ({ label: s.label, nonce: s.nonce })) : []), ...changingParser.map((c) => ({ label: c.label, nonce: c.nonce }))];
+  const needsMark = [
+    ...(strictDynamic ? external.map((s) => ({ label: s.label, nonce: s.nonce })) : []),
+    ...changingParser.map((c) => ({ label: c.label, nonce: c.nonce })),
+  ];
   return {
     hashes: stable.map((c) => c.hash),
     nonce,
@@ -162,7 +183,11 @@ function judgeStyles(
   const nonce = changingParser.length > 0 && inserted.length === 0;
   return {
     nonce,
-    reasons: nonce ? [`${count(changingParser.length, "inline style")} in the markup ${changingParser.length === 1 ? "changes" : "change"} from load to load`] : [],
+    reasons: nonce
+      ? [
+          `${count(changingParser.length, "inline style")} in the markup ${changingParser.length === 1 ? "changes" : "change"} from load to load`,
+        ]
+      : [],
     unmarked: nonce ? changingParser.filter((c) => marker === undefined || c.nonce !== marker).map((c) => c.label) : [],
   };
 }

@@ -28,7 +28,7 @@ export function gradePolicy(check: DocumentCheck): Promise<PolicyGrade> {
     for (const issue of issues) lines.push(`${issue.path || "(document)"}: expected ${issue.message}, received ${issue.received}`);
   } else {
     lines.push("valid: the Worker's own validator accepts it, so it would apply it");
-    const note = check.stage === "rules" ? markerNote(check.policy) : null;
+    const note = markerNote(check.policy);
     if (note !== null) lines.push(note);
   }
   return Promise.resolve({ valid: check.ok, lines, paths: [] });

@@ -13,7 +13,9 @@ export function renderScanReport(report: ScanReport, document: PolicyOut, grade:
   const pages = report.paths.filter((p) => p.kind === "page").length;
   const workers = report.paths.length - pages;
   const lines = [
-    style.bold(`Scanned ${report.origin}: ${count(pages, "page")}${workers > 0 ? ` and ${count(workers, "worker script")}` : ""}, each loaded twice in Chromium`),
+    style.bold(
+      `Scanned ${report.origin}: ${count(pages, "page")}${workers > 0 ? ` and ${count(workers, "worker script")}` : ""}, each loaded twice in Chromium`,
+    ),
     "",
     style.bold("Base policy (every path)"),
     `  ${renderDirectives(document.csp.directives ?? {})}`,
@@ -22,8 +24,16 @@ export function renderScanReport(report: ScanReport, document: PolicyOut, grade:
     ...renderRules(document.rules ?? [], report, style),
     ...renderNonces(report, style),
     ...renderFindings(report.findings, style),
-    ...section("Notes", report.notes.map((n) => `  · ${n}`), style),
-    ...section("Not scanned", report.skipped.map((s) => `  · ${s.url}: ${s.reason}`), style),
+    ...section(
+      "Notes",
+      report.notes.map((n) => `  · ${n}`),
+      style,
+    ),
+    ...section(
+      "Not scanned",
+      report.skipped.map((s) => `  · ${s.url}: ${s.reason}`),
+      style,
+    ),
     style.bold("Policy"),
     `  ${written === "" ? "written to stdout" : `written to ${written}`}`,
     ...renderGrade(grade, style),
@@ -34,7 +44,9 @@ export function renderScanReport(report: ScanReport, document: PolicyOut, grade:
 }
 
 function renderDirectives(directives: Readonly<Record<string, readonly string[]>>): string {
-  return Object.entries(directives).map(([name, sources]) => `${name} ${sources.join(" ")}`).join("; ");
+  return Object.entries(directives)
+    .map(([name, sources]) => `${name} ${sources.join(" ")}`)
+    .join("; ");
 }
 
 function renderNonce(nonce: Exclude<RuleOut["nonce"], undefined>): string {
@@ -80,7 +92,11 @@ function renderFindings(findings: readonly PageFinding[], style: Style): string[
     out.push(`  ${style.red("✗")} ${f.what}`, `    on ${f.paths.join(", ")}`, `    fix: ${f.fix}`);
     if (f.fallback !== undefined) {
       const json = `"${f.fallback.directive}": [${f.fallback.sources.map((s) => JSON.stringify(s)).join(", ")}]`;
-      out.push(f.fallback.applied ? `    applied instead: ${json} (${f.fallback.cost})` : `    fallback: add ${json} to the path's rule (csp.add); it ${f.fallback.cost}`);
+      out.push(
+        f.fallback.applied
+          ? `    applied instead: ${json} (${f.fallback.cost})`
+          : `    fallback: add ${json} to the path's rule (csp.add); it ${f.fallback.cost}`,
+      );
     }
   }
   out.push("");
@@ -90,7 +106,8 @@ function renderFindings(findings: readonly PageFinding[], style: Style): string[
 function renderGrade(grade: PolicyGrade, style: Style): string[] {
   const mark = grade.valid ? style.green("✓") : style.red("✗");
   const lines = grade.lines.map((line, i) => (i === 0 ? `  ${mark} ${line}` : `    ${line}`));
-  for (const p of grade.paths) lines.push(`  grade ${style.bold(p.grade ?? "none")}${p.score === null ? "" : ` (${p.score})`} on ${p.path}`);
+  for (const p of grade.paths)
+    lines.push(`  grade ${style.bold(p.grade ?? "none")}${p.score === null ? "" : ` (${p.score})`} on ${p.path}`);
   return lines;
 }
 

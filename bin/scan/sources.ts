@@ -3,7 +3,7 @@
 // such as https:, which would allow every host.
 
 import { createHash } from "node:crypto";
-import { cspSourceProblem } from "../../src/core/csp.js";
+import { cspSourceProblem } from "../../src/core/csp/parse-csp.js";
 
 /** The directive a policy needs for an effective directive a violation named, or undefined when the scan does not allow it by source. */
 export function policyDirective(effective: string): string | undefined {
@@ -61,14 +61,18 @@ export function sourceFor(blocked: string, directive: string, site: string): Sou
   const protocol = scheme ?? url?.protocol ?? "";
   if (protocol === "data:" || protocol === "blob:") {
     const allowed = SCHEME_DIRECTIVES.get(protocol)?.has(directive) === true;
-    return allowed ? { ok: true, source: protocol } : { ok: false, reason: `${protocol} in ${directive}: anything a page can write into a ${protocol} URL would be allowed` };
+    return allowed
+      ? { ok: true, source: protocol }
+      : { ok: false, reason: `${protocol} in ${directive}: anything a page can write into a ${protocol} URL would be allowed` };
   }
   if (url === undefined || !["http:", "https:", "ws:", "wss:"].includes(protocol)) {
     return { ok: false, reason: `${protocol} URLs are not the site's to allow (a browser extension, or a browser page)` };
   }
   const source = url.origin === site ? "'self'" : url.origin;
   const problem = cspSourceProblem("sources", source);
-  return problem === undefined ? { ok: true, source } : { ok: false, reason: `${source} cannot be written as a CSP source: expected ${problem}` };
+  return problem === undefined
+    ? { ok: true, source }
+    : { ok: false, reason: `${source} cannot be written as a CSP source: expected ${problem}` };
 }
 
 /** `'sha256-…'` of inline code, hashed as UTF-8 the way browsers hash it. */

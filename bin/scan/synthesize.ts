@@ -52,10 +52,18 @@ export function synthesizePolicy(scan: SiteScan, options: { readonly nonceMode: 
     ...widened.map((w) => `${w.path}: ${w.reason}; what it needs went into the base, for every path`),
     ...needs.flatMap((n) => n.notes.map((note) => `${n.path}: ${note}`)),
   ];
-  if (needs.some((n) => n.ownCsp)) notes.push("the site sends a CSP of its own; the scan removed it to see what the pages load, and the generated policy replaces it (action set)");
+  if (needs.some((n) => n.ownCsp))
+    notes.push(
+      "the site sends a CSP of its own; the scan removed it to see what the pages load, and the generated policy replaces it (action set)",
+    );
   if (options.nonceMode === "blanket" && needs.some((n) => n.nonce !== undefined)) {
-    notes.push("blanket nonces go on every script and style the HTML holds, an injected one too: they no longer stop HTML injection, only injected handlers, javascript: URLs and scripts from other hosts (docs/csp.md)");
-    if (marker.marker !== undefined) notes.push("the origin writes a marker, and a blanket nonce would make two nonce attributes, which Chromium blocks: use --nonce marked");
+    notes.push(
+      "blanket nonces go on every script and style the HTML holds, an injected one too: they no longer stop HTML injection, only injected handlers, javascript: URLs and scripts from other hosts (docs/csp.md)",
+    );
+    if (marker.marker !== undefined)
+      notes.push(
+        "the origin writes a marker, and a blanket nonce would make two nonce attributes, which Chromium blocks: use --nonce marked",
+      );
   }
   const findings = mergeFindings(needs.flatMap((n) => n.findings.map((finding) => ({ path: n.path, finding }))));
   return {

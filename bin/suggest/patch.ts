@@ -32,7 +32,8 @@ export function suggestionPatch(suggestions: Suggestions, base: Json = { $schema
 }
 
 function addTo(layer: Json, where: string, proposal: Proposal): void {
-  if (layer.csp === false) throw new Error(`${where} is false (no CSP on that path): ${proposal.directive} ${proposal.source} has nowhere to go`);
+  if (layer.csp === false)
+    throw new Error(`${where} is false (no CSP on that path): ${proposal.directive} ${proposal.source} has nowhere to go`);
   const csp: Json = typeof layer.csp === "object" && layer.csp !== null ? (layer.csp as Json) : {};
   const add: Record<string, string[]> = typeof csp.add === "object" && csp.add !== null ? (csp.add as Record<string, string[]>) : {};
   const sources = add[proposal.directive] ?? [];

@@ -58,7 +58,15 @@ export interface SuggestOptions {
 /** A source proposed on this many pages or more goes into the base: the site uses it broadly. */
 export const BASE_AFTER_PAGES = 3;
 
-const EXTENSION_SCHEMES = new Set(["chrome-extension:", "moz-extension:", "safari-extension:", "safari-web-extension:", "ms-browser-extension:", "edge-extension:", "webkit-masked-url:"]);
+const EXTENSION_SCHEMES = new Set([
+  "chrome-extension:",
+  "moz-extension:",
+  "safari-extension:",
+  "safari-web-extension:",
+  "ms-browser-extension:",
+  "edge-extension:",
+  "webkit-masked-url:",
+]);
 
 type Verdict =
   | { readonly kind: "source"; readonly directive: string; readonly sources: readonly string[]; readonly blocked: string }
@@ -75,14 +83,16 @@ export function suggest(groups: readonly ViolationGroup[], options: SuggestOptio
     const path = pagePath(group.page);
     const judged = judge(group, hosts, options);
     for (const verdict of Array.isArray(judged) ? judged : [judged]) {
-      if (verdict.kind === "left") leftOut.push({ directive: group.directive, blocked: group.blocked, pages: [path], count: group.count, reason: verdict.reason });
+      if (verdict.kind === "left")
+        leftOut.push({ directive: group.directive, blocked: group.blocked, pages: [path], count: group.count, reason: verdict.reason });
       else if (verdict.kind === "nonce") {
         const key = `${path} ${verdict.directive}`;
         const entry = nonces.get(key) ?? { path, directive: verdict.directive, count: 0, samples: [] };
         entry.count += group.count;
         entry.samples.push(...verdict.samples.filter((s) => !entry.samples.includes(s)));
         nonces.set(key, entry);
-      } else for (const source of verdict.sources) found.push({ group, path, directive: verdict.directive, source, blocked: verdict.blocked });
+      } else
+        for (const source of verdict.sources) found.push({ group, path, directive: verdict.directive, source, blocked: verdict.blocked });
     }
   }
   return { proposals: fold(found), nonces: [...nonces.values()], leftOut: mergeLeftOut(leftOut) };
@@ -114,39 +124,70 @@ function judge(group: ViolationGroup, hosts: ReadonlyMap<string, number>, option
   const scheme = /^[a-z][a-z0-9+.-]*:/.exec(blocked)?.[0];
   const sourceScheme = /^[a-z][a-z0-9+.-]*:/.exec(group.sourceFile.toLowerCase())?.[0];
   if ((scheme !== undefined && EXTENSION_SCHEMES.has(scheme)) || (sourceScheme !== undefined && EXTENSION_SCHEMES.has(sourceScheme))) {
-    return { kind: "left", reason: "a browser extension's: it is in the visitor's browser, not on the site, and enforcing does not break the site" };
+    return {
+      kind: "left",
+      reason: "a browser extension's: it is in the visitor's browser, not on the site, and enforcing does not break the site",
+    };
   }
-  if (blocked === "about" || scheme === "about:") return { kind: "left", reason: "about: is the browser's own page, nothing a policy needs to allow" };
-  if (blocked === "eval") return { kind: "left", reason: "eval: never allowed ('unsafe-eval' lets any injected string run); replace the eval in the script that reported it" };
+  if (blocked === "about" || scheme === "about:")
+    return { kind: "left", reason: "about: is the browser's own page, nothing a policy needs to allow" };
+  if (blocked === "eval")
+    return {
+      kind: "left",
+      reason: "eval: never allowed ('unsafe-eval' lets any injected string run); replace the eval in the script that reported it",
+    };
   if (blocked === "wasm-eval") return { kind: "source", directive: "script-src", sources: ["'wasm-unsafe-eval'"], blocked: "wasm-eval" };
   if (blocked === "inline") return judgeInline(group, options);
-  if (group.directive === "frame-ancestors") return { kind: "left", reason: "who frames the page: allowing a framer is a decision for you, not for reports (a rule's frame-ancestors)" };
+  if (group.directive === "frame-ancestors")
+    return {
+      kind: "left",
+      reason: "who frames the page: allowing a framer is a decision for you, not for reports (a rule's frame-ancestors)",
+    };
   const directive = policyDirective(group.directive);
   if (directive === undefined) return { kind: "left", reason: `${group.directive}: not a directive --suggest adds sources to` };
   const origin = originOf(group.blocked);
   const clients = origin === undefined ? clientBuckets(group.clients) : clientBuckets(hosts.get(origin) ?? 0);
   // 0: rows stored before migrations/0003 carry no sketch; the client filter cannot judge them.
   if (clients > 0 && clients < options.minClients) {
-    return { kind: "left", reason: `seen from ${clients === 1 ? "one client" : `${clients} clients`} only: an ad injector, extension or malware on a visitor's machine, or one test (--min-clients ${clients} would propose it)` };
+    return {
+      kind: "left",
+      reason: `seen from ${clients === 1 ? "one client" : `${clients} clients`} only: an ad injector, extension or malware on a visitor's machine, or one test (--min-clients ${clients} would propose it)`,
+    };
   }
   const result = sourceFor(group.blocked, directive, pageOrigin(group.page));
-  return result.ok ? { kind: "source", directive, sources: [result.source], blocked: origin ?? group.blocked } : { kind: "left", reason: result.reason };
+  return result.ok
+    ? { kind: "source", directive, sources: [result.source], blocked: origin ?? group.blocked }
+    : { kind: "left", reason: result.reason };
 }
 
 /** Hashes for the samples that are whole code, and a nonce suggestion for the ones cut at 40 characters. */
 function judgeInline(group: ViolationGroup, options: SuggestOptions): Verdict | Verdict[] {
-  if (group.directive === "script-src-attr") return { kind: "left", reason: "an inline event handler: move it into a script; 'unsafe-hashes' with its hash is the fallback (docs/csp.md)" };
+  if (group.directive === "script-src-attr")
+    return {
+      kind: "left",
+      reason: "an inline event handler: move it into a script; 'unsafe-hashes' with its hash is the fallback (docs/csp.md)",
+    };
   const clients = clientBuckets(group.clients);
-  if (clients > 0 && clients < options.minClients) return { kind: "left", reason: `inline code seen from ${clients === 1 ? "one client" : `${clients} clients`} only: injected on a visitor's machine, or one test` };
+  if (clients > 0 && clients < options.minClients)
+    return {
+      kind: "left",
+      reason: `inline code seen from ${clients === 1 ? "one client" : `${clients} clients`} only: injected on a visitor's machine, or one test`,
+    };
   const directive = group.directive === "style-src-attr" ? "style-src-attr" : policyDirective(group.directive);
-  if (directive !== "script-src" && directive !== "style-src" && directive !== "style-src-attr") return { kind: "left", reason: `inline code under ${group.directive}` };
+  if (directive !== "script-src" && directive !== "style-src" && directive !== "style-src-attr")
+    return { kind: "left", reason: `inline code under ${group.directive}` };
   // Browsers send at most 40 characters: a shorter sample is the whole code, so its hash is the code's hash.
   const whole = group.samples.filter((s) => s.length < SAMPLE_CHARS);
   const cut = group.samples.length === 0 ? [""] : group.samples.filter((s) => s.length >= SAMPLE_CHARS);
   const verdicts: Verdict[] = [];
   if (whole.length > 0) {
     const hashes = whole.map(hashSource);
-    verdicts.push({ kind: "source", directive, sources: directive === "style-src-attr" ? ["'unsafe-hashes'", ...hashes] : hashes, blocked: "inline" });
+    verdicts.push({
+      kind: "source",
+      directive,
+      sources: directive === "style-src-attr" ? ["'unsafe-hashes'", ...hashes] : hashes,
+      blocked: "inline",
+    });
   }
   if (cut.length > 0) {
     verdicts.push(
@@ -177,7 +218,13 @@ function fold(found: readonly { group: ViolationGroup; path: string; directive: 
   return out.sort((a, b) => a.path.localeCompare(b.path) || a.directive.localeCompare(b.directive) || a.source.localeCompare(b.source));
 }
 
-function proposal(path: string, directive: string, source: string, blocked: string, items: readonly { group: ViolationGroup; path: string }[]): Proposal {
+function proposal(
+  path: string,
+  directive: string,
+  source: string,
+  blocked: string,
+  items: readonly { group: ViolationGroup; path: string }[],
+): Proposal {
   const groups = items.map((i) => i.group);
   return {
     path,
@@ -186,7 +233,11 @@ function proposal(path: string, directive: string, source: string, blocked: stri
     blocked,
     count: groups.reduce((n, g) => n + g.count, 0),
     firstSeen: groups.map((g) => g.firstSeen).sort()[0] ?? "",
-    lastSeen: groups.map((g) => g.lastSeen).sort().at(-1) ?? "",
+    lastSeen:
+      groups
+        .map((g) => g.lastSeen)
+        .sort()
+        .at(-1) ?? "",
     pages: [...new Set(items.map((i) => i.path || new URL(i.group.page).pathname))],
     clients: clientBuckets(groups.reduce((s, g) => orSketch(s, g.clients), 0)),
     dispositions: [...new Set(groups.map((g) => g.disposition))].sort(),

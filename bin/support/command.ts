@@ -1,8 +1,9 @@
 // What a CLI command is, how its arguments are read (node:util parseArgs), and the two kinds of failure.
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { suggest } from "../../src/core/result.js";
+import { suggest } from "../../src/core/shared/result.js";
 import type { ExitStatus, Io } from "./io.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The command line is wrong (unknown flag, missing argument, bad number): exit 2 with the usage. */
 export class UsageError extends Error {}
@@ -36,7 +37,7 @@ export function parseCommandLine<const O extends ParseArgsOptionsConfig>(args: r
       // Arguments even the lenient parse refuses: parseArgs' own message below says why.
     }
     if (unknown !== undefined) throw new UsageError(unknown);
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }
 
@@ -53,7 +54,10 @@ function unknownOption(args: readonly string[], options: ParseArgsOptionsConfig)
 /** The positional arguments by name; too few or too many is a UsageError naming what was expected. */
 export function takePositionals(positionals: readonly string[], names: readonly string[]): string[] {
   if (positionals.length < names.length) {
-    const missing = names.slice(positionals.length).map((n) => `<${n}>`).join(" ");
+    const missing = names
+      .slice(positionals.length)
+      .map((n) => `<${n}>`)
+      .join(" ");
     throw new UsageError(`missing ${missing}`);
   }
   if (positionals.length > names.length) {

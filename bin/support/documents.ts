@@ -2,17 +2,18 @@
 // of one environment (its POLICY var and options, through the Worker's own compileEnvironment), then the
 // rule combinations sample paths reach (some conflicts only appear when two rules apply).
 
-import { readFile } from "node:fs/promises";
-import { compileEnvironment } from "../../src/core/compile-environment.js";
-import type { RejectedLayer } from "../../src/core/compile-policy.js";
-import type { EnvConfig } from "../../src/core/parse-env.js";
-import { parsePolicyJson } from "../../src/core/parse-policy.js";
-import { planHeaders } from "../../src/core/plan.js";
-import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import { readFile, writeFile } from "node:fs/promises";
+import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import type { RejectedLayer } from "../../src/core/policy/types.js";
+import type { EnvConfig } from "../../src/core/policy/parse-env.js";
+import { parsePolicyJson } from "../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy/types.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
 import type { Style } from "./io.js";
 import { printable } from "./printable.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** Read a text file, or fail with a message naming the file and what it was for. */
 export async function readTextFile(path: string, what: string): Promise<string> {
@@ -20,8 +21,17 @@ export async function readTextFile(path: string, what: string): Promise<string> 
     return await readFile(path, "utf8");
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : error instanceof Error ? error.message : String(error);
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : errorMessage(error);
     throw new CommandError(`cannot read ${what} ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** Write a file the command was told to write (--out, the document it updates); a failure names the file. */
+export async function writeTextFile(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (error) {
+    throw new CommandError(`cannot write ${JSON.stringify(path)}: ${errorMessage(error)}`);
   }
 }
 

@@ -4,11 +4,13 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, relative } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { compileEnvironment } from "../../src/core/compile-environment.js";
-import { parseEnv, prefixPath, type EnvConfig } from "../../src/core/parse-env.js";
-import type { PolicyIssue } from "../../src/core/result.js";
+import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import { parseEnv, type EnvConfig } from "../../src/core/policy/parse-env.js";
+import { prefixIssues } from "../../src/core/shared/result.js";
+import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
 import { loadWranglerVars } from "./wrangler-config.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** parseArgs options for choosing an environment, as wrangler's own -e/--env and -c/--config. */
 export const ENVIRONMENT_SELECT_OPTIONS = {
@@ -55,16 +57,22 @@ export interface Environment {
 
 /** The bindings with nothing set: the built-in defaults, enforced, no collector. */
 export function bareEnvironment(): Environment {
-  return environmentOf({}, { label: "no bindings: the built-in defaults only", name: undefined, hasPolicyKv: undefined, warnings: [], overrides: [] });
+  return environmentOf(
+    {},
+    { label: "no bindings: the built-in defaults only", name: undefined, hasPolicyKv: undefined, warnings: [], overrides: [] },
+  );
 }
 
 /** Parse vars as the Worker does, and find the issues it would log for them. */
-export function environmentOf(vars: Readonly<Record<string, unknown>>, about: Omit<Environment, "config" | "issues" | "policySet">): Environment {
+export function environmentOf(
+  vars: Readonly<Record<string, unknown>>,
+  about: Omit<Environment, "config" | "issues" | "policySet">,
+): Environment {
   const { config, issues } = parseEnv(vars);
   // As the Worker with its secrets would: a marked nonce relying on NONCE_MARKER is not an issue here.
   const { rejected } = compileEnvironment(config, undefined, {}, true);
   // A POLICY that parses but fails over the defaults (preload with a short maxAge) is named like the Worker names it.
-  const inContext = rejected.flatMap((layer) => layer.issues.map((issue) => ({ ...issue, path: prefixPath(layer.from, issue.path) })));
+  const inContext = rejected.flatMap((layer) => prefixIssues(layer.from, layer.issues));
   return { ...about, config, policySet: vars.POLICY !== undefined && vars.POLICY !== "", issues: [...issues, ...inContext] };
 }
 
@@ -74,13 +82,13 @@ async function policyVarFrom(file: string): Promise<unknown> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new CommandError(`cannot read the POLICY var document ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the POLICY var document ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   if (!file.toLowerCase().endsWith(".toml")) return text;
   try {
     return JSON.parse(JSON.stringify(parseToml(text))) as unknown;
   } catch (error) {
-    throw new CommandError(`the POLICY var document ${JSON.stringify(file)} is not valid TOML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`the POLICY var document ${JSON.stringify(file)} is not valid TOML: ${errorMessage(error)}`);
   }
 }
 
@@ -88,12 +96,17 @@ async function policyVarFrom(file: string): Promise<unknown> {
 function parseVarFlag(raw: string): [string, string] {
   const colon = raw.indexOf(":");
   const name = colon === -1 ? "" : raw.slice(0, colon).trim();
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--var: expected NAME:VALUE (wrangler's syntax), received ${JSON.stringify(raw)}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new UsageError(`--var: expected NAME:VALUE (wrangler's syntax), received ${JSON.stringify(raw)}`);
   return [name, raw.slice(colon + 1)];
 }
 
 /** The environment a command runs under: --env/--config (or CLOUDFLARE_ENV, or the nearest wrangler.toml's top level), then the overrides. */
-export async function loadEnvironment(flags: EnvironmentFlags, io: { env: Readonly<Record<string, string | undefined>>; cwd: string }, reportOnly = false): Promise<Environment> {
+export async function loadEnvironment(
+  flags: EnvironmentFlags,
+  io: { env: Readonly<Record<string, string | undefined>>; cwd: string },
+  reportOnly = false,
+): Promise<Environment> {
   const name = flags.env ?? io.env.CLOUDFLARE_ENV;
   const found = loadWranglerVars(io.cwd, flags.config, name);
   const vars: Record<string, unknown> = { ...(found?.vars ?? {}) };
@@ -118,7 +131,13 @@ export async function loadEnvironment(flags: EnvironmentFlags, io: { env: Readon
   const where = found.env === "" ? "(top level)" : `[env.${found.env}]`;
   const shown = relative(io.cwd, found.file);
   const file = shown.startsWith("..") || isAbsolute(shown) ? found.file : shown;
-  return environmentOf(vars, { label: `${file} ${where}`, name: found.env, hasPolicyKv: found.hasPolicyKv, warnings: found.warnings, overrides });
+  return environmentOf(vars, {
+    label: `${file} ${where}`,
+    name: found.env,
+    hasPolicyKv: found.hasPolicyKv,
+    warnings: found.warnings,
+    overrides,
+  });
 }
 
 /** The environment in one line: its source, then what it sets that changes the compiled policy. */

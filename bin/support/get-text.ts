@@ -17,7 +17,10 @@ export function isLoopback(url: URL): boolean {
 }
 
 /** GET `url`; rejects with a readable reason when there is no answer within `timeoutMs`. */
-export function getText(url: URL, options: { readonly headers: Record<string, string>; readonly timeoutMs: number; readonly maxBytes: number }): Promise<TextAnswer> {
+export function getText(
+  url: URL,
+  options: { readonly headers: Record<string, string>; readonly timeoutMs: number; readonly maxBytes: number },
+): Promise<TextAnswer> {
   return new Promise<TextAnswer>((resolve, reject) => {
     const https = url.protocol === "https:";
     const req = (https ? httpsRequest : httpRequest)(url, {

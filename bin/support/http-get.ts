@@ -43,7 +43,11 @@ export function getRaw(url: URL, timeoutMs: number, userAgent: string): Promise<
     });
     req.once("response", (res: IncomingMessage) => {
       clearTimeout(deadline);
-      const answer: RawResponse = { status: res.statusCode ?? 0, rawHeaders: [...res.rawHeaders], ms: Math.round(performance.now() - started) };
+      const answer: RawResponse = {
+        status: res.statusCode ?? 0,
+        rawHeaders: [...res.rawHeaders],
+        ms: Math.round(performance.now() - started),
+      };
       let read = 0;
       const done = (): void => {
         clearTimeout(grace);

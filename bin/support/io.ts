@@ -32,6 +32,11 @@ function paint(enabled: boolean, open: number, close: number): (text: string) =>
   return enabled ? (text) => `\x1b[${open}m${text}\x1b[${close}m` : (text) => text;
 }
 
+/** Whether a stream is a terminal. @types/node says `isTTY` is a boolean; it is absent on a pipe or a file. */
+export function isTerminal(stream: { readonly isTTY?: boolean }): boolean {
+  return stream.isTTY === true;
+}
+
 /** A Style: colours only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 export function createStyle(isTty: boolean, env: Readonly<Record<string, string | undefined>>): Style {
   const enabled = isTty && env.NO_COLOR === undefined;
@@ -66,8 +71,8 @@ export function processIo(): Io {
   return {
     out: quietWriter(process.stdout),
     err: quietWriter(process.stderr),
-    style: createStyle(process.stdout.isTTY === true, process.env),
-    errStyle: createStyle(process.stderr.isTTY === true, process.env),
+    style: createStyle(isTerminal(process.stdout), process.env),
+    errStyle: createStyle(isTerminal(process.stderr), process.env),
     env: process.env,
     cwd: process.cwd(),
   };

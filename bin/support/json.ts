@@ -2,6 +2,7 @@
 // line, the way examples/policy.json is written.
 
 import { escapeJsonText } from "./printable.js";
+import { jsonText } from "../../src/core/shared/result.js";
 
 const INLINE_MAX = 72;
 
@@ -30,5 +31,5 @@ function render(value: unknown, indent: string): string {
     const inner = `${indent}  `;
     return `{\n${entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${render(item, inner)}`).join(",\n")}\n${indent}}`;
   }
-  return JSON.stringify(value) ?? "null";
+  return jsonText(value) ?? "null";
 }

@@ -24,6 +24,11 @@ function escapeChar(char: string): string {
   return code <= 0xffff ? `\\u${hex(code, 4)}` : `\\u{${hex(code, 1)}}`;
 }
 
+/** `text` without the ANSI colour and cursor sequences wrangler and terminals write. */
+export function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+}
+
 /** One value as it may be printed: every non-printable character as an escape (`\x9b`, `\u202e`, `\n`). */
 export function printable(text: string): string {
   return text.replace(NON_PRINTABLE, escapeChar);

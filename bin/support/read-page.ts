@@ -5,6 +5,7 @@
 import { stat } from "node:fs/promises";
 import { CommandError } from "./command.js";
 import { readTextFile } from "./documents.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** Default cap on a page's bytes (after decompression): far above real pages, far below what hurts. */
 export const DEFAULT_MAX_PAGE_BYTES = 8 * 1024 * 1024;
@@ -17,14 +18,17 @@ export interface PageLimits {
 }
 
 function tooLarge(source: string, maxBytes: number): CommandError {
-  return new CommandError(`${source} is larger than ${maxBytes} bytes, the most hashes reads (raise it with --max-bytes); nothing was hashed`);
+  return new CommandError(
+    `${source} is larger than ${maxBytes} bytes, the most hashes reads (raise it with --max-bytes); nothing was hashed`,
+  );
 }
 
 /** Why a redirect from `from` to `to` is not followed, or undefined when it is on the same host. */
 export function redirectProblem(from: URL, to: URL): string | undefined {
   if (to.protocol !== "http:" && to.protocol !== "https:") return `a redirect to ${to.protocol} is not a page`;
   // The host (name and port) must stay; http → https on that host is an upgrade, https → http is not.
-  const upgrade = from.protocol === "http:" && to.protocol === "https:" && from.hostname === to.hostname && from.port === "" && to.port === "";
+  const upgrade =
+    from.protocol === "http:" && to.protocol === "https:" && from.hostname === to.hostname && from.port === "" && to.port === "";
   if (to.host !== from.host && !upgrade) return `it leads to another host (${to.host}), whose scripts are not this page's`;
   if (from.protocol === "https:" && to.protocol === "http:") return "it downgrades to plain http";
   return undefined;
@@ -57,7 +61,8 @@ async function fetchOnce(url: URL, source: string, limits: PageLimits): Promise<
   try {
     return await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(limits.timeoutMs), headers: { Accept: "text/html" } });
   } catch (error) {
-    const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${limits.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+    const reason =
+      error instanceof Error && error.name === "TimeoutError" ? `no answer within ${limits.timeoutMs} ms` : errorMessage(error);
     throw new CommandError(`cannot fetch ${source}: ${reason}`);
   }
 }
@@ -72,7 +77,10 @@ export async function fetchPage(source: string, limits: PageLimits): Promise<str
       await response.body?.cancel();
       const next = new URL(location, url);
       const problem = redirectProblem(url, next);
-      if (problem !== undefined) throw new CommandError(`${source} redirects to ${next.href}, which hashes does not follow: ${problem}. Give the final URL itself if the page is yours`);
+      if (problem !== undefined)
+        throw new CommandError(
+          `${source} redirects to ${next.href}, which hashes does not follow: ${problem}. Give the final URL itself if the page is yours`,
+        );
       if (hops >= MAX_REDIRECTS) throw new CommandError(`${source} redirects more than ${MAX_REDIRECTS} times; give the final URL`);
       url = next;
       continue;

@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { CommandError, UsageError } from "./command.js";
+import { errorMessage } from "../../src/core/shared/text.js";
 
 /** The names wrangler looks for, in its order. */
 const CONFIG_NAMES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
@@ -51,19 +52,23 @@ function isTable(value: unknown): value is Table {
 /** Parse a wrangler configuration file into its raw tables. */
 export function readWranglerConfig(file: string): Table {
   if (file.endsWith(".jsonc")) {
-    throw new CommandError(`${file}: wrangler.jsonc (JSON with comments) is not read by this CLI; give --config a wrangler.toml or wrangler.json`);
+    throw new CommandError(
+      `${file}: wrangler.jsonc (JSON with comments) is not read by this CLI; give --config a wrangler.toml or wrangler.json`,
+    );
   }
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new CommandError(`cannot read the wrangler configuration ${JSON.stringify(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(`cannot read the wrangler configuration ${JSON.stringify(file)}: ${errorMessage(error)}`);
   }
   let raw: unknown;
   try {
     raw = file.endsWith(".json") ? JSON.parse(text) : parseToml(text);
   } catch (error) {
-    throw new CommandError(`${file} is not valid ${file.endsWith(".json") ? "JSON" : "TOML"}, so wrangler would refuse it too: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CommandError(
+      `${file} is not valid ${file.endsWith(".json") ? "JSON" : "TOML"}, so wrangler would refuse it too: ${errorMessage(error)}`,
+    );
   }
   if (!isTable(raw)) throw new CommandError(`${file}: expected a table of settings at the top`);
   return raw;
@@ -100,7 +105,8 @@ export function selectEnvironment(raw: Table, file: string, name: string | undef
   const section = isTable(raw.env) ? raw.env[env] : undefined;
   if (section === undefined) {
     const message = `no [env.${env}] in ${basename(file)}`;
-    if (names.length > 0) throw new UsageError(`--env: ${message}; it defines ${names.map((n) => JSON.stringify(n)).join(", ")} (and "" for the top level)`);
+    if (names.length > 0)
+      throw new UsageError(`--env: ${message}; it defines ${names.map((n) => JSON.stringify(n)).join(", ")} (and "" for the top level)`);
     return { ...top, warnings: [`${message}: wrangler uses the top level, as here`] };
   }
   if (!isTable(section)) throw new CommandError(`${file}: env.${env} is not a table`);
@@ -113,7 +119,8 @@ export function selectEnvironment(raw: Table, file: string, name: string | undef
   const vars = varsOf(section, `env.${env}`);
   if (section.vars !== undefined) {
     const missing = Object.keys(top.vars).filter((key) => !(key in vars));
-    if (missing.length > 0) warnings.push(`${missing.join(", ")}: set at the top level but not in [env.${env}].vars, and vars are not inherited`);
+    if (missing.length > 0)
+      warnings.push(`${missing.join(", ")}: set at the top level but not in [env.${env}].vars, and vars are not inherited`);
   }
   return { file, env, vars, hasPolicyKv: bindsPolicyKv(section), warnings };
 }
@@ -122,7 +129,10 @@ export function selectEnvironment(raw: Table, file: string, name: string | undef
 export function loadWranglerVars(cwd: string, configFile: string | undefined, name: string | undefined): WranglerVars | undefined {
   const file = configFile === undefined ? findWranglerConfig(cwd) : resolve(cwd, configFile);
   if (file === undefined) {
-    if (name !== undefined && name !== "") throw new UsageError(`--env ${JSON.stringify(name)}: no wrangler.toml (or wrangler.json) here or in a parent directory; give its path with --config`);
+    if (name !== undefined && name !== "")
+      throw new UsageError(
+        `--env ${JSON.stringify(name)}: no wrangler.toml (or wrangler.json) here or in a parent directory; give its path with --config`,
+      );
     return undefined;
   }
   return selectEnvironment(readWranglerConfig(file), file, name);

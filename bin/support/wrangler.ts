@@ -5,9 +5,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kvKeyProblem } from "../../src/core/parse-env.js";
-import { renderReceived } from "../../src/core/result.js";
+import { kvKeyProblem } from "../../src/core/policy/parse-env.js";
+import { renderReceived } from "../../src/core/shared/result.js";
 import { CommandError, UsageError } from "./command.js";
+import { stripAnsi } from "./printable.js";
 
 /** The KV binding the Worker reads its policy document from (wrangler.toml). */
 export const KV_BINDING = "POLICY_KV";
@@ -51,7 +52,14 @@ export const KV_TARGET_OPTIONS = {
 
 /** Check the shared flags for contradictions and build the target. */
 export function kvTarget(
-  values: { env?: string | undefined; config?: string | undefined; local?: boolean | undefined; remote?: boolean | undefined; key?: string | undefined; "persist-to"?: string | undefined },
+  values: {
+    env?: string | undefined;
+    config?: string | undefined;
+    local?: boolean | undefined;
+    remote?: boolean | undefined;
+    key?: string | undefined;
+    "persist-to"?: string | undefined;
+  },
   defaultKey: string,
 ): KvTarget {
   if (values.local === true && values.remote === true) throw new UsageError("--local and --remote: choose one");
@@ -64,9 +72,17 @@ export function kvTarget(
   if (problem !== undefined) throw new UsageError(`--key: expected ${problem}, received ${renderReceived(key)}`);
   const env = values.env;
   if (env !== undefined && !/^[A-Za-z0-9_-]*$/.test(env)) {
-    throw new UsageError(`--env: expected an environment name from wrangler.toml (letters, digits, _ and -; "" for the top level), received ${JSON.stringify(env)}`);
+    throw new UsageError(
+      `--env: expected an environment name from wrangler.toml (letters, digits, _ and -; "" for the top level), received ${JSON.stringify(env)}`,
+    );
   }
-  return { key, env, config: values.config, location: values.remote === true ? "remote" : values.local === true ? "local" : undefined, persistTo };
+  return {
+    key,
+    env,
+    config: values.config,
+    location: values.remote === true ? "remote" : values.local === true ? "local" : undefined,
+    persistTo,
+  };
 }
 
 /** The wrangler flags that choose the namespace and its storage. */
@@ -96,7 +112,12 @@ export interface WranglerRun {
 }
 
 /** Run wrangler with these arguments in `cwd` (where wrangler.toml is), capturing its output. */
-export function runWrangler(binary: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<WranglerRun> {
+export function runWrangler(
+  binary: string,
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<WranglerRun> {
   return new Promise<WranglerRun>((resolve, reject) => {
     // WRANGLER_LOG=log: wrangler prints "Value not found" and key lists through its logger, which a
     // quieter level in the user's environment would silence.
@@ -114,7 +135,9 @@ export function runWrangler(binary: string, args: readonly string[], cwd: string
       clearTimeout(timer);
       const err = Buffer.concat(stderr).toString("utf8");
       if (signal !== null) {
-        reject(new CommandError(`wrangler ${args.slice(0, 3).join(" ")} was stopped (${signal}) after ${WRANGLER_TIMEOUT_MS / 1000} s\n${err}`));
+        reject(
+          new CommandError(`wrangler ${args.slice(0, 3).join(" ")} was stopped (${signal}) after ${WRANGLER_TIMEOUT_MS / 1000} s\n${err}`),
+        );
         return;
       }
       resolve({ code: code ?? 1, stdout: Buffer.concat(stdout), stderr: err });
@@ -124,5 +147,5 @@ export function runWrangler(binary: string, args: readonly string[], cwd: string
 
 /** wrangler's output without ANSI colours, for error messages. */
 export function plainOutput(run: WranglerRun): string {
-  return `${run.stdout.toString("utf8")}${run.stderr}`.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").trim();
+  return stripAnsi(`${run.stdout.toString("utf8")}${run.stderr}`).trim();
 }

@@ -2,15 +2,21 @@
 // minute and of distinct violations per day (client-ledger.ts); the shared REPORT_LIMITER is asked once
 // per report that budget admits. The response never waits on storage.
 
-import { readCapped } from "../core/read-capped.js";
-import type { ReportConfig } from "../core/parse-env.js";
+import { readCapped } from "../core/shared/read-capped.js";
+import type { ReportConfig } from "../core/policy/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
 import { clientBit, rateLimitKey } from "../core/reports/client-key.js";
-import { isReportMediaType, MAX_REPORT_BODY_BYTES, parseCspReports, type ParsedReports, type ViolationRecord } from "../core/reports/csp-report.js";
+import {
+  isReportMediaType,
+  MAX_REPORT_BODY_BYTES,
+  parseCspReports,
+  type ParsedReports,
+  type ViolationRecord,
+} from "../core/reports/csp-report.js";
 import { isoDay } from "../core/reports/days.js";
 import type { Counters, DropEntry, DropTally, ReportDropReason, RequestRefusalReason } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
-import { describeError, log } from "./log.js";
+import { describeError, log } from "../log.js";
 import { textResponse } from "./respond.js";
 import type { ReportStore } from "./store.js";
 
@@ -88,7 +94,12 @@ interface Admitted {
 }
 
 /** The client's own budgets first, then one REPORT_LIMITER call per report they admit. */
-async function admit(client: string, records: readonly ViolationRecord[], limiter: RateLimit | undefined, state: CollectorState): Promise<Admitted> {
+async function admit(
+  client: string,
+  records: readonly ViolationRecord[],
+  limiter: RateLimit | undefined,
+  state: CollectorState,
+): Promise<Admitted> {
   const admission = state.ledger.admit(client, records);
   const confirmed = await confirmWithLimiter(limiter, client, admission.admitted.length);
   const settled = state.ledger.settle(client, admission, confirmed);
@@ -105,13 +116,21 @@ async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, r
   const outcomes = await Promise.allSettled(Array.from({ length: reports }, () => limiter.limit({ key })));
   const failed = outcomes.filter((o) => o.status === "rejected");
   if (failed[0] !== undefined) {
-    log("error", { level: "warn", event: "csp.report.limiter-failed", calls: failed.length, error: describeError(failed[0].reason) });
+    log({ level: "warn", event: "csp.report.limiter-failed", calls: failed.length, error: describeError(failed[0].reason) });
   }
   return outcomes.filter((o) => o.status === "rejected" || o.value.success).length;
 }
 
 /** Count every drop, sample, log one line for the batch, and queue its storage (or the drop counts alone). */
-function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, reports: ReportConfig, state: CollectorState, client: number): void {
+function accept(
+  parsed: ParsedReports,
+  admitted: Admitted,
+  env: Env,
+  ctx: Ctx,
+  reports: ReportConfig,
+  state: CollectorState,
+  client: number,
+): void {
   const { format, received } = parsed;
   const { records } = admitted;
   const dropped = { ...parsed.dropped, ...admitted.dropped };
@@ -123,7 +142,7 @@ function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, r
     state.tally.add(day, "report", reason, count);
   }
   // One line per read batch, whatever happens to storage: the log is the record when D1 is not.
-  log("log", {
+  log({
     level: "info",
     event: "csp.report",
     format,
@@ -140,13 +159,19 @@ function accept(parsed: ParsedReports, admitted: Admitted, env: Env, ctx: Ctx, r
 }
 
 /** Write the batch (from the client whose sketch bit is `client`) with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
-async function store(db: D1Database | undefined, records: readonly ViolationRecord[], state: CollectorState, client: number): Promise<void> {
+async function store(
+  db: D1Database | undefined,
+  records: readonly ViolationRecord[],
+  state: CollectorState,
+  client: number,
+): Promise<void> {
   state.lastFlush = state.clock();
   const drops = state.tally.take();
   const outcome = await state.store.write(db, records, drops, client);
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
-    return drop(state, outcome.reason, records.length, outcome.detail);
+    drop(state, outcome.reason, records.length, outcome.detail);
+    return;
   }
   state.counters.stored += outcome.stored;
   if (outcome.capped > 0) drop(state, "rowCap", outcome.capped, `${state.store.maxRowsPerDay} rows already stored for ${outcome.day}`);
@@ -179,7 +204,14 @@ function keepUnwritten(state: CollectorState, drops: readonly DropEntry[], reaso
 function drop(state: CollectorState, reason: ReportDropReason, reports: number, detail?: string): void {
   state.counters.dropped[reason] += reports;
   state.tally.add(isoDay(state.clock()), "report", reason, reports);
-  log("error", { level: "warn", event: "csp.report.dropped", reason, reports, ...(detail === undefined ? {} : { detail }), counters: state.counters });
+  log({
+    level: "warn",
+    event: "csp.report.dropped",
+    reason,
+    reports,
+    ...(detail === undefined ? {} : { detail }),
+    counters: state.counters,
+  });
 }
 
 function logFields(record: ViolationRecord): Record<string, string> {

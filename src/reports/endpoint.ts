@@ -1,12 +1,12 @@
 // The CSP report collector at REPORT_PATH and its summary at REPORT_PATH/summary: routing, and the
 // per-isolate state the two handlers share. Pages never wait on any of it.
 
-import type { ReportConfig } from "../core/parse-env.js";
+import type { ReportConfig } from "../core/policy/parse-env.js";
 import { ClientLedger, DEFAULT_CLIENT_LIMITS, type ClientLimits } from "../core/reports/client-ledger.js";
 import { createCounters, DropTally } from "../core/reports/drops.js";
 import type { Env } from "../env.js";
 import { handleCollect, type CollectorState } from "./collect.js";
-import { describeError, log } from "./log.js";
+import { logFault } from "../log.js";
 import { textResponse } from "./respond.js";
 import { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, ReportStore } from "./store.js";
 import { handleSummary } from "./summary.js";
@@ -32,7 +32,11 @@ export type ReportHandler = (
 /** An endpoint with its own per-isolate state: counters, client budgets, pending drops, and the store. */
 export function createReportEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
   const clock = options.clock ?? Date.now;
-  const store = new ReportStore({ clock, d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS, maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY });
+  const store = new ReportStore({
+    clock,
+    d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS,
+    maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY,
+  });
   const state: CollectorState = {
     random: options.random ?? Math.random,
     clock,
@@ -49,7 +53,7 @@ export function createReportEndpoint(options: ReportEndpointOptions = {}): Repor
       if (path === `${reports.path}/summary`) return await handleSummary(request, env, reports, state);
       return textResponse(404, "Not Found");
     } catch (error) {
-      log("error", { level: "error", event: "worker.fault", stage: "report-endpoint", method: request.method, path, error: describeError(error) });
+      logFault("report-endpoint", request, error);
       return textResponse(500, "Internal Error");
     }
   };

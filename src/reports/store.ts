@@ -9,7 +9,8 @@ import { countViolations, MAX_ROW_SAMPLES, toCounts, toDropCounts, toTopViolatio
 import { buildSummary, type ReportSummary } from "../core/reports/summary.js";
 import { MAX_GROUPS, toViolationGroup, type ViolationGroups } from "../core/reports/violation-groups.js";
 import { CLIENT_BUCKETS } from "../core/reports/client-key.js";
-import { describeError, log } from "./log.js";
+import { withTimeout } from "../core/shared/with-timeout.js";
+import { describeError, log } from "../log.js";
 
 /** How long a D1 write or read may take before the reports are dropped (write) or the summary fails (read). */
 export const D1_TIMEOUT_MS = 2000;
@@ -59,7 +60,12 @@ export class ReportStore {
    * waiting to be written, in one D1 call (one transaction). Failures come back as an outcome, never as an
    * exception; the drops are then not written either.
    */
-  async write(db: D1Database | undefined, records: readonly ViolationRecord[], drops: readonly DropEntry[], clientBit = 0): Promise<WriteOutcome> {
+  async write(
+    db: D1Database | undefined,
+    records: readonly ViolationRecord[],
+    drops: readonly DropEntry[],
+    clientBit = 0,
+  ): Promise<WriteOutcome> {
     const now = this.options.clock();
     const day = isoDay(now);
     const rows = countViolations(records);
@@ -110,9 +116,9 @@ export class ReportStore {
     try {
       const [violations, drops] = await this.bounded(db.batch(PRUNE.map((sql) => db.prepare(sql).bind(cutoff))));
       const deleted = (violations?.meta.changes ?? 0) + (drops?.meta.changes ?? 0);
-      if (deleted > 0) log("log", { level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
+      if (deleted > 0) log({ level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
     } catch (error) {
-      log("error", { level: "warn", event: "csp.report.prune-failed", before: cutoff, error: describeError(error) });
+      log({ level: "warn", event: "csp.report.prune-failed", before: cutoff, error: describeError(error) });
     }
   }
 
@@ -143,24 +149,22 @@ export class ReportStore {
     const [result] = await this.bounded(db.batch<Record<string, unknown>>([db.prepare(GROUPS_QUERY).bind(from, MAX_GROUPS + 1)]));
     const rows = result?.results ?? [];
     const window = buildSummary({ now, days, top: [], byDirective: [], byDay: [], byDisposition: [] }).window;
-    return { generatedAt: new Date(now).toISOString(), window, groups: rows.slice(0, MAX_GROUPS).map(toViolationGroup), truncated: rows.length > MAX_GROUPS };
+    return {
+      generatedAt: new Date(now).toISOString(),
+      window,
+      groups: rows.slice(0, MAX_GROUPS).map(toViolationGroup),
+      truncated: rows.length > MAX_GROUPS,
+    };
   }
 
   private bounded<T>(promise: Promise<T>): Promise<T> {
-    return withTimeout(promise, this.options.d1TimeoutMs);
+    const ms = this.options.d1TimeoutMs;
+    return withTimeout(promise, ms, () => new D1TimeoutError(`D1 took longer than ${ms} ms`));
   }
 }
 
 function dropStatements(db: D1Database, drops: readonly DropEntry[]): D1PreparedStatement[] {
   return drops.map(({ day, unit, reason, count }) => db.prepare(DROP_UPSERT).bind(day, unit, reason, count));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new D1TimeoutError(`D1 took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // One statement per row of the batch. The WHERE caps the rows of a day (an existing row may always count up);

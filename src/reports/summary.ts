@@ -1,6 +1,6 @@
 // GET {REPORT_PATH}/summary: the stored counts as JSON or an HTML page, behind the REPORTS_TOKEN secret.
 
-import type { ReportConfig } from "../core/parse-env.js";
+import type { ReportConfig } from "../core/policy/parse-env.js";
 import { parseDays } from "../core/reports/days.js";
 import { wantsJson } from "../core/reports/negotiate.js";
 import { renderSummaryHtml, renderSummaryJson, SUMMARY_STYLE, summaryCsp } from "../core/reports/render-summary.js";
@@ -8,7 +8,7 @@ import type { ReportSummary } from "../core/reports/summary.js";
 import type { ViolationGroups } from "../core/reports/violation-groups.js";
 import { authScheme, presentedToken } from "../core/reports/token.js";
 import type { Env } from "../env.js";
-import { describeError, log } from "./log.js";
+import { describeError, log } from "../log.js";
 import { hardenedResponse, textResponse } from "./respond.js";
 import { flushDrops, type CollectorState } from "./collect.js";
 import { RETENTION_DAYS } from "./store.js";
@@ -25,7 +25,7 @@ export async function handleSummary(request: Request, env: Env, reports: ReportC
   const auth = request.headers.get("authorization");
   if (!(await tokenMatches(auth, reports.token))) {
     // The scheme only: the value itself never reaches a log.
-    log("log", { level: "info", event: "csp.summary.denied", scheme: authScheme(auth) });
+    log({ level: "info", event: "csp.summary.denied", scheme: authScheme(auth) });
     return textResponse(401, "Unauthorized", { "WWW-Authenticate": WWW_AUTHENTICATE });
   }
   const url = new URL(request.url);
@@ -40,12 +40,15 @@ export async function handleSummary(request: Request, env: Env, reports: ReportC
     await flushDrops(db, state);
     summary = await state.store.summary(db, days);
   } catch (error) {
-    log("error", { level: "error", event: "csp.summary.unavailable", error: describeError(error) });
+    log({ level: "error", event: "csp.summary.unavailable", error: describeError(error) });
     return textResponse(503, "Service Unavailable");
   }
   const head = request.method === "HEAD";
   if (wantsJson(url.searchParams.get("format"), request.headers.get("accept"))) {
-    return hardenedResponse(head ? null : renderSummaryJson(summary), 200, { "Content-Type": "application/json; charset=utf-8", Vary: "Accept" });
+    return hardenedResponse(head ? null : renderSummaryJson(summary), 200, {
+      "Content-Type": "application/json; charset=utf-8",
+      Vary: "Accept",
+    });
   }
   const html = head ? null : renderSummaryHtml(summary, reports.path);
   return hardenedResponse(html, 200, { "Content-Type": "text/html; charset=utf-8", Vary: "Accept" }, summaryCsp(await styleHash()));
@@ -57,10 +60,12 @@ async function violationGroups(request: Request, db: D1Database, days: number, s
   try {
     groups = await state.store.violations(db, days);
   } catch (error) {
-    log("error", { level: "error", event: "csp.summary.unavailable", error: describeError(error) });
+    log({ level: "error", event: "csp.summary.unavailable", error: describeError(error) });
     return textResponse(503, "Service Unavailable");
   }
-  return hardenedResponse(request.method === "HEAD" ? null : JSON.stringify(groups), 200, { "Content-Type": "application/json; charset=utf-8" });
+  return hardenedResponse(request.method === "HEAD" ? null : JSON.stringify(groups), 200, {
+    "Content-Type": "application/json; charset=utf-8",
+  });
 }
 
 /**

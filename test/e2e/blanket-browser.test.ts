@@ -46,11 +46,14 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
   await origin?.close();
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 interface Visit {
   readonly ran: Record<string, string | undefined>;
@@ -88,7 +91,7 @@ describe("SVG script and style in Chromium", () => {
 });
 
 describe("the attack pages of issue 8, stamped", () => {
-  it("keep a JS string after <div><svg></div>: the script runs and its \"<style>\" is intact", async () => {
+  it('keep a JS string after <div><svg></div>: the script runs and its "<style>" is intact', async () => {
     const { ran, page } = await visit("/blanket/div-svg");
     expect(ran).toEqual({ divSvg: "<style>" });
     await page.close();

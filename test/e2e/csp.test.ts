@@ -3,7 +3,7 @@
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inlineHashes } from "../../src/core/inline-hashes.js";
+import { inlineHashes } from "../../bin/support/inline-hashes.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { launchBrowser } from "./support/browser.js";
 import { HASHED_PAGE, SITE_MARKER, startFramer, startSiteOrigin, type Server2 } from "./support/site.js";
@@ -31,11 +31,14 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
   await Promise.all([origin?.close(), partner?.close(), stranger?.close()]);
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 function at(path: string): string {
   return new URL(path, worker.url).href;

@@ -18,10 +18,13 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, BANNER_TIMEOUT_MS + 60_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await killAll();
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 /** Open a demo page; what its probes say, and the violations it reported. */
 async function visit(path: string): Promise<{ page: Page; probes: Record<string, string>; violations: string[] }> {
@@ -36,7 +39,12 @@ async function visit(path: string): Promise<{ page: Page; probes: Record<string,
   expect(res?.status()).toBe(200);
   await page.waitForLoadState("networkidle");
   const probes = await page.evaluate(() =>
-    Object.fromEntries([...document.querySelectorAll(".probe")].map((p) => [p.id, (p as HTMLElement).hidden ? "hidden" : (p.textContent ?? "").split(".")[0] ?? ""])),
+    Object.fromEntries(
+      [...document.querySelectorAll(".probe")].map((p) => [
+        p.id,
+        (p as HTMLElement).hidden ? "hidden" : (p.textContent.split(".")[0] ?? ""),
+      ]),
+    ),
   );
   const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
   return { page, probes, violations };
@@ -58,7 +66,11 @@ describe("the demo's CSP road in Chromium", () => {
 
   it("runs every script on /blanket, the injected one too, and blocks the injected handler", async () => {
     const { page, probes, violations } = await visit("/blanket");
-    expect(probes).toEqual({ "blanket-probe": "Site's script: ran with the stamped nonce", "stored-probe": "Injected script: ran", "handler-probe": "hidden" });
+    expect(probes).toEqual({
+      "blanket-probe": "Site's script: ran with the stamped nonce",
+      "stored-probe": "Injected script: ran",
+      "handler-probe": "hidden",
+    });
     expect(violations).toContain("enforce script-src-attr inline");
     await page.context().close();
   });
@@ -72,7 +84,7 @@ describe("the demo's Report-Only page", () => {
     await page.context().close();
     const page_ = new URL("/report-only", demo.workerUrl).href;
     let summary: { top: { page: string; directive: string; disposition: string }[] } = { top: [] };
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
       const run = await runMain(["reports", demo.workerUrl, "--json"], { env: { REPORTS_TOKEN: token } });
       expect(run.code, run.stderr).toBe(0);
       summary = JSON.parse(run.stdout) as typeof summary;

@@ -4,7 +4,7 @@
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { PUBLIC_MARKER, startAttackSite } from "./support/attack-site.js";
 import { launchBrowser } from "./support/browser.js";
@@ -21,19 +21,24 @@ beforeAll(async () => {
   site = await startAttackSite(MARKER);
   // One Worker whose marked rule takes its marker from NONCE_MARKER, one whose policy keeps the published
   // marker (and is therefore refused at load: the built-in defaults serve).
-  valid = await startWorker({ bindings: { ORIGIN_URL: site.url, NONCE_MARKER: MARKER, POLICY: JSON.stringify({ rules: [{ path: "/marked/*", nonce: {} }] }) } });
+  valid = await startWorker({
+    bindings: { ORIGIN_URL: site.url, NONCE_MARKER: MARKER, POLICY: JSON.stringify({ rules: [{ path: "/marked/*", nonce: {} }] }) },
+  });
   publicMarker = await startWorker({
     bindings: { ORIGIN_URL: site.url, POLICY: JSON.stringify({ rules: [{ path: "/public/*", nonce: { marker: PUBLIC_MARKER } }] }) },
   });
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await valid?.dispose();
   await publicMarker?.dispose();
   await site?.close();
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 /** Which scripts ran (they mark <html data-…>), and how many CSP violations the console reported. */
 async function ranScripts(page: Page, url: URL): Promise<{ ran: Record<string, string | undefined>; violations: number }> {

@@ -32,11 +32,14 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
   await origin?.close();
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 interface Row {
   directive: string;
@@ -49,7 +52,10 @@ interface Row {
 /** Poll D1 (bounded) until the collector has stored a report for the page. */
 async function storedFor(page: string, deadline = Date.now() + 30_000): Promise<Row[]> {
   for (;;) {
-    const { results } = await db.prepare("SELECT directive, blocked, page, disposition, count FROM csp_violations WHERE page = ?1").bind(page).all<Row>();
+    const { results } = await db
+      .prepare("SELECT directive, blocked, page, disposition, count FROM csp_violations WHERE page = ?1")
+      .bind(page)
+      .all<Row>();
     if (results.length > 0 || Date.now() > deadline) return results;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

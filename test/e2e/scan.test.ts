@@ -27,17 +27,23 @@ beforeAll(async () => {
   scan = await runMain(["scan", `${site.shop.url}/`, "--out", out, "--settle", "2000", "--chromium", CHROMIUM], { env: {} });
   const text = await readFile(out, "utf8");
   policy = JSON.parse(text) as typeof policy;
-  worker = await startWorker({ bindings: { ORIGIN_URL: site.shop.url, NONCE_MARKER: site.marker }, extra: { kvNamespaces: ["POLICY_KV"] } });
+  worker = await startWorker({
+    bindings: { ORIGIN_URL: site.shop.url, NONCE_MARKER: site.marker },
+    extra: { kvNamespaces: ["POLICY_KV"] },
+  });
   await (await worker.mf.getKVNamespace("POLICY_KV")).put("policy", text);
   browser = await launchBrowser();
 }, 300_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
   await site?.close();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 /** Open a path through the Worker, recording every CSP violation the page (or its frames) reports. */
 async function open(path: string): Promise<{ page: Page; violations: () => Promise<string[]> }> {
@@ -57,7 +63,9 @@ async function open(path: string): Promise<{ page: Page; violations: () => Promi
 /** Wait (bounded) until the page's scripts have set every flag expected, then read all of them. */
 async function flags(page: Page, expected: Readonly<Record<string, string>>): Promise<Record<string, string | undefined>> {
   await page
-    .waitForFunction((want) => Object.entries(want).every(([k, v]) => document.documentElement.dataset[k] === v), expected, { timeout: 10_000 })
+    .waitForFunction((want) => Object.entries(want).every(([k, v]) => document.documentElement.dataset[k] === v), expected, {
+      timeout: 10_000,
+    })
     .catch(() => undefined);
   return page.evaluate(() => ({ ...document.documentElement.dataset }));
 }
@@ -73,7 +81,9 @@ describe("scan", () => {
   });
 
   it("reports the onclick on /contact with its fix and fallback", () => {
-    expect(scan.stdout).toMatch(/✗ onclick on <button#send>: .*\n\s+on \/contact\n\s+fix: move it into a script.*\n\s+fallback: add "script-src-attr": \["'unsafe-hashes'", "'sha256-/);
+    expect(scan.stdout).toMatch(
+      /✗ onclick on <button#send>: .*\n\s+on \/contact\n\s+fix: move it into a script.*\n\s+fallback: add "script-src-attr": \["'unsafe-hashes'", "'sha256-/,
+    );
   });
 });
 
@@ -91,7 +101,9 @@ describe("the scanned policy, enforced through the Worker", () => {
   it("blocks the onclick on /contact and reports it", async () => {
     const { page, violations } = await open("/contact");
     await page.click("#send");
-    await page.waitForFunction(() => (window as unknown as { __violations: string[] }).__violations.length > 0, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as { __violations: string[] }).__violations.length > 0, undefined, {
+      timeout: 10_000,
+    });
     expect(await violations()).toEqual([expect.stringMatching(/^script-src-attr inline document\.documentElement\.dataset\.clicked/)]);
     expect(await flags(page, {})).not.toHaveProperty("clicked");
     await page.context().close();

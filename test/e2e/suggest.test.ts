@@ -36,7 +36,10 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  images = await startPagesOrigin(new Map([["/logo.svg", new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')]]), "image/svg+xml");
+  images = await startPagesOrigin(
+    new Map([["/logo.svg", new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>')]]),
+    "image/svg+xml",
+  );
   const page = `<!doctype html><title>shop</title><img src="${images.url}/logo.svg"><script src="/app.js"></script><script>${SHORT}</script><script>${LONG}</script>`;
   origin = await startShop(page);
   rollout = await startWorker({
@@ -51,6 +54,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "shw-suggest-e2e-"));
 }, 120_000);
 
+// The `?.` stay: these are unassigned if beforeAll failed, whatever their declared types say.
+/* eslint-disable @typescript-eslint/no-unnecessary-condition */
 afterAll(async () => {
   await browser?.close();
   await rollout?.dispose();
@@ -58,6 +63,7 @@ afterAll(async () => {
   await Promise.all([origin?.close(), images?.close()]);
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
+/* eslint-enable @typescript-eslint/no-unnecessary-condition */
 
 /** The shop: its page, and its own script as JavaScript (the Worker adds nosniff, so the type must be right). */
 async function startShop(page: string): Promise<Server2> {
@@ -116,7 +122,9 @@ describe("reports --suggest, from a browser's reports to an enforced policy", ()
     const current = join(dir, "policy.json");
     const patched = join(dir, "patched.json");
     await writeFile(current, JSON.stringify(POLICY));
-    const run = await runMain(["reports", rollout.url.href, "--suggest", "--min-clients", "1", "--out", patched, "--policy", current], { env: { REPORTS_TOKEN: TOKEN } });
+    const run = await runMain(["reports", rollout.url.href, "--suggest", "--min-clients", "1", "--out", patched, "--policy", current], {
+      env: { REPORTS_TOKEN: TOKEN },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/Use a nonce[\s\S]*\/shop script-src: \d+ reports?, e\.g\. "document\.documentElement\.dataset\.long = "/);
     const text = await readFile(patched, "utf8");

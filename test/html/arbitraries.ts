@@ -25,6 +25,8 @@ const PROBES = [
   "<style/>",
 ];
 
+// A word list wrapped by hand: Prettier would give each word a line of its own.
+// prettier-ignore
 const HTML_TAGS = [
   "html", "head", "body", "p", "div", "span", "ul", "li", "dl", "dd", "dt", "table", "caption", "colgroup", "col", "tbody",
   "thead", "tfoot", "tr", "td", "th", "form", "button", "select", "option", "optgroup", "hr", "textarea", "pre", "listing",
@@ -33,21 +35,46 @@ const HTML_TAGS = [
   "em", "small", "strong", "u", "meta", "base", "title", "script", "style", "link", "center", "main", "section", "nav",
   "details", "summary", "dialog", "search", "menu", "plaintext", "input", "keygen", "wbr", "embed", "param", "area",
 ];
+// A word list wrapped by hand: Prettier would give each word a line of its own.
+// prettier-ignore
 const FOREIGN_TAGS = [
   "svg", "math", "g", "path", "foreignObject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "mglyph", "malignmark",
   "annotation-xml", "clipPath", "mrow", "script", "style", "font",
 ];
 const ATTRIBUTED = [
-  '<a href="/x">', "<b class=x>", "<b class=x>", "<b class=y>", "<i id=1>", "<font color=red>", "<font face=x>", "<font size=2>",
-  "<input type=hidden>", "<input type=text>", '<input type="HiDdEn">', '<annotation-xml encoding="text/html">',
-  "<annotation-xml encoding=application/xhtml+xml>", "<annotation-xml encoding=svg>", "<div title='a>b<script>'>",
-  '<p title="<style>" data-x=">">', "<td colspan=2>", "<select name=s>", "<option selected>", "<svg viewBox='0 0 1 1'>",
-  '<b title="&amp;">', '<b title="&#38;">', "<link rel=icon href=f>", '<link rel="preload stylesheet" as=style>',
+  '<a href="/x">',
+  "<b class=x>",
+  "<b class=x>",
+  "<b class=y>",
+  "<i id=1>",
+  "<font color=red>",
+  "<font face=x>",
+  "<font size=2>",
+  "<input type=hidden>",
+  "<input type=text>",
+  '<input type="HiDdEn">',
+  '<annotation-xml encoding="text/html">',
+  "<annotation-xml encoding=application/xhtml+xml>",
+  "<annotation-xml encoding=svg>",
+  "<div title='a>b<script>'>",
+  '<p title="<style>" data-x=">">',
+  "<td colspan=2>",
+  "<select name=s>",
+  "<option selected>",
+  "<svg viewBox='0 0 1 1'>",
+  '<b title="&amp;">',
+  '<b title="&#38;">',
+  "<link rel=icon href=f>",
+  '<link rel="preload stylesheet" as=style>',
 ];
+// A word list wrapped by hand: Prettier would give each word a line of its own.
+// prettier-ignore
 const TEXT = [
   "x", "hello", " ", "\n", "\t", "\r\n", "\0", "&nbsp;", "&#32;", "&#x20;", "&Tab;", "&NewLine;", "&#10;", "&#13;", "&amp",
   "&#0;", "<", ">", "a<b", "< 3", utf8("é"), utf8("漢字"), "\xff", "\xe9", "]]>", "--", "-->",
 ];
+// A word list wrapped by hand: Prettier would give each word a line of its own.
+// prettier-ignore
 const MARKUP = [
   "<!-- c -->", "<!-->", "<!--->", "<!-- --!>", "<!--", "-->", "--!>", "<!-- <script> -->", "<?x y>", "</3>", "</ x>", "</>",
   "<![CDATA[", "<![CDATA[<script>c()</script>]]>", "<![CDATA[ ] ]]]>", "<!DOCTYPE html>",
@@ -60,7 +87,9 @@ function recase(tag: string, upper: boolean): string {
   return upper ? tag.toUpperCase() : tag;
 }
 
-const startTag = fc.tuple(fc.constantFrom(...HTML_TAGS, ...FOREIGN_TAGS), fc.boolean(), fc.boolean()).map(([t, up, self]) => `<${recase(t, up)}${self ? "/" : ""}>`);
+const startTag = fc
+  .tuple(fc.constantFrom(...HTML_TAGS, ...FOREIGN_TAGS), fc.boolean(), fc.boolean())
+  .map(([t, up, self]) => `<${recase(t, up)}${self ? "/" : ""}>`);
 const endTag = fc.tuple(fc.constantFrom(...HTML_TAGS, ...FOREIGN_TAGS), fc.boolean()).map(([t, up]) => `</${recase(t, up)}>`);
 
 /** One piece of a document. */

@@ -4,9 +4,9 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import * as S from "../../src/core/html/states.js";
-import { Tokenizer } from "../../src/core/html/tokenizer.js";
-import { TreeBuilder } from "../../src/core/html/tree.js";
+import * as S from "../../src/core/nonce/html/states.js";
+import { Tokenizer } from "../../src/core/nonce/html/tokenizer.js";
+import { TreeBuilder } from "../../src/core/nonce/html/tree.js";
 import { seeded } from "./budget.js";
 import { check, chunkings, latin1 } from "./differential.js";
 

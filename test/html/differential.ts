@@ -8,7 +8,9 @@
 // A body the stamper gives up on must still meet 1, 3 and 4, and 2 up to the point where it gave up.
 
 import { html, type DefaultTreeAdapterTypes } from "parse5";
-import { tagStampTransformer, type StampOutcome, type StampTargets } from "../../src/core/tag-stamper.js";
+import { transformChunks } from "../../src/core/nonce/body-driver.js";
+import { tagStampTransformer, type StampOutcome, type StampTargets } from "../../src/core/nonce/tag-stamper.js";
+import { concatBytes } from "../support/bytes.js";
 import { createdElements, parseDocument } from "./oracle.js";
 
 type Element = DefaultTreeAdapterTypes.Element;
@@ -40,7 +42,9 @@ export function isStampable(el: Element, targets: StampTargets): boolean {
   if (el.tagName !== "link") return false;
   const attr = (name: string): string | undefined => el.attrs.find((a) => a.name === name)?.value;
   const rel = new Set((attr("rel") ?? "").toLowerCase().split(ASCII_SPACE));
-  const asValue = attr("as")?.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "").toLowerCase();
+  const asValue = attr("as")
+    ?.replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "")
+    .toLowerCase();
   const scriptish = asValue === undefined || asValue === "" || asValue === "script";
   return (
     (rel.has("stylesheet") && targets.styles) ||
@@ -79,19 +83,11 @@ export interface Run {
   readonly outcome: StampOutcome;
 }
 
-/** Stamp `bytes` cut into these chunks. */
+/** Stamp `bytes` cut into these chunks, one read each through the stream driver. */
 export function stamp(chunks: readonly Uint8Array[], targets: StampTargets = BOTH): Run {
   const stamper = tagStampTransformer(targets, NONCE);
-  const parts: Uint8Array[] = [];
-  for (const chunk of chunks) stamper.transform(chunk, (c) => parts.push(c));
-  stamper.flush((c) => parts.push(c));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return { output: out, outcome: stamper.outcome() };
+  const output = concatBytes(transformChunks(chunks, stamper));
+  return { output, outcome: stamper.outcome() };
 }
 
 /** Cut `bytes` at the given offsets (sorted, deduplicated, within range). */
@@ -131,16 +127,21 @@ function print(nodes: readonly Node[], stamped: (el: Element) => boolean, depth 
     const pad = " ".repeat(depth);
     if ("tagName" in node) {
       const mark = stamped(node);
-      const attrs = node.attrs.filter((a) => !(mark && a.name === "nonce")).map((a) => ` ${a.prefix ?? ""}${a.name}=${JSON.stringify(a.value)}`);
+      const attrs = node.attrs
+        .filter((a) => !(mark && a.name === "nonce"))
+        .map((a) => ` ${a.prefix ?? ""}${a.name}=${JSON.stringify(a.value)}`);
       out += `${pad}<${node.namespaceURI === html.NS.HTML ? "" : `${node.namespaceURI} `}${node.tagName}${attrs.join("")}>${mark ? " [nonce]" : ""}\n`;
-      const children = node.tagName === "template" && node.namespaceURI === html.NS.HTML ? (node as DefaultTreeAdapterTypes.Template).content.childNodes : node.childNodes;
+      const children =
+        node.tagName === "template" && node.namespaceURI === html.NS.HTML
+          ? (node as DefaultTreeAdapterTypes.Template).content.childNodes
+          : node.childNodes;
       out += print(children, stamped, depth + 1);
     } else if (node.nodeName === "#text") {
-      out += `${pad}${JSON.stringify((node as DefaultTreeAdapterTypes.TextNode).value)}\n`;
+      out += `${pad}${JSON.stringify(node.value)}\n`;
     } else if (node.nodeName === "#comment") {
-      out += `${pad}<!--${JSON.stringify((node as DefaultTreeAdapterTypes.CommentNode).data)}-->\n`;
+      out += `${pad}<!--${JSON.stringify(node.data)}-->\n`;
     } else {
-      out += `${pad}<!doctype ${JSON.stringify((node as DefaultTreeAdapterTypes.DocumentType).name)}>\n`;
+      out += `${pad}<!doctype ${JSON.stringify(node.name)}>\n`;
     }
   }
   return out;
@@ -165,7 +166,10 @@ export function check(bytes: Uint8Array, chunkings: readonly (readonly number[])
   if (first === undefined) throw new Error("no chunking");
   const output = latin1(first.run.output);
   for (const { points, run } of runs.slice(1)) {
-    if (latin1(run.output) !== output) problems.push(`property 4: cutting at ${JSON.stringify(points.slice(0, 20))} gives another output than cutting at ${JSON.stringify(first.points.slice(0, 20))}`);
+    if (latin1(run.output) !== output)
+      problems.push(
+        `property 4: cutting at ${JSON.stringify(points.slice(0, 20))} gives another output than cutting at ${JSON.stringify(first.points.slice(0, 20))}`,
+      );
   }
   const input = latin1(bytes);
   const found = insertions(input, output);
@@ -173,14 +177,22 @@ export function check(bytes: Uint8Array, chunkings: readonly (readonly number[])
   const ours = new Set(found);
   const expected = expectedStamps(bytes, targets).tags;
   const gaveUpAt = first.run.outcome.gaveUp?.at ?? Number.POSITIVE_INFINITY;
-  for (const at of ours) if (!expected.has(at)) problems.push(`property 2: stamped a start tag the parser does not make a stampable element of, at ${at}: ${JSON.stringify(input.slice(Math.max(0, at - 40), at + 20))}`);
+  for (const at of ours)
+    if (!expected.has(at))
+      problems.push(
+        `property 2: stamped a start tag the parser does not make a stampable element of, at ${at}: ${JSON.stringify(input.slice(Math.max(0, at - 40), at + 20))}`,
+      );
   for (const [at, end] of expected) {
-    if (!ours.has(at) && end <= gaveUpAt) problems.push(`property 2: did not stamp the stampable element at ${at}: ${JSON.stringify(input.slice(Math.max(0, at - 40), at + 20))}`);
+    if (!ours.has(at) && end <= gaveUpAt)
+      problems.push(
+        `property 2: did not stamp the stampable element at ${at}: ${JSON.stringify(input.slice(Math.max(0, at - 40), at + 20))}`,
+      );
   }
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const before = treeOf(input.slice(bom), (_el, start) => start >= 0 && ours.has(nameEnd(input, start + bom)));
   const after = treeOf(output.slice(bom), (el) => el.attrs.find((a) => a.name === "nonce")?.value === NONCE);
-  if (before !== after) problems.push(`property 3: parse5's tree of the output is not the input's plus nonces:\n${firstDifference(before, after)}`);
+  if (before !== after)
+    problems.push(`property 3: parse5's tree of the output is not the input's plus nonces:\n${firstDifference(before, after)}`);
   return { problems, outcome: first.run.outcome, stamped: ours.size };
 }
 

@@ -1,6 +1,6 @@
 // Hostile bodies for blanket stamping: the patterns of issue 8 (script text after "<!--", "<a " that
 // never closes) and the like, each a prefix and a unit repeated to a size. Shared by the linear-time
-// tests (test/unit/tag-stamper-linear.test.ts) and the side-by-side in `npm run bench`.
+// tests (test/unit/nonce/tag-stamper-linear.test.ts) and the side-by-side in `npm run bench`.
 
 export interface Hostile {
   readonly name: string;
@@ -20,7 +20,11 @@ export const HOSTILE: readonly Hostile[] = [
   { name: "font colours that never close", prefix: "", unit: "<p><font color=1><font color=2><font color=3>" },
   { name: "misnesting for the adoption agency", prefix: "", unit: "<b><div></b></div>" },
   { name: "the adoption agency over a deep stack", prefix: "<b>" + "<div>".repeat(300), unit: "</b>x" },
-  { name: "reconstruction after every end tag", prefix: "<div>".repeat(200) + "<b><i><u><s><em><strong><code><small><big><tt>", unit: "</div>x" },
+  {
+    name: "reconstruction after every end tag",
+    prefix: "<div>".repeat(200) + "<b><i><u><s><em><strong><code><small><big><tt>",
+    unit: "</div>x",
+  },
   { name: "a long comment with --!", prefix: "<!--", unit: "--!" },
   { name: "CDATA with ]]", prefix: "<svg><![CDATA[", unit: "]]" },
   { name: "table text", prefix: "<table>", unit: " x" },

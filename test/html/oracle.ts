@@ -5,7 +5,15 @@
 // each rule this subclass changes, with a page that shows it; test/e2e/blanket-parser.test.ts checks in
 // Chromium that the oracle follows the browser there and that stock parse5 does not.
 
-import { Parser, defaultTreeAdapter, html, InsertionMode, type DefaultTreeAdapterMap, type DefaultTreeAdapterTypes, type Token } from "parse5";
+import {
+  Parser,
+  defaultTreeAdapter,
+  html,
+  InsertionMode,
+  type DefaultTreeAdapterMap,
+  type DefaultTreeAdapterTypes,
+  type Token,
+} from "parse5";
 
 type Element = DefaultTreeAdapterTypes.Element;
 type TagToken = Token.TagToken;
@@ -15,7 +23,10 @@ const NS = html.NS;
 
 /** Where parse5 8.1 and Chromium (and for select, the current standard) differ, each with a page that shows it. */
 export const BROWSER_DIVERGENCES = [
-  { rule: "a NUL before the doctype is dropped (parse5: quirks mode, so <table> leaves the p open)", html: "\0<!DOCTYPE html><p><table></table>x" },
+  {
+    rule: "a NUL before the doctype is dropped (parse5: quirks mode, so <table> leaves the p open)",
+    html: "\0<!DOCTYPE html><p><table></table>x",
+  },
   { rule: "<select> sets no insertion mode: what follows is parsed as in body", html: "<select><style>a{}</style><div>x</div></select>" },
   { rule: "<select> inside a select closes it, and is dropped", html: "<select><div>a<select>b" },
   { rule: "<option> inside a select generates implied end tags (but optgroup)", html: "<select><optgroup><option><p>a<option>b</select>" },
@@ -23,7 +34,10 @@ export const BROWSER_DIVERGENCES = [
   { rule: "<hr> inside a select generates implied end tags", html: "<select><option><p>a<hr>b</select>" },
   { rule: "<input> closes an open select", html: "<select><div><input><script>x()</script>" },
   { rule: "</select> closes as a block end tag would", html: "<select><p>a</select><b>b" },
-  { rule: "a select does not decide the insertion mode after </table> or </template>", html: "<table><tr><td><select><table></table><style>a</style>" },
+  {
+    rule: "a select does not decide the insertion mode after </table> or </template>",
+    html: "<table><tr><td><select><table></table><style>a</style>",
+  },
   { rule: "select in a table: the table rules go on (foster parenting)", html: "<table><select><div>a</div><tr><td>b</td></tr></table>" },
 ] as const;
 

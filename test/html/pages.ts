@@ -25,10 +25,13 @@ const HEAD_PARTS: readonly Part[] = [
   (_, i) => `<link rel="stylesheet" href="/css/site-${i}.css">\n`,
   () => `<link rel="preload" href="/fonts/a.woff2" as="font" type="font/woff2" crossorigin>\n`,
   (_, i) => `<link rel="preload" as="script" href="/js/chunk-${i}.js">\n<link rel="modulepreload" href="/js/mod-${i}.mjs">\n`,
-  () => `<link rel=preload as=style href=/css/print.css><link rel="icon" href="/favicon.ico"><link rel=preconnect href=https://cdn.example>\n`,
+  () =>
+    `<link rel=preload as=style href=/css/print.css><link rel="icon" href="/favicon.ico"><link rel=preconnect href=https://cdn.example>\n`,
   (_, i) => `<style>.c${i}{color:#333}.c${i}>a[href^="http"]::after{content:"\\2197"}</style>\n`,
-  () => `<script type="application/ld+json">{"@context":"https://schema.org","@type":"Article","headline":"A <b>bold</b> claim","about":"</p>"}</script>\n`,
-  (_, i) => `<script>window.dataLayer=window.dataLayer||[];var s${i}="<!--";var e${i}="<\\/script>";if(a<b&&c>d){dataLayer.push({i:${i}})}</script>\n`,
+  () =>
+    `<script type="application/ld+json">{"@context":"https://schema.org","@type":"Article","headline":"A <b>bold</b> claim","about":"</p>"}</script>\n`,
+  (_, i) =>
+    `<script>window.dataLayer=window.dataLayer||[];var s${i}="<!--";var e${i}="<\\/script>";if(a<b&&c>d){dataLayer.push({i:${i}})}</script>\n`,
   () => `<script><!--\nvar legacy = 1; // hidden from very old browsers\n//--></script>\n`,
   () => `<script>document.write('<scr'+'ipt src="/ads.js"><\\/scr'+'ipt>');</script>\n`,
   () => `<noscript><style>.js-only{display:none}</style><link rel="stylesheet" href="/nojs.css"></noscript>\n`,
@@ -37,7 +40,8 @@ const HEAD_PARTS: readonly Part[] = [
 ];
 
 const BODY_PARTS: readonly Part[] = [
-  (_, i) => `<nav class="top"><ul><li><a href="/a${i}">Home ${ICON(i)}</a><li><a href="/b${i}">News &amp; views</a><li><a href="/c">About</a></ul></nav>\n`,
+  (_, i) =>
+    `<nav class="top"><ul><li><a href="/a${i}">Home ${ICON(i)}</a><li><a href="/b${i}">News &amp; views</a><li><a href="/c">About</a></ul></nav>\n`,
   (r, i) =>
     `<article id="a${i}"><h2>Heading ${i}</h2><p>Lorem ipsum <b>dolor</b> sit <i>amet</i>, &mdash; consectetur <a href="/x?a=1&b=2">adipiscing</a> elit &copy; 2026.` +
     `<p>Sed do eiusmod ${r() < 0.3 ? "<b><i>tempor</b></i>" : "<em>tempor</em>"} incididunt ut labore &lt;script&gt; et dolore.</article>\n`,
@@ -52,15 +56,20 @@ const BODY_PARTS: readonly Part[] = [
   () =>
     `<p>The roots are <math display="block"><mrow><mi>x</mi><mo>=</mo><mfrac><mrow><mo>&minus;</mo><mi>b</mi><mo>&PlusMinus;</mo>` +
     `<msqrt><msup><mi>b</mi><mn>2</mn></msup><mo>&minus;</mo><mn>4</mn><mi>a</mi><mi>c</mi></msqrt></mrow><mrow><mn>2</mn><mi>a</mi></mrow></mfrac></mrow></math>\n`,
-  (_, i) => `<template id="row${i}"><tr><td class="name"></td><td><script>init(${i})</script><style>td{padding:0}</style></td></tr></template>\n`,
-  (_, i) => `<my-card data-i="${i}"><template shadowrootmode="open"><style>:host{display:block}</style><slot></slot></template><p>Card ${i}</my-card>\n`,
+  (_, i) =>
+    `<template id="row${i}"><tr><td class="name"></td><td><script>init(${i})</script><style>td{padding:0}</style></td></tr></template>\n`,
+  (_, i) =>
+    `<my-card data-i="${i}"><template shadowrootmode="open"><style>:host{display:block}</style><slot></slot></template><p>Card ${i}</my-card>\n`,
   () => `<iframe srcdoc="<script>parent.hello()</script><style>b{}</style>" title="x"></iframe><iframe src="/embed"></iframe>\n`,
   () => `<details><summary>More</summary><ul><li>One<li>Two <b>bold<li>Three</ul></details>\n`,
-  () => `<video controls><source src=/v.webm type=video/webm><track kind=captions src=/c.vtt></video><picture><source srcset=/a.avif><img src=/a.jpg alt=""></picture>\n`,
+  () =>
+    `<video controls><source src=/v.webm type=video/webm><track kind=captions src=/c.vtt></video><picture><source srcset=/a.avif><img src=/a.jpg alt=""></picture>\n`,
   (_, i) => `<style>.late${i}{margin:0}</style><link rel="stylesheet" href="/late-${i}.css">\n`,
-  (_, i) => `<script>document.querySelectorAll(".c${i}").forEach(function (e) { e.innerHTML = "<svg><style>x{}</style></svg>"; });</script>\n`,
+  (_, i) =>
+    `<script>document.querySelectorAll(".c${i}").forEach(function (e) { e.innerHTML = "<svg><style>x{}</style></svg>"; });</script>\n`,
   () => `<!-- google_ad_section_start --><div class="ad"><script async src="/ad.js"></script></div><!-- google_ad_section_end -->\n`,
-  () => `<div class="svgwrap"><svg width="10" height="10"><defs><style>.a{fill:red}</style><clipPath id="c"><rect/></clipPath></defs><foreignObject><div>html <b>in</b> svg</div></foreignObject></svg></div>\n`,
+  () =>
+    `<div class="svgwrap"><svg width="10" height="10"><defs><style>.a{fill:red}</style><clipPath id="c"><rect/></clipPath></defs><foreignObject><div>html <b>in</b> svg</div></foreignObject></svg></div>\n`,
   () => `<ul class="crumbs"><li>a</li><li>b</li></ul><p>Unclosed paragraph<p>another<div>block</div>\n`,
 ];
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { runMain } from "../support/cli-io.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { cli, EXAMPLE, ROOT } from "./support/cli.js";
@@ -29,7 +29,10 @@ ratelimits = [{ name = "REPORT_LIMITER", namespace_id = "4103", simple = { limit
 const ORIGIN_RESPONSES: Readonly<Record<string, { type: string; headers: Readonly<Record<string, string>> }>> = {
   "/": { type: "text/html; charset=utf-8", headers: {} },
   "/embed/widget": { type: "text/html; charset=utf-8", headers: { "X-Frame-Options": "SAMEORIGIN", "X-Powered-By": "Express" } },
-  "/login": { type: "text/html; charset=utf-8", headers: { "Referrer-Policy": "no-referrer", "Permissions-Policy": "geolocation=(self)", Server: "nginx/1.24.0" } },
+  "/login": {
+    type: "text/html; charset=utf-8",
+    headers: { "Referrer-Policy": "no-referrer", "Permissions-Policy": "geolocation=(self)", Server: "nginx/1.24.0" },
+  },
   "/api/users": { type: "application/json", headers: { "Content-Security-Policy": "default-src 'none'", "Cache-Control": "no-cache" } },
 };
 
@@ -71,7 +74,10 @@ async function explained(env: string, path: string, https: boolean): Promise<Map
   if (answer === undefined) throw new Error(`no origin response for ${path}`);
   const flags = Object.entries(answer.headers).flatMap(([name, value]) => ["--origin-header", `${name}: ${value}`]);
   // In the temporary directory, with no --config: the CLI finds its wrangler.toml as wrangler would.
-  const run = await runMain(["explain", EXAMPLE, path, "--env", env, "--content-type", answer.type, ...flags, ...(https ? ["--https"] : []), "--json"], { cwd: dir });
+  const run = await runMain(
+    ["explain", EXAMPLE, path, "--env", env, "--content-type", answer.type, ...flags, ...(https ? ["--https"] : []), "--json"],
+    { cwd: dir },
+  );
   expect(run.stderr).toBe("");
   expect(run.code).toBe(0);
   const x = JSON.parse(run.stdout) as ExplainJson;
@@ -92,7 +98,11 @@ describe.each([
     const { workerOptions } = unstable_getMiniflareWorkerOptions(config, env === "" ? undefined : env);
     // NONCE_MARKER is a secret (`wrangler secret put`), so not in wrangler.toml: the example's /nonce rule
     // relies on it, and the CLI, which cannot read secrets, judges as if it were set. So is it here.
-    const bindings: Record<string, Json> = { ...(workerOptions.bindings as Record<string, Json>), ORIGIN_URL: originUrl, NONCE_MARKER: createMarker() };
+    const bindings: Record<string, Json> = {
+      ...(workerOptions.bindings as Record<string, Json>),
+      ORIGIN_URL: originUrl,
+      NONCE_MARKER: createMarker(),
+    };
     worker = await startWorker({ bindings, extra: { kvNamespaces: ["POLICY_KV"] } });
     const key = typeof bindings.POLICY_KV_KEY === "string" ? bindings.POLICY_KV_KEY : "policy";
     const kv = await worker.mf.getKVNamespace("POLICY_KV");
@@ -107,7 +117,9 @@ describe.each([
     "%s (https: %s): the Worker sends exactly the headers explain shows",
     async (path, https) => {
       if (worker === undefined) throw new Error("the Worker did not start");
-      const response = await worker.mf.dispatchFetch(new URL(path, https ? "https://www.example.com" : "http://www.example.com"), { redirect: "manual" });
+      const response = await worker.mf.dispatchFetch(new URL(path, https ? "https://www.example.com" : "http://www.example.com"), {
+        redirect: "manual",
+      });
       await response.arrayBuffer();
       expect(response.status).toBe(200);
       const real = new Map([...response.headers].filter(([name]) => !TRANSPORT.has(name)));
@@ -121,7 +133,10 @@ describe("push and pull --env, with the real local wrangler", () => {
     const doc = join(dir, "preload.json");
     await writeFile(doc, JSON.stringify({ hsts: { preload: true } }));
     // A wrangler that does not exist: the refusal must come before wrangler would ever run.
-    const push = await cli(["push", doc, "--env", "staging", "--local"], { cwd: dir, env: { SHW_WRANGLER: join(dir, "no-wrangler-here") } });
+    const push = await cli(["push", doc, "--env", "staging", "--local"], {
+      cwd: dir,
+      env: { SHW_WRANGLER: join(dir, "no-wrangler-here") },
+    });
     expect(push.code).toBe(1);
     expect(push.stderr).toContain("is not valid as wrangler.toml [env.staging]");
     expect(push.stderr).toContain("nothing was pushed");

@@ -45,7 +45,8 @@ beforeAll(async () => {
     else if (path === "/other-port") redirect(`http://127.0.0.1:${Number(new URL(base).port) === 1 ? 2 : 1}/final`);
     else if (path === "/loop") redirect("/loop");
     else if (path === "/endless") endless(res);
-    else if (path === "/declared-large") res.writeHead(200, { "Content-Type": "text/html", "Content-Length": String(10 * 1024 * 1024) }).end();
+    else if (path === "/declared-large")
+      res.writeHead(200, { "Content-Type": "text/html", "Content-Length": String(10 * 1024 * 1024) }).end();
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));

@@ -79,7 +79,10 @@ describe("control characters from the network or a document", () => {
 
   it("explain escapes a rule's description and the origin's headers", async () => {
     const file = join(dir, "described.json");
-    await writeFile(file, JSON.stringify({ rules: [{ path: "/x", description: `clears${CSI} the screen\u202e`, headers: { "X-Note": "fine" } }] }));
+    await writeFile(
+      file,
+      JSON.stringify({ rules: [{ path: "/x", description: `clears${CSI} the screen\u202e`, headers: { "X-Note": "fine" } }] }),
+    );
     for (const flags of [[], ["--json"]]) {
       const run = await cli(["explain", file, "/x", "--origin-header", `X-Origin: a${CSI}\u007f`, ...flags]);
       expect(run.code).toBe(0);

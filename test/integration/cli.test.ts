@@ -1,5 +1,7 @@
-// The CLI end to end: the real `node bin/security-headers-worker.js`, the real local wrangler for KV,
-// a real origin and the Worker in Miniflare for `check`. Exit statuses and output are what users see.
+// The CLI end to end: its main() with the environment a shell would give it, the real local wrangler for
+// KV, a real origin and the Worker in Miniflare for `check`. Exit statuses and output are what users see.
+// Most cases run main() in this process (a process each cost about a second of tsx start-up); what only
+// a real process shows (the bin script, colours on a pipe) runs `node bin/security-headers-worker.js`.
 
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -8,13 +10,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { startOrigin, type Origin } from "../support/origin.js";
-import { cli as runCli, EXAMPLE, json, ROOT, type CliRun } from "./support/cli.js";
+import { runMain } from "../support/cli-io.js";
+import { cli as runCli, EXAMPLE, json, ROOT, WRANGLER, type CliRun } from "./support/cli.js";
 
 const HEADERS_FIXTURES = join(ROOT, "test", "unit", "fixtures", "headers-files");
 
-/** Run the CLI in the repository with these extra variables. */
+/** Run the CLI's main() in the repository, with this process's variables and these (undefined unsets one), as the bin script would. */
 function cli(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
-  return runCli(args, { env });
+  const merged: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", SHW_WRANGLER: WRANGLER, ...env };
+  const variables = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined));
+  return runMain(args, { env: variables, cwd: ROOT });
 }
 
 let dir = "";
@@ -41,8 +46,8 @@ async function writeJson(name: string, value: unknown): Promise<string> {
 }
 
 describe("help and usage", () => {
-  it("prints the tool's help with every command and exits 0", async () => {
-    const run = await cli(["--help"]);
+  it("prints the tool's help with every command and exits 0, from the bin script", async () => {
+    const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
     for (const command of ["validate", "explain", "push", "pull", "check", "import"]) expect(run.stdout).toContain(command);
   });
@@ -72,7 +77,7 @@ describe("help and usage", () => {
   });
 
   it("prints no colour codes when stdout is not a terminal", async () => {
-    const run = await cli(["validate", EXAMPLE], { NO_COLOR: undefined, FORCE_COLOR: undefined });
+    const run = await runCli(["validate", EXAMPLE], { env: { NO_COLOR: undefined, FORCE_COLOR: undefined } });
     expect(run.stdout).not.toMatch(/\x1b\[/);
   });
 });
@@ -124,7 +129,10 @@ describe("validate", () => {
 });
 
 interface Explanation {
-  readonly rules: { readonly applied: readonly { readonly from: string }[]; readonly skippedForContentType: readonly { readonly from: string }[] };
+  readonly rules: {
+    readonly applied: readonly { readonly from: string }[];
+    readonly skippedForContentType: readonly { readonly from: string }[];
+  };
   readonly sent: readonly { readonly name: string; readonly value: string | null; readonly from: string; readonly action: string }[];
   readonly removed: readonly { readonly name: string; readonly from: string; readonly originValue: string | null }[];
 }
@@ -182,10 +190,16 @@ describe("explain", () => {
 
   it("keeps a valid origin value under default, appends to a list, and strips a leak header", async () => {
     const run = await cli([
-      "explain", EXAMPLE, "/", "--json",
-      "--origin-header", "Referrer-Policy: no-referrer",
-      "--origin-header", "Permissions-Policy: geolocation=(self)",
-      "--origin-header", "X-Powered-By: Express",
+      "explain",
+      EXAMPLE,
+      "/",
+      "--json",
+      "--origin-header",
+      "Referrer-Policy: no-referrer",
+      "--origin-header",
+      "Permissions-Policy: geolocation=(self)",
+      "--origin-header",
+      "X-Powered-By: Express",
     ]);
     const x = json<Explanation>(run);
     expect(sent(x, "Referrer-Policy")?.value).toBe("no-referrer");
@@ -229,7 +243,7 @@ describe("push and pull against the local wrangler", () => {
     const push = await cli(["push", EXAMPLE, "--local", "--persist-to", persist]);
     expect(push.stderr).toBe("");
     expect(push.code).toBe(0);
-    expect(push.stdout).toContain('pushed');
+    expect(push.stdout).toContain("pushed");
     const out = join(dir, "pulled.json");
     const pull = await cli(["pull", "--local", "--persist-to", persist, "--out", out]);
     expect(pull.code).toBe(0);
@@ -326,14 +340,17 @@ describe("check", () => {
   });
 
   it("reports duplicated X-Frame-Options lines, HSTS over http and a leak header", async () => {
-    const path = "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:SAMEORIGIN&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
+    const path =
+      "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:SAMEORIGIN&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
     const run = await cli(["check", originUrl(path), "--json"]);
     expect(run.code).toBe(1);
     const report = json<CheckReport>(run);
     const xfo = reportOf(report, "X-Frame-Options");
     expect(xfo?.lines).toEqual(["DENY", "SAMEORIGIN"]);
     expect(xfo?.findings.map((f) => f.message)).toContainEqual(expect.stringMatching(/^2 lines/));
-    expect(reportOf(report, "Strict-Transport-Security")?.findings.map((f) => f.message)).toContainEqual(expect.stringMatching(/sent over plain http/));
+    expect(reportOf(report, "Strict-Transport-Security")?.findings.map((f) => f.message)).toContainEqual(
+      expect.stringMatching(/sent over plain http/),
+    );
     expect(report.check?.leaks.map((l) => l.name)).toEqual(["X-Powered-By"]);
   });
 
@@ -355,7 +372,8 @@ describe("check", () => {
   });
 
   it("finds the Worker collapsing the origin's duplicate lines and stripping its HSTS over http", async () => {
-    const path = "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:DENY&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
+    const path =
+      "/respond?h=X-Frame-Options:DENY&h=X-Frame-Options:DENY&h=Strict-Transport-Security:max-age%3D31536000&h=X-Powered-By:Express";
     const run = await cli(["check", workerUrl(path), "--json"]);
     expect(json<CheckReport>(run).defects).toBe(0);
     expect(run.code).toBe(0);
@@ -412,8 +430,13 @@ describe("hashes", () => {
 
   it("writes the inline script and style hashes into the rule, replacing an earlier run's", async () => {
     const page = join(dir, "page.html");
-    await writeFile(page, `<!doctype html><style>${style}</style><script>${script}</script><script src="/x.js"></script><b onclick="x()">b</b>`);
-    const policy = await writeJson("hash-policy.json", { rules: [{ path: "/docs/*", csp: { add: { "script-src": ["https://cdn.example.com", "'sha256-OLDOLDOLD='"] } } }] });
+    await writeFile(
+      page,
+      `<!doctype html><style>${style}</style><script>${script}</script><script src="/x.js"></script><b onclick="x()">b</b>`,
+    );
+    const policy = await writeJson("hash-policy.json", {
+      rules: [{ path: "/docs/*", csp: { add: { "script-src": ["https://cdn.example.com", "'sha256-OLDOLDOLD='"] } } }],
+    });
     const run = await cli(["hashes", page, "--path", "/docs/*", "--policy", policy]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("1 inline event handler");

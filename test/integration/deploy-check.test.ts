@@ -34,7 +34,11 @@ async function project(name: string, edit: (toml: string) => string): Promise<st
 
 function deployCheck(cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "deploy:check"], { cwd, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("npm", ["run", "deploy:check"], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -64,7 +68,9 @@ describe("npm run deploy:check", () => {
   });
 
   it("fails on an invalid POLICY at the top level too", async () => {
-    const root = await project("top", (toml) => toml.replace('REPORTS_ENABLED = "false"\n', 'REPORTS_ENABLED = "false"\nPOLICY = \'{"hsts":{"maxAge":"a year"}}\'\n'));
+    const root = await project("top", (toml) =>
+      toml.replace('REPORTS_ENABLED = "false"\n', 'REPORTS_ENABLED = "false"\nPOLICY = \'{"hsts":{"maxAge":"a year"}}\'\n'),
+    );
     const run = await deployCheck(root);
     expect(run.code).not.toBe(0);
     expect(run.output).toContain("POLICY.hsts.maxAge");

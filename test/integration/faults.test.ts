@@ -5,9 +5,19 @@ import { Agent } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { wsText } from "../support/ws-text.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import type { OutputEntry } from "../support/worker-output.js";
-import { exchange, openResponse, parseResponses, readBody, readResponse, values, type ParsedResponse, type ReadResponse } from "../support/raw-client.js";
+import {
+  exchange,
+  openResponse,
+  parseResponses,
+  readBody,
+  readResponse,
+  values,
+  type ParsedResponse,
+  type ReadResponse,
+} from "../support/raw-client.js";
 import {
   HUGE_HEADER_LINE_BYTES,
   LONG_BODY_DECLARED,
@@ -109,7 +119,9 @@ async function quietFor(ms: number): Promise<"still open"> {
 
 describe("an origin that fails before its response head", () => {
   it("answers 502 with the full policy when the origin refuses connections", async () => {
-    const refused = await startWorker({ bindings: { ORIGIN_URL: `http://127.0.0.1:${await closedPort()}`, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) } });
+    const refused = await startWorker({
+      bindings: { ORIGIN_URL: `http://127.0.0.1:${await closedPort()}`, ORIGIN_TIMEOUT_MS: String(ORIGIN_TIMEOUT_MS) },
+    });
     try {
       for (const attempt of [1, 2]) {
         const res = await within(readResponse(new URL(`/refused-${attempt}`, refused.url)), OUTCOME_BOUND_MS, "a refused connection");
@@ -250,9 +262,14 @@ describe("bodies that break their framing", () => {
     for (const attempt of [1, 2, 3]) {
       const r = await getWithin("/ok", `request ${attempt} after a long body`);
       if (r.status === 502) await logged({ event: "origin.unreachable", path: "/ok" });
-      next.push(`${r.status} ${r.headers[SMUGGLED_RESPONSE_MARKER] === undefined ? "" : `${SMUGGLED_RESPONSE_MARKER} `}${JSON.stringify(r.body.toString("latin1"))}`);
+      next.push(
+        `${r.status} ${r.headers[SMUGGLED_RESPONSE_MARKER] === undefined ? "" : `${SMUGGLED_RESPONSE_MARKER} `}${JSON.stringify(r.body.toString("latin1"))}`,
+      );
     }
-    expect(next.some((answer) => answer.includes(SMUGGLED_RESPONSE_MARKER)), `the three requests after /long-body: ${next.join(" | ")}`).toBe(true);
+    expect(
+      next.some((answer) => answer.includes(SMUGGLED_RESPONSE_MARKER)),
+      `the three requests after /long-body: ${next.join(" | ")}`,
+    ).toBe(true);
   });
 
   it("frames a response that has both Content-Length and chunked by the chunks alone", async () => {
@@ -292,18 +309,24 @@ describe("an origin that stalls after its headers", () => {
 
 describe("WebSockets that the origin drops", () => {
   /** Open a WebSocket through the Worker; resolve with the upgrade head, the messages, and the close code. */
-  async function abruptSocket(path: string): Promise<{ upgradeHeaders: Record<string, string | string[] | undefined>; messages: string[]; code: number }> {
+  async function abruptSocket(
+    path: string,
+  ): Promise<{ upgradeHeaders: Record<string, string | string[] | undefined>; messages: string[]; code: number }> {
     const ws = new WebSocket(workerUrl(path).href.replace(/^http/, "ws"), { handshakeTimeout: OUTCOME_BOUND_MS });
     const messages: string[] = [];
     let upgradeHeaders: Record<string, string | string[] | undefined> = {};
     ws.on("upgrade", (res) => {
       upgradeHeaders = res.headers;
     });
-    ws.on("message", (data: WebSocket.RawData) => messages.push(Buffer.isBuffer(data) ? data.toString("utf8") : String(data)));
+    ws.on("message", (data: WebSocket.RawData) => messages.push(wsText(data)));
     // An abnormal close also emits "error" on some paths; the close code is the outcome under test.
     ws.on("error", () => undefined);
     try {
-      const code = await within(new Promise<number>((resolve) => ws.once("close", (c: number) => resolve(c))), OUTCOME_BOUND_MS, `the close of ${path}`);
+      const code = await within(
+        new Promise<number>((resolve) => ws.once("close", (c: number) => resolve(c))),
+        OUTCOME_BOUND_MS,
+        `the close of ${path}`,
+      );
       return { upgradeHeaders, messages, code };
     } finally {
       ws.terminate();
@@ -362,13 +385,43 @@ describe("request smuggling (a raw client on the Worker's socket)", () => {
     readonly refused: boolean;
   }
   const cases: readonly SmugglingCase[] = [
-    { what: "Content-Length with Transfer-Encoding: chunked", framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: chunked"], body: CHUNKED_HELLO, refused: false },
-    { what: "Transfer-Encoding with a space before the colon, and Content-Length", framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding : chunked"], body: CHUNKED_HELLO, refused: false },
-    { what: "two different Content-Length headers", framing: (n) => ["Content-Length: 5", `Content-Length: ${n}`], body: "hello", refused: true },
+    {
+      what: "Content-Length with Transfer-Encoding: chunked",
+      framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: chunked"],
+      body: CHUNKED_HELLO,
+      refused: false,
+    },
+    {
+      what: "Transfer-Encoding with a space before the colon, and Content-Length",
+      framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding : chunked"],
+      body: CHUNKED_HELLO,
+      refused: false,
+    },
+    {
+      what: "two different Content-Length headers",
+      framing: (n) => ["Content-Length: 5", `Content-Length: ${n}`],
+      body: "hello",
+      refused: true,
+    },
     { what: "one Content-Length header with two values", framing: (n) => [`Content-Length: 5, ${n}`], body: "hello", refused: true },
-    { what: "Transfer-Encoding: xchunked with Content-Length", framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: xchunked"], body: CHUNKED_HELLO, refused: true },
-    { what: "Transfer-Encoding: chunked, identity with Content-Length", framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: chunked, identity"], body: CHUNKED_HELLO, refused: true },
-    { what: "Transfer-Encoding split over two lines with Content-Length", framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: chunked", "Transfer-Encoding: identity"], body: CHUNKED_HELLO, refused: true },
+    {
+      what: "Transfer-Encoding: xchunked with Content-Length",
+      framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: xchunked"],
+      body: CHUNKED_HELLO,
+      refused: true,
+    },
+    {
+      what: "Transfer-Encoding: chunked, identity with Content-Length",
+      framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: chunked, identity"],
+      body: CHUNKED_HELLO,
+      refused: true,
+    },
+    {
+      what: "Transfer-Encoding split over two lines with Content-Length",
+      framing: (n) => [`Content-Length: ${n}`, "Transfer-Encoding: chunked", "Transfer-Encoding: identity"],
+      body: CHUNKED_HELLO,
+      refused: true,
+    },
   ];
 
   for (const c of cases) {

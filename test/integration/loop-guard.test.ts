@@ -21,7 +21,7 @@ const RELAY_CAP = 16;
 const OUTCOME_BOUND_MS = 10_000;
 /** After an answer, this long with no new connection counts as idle. */
 const QUIET_MS = 500;
-/** The loop guard's chain limit (src/core/loop-guard.ts MAX_CHAIN), as a client would have to know it. */
+/** The loop guard's chain limit (src/core/origin/loop-guard.ts MAX_CHAIN), as a client would have to know it. */
 const CHAIN_LIMIT = 8;
 
 interface Instance {
@@ -80,7 +80,13 @@ beforeAll(async () => {
   const origin = await startOrigin();
   stops.push(() => origin.close());
   const originHost = new URL(origin.url).host;
-  const [loopRelay, unsetRelay, fixedRelay, chainRelay, bareRelay] = [await relay(), await relay(), await relay(), await relay(), await relay()];
+  const [loopRelay, unsetRelay, fixedRelay, chainRelay, bareRelay] = [
+    await relay(),
+    await relay(),
+    await relay(),
+    await relay(),
+    await relay(),
+  ];
   const ownPort = await freePort();
   const [routeUnset, routeListed, fixed, second, bareRoute] = await Promise.all([
     instance({}),
@@ -107,7 +113,11 @@ afterAll(async () => {
  */
 function get(target: Instance, path: string, host: string, headers: Record<string, string> = {}): Promise<ReadResponse> {
   const url = new URL(path, target.worker.url);
-  return within(readResponse(url, { headers: { ...headers, Host: host, "Accept-Encoding": "identity" } }), OUTCOME_BOUND_MS, `GET ${path} with Host ${host}`);
+  return within(
+    readResponse(url, { headers: { ...headers, Host: host, "Accept-Encoding": "identity" } }),
+    OUTCOME_BOUND_MS,
+    `GET ${path} with Host ${host}`,
+  );
 }
 
 /** The Worker's own refusal: the status, the full policy, no-store, and the short body. */
@@ -125,7 +135,11 @@ function events(name: string, ...instances: Instance[]): Record<string, unknown>
 
 /** The lines with this event once `count` of them have arrived (workerd's output lags its answers), and no more. */
 async function eventsAfter(count: number, name: string, ...instances: Instance[]): Promise<Record<string, unknown>[]> {
-  await within(waitFor(() => events(name, ...instances).length >= count), OUTCOME_BOUND_MS, `${count} "${name}" log lines`);
+  await within(
+    waitFor(() => events(name, ...instances).length >= count),
+    OUTCOME_BOUND_MS,
+    `${count} "${name}" log lines`,
+  );
   await quietFor(QUIET_MS);
   return events(name, ...instances);
 }
@@ -190,7 +204,9 @@ describe("route mode without ALLOWED_HOSTS (the shipped configuration)", () => {
     const baseline = workerdSockets(routeUnset);
     const res = await get(routeUnset, "/", routeUnset.worker.url.host);
     expectRefusal(res, 502, "Bad Gateway");
-    expect(await eventsAfter(1, "origin.unset", routeUnset)).toEqual([expect.objectContaining({ path: "/", hint: expect.stringContaining("Set ORIGIN_URL") })]);
+    expect(await eventsAfter(1, "origin.unset", routeUnset)).toEqual([
+      expect.objectContaining({ path: "/", hint: expect.stringContaining("Set ORIGIN_URL") }),
+    ]);
     await expectWorkerdIdle(routeUnset, baseline);
   });
 
@@ -223,7 +239,9 @@ describe("route mode with ALLOWED_HOSTS", () => {
     expectRefusal(await get(routeListed, "/", loopRelay.host), 508, "Loop Detected");
     // One self-request: the Worker's own, which came back and was refused.
     expect(loopRelay.relayed() - before).toBe(1);
-    expect(await eventsAfter(1, "origin.loop", routeListed)).toEqual([expect.objectContaining({ own: true, hops: 1, hint: expect.stringContaining("set ORIGIN_URL to the origin server") })]);
+    expect(await eventsAfter(1, "origin.loop", routeListed)).toEqual([
+      expect.objectContaining({ own: true, hops: 1, hint: expect.stringContaining("set ORIGIN_URL to the origin server") }),
+    ]);
     await expectRelayIdle(loopRelay);
   });
 
@@ -240,7 +258,12 @@ describe("route mode with ALLOWED_HOSTS", () => {
     const { routeListed, unsetRelay, origin } = started();
     clearLogs();
     const originPort = new URL(origin.url).port;
-    for (const host of [unsetRelay.host, `127.0.0.1:${Number(originPort) === 65535 ? 1 : Number(originPort) + 1}`, "evil.example", `localhost:${originPort}`]) {
+    for (const host of [
+      unsetRelay.host,
+      `127.0.0.1:${Number(originPort) === 65535 ? 1 : Number(originPort) + 1}`,
+      "evil.example",
+      `localhost:${originPort}`,
+    ]) {
       expectRefusal(await get(routeListed, "/echo/unlisted", host), 421, "Misdirected Request");
     }
     expect(unsetRelay.relayed()).toBe(0);
@@ -257,7 +280,9 @@ describe("ORIGIN_URL mode and chains of Workers", () => {
     const before = fixedRelay.relayed();
     expectRefusal(await get(fixed, "/x", fixed.worker.url.host), 508, "Loop Detected");
     expect(fixedRelay.relayed() - before).toBe(1);
-    expect(await eventsAfter(1, "origin.loop", fixed)).toEqual([expect.objectContaining({ own: true, hint: expect.stringContaining("ORIGIN_URL leads back to the Worker") })]);
+    expect(await eventsAfter(1, "origin.loop", fixed)).toEqual([
+      expect.objectContaining({ own: true, hint: expect.stringContaining("ORIGIN_URL leads back to the Worker") }),
+    ]);
     await expectRelayIdle(fixedRelay);
   });
 
@@ -303,14 +328,18 @@ describe("ORIGIN_URL mode and chains of Workers", () => {
 
 describe("a client that sends CDN-Loop itself", () => {
   /** `n` entries as other instances of the Worker would write them. */
-  const forged = (n: number): string => Array.from({ length: n }, (_, i) => `security-headers-worker; id=${String(i).repeat(32).slice(0, 32)}`).join(", ");
+  const forged = (n: number): string =>
+    Array.from({ length: n }, (_, i) => `security-headers-worker; id=${String(i).repeat(32).slice(0, 32)}`).join(", ");
 
   it("gets 508 for its own request only when it claims the chain limit, and is served below it", async () => {
     const { second, chainRelay, origin } = started();
     chainRelay.retarget(Number(new URL(origin.url).port));
     expectRefusal(await get(second, "/echo/forged", second.worker.url.host, { "CDN-Loop": forged(CHAIN_LIMIT) }), 508, "Loop Detected");
     expect(origin.hits.get("/echo/forged")).toBeUndefined();
-    expect(await second.worker.output.claimEvent({ event: "origin.loop", path: "/echo/forged" })).toMatchObject({ hops: CHAIN_LIMIT, own: false });
+    expect(await second.worker.output.claimEvent({ event: "origin.loop", path: "/echo/forged" })).toMatchObject({
+      hops: CHAIN_LIMIT,
+      own: false,
+    });
     expect((await get(second, "/echo/forged", second.worker.url.host, { "CDN-Loop": forged(CHAIN_LIMIT - 1) })).status).toBe(200);
     expect((await get(second, "/echo/forged", second.worker.url.host)).status).toBe(200);
     expect(origin.hits.get("/echo/forged")).toBe(2);

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { wsText } from "../support/ws-text.js";
 import { useHarness } from "./support/harness.js";
 import { expectDefaultPolicy } from "./support/policy-headers.js";
 import { BodyReader, fetchRaw, header, openRequest, within } from "./support/raw-http.js";
@@ -94,7 +95,7 @@ async function echoOnce(url: string, message: string): Promise<{ upgrade: Incomi
       new Promise<string>((resolve, reject) => {
         ws.once("message", (data: WebSocket.RawData, isBinary: boolean) => {
           if (isBinary) reject(new Error("expected a text reply"));
-          else resolve(Buffer.isBuffer(data) ? data.toString("utf8") : String(data));
+          else resolve(wsText(data));
         });
         ws.once("error", reject);
         const send = (): void => ws.send(message);

@@ -2,7 +2,18 @@
 // through the Worker, and takes everything down again on Ctrl+C, on any signal to npm, or a supervisor's SIGTERM.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BANNER_TIMEOUT_MS, connectionRefused, EXIT_TIMEOUT_MS, killAll, killGroup, REQUEST_TIMEOUT_MS, startDemo, waitForExit, waitForGroupGone, type Started } from "../support/demo-process.js";
+import {
+  BANNER_TIMEOUT_MS,
+  connectionRefused,
+  EXIT_TIMEOUT_MS,
+  killAll,
+  killGroup,
+  REQUEST_TIMEOUT_MS,
+  startDemo,
+  waitForExit,
+  waitForGroupGone,
+  type Started,
+} from "../support/demo-process.js";
 import { uploadExpectingContinue } from "../support/expect-upload.js";
 import { fetchLocal } from "../support/fetch-local.js";
 
@@ -42,7 +53,20 @@ describe("npm start", () => {
     expect(output.tail(200)).toMatch(/security-headers-worker scan http:\/\/127\.0\.0\.1:\d+\/ --out/);
     expect(output.tail(200)).toMatch(/REPORTS_TOKEN=\S+ npx security-headers-worker reports https:\/\/127\.0\.0\.1:\d+ --suggest/);
     expect(output.tail(200)).toContain("Reset the local POLICY_KV");
-    for (const path of ["/api/data.json", "/slow", "/missing", "/error", "/old-page", "/cookies", "/weak-headers", "/embed/widget", "/login", "/hash", "/blanket", "/report-only"]) {
+    for (const path of [
+      "/api/data.json",
+      "/slow",
+      "/missing",
+      "/error",
+      "/old-page",
+      "/cookies",
+      "/weak-headers",
+      "/embed/widget",
+      "/login",
+      "/hash",
+      "/blanket",
+      "/report-only",
+    ]) {
       expect(output.tail(200)).toMatch(new RegExp(`^\\s+${path.replace(/[.]/g, "\\.")}\\s`, "m"));
     }
   });
@@ -102,7 +126,9 @@ describe("npm start", () => {
     const reportOnly = await get("/report-only");
     await reportOnly.text();
     expect(reportOnly.headers.has("content-security-policy")).toBe(false);
-    expect(reportOnly.headers.get("content-security-policy-report-only")).toMatch(/script-src 'self' 'report-sample'.*report-to csp-endpoint/);
+    expect(reportOnly.headers.get("content-security-policy-report-only")).toMatch(
+      /script-src 'self' 'report-sample'.*report-to csp-endpoint/,
+    );
   });
 
   it("serves the per-path rules seeded into the local KV from examples/policy.json", async () => {
@@ -128,7 +154,9 @@ describe("npm start", () => {
 
   it("answers a 2 MiB upload sent the way curl sends it (Expect: 100-continue) with the demo origin's page", async () => {
     // curl --data-binary @2MB.bin http://127.0.0.1:8787/ answered 502: the origin's 100 Continue came back as the answer.
-    const upload = await uploadExpectingContinue(new URL("/", running().workerUrl), [Buffer.alloc(2 * 1024 * 1024, 0x5a)], false, { idleTimeoutMs: REQUEST_TIMEOUT_MS });
+    const upload = await uploadExpectingContinue(new URL("/", running().workerUrl), [Buffer.alloc(2 * 1024 * 1024, 0x5a)], false, {
+      idleTimeoutMs: REQUEST_TIMEOUT_MS,
+    });
     expect(upload.status).toBe(200);
     expect(upload.headers["x-frame-options"]).toBe("DENY");
     expect(upload.body.toString("utf8")).toContain("through the Worker");
@@ -147,20 +175,27 @@ describe("npm start", () => {
 });
 
 describe("npm start, stopped by a signal to npm alone", () => {
-  it("stops everything on SIGTERM (npm passes it on) and on SIGHUP (npm does not: the script sees npm gone)", async () => {
-    // Before, a SIGTERM to npm killed its `sh -c` and left tsx, wrangler and workerd running.
-    const [term, hup] = await Promise.all([startDemo("npm", ["start"]), startDemo("npm", ["start"])]);
-    try {
-      for (const [current, signal] of [[term, "SIGTERM"], [hup, "SIGHUP"]] as const) {
-        const pid = current.child.pid;
-        if (pid === undefined) throw new Error("no pid");
-        process.kill(pid, signal);
+  it(
+    "stops everything on SIGTERM (npm passes it on) and on SIGHUP (npm does not: the script sees npm gone)",
+    async () => {
+      // Before, a SIGTERM to npm killed its `sh -c` and left tsx, wrangler and workerd running.
+      const [term, hup] = await Promise.all([startDemo("npm", ["start"]), startDemo("npm", ["start"])]);
+      try {
+        for (const [current, signal] of [
+          [term, "SIGTERM"],
+          [hup, "SIGHUP"],
+        ] as const) {
+          const pid = current.child.pid;
+          if (pid === undefined) throw new Error("no pid");
+          process.kill(pid, signal);
+        }
+        await Promise.all([expectStopped(term), expectStopped(hup)]);
+      } finally {
+        await Promise.all([killGroup(term.child), killGroup(hup.child)]);
       }
-      await Promise.all([expectStopped(term), expectStopped(hup)]);
-    } finally {
-      await Promise.all([killGroup(term.child), killGroup(hup.child)]);
-    }
-  }, 2 * (BANNER_TIMEOUT_MS + EXIT_TIMEOUT_MS));
+    },
+    2 * (BANNER_TIMEOUT_MS + EXIT_TIMEOUT_MS),
+  );
 });
 
 describe("the start script under a supervisor", () => {

@@ -41,19 +41,26 @@ describe("uploads with Expect: 100-continue through the Worker", () => {
   const sizes = [0, 1, MiB + 1, 2 * MiB, 16 * MiB];
   for (const size of sizes) {
     for (const chunked of [false, true]) {
-      it.concurrent(`delivers ${size} bytes sent ${chunked ? "chunked" : "with a Content-Length"} intact and answers with the origin's 200`, async ({ expect }) => {
-        const chunks = body(size);
-        const upload = await within(uploadExpectingContinue(workerUrl(`/echo/upload-${size}`), chunks, chunked), UPLOAD_BOUND_MS, `a ${size}-byte upload`);
-        expect(upload.status).toBe(200);
-        expectDefaultPolicy(upload.headers);
-        const echo = echoOf(upload);
-        expect(echo.method).toBe("POST");
-        expect(echo.bodyLength).toBe(size);
-        expect(echo.bodySha256).toBe(sha256Of(chunks));
-        // The expectation was the client's with the runtime, which already holds the body: never forwarded.
-        expect(echo.headers.expect).toBeUndefined();
-        expect(upload.interim).toEqual([]);
-      });
+      it.concurrent(
+        `delivers ${size} bytes sent ${chunked ? "chunked" : "with a Content-Length"} intact and answers with the origin's 200`,
+        async ({ expect }) => {
+          const chunks = body(size);
+          const upload = await within(
+            uploadExpectingContinue(workerUrl(`/echo/upload-${size}`), chunks, chunked),
+            UPLOAD_BOUND_MS,
+            `a ${size}-byte upload`,
+          );
+          expect(upload.status).toBe(200);
+          expectDefaultPolicy(upload.headers);
+          const echo = echoOf(upload);
+          expect(echo.method).toBe("POST");
+          expect(echo.bodyLength).toBe(size);
+          expect(echo.bodySha256).toBe(sha256Of(chunks));
+          // The expectation was the client's with the runtime, which already holds the body: never forwarded.
+          expect(echo.headers.expect).toBeUndefined();
+          expect(upload.interim).toEqual([]);
+        },
+      );
     }
   }
 
@@ -82,7 +89,11 @@ describe("the same upload through a bare pass-through Worker", () => {
   // resolves with that interim response as if it were final; Miniflare's entry worker then fails on it.
   it("fails: workerd forwards Expect and returns the origin's 100 Continue as the answer (platform finding)", async () => {
     if (bare === undefined) throw new Error("the bare Worker did not start");
-    const upload = await within(uploadExpectingContinue(new URL("/echo/bare", bare.url), body(2 * MiB), false), UPLOAD_BOUND_MS, "an upload through the bare Worker");
+    const upload = await within(
+      uploadExpectingContinue(new URL("/echo/bare", bare.url), body(2 * MiB), false),
+      UPLOAD_BOUND_MS,
+      "an upload through the bare Worker",
+    );
     expect(upload.status).toBe(500);
     expect(upload.bodySent).toBe("not-sent");
   });

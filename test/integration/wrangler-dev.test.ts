@@ -21,7 +21,8 @@ let shipped: WranglerDev | undefined;
 let withOrigin: WranglerDev | undefined;
 
 function running(): { origin: Origin; shipped: WranglerDev; withOrigin: WranglerDev } {
-  if (origin === undefined || shipped === undefined || withOrigin === undefined) throw new Error("the origin or wrangler dev did not start (see beforeAll)");
+  if (origin === undefined || shipped === undefined || withOrigin === undefined)
+    throw new Error("the origin or wrangler dev did not start (see beforeAll)");
   return { origin, shipped, withOrigin };
 }
 
@@ -38,7 +39,11 @@ afterAll(async () => {
 
 function get(dev: WranglerDev, path: string, host?: string): Promise<ReadResponse> {
   const headers = host === undefined ? {} : { Host: host };
-  return within(readResponse(new URL(path, dev.url), { headers }), OUTCOME_BOUND_MS, `GET ${path}${host === undefined ? "" : ` with Host ${host}`}`);
+  return within(
+    readResponse(new URL(path, dev.url), { headers }),
+    OUTCOME_BOUND_MS,
+    `GET ${path}${host === undefined ? "" : ` with Host ${host}`}`,
+  );
 }
 
 /** A quiet while after an answer, no more sockets held by wrangler's workerds than before the request. */

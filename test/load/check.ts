@@ -1,7 +1,7 @@
 // The integrity checks on one response through the Worker, against the origin's own answer to the same request.
 
 import { createHash } from "node:crypto";
-import { parseCspString } from "../../src/core/csp.js";
+import { parseCspString } from "../../src/core/csp/parse-csp.js";
 import type { Observed } from "./client.js";
 import type { LoadRequest } from "./mix.js";
 import { expectedCsp, FORBIDDEN_HEADERS, NONCE_MARKER, ownedHeaders } from "./policy.js";
@@ -93,7 +93,8 @@ export function checkResponse(request: LoadRequest, reference: Reference, observ
 
   const counts = headerNames(raw);
   for (const [name, count] of counts) {
-    if (count > 1 && name !== "set-cookie") add("duplicate-header", `${name} appears ${count} times: ${JSON.stringify(headerLines(raw, name))}`);
+    if (count > 1 && name !== "set-cookie")
+      add("duplicate-header", `${name} appears ${count} times: ${JSON.stringify(headerLines(raw, name))}`);
   }
   for (const name of FORBIDDEN_HEADERS) {
     if (counts.has(name)) add("forbidden-header", `${name}: ${JSON.stringify(headerLines(raw, name))}`);
@@ -103,7 +104,8 @@ export function checkResponse(request: LoadRequest, reference: Reference, observ
   for (const [name, value] of owned) {
     const lines = headerLines(raw, name);
     if (lines.length === 0) add("missing-header", name);
-    else if (lines.length === 1 && lines[0] !== value) add("header-value", `${name}: ${JSON.stringify(lines[0])}, expected ${JSON.stringify(value)}`);
+    else if (lines.length === 1 && lines[0] !== value)
+      add("header-value", `${name}: ${JSON.stringify(lines[0])}, expected ${JSON.stringify(value)}`);
   }
 
   const cspLines = headerLines(raw, "content-security-policy");
@@ -144,12 +146,20 @@ export function checkResponse(request: LoadRequest, reference: Reference, observ
   if (stamped) {
     checkStamped(reference, observed, nonce, add);
   } else if (observed.sha256 !== reference.sha256 || observed.length !== reference.length) {
-    add("body", `${observed.length} bytes sha256 ${observed.sha256.slice(0, 16)}…, the origin's ${reference.length} bytes ${reference.sha256.slice(0, 16)}…`);
+    add(
+      "body",
+      `${observed.length} bytes sha256 ${observed.sha256.slice(0, 16)}…, the origin's ${reference.length} bytes ${reference.sha256.slice(0, 16)}…`,
+    );
   }
   return { violations, nonce };
 }
 
-function checkStamped(reference: Reference, observed: Observed, nonce: string | undefined, add: (kind: ViolationKind, detail: string) => void): void {
+function checkStamped(
+  reference: Reference,
+  observed: Observed,
+  nonce: string | undefined,
+  add: (kind: ViolationKind, detail: string) => void,
+): void {
   const raw = observed.rawHeaders;
   // A stamped body's length differs from the origin's: either none (streamed, chunked) or the new one
   // (a small page read whole, whose length the runtime computes). Never the origin's stale value.
@@ -159,9 +169,11 @@ function checkStamped(reference: Reference, observed: Observed, nonce: string | 
   }
   const originEtag = headerLines(reference.rawHeaders, "etag")[0];
   const etag = headerLines(raw, "etag");
-  if (originEtag !== undefined && (etag.length !== 1 || etag[0] !== `W/${originEtag}`)) add("header-value", `etag ${JSON.stringify(etag)}, expected W/${originEtag}`);
+  if (originEtag !== undefined && (etag.length !== 1 || etag[0] !== `W/${originEtag}`))
+    add("header-value", `etag ${JSON.stringify(etag)}, expected W/${originEtag}`);
   const cacheControl = headerLines(raw, "cache-control");
-  if (cacheControl.length !== 1 || !/\bprivate\b/.test(cacheControl[0] ?? "")) add("header-value", `cache-control ${JSON.stringify(cacheControl)}, expected private`);
+  if (cacheControl.length !== 1 || !/\bprivate\b/.test(cacheControl[0] ?? ""))
+    add("header-value", `cache-control ${JSON.stringify(cacheControl)}, expected private`);
 
   const body = observed.body?.toString("latin1") ?? "";
   const original = reference.body?.toString("latin1") ?? "";
@@ -173,7 +185,10 @@ function checkStamped(reference: Reference, observed: Observed, nonce: string | 
   const restored = Buffer.from(body.replaceAll(nonce, NONCE_MARKER), "latin1");
   const sha256 = createHash("sha256").update(restored).digest("hex");
   if (sha256 !== reference.sha256 || restored.length !== reference.length) {
-    add("body", `with the nonce put back to the marker: ${restored.length} bytes sha256 ${sha256.slice(0, 16)}…, the origin's ${reference.length} bytes ${reference.sha256.slice(0, 16)}…`);
+    add(
+      "body",
+      `with the nonce put back to the marker: ${restored.length} bytes sha256 ${sha256.slice(0, 16)}…, the origin's ${reference.length} bytes ${reference.sha256.slice(0, 16)}…`,
+    );
   }
 }
 
@@ -183,9 +198,16 @@ function checkStamped(reference: Reference, observed: Observed, nonce: string | 
  */
 export function checkBody(request: LoadRequest, reference: Reference, observed: Observed): CheckResult {
   const violations: Violation[] = [];
-  if (observed.status !== reference.status) violations.push({ kind: "status", detail: `${request.route} ${request.path}: status ${observed.status}, the origin's ${reference.status}` });
+  if (observed.status !== reference.status)
+    violations.push({
+      kind: "status",
+      detail: `${request.route} ${request.path}: status ${observed.status}, the origin's ${reference.status}`,
+    });
   if (observed.sha256 !== reference.sha256 || observed.length !== reference.length) {
-    violations.push({ kind: "body", detail: `${request.route} ${request.path}: ${observed.length} bytes, the origin's ${reference.length}, hashes differ` });
+    violations.push({
+      kind: "body",
+      detail: `${request.route} ${request.path}: ${observed.length} bytes, the origin's ${reference.length}, hashes differ`,
+    });
   }
   return { violations, nonce: undefined };
 }

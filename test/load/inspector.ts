@@ -1,6 +1,7 @@
 // A minimal DevTools-protocol client for workerd's inspector: force a full GC in each isolate and read heap sizes.
 
 import WebSocket from "ws";
+import { wsText } from "../support/ws-text.js";
 
 /** An isolate's V8 heap, in bytes. */
 export interface HeapUsage {
@@ -45,7 +46,7 @@ async function openSession(name: string, url: string): Promise<Session> {
   let nextId = 0;
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   socket.on("message", (data) => {
-    const message: unknown = JSON.parse(String(data));
+    const message: unknown = JSON.parse(wsText(data));
     if (typeof message !== "object" || message === null || !("id" in message) || typeof message.id !== "number") return;
     const waiter = pending.get(message.id);
     pending.delete(message.id);
@@ -95,7 +96,13 @@ export async function connectInspector(base: URL): Promise<Inspector> {
   const sessions: Session[] = [];
   try {
     for (const target of listing as unknown[]) {
-      if (typeof target !== "object" || target === null || !("webSocketDebuggerUrl" in target) || typeof target.webSocketDebuggerUrl !== "string") continue;
+      if (
+        typeof target !== "object" ||
+        target === null ||
+        !("webSocketDebuggerUrl" in target) ||
+        typeof target.webSocketDebuggerUrl !== "string"
+      )
+        continue;
       const url = target.webSocketDebuggerUrl;
       sessions.push(await openSession(url.slice(url.lastIndexOf("/") + 1), url));
     }

@@ -89,7 +89,12 @@ beforeAll(async () => {
   await (await ours.worker.mf.getKVNamespace("POLICY_KV")).put("policy", JSON.stringify(LOAD_POLICY));
 
   // The seeded document must be the one serving, or every check below would test the wrong policy.
-  const probe = await exchange(new URL("/json", ours.worker.url), { headers: {}, agent: false, keepBody: false, idleTimeoutMs: config.idleTimeoutMs });
+  const probe = await exchange(new URL("/json", ours.worker.url), {
+    headers: {},
+    agent: false,
+    keepBody: false,
+    idleTimeoutMs: config.idleTimeoutMs,
+  });
   for (const [name, value] of JSON_RULE_HEADERS) {
     const got = headerLines(probe.rawHeaders, name);
     if (got.join() !== value) throw new Error(`the KV policy is not in effect: ${name} is ${JSON.stringify(got)}`);
@@ -101,7 +106,8 @@ beforeAll(async () => {
   // The references are the origin's answers; for /bytes they must also be the pattern the origin promises.
   for (const [key, reference] of references) {
     const n = /^\/bytes\?n=(\d+) /.exec(key)?.[1];
-    if (n !== undefined && reference.sha256 !== patternSha256(Number(n))) throw new Error(`the origin's /bytes?n=${n} does not hash to patternSha256(${n})`);
+    if (n !== undefined && reference.sha256 !== patternSha256(Number(n)))
+      throw new Error(`the origin's /bytes?n=${n} does not hash to patternSha256(${n})`);
   }
 }, 120_000);
 
@@ -138,9 +144,16 @@ describe("load with integrity", () => {
 
       const { warmup, load } = oursRun;
       expect(warmup.timedOut || load.timedOut, `the load did not finish within ${config.timeLimitMs / 1000} s`).toBe(false);
-      expect(bareRun.warmup.timedOut || bareRun.load.timedOut, `the baseline did not finish within ${config.timeLimitMs / 1000} s`).toBe(false);
+      expect(bareRun.warmup.timedOut || bareRun.load.timedOut, `the baseline did not finish within ${config.timeLimitMs / 1000} s`).toBe(
+        false,
+      );
       expect(load.requests).toBe(config.requests);
-      expect({ warmupErrors: warmup.errors, warmupFailed: warmup.failedResponses, errors: load.errors, failed: load.failedResponses }).toEqual({
+      expect({
+        warmupErrors: warmup.errors,
+        warmupFailed: warmup.failedResponses,
+        errors: load.errors,
+        failed: load.failedResponses,
+      }).toEqual({
         warmupErrors: 0,
         warmupFailed: 0,
         errors: 0,
@@ -148,16 +161,20 @@ describe("load with integrity", () => {
       });
       expect(load.nonces).toBeGreaterThan(0);
       expect(load.repeatedNonces).toBe(0);
-      expect({ baselineErrors: bareRun.load.errors, baselineFailed: bareRun.load.failedResponses }).toEqual({ baselineErrors: 0, baselineFailed: 0 });
+      expect({ baselineErrors: bareRun.load.errors, baselineFailed: bareRun.load.failedResponses }).toEqual({
+        baselineErrors: 0,
+        baselineFailed: 0,
+      });
       // 32 MiB plus the large-download slack (38 MiB at the default size): measured differences were +5 to
       // +10 MiB over 6,000 requests, while a Worker keeping 16 KiB per request came out ~100 MiB over, and
       // holding on to four of the 10 MiB bodies would exceed it. Raw RSS is reported, not asserted: it
       // includes garbage workerd has not collected yet and grows by ~110 MiB per 6,000 requests for the
       // bare Worker too.
       expect(summary.growthOverBaselineBytes, "workerd RSS growth after GC, ours minus the bare Worker's").toBeLessThan(rssBound);
-      expect(retainedBytes(oursRun.heapEnd) - retainedBytes(oursRun.heapStart), "what the Worker isolate retains after GC, end − start").toBeLessThan(
-        MAX_WORKER_RETAINED_GROWTH,
-      );
+      expect(
+        retainedBytes(oursRun.heapEnd) - retainedBytes(oursRun.heapStart),
+        "what the Worker isolate retains after GC, end − start",
+      ).toBeLessThan(MAX_WORKER_RETAINED_GROWTH);
     },
     2 * config.timeLimitMs + 120_000,
   );

@@ -4,17 +4,7 @@ import { NONCE_MARKER } from "./policy.js";
 
 /** One kind of request in the mix; the name is what the summary counts by. */
 export type RouteName =
-  | "page"
-  | "nonce-page"
-  | "json"
-  | "bytes"
-  | "bytes-10m"
-  | "etag-200"
-  | "etag-304"
-  | "redirect"
-  | "cookies"
-  | "slow"
-  | "gzip";
+  "page" | "nonce-page" | "json" | "bytes" | "bytes-10m" | "etag-200" | "etag-304" | "redirect" | "cookies" | "slow" | "gzip";
 
 /** A request to send: the route it stands for, its path and query, and its request headers. */
 export interface LoadRequest {

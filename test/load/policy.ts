@@ -1,6 +1,6 @@
 // The policy document seeded into POLICY_KV for the load, and the headers it puts on each route over plain http.
 
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { defaultCspDirectives, defaultHeaderValues } from "../integration/support/policy-headers.js";
 import type { RouteName } from "./mix.js";
 
@@ -31,7 +31,12 @@ export const LOAD_POLICY = {
 };
 
 /** Headers the Worker must never send on these plain-http responses (HSTS is for https only; leak headers are removed). */
-export const FORBIDDEN_HEADERS: readonly string[] = ["strict-transport-security", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"];
+export const FORBIDDEN_HEADERS: readonly string[] = [
+  "strict-transport-security",
+  "x-powered-by",
+  "x-aspnet-version",
+  "x-aspnetmvc-version",
+];
 
 /** Owned headers other than CSP (lower-case name → exact value) a response on this route must carry exactly once. */
 export function ownedHeaders(route: RouteName): Map<string, string> {

@@ -130,7 +130,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadOutcome> {
           nonces++;
           if (seenNonces.has(result.nonce)) {
             repeatedNonces++;
-            result.violations.push({ kind: "nonce", detail: `${request.route}: nonce ${result.nonce} was already used by an earlier response` });
+            result.violations.push({
+              kind: "nonce",
+              detail: `${request.route}: nonce ${result.nonce} was already used by an earlier response`,
+            });
           }
           seenNonces.add(result.nonce);
         }

@@ -109,7 +109,7 @@ export function formatSummary(s: LoadSummary): string {
   return [
     `load: ${load.requests} requests over ${s.config.connections} keep-alive connections in ${(load.durationMs / 1000).toFixed(1)} s` +
       ` (${s.throughput.requestsPerSecond.toFixed(0)} req/s, ${s.throughput.mibPerSecond.toFixed(1)} MiB/s, ${mib(load.bodyBytes)} of bodies)` +
-      `${load.timedOut ? " — STOPPED AT THE TIME BOUND" : ""}`,
+      (load.timedOut ? " — STOPPED AT THE TIME BOUND" : ""),
     `  per route: ${routes}`,
     `  errors ${load.errors}, failed responses ${load.failedResponses}, hash mismatches ${hashes}, duplicate headers ${duplicates},` +
       ` other violations ${violationCount - hashes - duplicates} ${JSON.stringify(load.violations)}`,

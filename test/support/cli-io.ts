@@ -29,7 +29,10 @@ export function captureIo(options: { env?: Record<string, string | undefined>; c
 }
 
 /** Run the CLI with these arguments; the exit status and everything printed. */
-export async function runMain(args: readonly string[], options: Parameters<typeof captureIo>[0] = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runMain(
+  args: readonly string[],
+  options: Parameters<typeof captureIo>[0] = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = captureIo(options);
   const code = await main(args, io);
   return { code, stdout: io.stdout, stderr: io.stderr };

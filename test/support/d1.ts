@@ -11,12 +11,17 @@ const DIR = new URL("../../migrations/", import.meta.url);
 
 /** Run every statement of every migration file, in file-name order. */
 export async function applyMigrations(db: MiniflareD1): Promise<void> {
-  for (const file of readdirSync(DIR).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(DIR)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     const sql = readFileSync(new URL(file, DIR), "utf8")
       .split("\n")
       .map((line) => line.replace(/--.*$/, ""))
       .join("\n");
-    for (const statement of sql.split(";").map((s) => s.trim()).filter((s) => s !== "")) {
+    for (const statement of sql
+      .split(";")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")) {
       await db.prepare(statement).run();
     }
   }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type AddressInfo, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
+import { stripAnsi } from "../../bin/support/printable.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The first start bundles the Worker and boots workerd twice (wrangler's proxy and the Worker). */
@@ -37,7 +38,7 @@ export class Output {
 
   constructor(private readonly child: ChildProcess) {
     const append = (chunk: string): void => {
-      this.text += chunk.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+      this.text += stripAnsi(chunk);
       for (const wake of this.waiters) wake();
     };
     child.stdout?.setEncoding("utf8").on("data", append);

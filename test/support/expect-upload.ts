@@ -42,7 +42,12 @@ export function sha256Of(chunks: readonly Buffer[]): string {
  * Upload `chunks` with `Expect: 100-continue`. With `chunked` the body goes as Transfer-Encoding: chunked
  * (curl's `-T -`), otherwise with a Content-Length. Resolves with the final response, read whole.
  */
-export async function uploadExpectingContinue(url: URL, chunks: readonly Buffer[], chunked: boolean, options: ExpectUploadOptions = {}): Promise<ExpectUpload> {
+export async function uploadExpectingContinue(
+  url: URL,
+  chunks: readonly Buffer[],
+  chunked: boolean,
+  options: ExpectUploadOptions = {},
+): Promise<ExpectUpload> {
   const waitMs = options.continueWaitMs ?? CURL_CONTINUE_WAIT_MS;
   const idle = options.idleTimeoutMs ?? 20_000;
   const length = chunks.reduce((n, c) => n + c.length, 0);

@@ -7,11 +7,18 @@ import { request as httpsRequest } from "node:https";
 /** GET (or another body-less method) a URL on this machine; redirects are never followed. */
 export async function fetchLocal(url: string | URL, init: { method?: string; timeoutMs?: number } = {}): Promise<Response> {
   const target = new URL(url);
-  if (target.hostname !== "127.0.0.1" && target.hostname !== "localhost") throw new Error(`fetchLocal is for this machine only, not ${target.host}`);
+  if (target.hostname !== "127.0.0.1" && target.hostname !== "localhost")
+    throw new Error(`fetchLocal is for this machine only, not ${target.host}`);
   const https = target.protocol === "https:";
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(target, { method: init.method ?? "GET", agent: false, ...(https ? { rejectUnauthorized: false } : {}) });
-    req.setTimeout(init.timeoutMs ?? 20_000, () => req.destroy(new Error(`${target.href}: no answer within ${init.timeoutMs ?? 20_000} ms`)));
+    const req = (https ? httpsRequest : httpRequest)(target, {
+      method: init.method ?? "GET",
+      agent: false,
+      ...(https ? { rejectUnauthorized: false } : {}),
+    });
+    req.setTimeout(init.timeoutMs ?? 20_000, () =>
+      req.destroy(new Error(`${target.href}: no answer within ${init.timeoutMs ?? 20_000} ms`)),
+    );
     req.once("error", reject);
     req.once("response", resolve);
     req.end();

@@ -1,7 +1,7 @@
 // The reference for marker scrubbing, written the slow and obvious way, and helpers that plant a marker in
 // its three forms (ASCII, UTF-16-like stride 2, UTF-32-like stride 4) for the properties to compare against.
 
-import { spread } from "../../src/core/marker-stream.js";
+import { spread } from "../../src/core/nonce/marker-stream.js";
 import { concatBytes } from "./bytes.js";
 
 export const STRIDES = [1, 2, 4] as const;

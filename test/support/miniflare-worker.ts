@@ -28,7 +28,12 @@ export interface ExtraBindings {
 }
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */
-export async function startWorker(options: { bindings: Record<string, Json>; script?: string; extra?: ExtraBindings; port?: number }): Promise<RunningWorker> {
+export async function startWorker(options: {
+  bindings: Record<string, Json>;
+  script?: string;
+  extra?: ExtraBindings;
+  port?: number;
+}): Promise<RunningWorker> {
   const script = options.script ?? (await bundleWorker());
   const output = new WorkerOutput();
   const mf = new Miniflare({

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { WebSocketServer } from "ws";
+import { wsText } from "./ws-text.js";
 
 export interface Origin {
   readonly url: string;
@@ -83,7 +84,7 @@ export function noncePage(marker = "__CSP_NONCE__"): string {
 /** An HTML page of about `kb` KiB with a few script and style tags, for benches. */
 export function htmlPage(kb: number): string {
   const head = "<!doctype html><html><head><title>page</title><style>p{margin:0}</style></head><body>\n";
-  const tail = '<script>window.loaded = true;</script></body></html>\n';
+  const tail = "<script>window.loaded = true;</script></body></html>\n";
   const filler = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>\n";
   let body = "";
   while (head.length + body.length + tail.length + filler.length <= kb * 1024) body += filler;
@@ -187,9 +188,12 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
     res.end();
   } else if (path === "/cookies") {
     res.writeHead(200, [
-      "Content-Type", "text/plain",
-      "Set-Cookie", "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/; HttpOnly",
-      "Set-Cookie", "b=2; Path=/; Secure; SameSite=Lax",
+      "Content-Type",
+      "text/plain",
+      "Set-Cookie",
+      "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Path=/; HttpOnly",
+      "Set-Cookie",
+      "b=2; Path=/; Secure; SameSite=Lax",
     ]);
     res.end("two cookies\n");
   } else if (path === "/slow") {
@@ -211,7 +215,11 @@ function route(req: IncomingMessage, res: ServerResponse, url: URL, timers: Set<
     } else {
       const start = Number(m[1]);
       const end = Number(m[2]);
-      res.writeHead(206, { "Content-Type": "text/plain", "Content-Range": `bytes ${start}-${end}/${body.length}`, "Content-Length": String(end - start + 1) });
+      res.writeHead(206, {
+        "Content-Type": "text/plain",
+        "Content-Range": `bytes ${start}-${end}/${body.length}`,
+        "Content-Length": String(end - start + 1),
+      });
       res.end(body.slice(start, end + 1));
     }
   } else if (path === "/etag") {
@@ -315,7 +323,7 @@ export async function startOrigin(): Promise<Origin> {
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo:${data.toString()}`));
+      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo:${wsText(data)}`));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -16,7 +16,11 @@ export interface Exchange {
  * Write `payload` as is to 127.0.0.1:`port` and collect the reply until the server closes the connection
  * or sends nothing for `quietMs`. Fails if the server is still sending after `deadlineMs`.
  */
-export async function exchange(port: number, payload: string | Buffer, options: { quietMs?: number; deadlineMs?: number } = {}): Promise<Exchange> {
+export async function exchange(
+  port: number,
+  payload: string | Buffer,
+  options: { quietMs?: number; deadlineMs?: number } = {},
+): Promise<Exchange> {
   const quietMs = options.quietMs ?? 1000;
   const deadlineMs = options.deadlineMs ?? 10_000;
   return new Promise<Exchange>((resolve, reject) => {

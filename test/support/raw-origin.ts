@@ -87,7 +87,8 @@ function parseHead(text: string): Head | string {
   return { method, target, version, headers };
 }
 
-type Parsed = { readonly body: Buffer; readonly rest: Buffer; readonly framing: SeenRequest["framing"] } | "incomplete" | string;
+/** A de-chunked body, or a string: "incomplete" (wait for more), or why the framing is malformed. */
+type Parsed = { readonly body: Buffer; readonly rest: Buffer; readonly framing: SeenRequest["framing"] } | string;
 
 /** De-chunk a chunked body at the start of `data` (trailer lines skipped). */
 function parseChunked(data: Buffer): Parsed {
@@ -122,7 +123,10 @@ function parseBody(head: Head, data: Buffer): Parsed {
   const te = headerValues(head.headers, "transfer-encoding");
   const cl = headerValues(head.headers, "content-length");
   if (te.length > 0) {
-    const codings = te.join(",").split(",").map((c) => c.trim().toLowerCase());
+    const codings = te
+      .join(",")
+      .split(",")
+      .map((c) => c.trim().toLowerCase());
     if (codings.at(-1) !== "chunked") return `transfer-encoding ${JSON.stringify(te)} does not end in chunked`;
     return parseChunked(data);
   }
@@ -189,13 +193,27 @@ function route(ctx: Context): Next {
   switch (path) {
     case "/reset-mid-body": {
       // 1 KiB of a declared 100 KiB, then an RST: the kernel discards anything unsent.
-      socket.write(responseBytes(200, [["Content-Type", "application/octet-stream"], ["Content-Length", "102400"]], Buffer.alloc(1024, 0x61)));
+      socket.write(
+        responseBytes(
+          200,
+          [
+            ["Content-Type", "application/octet-stream"],
+            ["Content-Length", "102400"],
+          ],
+          Buffer.alloc(1024, 0x61),
+        ),
+      );
       ctx.later(50, () => socket.resetAndDestroy());
       return "stop";
     }
     case "/stall-after-headers": {
       // The head and nothing more (a chunked body that never starts) until the test releases the id.
-      socket.write(responseBytes(200, [["Content-Type", "text/plain"], ["Transfer-Encoding", "chunked"]]));
+      socket.write(
+        responseBytes(200, [
+          ["Content-Type", "text/plain"],
+          ["Transfer-Encoding", "chunked"],
+        ]),
+      );
       ctx.hold(url.searchParams.get("id") ?? "");
       return "stop";
     }
@@ -216,11 +234,23 @@ function route(ctx: Context): Next {
       socket.write(`HTTP/1.1 103 Early Hints${CRLF}Link: </style.css>; rel=preload; as=style${CRLF}${CRLF}`);
       return send(simple(200, "after early hints\n", head));
     case "/malformed/no-colon":
-      return send(Buffer.from(`HTTP/1.1 200 OK${CRLF}X-No-Colon-Here${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`, "latin1"));
+      return send(
+        Buffer.from(
+          `HTTP/1.1 200 OK${CRLF}X-No-Colon-Here${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`,
+          "latin1",
+        ),
+      );
     case "/malformed/space-in-name":
-      return send(Buffer.from(`HTTP/1.1 200 OK${CRLF}X-Bad Name: 1${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`, "latin1"));
+      return send(
+        Buffer.from(
+          `HTTP/1.1 200 OK${CRLF}X-Bad Name: 1${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`,
+          "latin1",
+        ),
+      );
     case "/malformed/nul-in-value":
-      return send(Buffer.from(`HTTP/1.1 200 OK${CRLF}X-Nul: a\0b${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`, "latin1"));
+      return send(
+        Buffer.from(`HTTP/1.1 200 OK${CRLF}X-Nul: a\0b${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`, "latin1"),
+      );
     case "/malformed/status-line":
       return send(Buffer.from(`HTTP/1.1 abc Nonsense${CRLF}Content-Type: text/plain${CRLF}Content-Length: 3${CRLF}${CRLF}ok\n`, "latin1"));
     case "/huge-headers": {
@@ -236,26 +266,74 @@ function route(ctx: Context): Next {
     }
     case "/short-body":
       // 10 of 1000 declared bytes, then a clean close (FIN).
-      socket.end(responseBytes(200, [["Content-Type", "application/octet-stream"], ["Content-Length", "1000"]], SHORT_BODY_SENT));
+      socket.end(
+        responseBytes(
+          200,
+          [
+            ["Content-Type", "application/octet-stream"],
+            ["Content-Length", "1000"],
+          ],
+          SHORT_BODY_SENT,
+        ),
+      );
       return "stop";
     case "/truncated-chunked":
       // One chunk of a chunked body, then a clean close (FIN) without the terminating zero-length chunk.
-      socket.end(responseBytes(200, [["Content-Type", "text/plain"], ["Transfer-Encoding", "chunked"]], `8${CRLF}partial\n${CRLF}`));
+      socket.end(
+        responseBytes(
+          200,
+          [
+            ["Content-Type", "text/plain"],
+            ["Transfer-Encoding", "chunked"],
+          ],
+          `8${CRLF}partial\n${CRLF}`,
+        ),
+      );
       return "stop";
     case "/long-body": {
       // 10 declared bytes, then 990 more that spell a whole second response: if the Worker's HTTP client
       // reused this connection and read them as the next response, the next client would see the marker.
       const smuggledBody = "smuggled\n";
-      let smuggled = responseBytes(200, [["Content-Type", "text/plain"], [SMUGGLED_RESPONSE_MARKER, "1"], ["Content-Length", String(smuggledBody.length)]], smuggledBody);
+      let smuggled = responseBytes(
+        200,
+        [
+          ["Content-Type", "text/plain"],
+          [SMUGGLED_RESPONSE_MARKER, "1"],
+          ["Content-Length", String(smuggledBody.length)],
+        ],
+        smuggledBody,
+      );
       smuggled = Buffer.concat([smuggled, Buffer.alloc(990 - smuggled.length, 0x20)]);
-      socket.write(Buffer.concat([responseBytes(200, [["Content-Type", "text/plain"], ["Content-Length", "10"]], LONG_BODY_DECLARED), smuggled]));
+      socket.write(
+        Buffer.concat([
+          responseBytes(
+            200,
+            [
+              ["Content-Type", "text/plain"],
+              ["Content-Length", "10"],
+            ],
+            LONG_BODY_DECLARED,
+          ),
+          smuggled,
+        ]),
+      );
       // Keep the connection open, as a keep-alive origin would; a request reusing it ends it (see the data handler).
       return "stop";
     }
     case "/cl-and-te": {
       // Both framings at once: chunked says "chunked-body", Content-Length says 5.
       const chunked = `c${CRLF}chunked-body${CRLF}0${CRLF}${CRLF}`;
-      socket.end(responseBytes(200, [["Content-Type", "text/plain"], ["Content-Length", "5"], ["Transfer-Encoding", "chunked"]], chunked));
+      socket.end(
+        responseBytes(
+          200,
+          [
+            ["Content-Type", "text/plain"],
+            ["Content-Length", "5"],
+            ["Transfer-Encoding", "chunked"],
+          ],
+          chunked,
+        ),
+      );
       return "stop";
     }
     case "/hop-by-hop": {
@@ -277,13 +355,29 @@ function route(ctx: Context): Next {
     case "/trailer":
       // A chunked body with a trailer field, on a connection kept alive for the next request.
       return send(
-        responseBytes(200, [["Content-Type", "text/plain"], ["Trailer", "X-Checksum"], ["Transfer-Encoding", "chunked"]], `3${CRLF}abc${CRLF}0${CRLF}X-Checksum: 900150983cd24fb0${CRLF}${CRLF}`),
+        responseBytes(
+          200,
+          [
+            ["Content-Type", "text/plain"],
+            ["Trailer", "X-Checksum"],
+            ["Transfer-Encoding", "chunked"],
+          ],
+          `3${CRLF}abc${CRLF}0${CRLF}X-Checksum: 900150983cd24fb0${CRLF}${CRLF}`,
+        ),
       );
     case "/ws-abrupt": {
       const key = headerValues(head.headers, "sec-websocket-key")[0];
       if (key === undefined) return send(simple(400, "not a websocket request\n", head));
-      const accept = createHash("sha1").update(key + WS_GUID).digest("base64");
-      socket.write(responseBytes(101, [["Upgrade", "websocket"], ["Connection", "Upgrade"], ["Sec-WebSocket-Accept", accept]]));
+      const accept = createHash("sha1")
+        .update(key + WS_GUID)
+        .digest("base64");
+      socket.write(
+        responseBytes(101, [
+          ["Upgrade", "websocket"],
+          ["Connection", "Upgrade"],
+          ["Sec-WebSocket-Accept", accept],
+        ]),
+      );
       if (url.searchParams.get("how") === "reset") {
         ctx.later(50, () => socket.resetAndDestroy());
       } else {
@@ -325,7 +419,12 @@ export async function startRawOrigin(): Promise<RawOrigin> {
     const reject = (reason: string): void => {
       unparsed.push({ connection, reason, bytes: buffer });
       stopped = true;
-      socket.end(responseBytes(400, [["Content-Length", "0"], ["Connection", "close"]]));
+      socket.end(
+        responseBytes(400, [
+          ["Content-Length", "0"],
+          ["Connection", "close"],
+        ]),
+      );
     };
     socket.on("data", (chunk: Buffer) => {
       if (stopped) {

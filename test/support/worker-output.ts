@@ -63,7 +63,11 @@ export class WorkerOutput {
       };
       const timer = setTimeout(() => {
         stop();
-        reject(new Error(`the Worker did not print ${what} within ${CLAIM_WAIT_MS} ms; unclaimed lines: ${this.#quote(this.unclaimed()) || "none"}`));
+        reject(
+          new Error(
+            `the Worker did not print ${what} within ${CLAIM_WAIT_MS} ms; unclaimed lines: ${this.#quote(this.unclaimed()) || "none"}`,
+          ),
+        );
       }, CLAIM_WAIT_MS);
       this.#listeners.add(listener);
     });
@@ -109,11 +113,15 @@ export class WorkerOutput {
     await Promise.race([Promise.all(this.#drained), new Promise((resolve) => setTimeout(resolve, DRAIN_WAIT_MS))]);
     const left = this.unclaimed();
     if (left.length === 0) return;
-    throw new Error(`the Worker printed ${left.length} line(s) that no test claimed (claim expected output with output.claim/claimEvent): ${this.#quote(left)}`);
+    throw new Error(
+      `the Worker printed ${left.length} line(s) that no test claimed (claim expected output with output.claim/claimEvent): ${this.#quote(left)}`,
+    );
   }
 
   #quote(entries: readonly OutputEntry[]): string {
-    return entries.map(({ level, message }) => `\n  [${level}] ${message.length > MAX_QUOTED ? `${message.slice(0, MAX_QUOTED)}…` : message}`).join("");
+    return entries
+      .map(({ level, message }) => `\n  [${level}] ${message.length > MAX_QUOTED ? `${message.slice(0, MAX_QUOTED)}…` : message}`)
+      .join("");
   }
 }
 

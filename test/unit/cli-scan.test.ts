@@ -6,7 +6,11 @@ import { runMain } from "../support/cli-io.js";
 describe("scan's arguments", () => {
   it("refuses a URL that is not http(s), naming it", async () => {
     const result = await runMain(["scan", "ftp://example.com/"]);
-    expect(result).toEqual({ code: 2, stdout: "", stderr: expect.stringContaining('<url>: expected an http(s) URL, received "ftp://example.com/"') });
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: expect.stringContaining('<url>: expected an http(s) URL, received "ftp://example.com/"'),
+    });
   });
 
   it("refuses an unknown nonce mode", async () => {

@@ -10,7 +10,7 @@ import { HASHED_SCRIPT, roadPage, roadRules } from "../../demo/road.js";
 import { checkDocument } from "../../bin/support/documents.js";
 import { bareEnvironment } from "../../bin/support/environment.js";
 import { demoDocument, seedLocalState } from "../../scripts/demo-state.js";
-import { inlineHashes } from "../../src/core/inline-hashes.js";
+import { inlineHashes } from "../../bin/support/inline-hashes.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -19,7 +19,12 @@ describe("the demo's document", () => {
     const text = await demoDocument(ROOT);
     const examples = JSON.parse(await readFile(join(ROOT, "examples", "policy.json"), "utf8")) as { rules: unknown[] };
     const document = JSON.parse(text) as { rules: { path: string }[] };
-    expect(document.rules.map((r) => r.path)).toEqual([...examples.rules.map((r) => (r as { path: string }).path), "/hash", "/blanket", "/report-only"]);
+    expect(document.rules.map((r) => r.path)).toEqual([
+      ...examples.rules.map((r) => (r as { path: string }).path),
+      "/hash",
+      "/blanket",
+      "/report-only",
+    ]);
     expect(checkDocument(text, bareEnvironment().config).ok).toBe(true);
   });
 

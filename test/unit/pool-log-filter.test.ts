@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { isRefusedFetchLine } from "../pool-log-filter.js";
 
-const STACK = "stack: /w/node_modules/@cloudflare/workerd-linux-64/bin/workerd@52008e2 /w/node_modules/@cloudflare/workerd-linux-64/bin/workerd@5200ac5";
+const STACK =
+  "stack: /w/node_modules/@cloudflare/workerd-linux-64/bin/workerd@52008e2 /w/node_modules/@cloudflare/workerd-linux-64/bin/workerd@5200ac5";
 
 /** The three lines as the pool writes them (one write each), copied from a run of the failures tests. */
 const REFUSED = [

@@ -2,9 +2,9 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../src/core/apply-headers.js";
-import { planHeaders } from "../../src/core/plan.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import { parsePolicy } from "../../src/core/policy/parse-policy.js";
 import { compile } from "./support.js";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");

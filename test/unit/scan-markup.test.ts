@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readMarkup } from "../../bin/scan/markup.js";
 import { hashSource, sourceFor } from "../../bin/scan/sources.js";
-import { sha256Source } from "../../src/core/inline-hashes.js";
+import { sha256Source } from "../../bin/support/inline-hashes.js";
 
 const PAGE = "https://www.example.com/shop/";
 
@@ -30,7 +30,11 @@ describe("readMarkup", () => {
   });
 
   it("leaves out template contents, which never run as parsed", () => {
-    expect(readMarkup(`<template><script>never()</script><style>p{}</style></template>`, PAGE)).toEqual({ scripts: [], styles: [], baseHref: undefined });
+    expect(readMarkup(`<template><script>never()</script><style>p{}</style></template>`, PAGE)).toEqual({
+      scripts: [],
+      styles: [],
+      baseHref: undefined,
+    });
   });
 
   it("takes SVG scripts and styles, which run and honour nonces as HTML's do", () => {
@@ -57,7 +61,10 @@ describe("sourceFor", () => {
 
   it("says 'self' for the site's own origin and the exact origin otherwise", () => {
     expect(sourceFor("https://www.example.com/a.js", "script-src", SITE)).toEqual({ ok: true, source: "'self'" });
-    expect(sourceFor("https://cdn.example.net:8443/lib/x.js?v=1", "script-src", SITE)).toEqual({ ok: true, source: "https://cdn.example.net:8443" });
+    expect(sourceFor("https://cdn.example.net:8443/lib/x.js?v=1", "script-src", SITE)).toEqual({
+      ok: true,
+      source: "https://cdn.example.net:8443",
+    });
     expect(sourceFor("http://www.example.com/a.png", "img-src", SITE)).toEqual({ ok: true, source: "http://www.example.com" });
     expect(sourceFor("wss://live.example.net/socket", "connect-src", SITE)).toEqual({ ok: true, source: "wss://live.example.net" });
   });
@@ -70,7 +77,10 @@ describe("sourceFor", () => {
   });
 
   it("refuses extension and browser schemes", () => {
-    expect(sourceFor("chrome-extension://abc/x.js", "script-src", SITE)).toEqual({ ok: false, reason: expect.stringContaining("extension") });
+    expect(sourceFor("chrome-extension://abc/x.js", "script-src", SITE)).toEqual({
+      ok: false,
+      reason: expect.stringContaining("extension"),
+    });
     expect(sourceFor("about:blank", "frame-src", SITE).ok).toBe(false);
   });
 });

@@ -9,9 +9,9 @@ import { hashSource } from "../../bin/scan/sources.js";
 import { synthesizePolicy } from "../../bin/scan/synthesize.js";
 import { checkDocument } from "../../bin/support/documents.js";
 import { bareEnvironment } from "../../bin/support/environment.js";
-import { applyHeaders } from "../../src/core/apply-headers.js";
-import { canonicalPath } from "../../src/core/canonical-path.js";
-import { planHeaders } from "../../src/core/plan.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
+import { canonicalPath } from "../../src/core/policy/canonical-path.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import { cspMap } from "../support/csp-map.js";
 import { fuzzParameters } from "../fuzz-config.js";
 
@@ -31,10 +31,17 @@ const code = fc.stringMatching(/^[a-z(); =]{1,12}$/);
 const event: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: fc.constant("load" as const), directive: fc.constantFrom(...DIRECTIVES), origin: fc.constantFrom(...ORIGINS) }),
   fc.record({ kind: fc.constantFrom("parser-script" as const, "inserted-script" as const), origin: fc.constantFrom(...ORIGINS) }),
-  fc.record({ kind: fc.constantFrom("parser-inline" as const, "inserted-inline" as const, "parser-style" as const, "style-attribute" as const), code, changing: fc.boolean() }),
+  fc.record({
+    kind: fc.constantFrom("parser-inline" as const, "inserted-inline" as const, "parser-style" as const, "style-attribute" as const),
+    code,
+    changing: fc.boolean(),
+  }),
   fc.record({ kind: fc.constantFrom("handler" as const, "eval" as const), code }),
 );
-const site = fc.array(fc.record({ path: fc.constantFrom(...PATHS), events: fc.array(event, { maxLength: 6 }) }), { minLength: 1, maxLength: 4 });
+const site = fc.array(fc.record({ path: fc.constantFrom(...PATHS), events: fc.array(event, { maxLength: 6 }) }), {
+  minLength: 1,
+  maxLength: 4,
+});
 
 /** The inline code an event runs on this pass ("" for loads by URL). */
 function textOf(e: Event, pass: number, i: number): string {
@@ -48,7 +55,14 @@ function loadOf(path: string, events: readonly Event[], pass: number): DocumentL
   const handlers: { element: string; attribute: string; code: string }[] = [];
   let html = "";
   events.forEach((e, i) => {
-    const v = (directive: string, blocked: string, text = ""): ObservedViolation => ({ directive, blocked, sample: text.slice(0, 40), sourceFile: "", line: 0, element: text === "" ? undefined : { label: `el${i}`, text } });
+    const v = (directive: string, blocked: string, text = ""): ObservedViolation => ({
+      directive,
+      blocked,
+      sample: text.slice(0, 40),
+      sourceFile: "",
+      line: 0,
+      element: text === "" ? undefined : { label: `el${i}`, text },
+    });
     if (e.kind === "load") violations.push(v(e.directive, `${e.origin}/r${i}`));
     else if (e.kind === "parser-script" || e.kind === "inserted-script") {
       if (e.kind === "parser-script") html += `<script src="${e.origin}/s${i}.js"></script>`;
@@ -57,7 +71,14 @@ function loadOf(path: string, events: readonly Event[], pass: number): DocumentL
     else if (e.kind === "eval") violations.push({ directive: "script-src", blocked: "eval", sample: e.code, sourceFile: "", line: 0 });
     else if (e.kind === "style-attribute") {
       const text = textOf(e, pass, i);
-      violations.push({ directive: "style-src-attr", blocked: "inline", sample: text.slice(0, 40), sourceFile: "", line: 0, element: { label: `el${i}`, style: text } });
+      violations.push({
+        directive: "style-src-attr",
+        blocked: "inline",
+        sample: text.slice(0, 40),
+        sourceFile: "",
+        line: 0,
+        element: { label: `el${i}`, style: text },
+      });
     } else {
       const text = textOf(e, pass, i);
       const tag = e.kind === "parser-style" ? "style" : "script";
@@ -144,13 +165,22 @@ describe("scan's policy, for any site", () => {
       fc.property(site, (pages) => {
         const scan: SiteScan = {
           origin: SITE,
-          passes: [0, 1].map((pass) => pages.map((p): Visit => ({ url: `${SITE}${p.path}`, pages: [loadOf(p.path, p.events, pass)], workers: [], requests: [] }))),
+          passes: [0, 1].map((pass) =>
+            pages.map((p): Visit => ({ url: `${SITE}${p.path}`, pages: [loadOf(p.path, p.events, pass)], workers: [], requests: [] })),
+          ),
           skipped: [],
         };
         const { document } = synthesizePolicy(scan, { nonceMode: "marked" });
         const text = JSON.stringify(document);
         expect(text).not.toMatch(/"\*"|"https?:"|'unsafe-eval'/);
-        const scriptLists = [document.csp.directives?.["script-src"], ...(document.rules ?? []).flatMap((r) => [r.csp?.add?.["script-src"], r.csp?.directives?.["script-src"], r.csp?.add?.["script-src-attr"]])];
+        const scriptLists = [
+          document.csp.directives?.["script-src"],
+          ...(document.rules ?? []).flatMap((r) => [
+            r.csp?.add?.["script-src"],
+            r.csp?.directives?.["script-src"],
+            r.csp?.add?.["script-src-attr"],
+          ]),
+        ];
         expect(scriptLists.flat().filter((s) => s === "'unsafe-inline'" || s === "'unsafe-hashes'")).toEqual([]);
         for (const p of pages) {
           for (const pass of [0, 1]) {
@@ -161,7 +191,8 @@ describe("scan's policy, for any site", () => {
             p.events.forEach((e, i) => {
               const t = textOf(e, pass, i);
               if (mustBlock(e, changingOnPath)) expect(allowed(csp, e, t), `${p.path} ${JSON.stringify(e)}`).toBe(false);
-              else if (!(e.kind === "inserted-inline" && changingOnPath)) expect(allowed(csp, e, t), `${p.path} ${JSON.stringify(e)} in ${text}`).toBe(true);
+              else if (!(e.kind === "inserted-inline" && changingOnPath))
+                expect(allowed(csp, e, t), `${p.path} ${JSON.stringify(e)} in ${text}`).toBe(true);
             });
           }
         }

@@ -18,7 +18,12 @@ const SCAN: SiteScan = {
           url: `${SITE}/contact`,
           html: "<button onclick='send()'>",
           violations: [{ directive: "img-src", blocked: "https://cdn.example.net/a.png", sample: "", sourceFile: "", line: 0 }],
-          dom: { handlers: [{ element: "<button#send>", attribute: "onclick", code: "send()" }], javascriptUrls: [], formActions: [], plugins: [] },
+          dom: {
+            handlers: [{ element: "<button#send>", attribute: "onclick", code: "send()" }],
+            javascriptUrls: [],
+            formActions: [],
+            plugins: [],
+          },
           ownCsp: true,
         },
       ],
@@ -31,7 +36,13 @@ const SCAN: SiteScan = {
 
 describe("renderScanReport", () => {
   const { document, report } = synthesizePolicy(SCAN, { nonceMode: "marked" });
-  const text = renderScanReport(report, document, { valid: true, lines: ["valid: the Worker's own validator accepts it"], paths: [{ path: "/", grade: "A+", score: 115 }] }, "policy.json", createStyle(false, {}));
+  const text = renderScanReport(
+    report,
+    document,
+    { valid: true, lines: ["valid: the Worker's own validator accepts it"], paths: [{ path: "/", grade: "A+", score: 115 }] },
+    "policy.json",
+    createStyle(false, {}),
+  );
 
   it("names the site, the base policy and what each page needs beyond it", () => {
     expect(text).toContain(`Scanned ${SITE}: 1 page, each loaded twice in Chromium`);

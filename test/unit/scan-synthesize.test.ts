@@ -7,9 +7,9 @@ import { synthesizePolicy } from "../../bin/scan/synthesize.js";
 import { hashSource } from "../../bin/scan/sources.js";
 import { checkDocument } from "../../bin/support/documents.js";
 import { bareEnvironment } from "../../bin/support/environment.js";
-import { applyHeaders } from "../../src/core/apply-headers.js";
-import { createMarker } from "../../src/core/nonce-marker.js";
-import { planHeaders } from "../../src/core/plan.js";
+import { applyHeaders } from "../../src/core/headers/apply-headers.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
+import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import { cspMap } from "../support/csp-map.js";
 
 const SITE = "https://shop.example";
@@ -26,8 +26,19 @@ function inline(directive: "script-src-elem" | "style-src-elem", text: string, l
   return { directive, blocked: "inline", sample: text.slice(0, 40), sourceFile: `${SITE}/`, line: 1, element: { label, text } };
 }
 
-function page(path: string, html: string, violations: ObservedViolation[], dom: Partial<NonNullable<DocumentLoad["dom"]>> = {}): DocumentLoad {
-  return { url: `${SITE}${path}`, html, violations, dom: { handlers: [], javascriptUrls: [], formActions: [], plugins: [], ...dom }, ownCsp: false };
+function page(
+  path: string,
+  html: string,
+  violations: ObservedViolation[],
+  dom: Partial<NonNullable<DocumentLoad["dom"]>> = {},
+): DocumentLoad {
+  return {
+    url: `${SITE}${path}`,
+    html,
+    violations,
+    dom: { handlers: [], javascriptUrls: [], formActions: [], plugins: [], ...dom },
+    ownCsp: false,
+  };
 }
 
 function visit(pages: DocumentLoad[], extra: Partial<Visit> = {}): Visit {
@@ -52,7 +63,16 @@ function cspFor(document: unknown, path: string): Map<string, string[]> {
 
 describe("a static page", () => {
   const html = `<script src="${CDN}/lib.js"></script><script>start()</script><style>p{}</style>`;
-  const scan = scanOf(() => [visit([page("/", html, [load("script-src-elem", `${CDN}/lib.js`), inline("script-src-elem", "start()"), inline("style-src-elem", "p{}", "style"), load("img-src", `${SITE}/favicon.ico`)])])]);
+  const scan = scanOf(() => [
+    visit([
+      page("/", html, [
+        load("script-src-elem", `${CDN}/lib.js`),
+        inline("script-src-elem", "start()"),
+        inline("style-src-elem", "p{}", "style"),
+        load("img-src", `${SITE}/favicon.ico`),
+      ]),
+    ]),
+  ]);
 
   it("allows its hashes and exact origins, from default-src 'none', with no nonce", () => {
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
@@ -72,7 +92,15 @@ describe("a static page", () => {
 describe("scripts that load scripts", () => {
   it("trusts an inline loader by its hash with 'strict-dynamic', and drops host sources browsers would ignore", () => {
     const loader = `var s=document.createElement("script");s.src="${ADS}/tag.js";document.head.append(s)`;
-    const scan = scanOf(() => [visit([page("/", `<script>${loader}</script>`, [inline("script-src-elem", loader), load("script-src-elem", `${ADS}/tag.js`), load("connect-src", `${ADS}/collect`)])])]);
+    const scan = scanOf(() => [
+      visit([
+        page("/", `<script>${loader}</script>`, [
+          inline("script-src-elem", loader),
+          load("script-src-elem", `${ADS}/tag.js`),
+          load("connect-src", `${ADS}/collect`),
+        ]),
+      ]),
+    ]);
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
     const csp = cspFor(document, "/");
     expect(csp.get("script-src")).toEqual([hashSource(loader), "'strict-dynamic'", "'report-sample'"]);
@@ -82,7 +110,15 @@ describe("scripts that load scripts", () => {
 
   it("asks for a marked nonce when scripts in the markup sit beside inserted ones, naming the elements to mark", () => {
     const html = `<script src="/app.js"></script><script src="${ADS}/loader.js"></script>`;
-    const scan = scanOf(() => [visit([page("/", html, [load("script-src-elem", `${SITE}/app.js`), load("script-src-elem", `${ADS}/loader.js`), load("script-src-elem", `${ADS}/tag.js`)])])]);
+    const scan = scanOf(() => [
+      visit([
+        page("/", html, [
+          load("script-src-elem", `${SITE}/app.js`),
+          load("script-src-elem", `${ADS}/loader.js`),
+          load("script-src-elem", `${ADS}/tag.js`),
+        ]),
+      ]),
+    ]);
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(document.nonce).toEqual({ mode: "marked", scripts: true, styles: false, strictDynamic: true });
     expect(cspFor(document, "/").get("script-src")).toEqual(["'report-sample'", "'nonce-TESTNONCE'", "'strict-dynamic'"]);
@@ -92,7 +128,15 @@ describe("scripts that load scripts", () => {
   it("finds the origin's marker, never shows it, and asks to mark nothing more", () => {
     const marker = createMarker();
     const html = `<script nonce="${marker}" src="/app.js"></script><script nonce="${marker}" src="${ADS}/loader.js"></script>`;
-    const scan = scanOf(() => [visit([page("/", html, [load("script-src-elem", `${SITE}/app.js`), load("script-src-elem", `${ADS}/loader.js`), load("script-src-elem", `${ADS}/tag.js`)])])]);
+    const scan = scanOf(() => [
+      visit([
+        page("/", html, [
+          load("script-src-elem", `${SITE}/app.js`),
+          load("script-src-elem", `${ADS}/loader.js`),
+          load("script-src-elem", `${ADS}/tag.js`),
+        ]),
+      ]),
+    ]);
     const result = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(result.report.markerFound).toBe(true);
     expect(result.report.paths[0]?.nonce?.unmarked).toEqual([]);
@@ -103,7 +147,9 @@ describe("scripts that load scripts", () => {
 describe("inline code Chromium samples without its leading whitespace", () => {
   it("hashes the whole text, as the browser does, rather than taking it for code it could not read", () => {
     const code = "\n  start();\n";
-    const scan = scanOf(() => [visit([page("/", `<script>${code}</script>`, [{ ...inline("script-src-elem", code), sample: "start();" }])])]);
+    const scan = scanOf(() => [
+      visit([page("/", `<script>${code}</script>`, [{ ...inline("script-src-elem", code), sample: "start();" }])]),
+    ]);
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(cspFor(document, "/").get("script-src")).toEqual([hashSource(code), "'report-sample'"]);
     expect(report.findings).toEqual([]);
@@ -137,14 +183,24 @@ describe("inline code that changes per load", () => {
 
 describe("what no source allows safely", () => {
   it("reports an onclick handler with the fix and the 'unsafe-hashes' fallback, and does not allow it", () => {
-    const scan = scanOf(() => [visit([page("/contact", "<button onclick=\"send()\">", [], { handlers: [{ element: "<button#send>", attribute: "onclick", code: "send()" }] })])]);
+    const scan = scanOf(() => [
+      visit([
+        page("/contact", '<button onclick="send()">', [], {
+          handlers: [{ element: "<button#send>", attribute: "onclick", code: "send()" }],
+        }),
+      ]),
+    ]);
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(report.findings).toEqual([
       expect.objectContaining({
         kind: "handler",
         paths: ["/contact"],
         what: 'onclick on <button#send>: "send()"',
-        fallback: expect.objectContaining({ directive: "script-src-attr", sources: ["'unsafe-hashes'", hashSource("send()")], applied: false }),
+        fallback: expect.objectContaining({
+          directive: "script-src-attr",
+          sources: ["'unsafe-hashes'", hashSource("send()")],
+          applied: false,
+        }),
       }),
     ]);
     const csp = cspFor(document, "/contact");
@@ -170,7 +226,11 @@ describe("several pages", () => {
   it("puts what every page needs in the base and each page's extras in a rule for its exact path", () => {
     const scan = scanOf(() => [
       visit([page("/", "", [load("img-src", `${SITE}/logo.png`)])]),
-      visit([page("/pay", "", [load("img-src", `${SITE}/logo.png`), load("frame-src", "https://pay.example.com")], { formActions: ["https://pay.example.com/charge"] })]),
+      visit([
+        page("/pay", "", [load("img-src", `${SITE}/logo.png`), load("frame-src", "https://pay.example.com")], {
+          formActions: ["https://pay.example.com/charge"],
+        }),
+      ]),
     ]);
     const { document } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(document.rules?.map((r) => r.path)).toEqual(["/pay"]);
@@ -181,7 +241,12 @@ describe("several pages", () => {
   });
 
   it("gives a worker script a rule for what it fetched", () => {
-    const worker: DocumentLoad = { url: `${SITE}/worker.js`, html: "", violations: [load("connect-src", "https://api.example.com/v1")], ownCsp: false };
+    const worker: DocumentLoad = {
+      url: `${SITE}/worker.js`,
+      html: "",
+      violations: [load("connect-src", "https://api.example.com/v1")],
+      ownCsp: false,
+    };
     const scan = scanOf(() => [visit([page("/app", "", [load("worker-src", `${SITE}/worker.js`)])], { workers: [worker] })]);
     const { document } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(cspFor(document, "/worker.js").get("connect-src")).toEqual(["https://api.example.com"]);
@@ -213,8 +278,18 @@ describe("several pages", () => {
 
 describe("a page no rule can name", () => {
   it("gets what it needs from the base: 'unsafe-inline' for changing style attributes, without a hash that would switch it off", () => {
-    const attr = (style: string): ObservedViolation => ({ directive: "style-src-attr", blocked: "inline", sample: style, sourceFile: "", line: 0, element: { label: "<p>", style } });
-    const scan = scanOf((pass) => [visit([page("/", "", [attr("color: red")])]), visit([page("/files/a*b", "", [attr(`width: ${pass}px`)])])]);
+    const attr = (style: string): ObservedViolation => ({
+      directive: "style-src-attr",
+      blocked: "inline",
+      sample: style,
+      sourceFile: "",
+      line: 0,
+      element: { label: "<p>", style },
+    });
+    const scan = scanOf((pass) => [
+      visit([page("/", "", [attr("color: red")])]),
+      visit([page("/files/a*b", "", [attr(`width: ${pass}px`)])]),
+    ]);
     const { document, report } = synthesizePolicy(scan, { nonceMode: "marked" });
     expect(cspFor(document, "/files/a*b").get("style-src-attr")).toEqual(["'unsafe-hashes'", "'unsafe-inline'"]);
     // The named page adds its own hash, which pins it: there only its style attribute applies.

@@ -43,29 +43,62 @@ describe("suggest", () => {
     const s = suggest(
       [
         group({ page: `${SITE}/shop`, count: 3, firstSeen: "2026-04-09T00:00:00.000Z" }),
-        group({ page: `${SITE}/shop`, blocked: "https://img.example.net/b.png", count: 2, clients: 4, lastSeen: "2026-04-10T12:00:00.000Z" }),
+        group({
+          page: `${SITE}/shop`,
+          blocked: "https://img.example.net/b.png",
+          count: 2,
+          clients: 4,
+          lastSeen: "2026-04-10T12:00:00.000Z",
+        }),
         group({ page: `${SITE}/shop`, directive: "script-src-elem", blocked: `${SITE}/app.js` }),
       ],
       { minClients: 2 },
     );
     expect(s.proposals).toEqual([
-      { path: "/shop", directive: "img-src", source: "https://img.example.net", blocked: "https://img.example.net", count: 5, firstSeen: "2026-04-08T10:00:00.000Z", lastSeen: "2026-04-10T12:00:00.000Z", pages: ["/shop"], clients: 3, dispositions: ["report"] },
+      {
+        path: "/shop",
+        directive: "img-src",
+        source: "https://img.example.net",
+        blocked: "https://img.example.net",
+        count: 5,
+        firstSeen: "2026-04-08T10:00:00.000Z",
+        lastSeen: "2026-04-10T12:00:00.000Z",
+        pages: ["/shop"],
+        clients: 3,
+        dispositions: ["report"],
+      },
       expect.objectContaining({ path: "/shop", directive: "script-src", source: "'self'" }),
     ]);
     expect(s.leftOut).toEqual([]);
   });
 
   it("leaves out a host seen from one client only, and says which flag would keep it", () => {
-    const s = suggest([group({ blocked: "https://ads.injected.example/x.js", directive: "script-src-elem", clients: ONE })], { minClients: 2 });
+    const s = suggest([group({ blocked: "https://ads.injected.example/x.js", directive: "script-src-elem", clients: ONE })], {
+      minClients: 2,
+    });
     expect(s.proposals).toEqual([]);
-    expect(s.leftOut).toEqual([expect.objectContaining({ blocked: "https://ads.injected.example/x.js", reason: expect.stringContaining("seen from one client only") })]);
+    expect(s.leftOut).toEqual([
+      expect.objectContaining({
+        blocked: "https://ads.injected.example/x.js",
+        reason: expect.stringContaining("seen from one client only"),
+      }),
+    ]);
     expect(suggest([group({ clients: ONE })], { minClients: 1 }).proposals).toHaveLength(1);
   });
 
   it("counts a host's clients over every page and directive that reported it", () => {
-    const s = suggest([group({ page: `${SITE}/a`, clients: clientBit("a") }), group({ page: `${SITE}/b`, directive: "font-src", blocked: "https://img.example.net/f.woff2", clients: clientBit("b") })], { minClients: 2 });
+    const s = suggest(
+      [
+        group({ page: `${SITE}/a`, clients: clientBit("a") }),
+        group({ page: `${SITE}/b`, directive: "font-src", blocked: "https://img.example.net/f.woff2", clients: clientBit("b") }),
+      ],
+      { minClients: 2 },
+    );
     expect(clientBit("a")).not.toBe(clientBit("b"));
-    expect(s.proposals.map((p) => [p.path, p.directive])).toEqual([["/a", "img-src"], ["/b", "font-src"]]);
+    expect(s.proposals.map((p) => [p.path, p.directive])).toEqual([
+      ["/a", "img-src"],
+      ["/b", "font-src"],
+    ]);
   });
 
   it.each([
@@ -92,7 +125,12 @@ describe("suggest", () => {
     const s = suggest(
       [
         group({ directive: "script-src-elem", blocked: "inline", page: `${SITE}/a`, samples: ["go()", "init(1)"] }),
-        group({ directive: "script-src-elem", blocked: "inline", page: `${SITE}/b`, samples: ["window.config = { theme: 'dark', lang: '"] }),
+        group({
+          directive: "script-src-elem",
+          blocked: "inline",
+          page: `${SITE}/b`,
+          samples: ["window.config = { theme: 'dark', lang: '"],
+        }),
         group({ directive: "style-src-attr", blocked: "inline", page: `${SITE}/a`, samples: ["color: red"] }),
       ],
       { minClients: 2 },
@@ -118,8 +156,13 @@ describe("suggest", () => {
   });
 
   it("puts a source seen on three pages or more into the base", () => {
-    const s = suggest(["/a", "/b", "/c"].map((p) => group({ page: `${SITE}${p}` })), { minClients: 2 });
-    expect(s.proposals).toEqual([expect.objectContaining({ path: "", directive: "img-src", source: "https://img.example.net", pages: ["/a", "/b", "/c"], count: 3 })]);
+    const s = suggest(
+      ["/a", "/b", "/c"].map((p) => group({ page: `${SITE}${p}` })),
+      { minClients: 2 },
+    );
+    expect(s.proposals).toEqual([
+      expect.objectContaining({ path: "", directive: "img-src", source: "https://img.example.net", pages: ["/a", "/b", "/c"], count: 3 }),
+    ]);
   });
 
   it("proposes a rule for a page's canonical path", () => {
@@ -129,7 +172,10 @@ describe("suggest", () => {
 
 describe("suggestionPatch", () => {
   const s: Suggestions = suggest(
-    [group({ page: `${SITE}/shop` }), ...["/a", "/b", "/c"].map((p) => group({ page: `${SITE}${p}`, directive: "font-src", blocked: "https://fonts.example.net/f.woff2" }))],
+    [
+      group({ page: `${SITE}/shop` }),
+      ...["/a", "/b", "/c"].map((p) => group({ page: `${SITE}${p}`, directive: "font-src", blocked: "https://fonts.example.net/f.woff2" })),
+    ],
     { minClients: 2 },
   );
 
@@ -138,17 +184,32 @@ describe("suggestionPatch", () => {
     expect(patch).toEqual({
       $schema: "./policy.schema.json",
       csp: { add: { "font-src": ["https://fonts.example.net"] } },
-      rules: [{ path: "/shop", description: expect.stringContaining("reports --suggest"), csp: { add: { "img-src": ["https://img.example.net"] } } }],
+      rules: [
+        {
+          path: "/shop",
+          description: expect.stringContaining("reports --suggest"),
+          csp: { add: { "img-src": ["https://img.example.net"] } },
+        },
+      ],
     });
     expect(valid(patch)).toBe(true);
   });
 
   it("adds to the document the site runs, keeping its rules and their sources", () => {
-    const running = { csp: { action: "set", directives: { "img-src": ["'self'"] } }, rules: [{ path: "/login", headers: { "Cache-Control": "no-store" } }, { path: "/shop", csp: { add: { "img-src": ["data:"] } } }] };
+    const running = {
+      csp: { action: "set", directives: { "img-src": ["'self'"] } },
+      rules: [
+        { path: "/login", headers: { "Cache-Control": "no-store" } },
+        { path: "/shop", csp: { add: { "img-src": ["data:"] } } },
+      ],
+    };
     const patched = suggestionPatch(s, running);
     expect(patched).toEqual({
       csp: { action: "set", directives: { "img-src": ["'self'"] }, add: { "font-src": ["https://fonts.example.net"] } },
-      rules: [{ path: "/login", headers: { "Cache-Control": "no-store" } }, { path: "/shop", csp: { add: { "img-src": ["data:", "https://img.example.net"] } } }],
+      rules: [
+        { path: "/login", headers: { "Cache-Control": "no-store" } },
+        { path: "/shop", csp: { add: { "img-src": ["data:", "https://img.example.net"] } } },
+      ],
     });
     expect(running.rules[1]?.csp?.add["img-src"]).toEqual(["data:"]);
     expect(valid(patched)).toBe(true);
@@ -165,7 +226,19 @@ describe("suggest, for any stored violations", () => {
     fc.constantFrom("https://a.example", "http://127.0.0.1:8080", "wss://live.example", SITE).map((o) => `${o}/x`),
   );
   const arbitraryGroup = fc.record({
-    directive: fc.constantFrom("script-src-elem", "script-src", "script-src-attr", "style-src-elem", "style-src-attr", "img-src", "connect-src", "frame-src", "worker-src", "frame-ancestors", "other"),
+    directive: fc.constantFrom(
+      "script-src-elem",
+      "script-src",
+      "script-src-attr",
+      "style-src-elem",
+      "style-src-attr",
+      "img-src",
+      "connect-src",
+      "frame-src",
+      "worker-src",
+      "frame-ancestors",
+      "other",
+    ),
     blocked,
     page: fc.constantFrom("/", "/a", "/Caf%C3%A9", "/x*y", "/:id").map((p) => `${SITE}${p}`),
     clients: fc.integer({ min: 0, max: 2 ** 48 - 1 }),

@@ -1,9 +1,9 @@
 // Helpers for unit tests: compile documents the way the Worker does, and read headers back.
 
-import { compilePolicy, type PolicySource } from "../../src/core/compile-policy.js";
-import { createMarker } from "../../src/core/nonce-marker.js";
-import { parsePolicy } from "../../src/core/parse-policy.js";
-import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy.js";
+import { compilePolicy, type PolicySource } from "../../src/core/policy/compile-policy.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
+import { parsePolicy } from "../../src/core/policy/parse-policy.js";
+import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 export { cspMap } from "../support/csp-map.js";
 
 /** Validate a document, failing the test with its issues if it does not validate. */
@@ -33,7 +33,6 @@ export function compileWithRejections(documents: unknown[], reportOnly = false) 
 export function facts(https = true, path = "/", contentType: string | null = "text/html") {
   return { https, path, contentType };
 }
-
 
 /** Every (name, value) pair of a Headers object, names lower-cased, in order. */
 export function lines(headers: Headers): [string, string][] {

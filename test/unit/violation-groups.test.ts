@@ -35,7 +35,20 @@ describe("the distinct-clients sketch", () => {
 
 describe("toViolationGroup", () => {
   it("folds the samples of every day, distinct, and reads malformed values as empty", () => {
-    expect(toViolationGroup({ directive: "img-src", blocked: "x", page: "p", disposition: "report", count: 2, first_seen: 0, last_seen: 1000, clients: 6, samples: '[["a","b"],["b","c"],[]]', source_file: "s" })).toEqual({
+    expect(
+      toViolationGroup({
+        directive: "img-src",
+        blocked: "x",
+        page: "p",
+        disposition: "report",
+        count: 2,
+        first_seen: 0,
+        last_seen: 1000,
+        clients: 6,
+        samples: '[["a","b"],["b","c"],[]]',
+        source_file: "s",
+      }),
+    ).toEqual({
       directive: "img-src",
       blocked: "x",
       page: "p",
@@ -47,12 +60,19 @@ describe("toViolationGroup", () => {
       samples: ["a", "b", "c"],
       sourceFile: "s",
     });
-    expect(toViolationGroup({ samples: "not json", clients: -1 })).toEqual(expect.objectContaining({ samples: [], clients: 0, disposition: "enforce" }));
+    expect(toViolationGroup({ samples: "not json", clients: -1 })).toEqual(
+      expect.objectContaining({ samples: [], clients: 0, disposition: "enforce" }),
+    );
   });
 });
 
 describe("parseViolationGroups", () => {
-  const answer = { generatedAt: "2026-04-10T00:00:00.000Z", window: { days: 7, from: "2026-04-04", to: "2026-04-10" }, groups: [GROUP], truncated: false };
+  const answer = {
+    generatedAt: "2026-04-10T00:00:00.000Z",
+    window: { days: 7, from: "2026-04-04", to: "2026-04-10" },
+    groups: [GROUP],
+    truncated: false,
+  };
 
   it("reads a well-formed answer", () => {
     expect(parseViolationGroups(answer)).toEqual({ ok: true, value: answer });
@@ -65,7 +85,10 @@ describe("parseViolationGroups", () => {
   });
 
   it("refuses a group that is not one, naming it", () => {
-    expect(parseViolationGroups({ ...answer, groups: [{ ...GROUP, clients: 2 ** 60 }] })).toEqual({ ok: false, issues: [expect.objectContaining({ path: "groups[0]" })] });
+    expect(parseViolationGroups({ ...answer, groups: [{ ...GROUP, clients: 2 ** 60 }] })).toEqual({
+      ok: false,
+      issues: [expect.objectContaining({ path: "groups[0]" })],
+    });
     expect(parseViolationGroups({ top: [] })).toEqual({ ok: false, issues: [expect.objectContaining({ path: "" })] });
   });
 });

@@ -1,4 +1,4 @@
-// Blanket mode end to end inside workerd: the real handler, through src/nonce-rewriter.ts, stamps a page
+// Blanket mode end to end inside workerd: the real handler, through src/nonce/rewrite-body.ts and the core stream driver, stamps a page
 // that holds the traps of issue 8, streamed in chunks and read whole, and stamps it as the browser's
 // parser sees it (the parser model itself is checked against parse5 in test/html). It replaces the
 // fuzzing against HTMLRewriter's tokenizer: lol-html is not the browser.
@@ -16,7 +16,11 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Serve `body` (in these chunks, with these headers) through the real handler; the status, the CSP's nonce and the body. */
-async function serve(body: Uint8Array, cuts: readonly number[], headers: Record<string, string> = {}): Promise<{ status: number; nonce: string; body: Uint8Array }> {
+async function serve(
+  body: Uint8Array,
+  cuts: readonly number[],
+  headers: Record<string, string> = {},
+): Promise<{ status: number; nonce: string; body: Uint8Array }> {
   const chunks = splitBytes(body, cuts);
   const response = new Response(
     new ReadableStream<Uint8Array>({
@@ -48,7 +52,7 @@ const PAGE = [
   // A select's contents are parsed as in body (current standard, Chromium).
   "<select><style{N}>option{color:red}</style><option>one</select>",
   // Script text that looks like markup, and a comment that looks like a script.
-  '<script{N}><!--<script>x</script>--></script><!-- <script>no()</script> -->',
+  "<script{N}><!--<script>x</script>--></script><!-- <script>no()</script> -->",
   "</body></html>",
 ].join("\n");
 
@@ -74,7 +78,10 @@ describe("blanket stamping through the Worker", () => {
 
   it("passes a UTF-16 body untouched", async () => {
     const text = "<script>x</script>";
-    const utf16 = concatBytes([new Uint8Array([0xff, 0xfe]), Uint8Array.from({ length: text.length * 2 }, (_, i) => (i % 2 === 0 ? text.charCodeAt(i / 2) : 0))]);
+    const utf16 = concatBytes([
+      new Uint8Array([0xff, 0xfe]),
+      Uint8Array.from({ length: text.length * 2 }, (_, i) => (i % 2 === 0 ? text.charCodeAt(i / 2) : 0)),
+    ]);
     const served = await serve(utf16, [1]);
     expect(served.body).toEqual(utf16);
   });
@@ -83,7 +90,9 @@ describe("blanket stamping through the Worker", () => {
     const head = `<!doctype html><script>a()</script>${"<p>filler</p>\n".repeat(20_000)}`;
     const page = `${head}<form><select><option>1<style>x{}</style></select></form>`;
     const served = await serve(encoder.encode(page), [head.length]);
-    expect(decoder.decode(served.body)).toBe(page.replace("<script>", `<script nonce="${served.nonce}">`).replace("<style>", `<style nonce="${served.nonce}">`));
+    expect(decoder.decode(served.body)).toBe(
+      page.replace("<script>", `<script nonce="${served.nonce}">`).replace("<style>", `<style nonce="${served.nonce}">`),
+    );
   });
 
   it("gives up on a page nested past the model's depth cap: the rest passes as it came, and one line says so", async () => {

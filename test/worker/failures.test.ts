@@ -87,11 +87,45 @@ describe("faults inside the Worker", () => {
         return DEFAULT_DEPS.planHeaders(policy, facts);
       },
     });
-    const res = await worker.fetch(new Request("https://www.example.com/html"), { ...bindings, POLICY: '{"headers":{"X-Frame-Options":"SAMEORIGIN"}}' }, createExecutionContext());
+    const res = await worker.fetch(
+      new Request("https://www.example.com/html"),
+      { ...bindings, POLICY: '{"headers":{"X-Frame-Options":"SAMEORIGIN"}}' },
+      createExecutionContext(),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Hello from the origin");
     expectBaseline(res.headers, expect);
     expect(logLines(errors)).toEqual([expect.objectContaining({ event: "worker.fault", stage: "headers", error: "Error: planner broke" })]);
+  });
+
+  const BLANKET = { ...bindings, POLICY: '{"nonce":{"mode":"blanket"}}' } as Env;
+
+  it("sends the body untouched under the plan's nonce-free CSP when the body rewrite cannot start", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const worker = createHandler({
+      ...DEFAULT_DEPS,
+      rewriteBody: () => {
+        throw new Error("rewrite broke");
+      },
+    });
+    const res = await worker.fetch(new Request("https://www.example.com/html"), BLANKET, createExecutionContext());
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<script>document.title = "ran";</script>');
+    expectBaseline(res.headers, expect);
+    expect(res.headers.get("content-security-policy")).not.toContain("'nonce-");
+    expect(logLines(errors)).toEqual([expect.objectContaining({ event: "worker.fault", stage: "nonce", error: "Error: rewrite broke" })]);
+  });
+
+  it("answers 502 with the policy, never a bare error, when the body rewrite fails after it started", async () => {
+    // Fails on the handler before issue 12, whose `stamped.then(finish)` had no rejection handler.
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const worker = createHandler({ ...DEFAULT_DEPS, rewriteBody: () => Promise.reject(new Error("body broke")) });
+    const res = await worker.fetch(new Request("https://www.example.com/html"), BLANKET, createExecutionContext());
+    expect(res.status).toBe(502);
+    expect(await res.text()).toBe("Bad Gateway\n");
+    expectBaseline(res.headers, expect);
+    expect(res.headers.get("content-security-policy")).not.toContain("'nonce-");
+    expect(logLines(errors)).toEqual([expect.objectContaining({ event: "worker.fault", stage: "nonce", error: "Error: body broke" })]);
   });
 
   it("answers 502 with the defaults when the configuration cannot load", async () => {

@@ -16,7 +16,11 @@ const ORIGIN_HOST = new URL(ORIGIN_URL).host;
 
 /** Client URLs under /echo (so the origin answers with what it received); the long run is capped below Node's 16 KiB header limit. */
 const clientUrl = fc
-  .tuple(fc.constantFrom("https://www.example.com", "http://www.example.com:8080", "https://WWW.EXAMPLE.COM.", "https://[::1]:8443"), fc.constantFrom("/echo/", "/echo"), requestTail(4096))
+  .tuple(
+    fc.constantFrom("https://www.example.com", "http://www.example.com:8080", "https://WWW.EXAMPLE.COM.", "https://[::1]:8443"),
+    fc.constantFrom("/echo/", "/echo"),
+    requestTail(4096),
+  )
   .map(([origin, echo, tail]) => `${origin}${echo}${tail.replace(/^[/\\]/, "")}`);
 
 describe("the proxy under random paths", () => {

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
 import { workerFuzzParameters } from "./fuzz-support.js";
@@ -37,7 +37,10 @@ function floodPosts(flooder: number): fc.Arbitrary<Entry[][]> {
     { weight: 5, arbitrary: violation.map((v) => ({ kind: "violation" as const, violation: v })) },
     {
       weight: 4,
-      arbitrary: fc.integer({ min: 0, max: 99 }).map((i) => ({ kind: "violation" as const, violation: { directive: "img-src", blocked: "inline", page: `/flood${flooder}/${i}` } })),
+      arbitrary: fc.integer({ min: 0, max: 99 }).map((i) => ({
+        kind: "violation" as const,
+        violation: { directive: "img-src", blocked: "inline", page: `/flood${flooder}/${i}` },
+      })),
     },
     { weight: 1, arbitrary: fc.constantFrom<Entry>({ kind: "offHost" }, { kind: "otherType" }) },
   );
@@ -81,9 +84,14 @@ function body(entries: readonly Entry[]): string {
   return JSON.stringify(
     entries.map((entry) => {
       if (entry.kind === "otherType") return { type: "deprecation", url: `${SITE}/`, body: { id: "x" } };
-      if (entry.kind === "offHost") return { type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } };
+      if (entry.kind === "offHost")
+        return { type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } };
       const { directive, blocked, page } = entry.violation;
-      return { type: "csp-violation", url: `${SITE}${page}`, body: { documentURL: `${SITE}${page}`, effectiveDirective: directive, blockedURL: blocked, disposition: "report" } };
+      return {
+        type: "csp-violation",
+        url: `${SITE}${page}`,
+        body: { documentURL: `${SITE}${page}`, effectiveDirective: directive, blockedURL: blocked, disposition: "report" },
+      };
     }),
   );
 }
@@ -115,7 +123,12 @@ describe("a flood among ordinary clients", () => {
 /** Play the POSTs, then check the rows, the log lines and the summary. */
 async function runScenario(posts: readonly Post[], gaps: readonly number[], log: Spy, errors: Spy): Promise<void> {
   let now = NOW;
-  const endpoint: ReportHandler = createReportEndpoint({ random: () => 0.5, clock: () => now, maxRowsPerDay: MAX_ROWS, clientLimits: LIMITS });
+  const endpoint: ReportHandler = createReportEndpoint({
+    random: () => 0.5,
+    clock: () => now,
+    maxRowsPerDay: MAX_ROWS,
+    clientLimits: LIMITS,
+  });
   const bindings = { ...env, REPORT_LIMITER: fakeLimiter() } as Env;
   const reports: ReportConfig = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   let read = 0;
@@ -135,7 +148,8 @@ async function runScenario(posts: readonly Post[], gaps: readonly number[], log:
       expect(stored.some((r) => r.directive === directive && r.blocked === blocked && r.page === `${SITE}${page}`)).toBe(true);
     }
   }
-  for (let f = 0; f < 3; f++) expect(stored.filter((r) => r.page.startsWith(`${SITE}/flood${f}/`)).length).toBeLessThanOrEqual(LIMITS.violationsPerDay);
+  for (let f = 0; f < 3; f++)
+    expect(stored.filter((r) => r.page.startsWith(`${SITE}/flood${f}/`)).length).toBeLessThanOrEqual(LIMITS.violationsPerDay);
   expect(stored.length).toBeLessThanOrEqual(MAX_ROWS);
 
   // Each batch's line accounts for each of its entries once.
@@ -144,8 +158,16 @@ async function runScenario(posts: readonly Post[], gaps: readonly number[], log:
     expect((line.accepted as number) + dropped).toBe(line.received);
   }
   // And so does the summary, over the whole run.
-  const res = await callEndpoint(endpoint, new Request(`${SUMMARY}?format=json&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } }), bindings, reports);
-  const summary = (await res.json()) as { totals: { all: number }; dropped: { received: number; byReason: Record<string, number>; refusedRequests: Record<string, number> } };
+  const res = await callEndpoint(
+    endpoint,
+    new Request(`${SUMMARY}?format=json&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } }),
+    bindings,
+    reports,
+  );
+  const summary = await res.json<{
+    totals: { all: number };
+    dropped: { received: number; byReason: Record<string, number>; refusedRequests: Record<string, number> };
+  }>();
   expect(summary.totals.all).toBe(stored.reduce((sum, r) => sum + r.count, 0));
   expect(summary.dropped.received).toBe(read);
   expect(summary.totals.all + Object.values(summary.dropped.byReason).reduce((a, b) => a + b, 0)).toBe(read);

@@ -31,7 +31,11 @@ async function expectRefusal(res: Response, status: number, text: string): Promi
 
 describe("what the origin receives", () => {
   it("appends this Worker's CDN-Loop entry after the client's, and drops Expect", async () => {
-    const res = await call("https://www.example.com/echo", { method: "POST", body: "x", headers: { "CDN-Loop": "cloudflare; loops=1", Expect: "100-continue" } });
+    const res = await call("https://www.example.com/echo", {
+      method: "POST",
+      body: "x",
+      headers: { "CDN-Loop": "cloudflare; loops=1", Expect: "100-continue" },
+    });
     const echo = await res.json<Echo>();
     expect(echo.headers["cdn-loop"]).toMatch(/^cloudflare; loops=1, security-headers-worker; id=[0-9a-f]{32}$/);
     expect(echo.headers.expect).toBeUndefined();
@@ -50,8 +54,20 @@ describe("a request this Worker sent", () => {
   it("answers 508 with the policy and one log line when its own entry comes back, whatever came before it", async () => {
     const forwarded = (await (await call("https://www.example.com/echo")).json<Echo>()).headers["cdn-loop"] ?? "";
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    await expectRefusal(await call("https://www.example.com/echo", { headers: { "CDN-Loop": `Fastly, ${forwarded}` } }), 508, "Loop Detected");
-    expect(logLines(errors)).toEqual([expect.objectContaining({ event: "origin.loop", own: true, hops: 1, path: "/echo", hint: expect.stringContaining("ORIGIN_URL leads back") })]);
+    await expectRefusal(
+      await call("https://www.example.com/echo", { headers: { "CDN-Loop": `Fastly, ${forwarded}` } }),
+      508,
+      "Loop Detected",
+    );
+    expect(logLines(errors)).toEqual([
+      expect.objectContaining({
+        event: "origin.loop",
+        own: true,
+        hops: 1,
+        path: "/echo",
+        hint: expect.stringContaining("ORIGIN_URL leads back"),
+      }),
+    ]);
   });
 
   it("serves a request that another instance of the Worker forwarded", async () => {
@@ -66,7 +82,11 @@ describe("hosts", () => {
   it("answers 421 with the policy to a host not in ALLOWED_HOSTS, before the report collector or the origin", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     for (const path of ["/echo", "/__csp-report"]) {
-      const res = await call(`https://evil.example${path}`, { method: "POST", body: "{}" }, { ALLOWED_HOSTS: "www.example.com", REPORTS_ENABLED: "true" });
+      const res = await call(
+        `https://evil.example${path}`,
+        { method: "POST", body: "{}" },
+        { ALLOWED_HOSTS: "www.example.com", REPORTS_ENABLED: "true" },
+      );
       await expectRefusal(res, 421, "Misdirected Request");
     }
     expect(logLines(errors).map((l) => [l.event, l.host, l.allowed])).toEqual([

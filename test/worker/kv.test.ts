@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
 import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
-import { createConfigLoader, documentVersion, MAX_DOCUMENT_BYTES } from "../../src/policy-store.js";
+import { createConfigLoader, documentVersion, MAX_DOCUMENT_BYTES } from "../../src/policy/policy-store.js";
 import { cspMap, ORIGIN_URL, respond, unique } from "./support.js";
 
 const GOOD = {
@@ -45,7 +45,7 @@ beforeEach(() => {
   kv = new CountingKv(env.POLICY_KV);
   key = unique("policy");
   worker = createHandler({ ...DEFAULT_DEPS, loadConfig: createConfigLoader({ clock: () => now, kvTimeoutMs: 300 }) });
-  bindings = { ...env, ORIGIN_URL, POLICY_KV: kv as unknown as KVNamespace, POLICY_KV_KEY: key } as Env;
+  bindings = { ...env, ORIGIN_URL, POLICY_KV: kv as unknown as KVNamespace, POLICY_KV_KEY: key };
 });
 
 afterEach(() => {
@@ -116,7 +116,10 @@ describe("loading the document", () => {
   });
 
   it("serves each response from one whole version while the document keeps changing", async () => {
-    const version = (v: string) => ({ headers: { "X-Policy-Version": v, "X-Policy-Twin": v }, rules: [{ path: "/html", headers: { "X-Rule-Version": v } }] });
+    const version = (v: string) => ({
+      headers: { "X-Policy-Version": v, "X-Policy-Twin": v },
+      rules: [{ path: "/html", headers: { "X-Rule-Version": v } }],
+    });
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) {
       await put(version(i % 2 === 0 ? "a" : "b"));
@@ -134,7 +137,7 @@ describe("loading the document", () => {
   });
 
   it("honours POLICY_CACHE_SECONDS", async () => {
-    bindings = { ...bindings, POLICY_CACHE_SECONDS: "120" } as Env;
+    bindings = { ...bindings, POLICY_CACHE_SECONDS: "120" };
     await put(GOOD);
     await get("/html");
     now += 60_000;
@@ -166,7 +169,11 @@ describe("a broken KV", () => {
     }
     const invalid = logEvents(errors).filter((e) => e.event === "config.invalid");
     expect(invalid).toHaveLength(1);
-    expect(invalid[0]).toMatchObject({ source: "KV", serving: "last good KV document", servingVersion: documentVersion(JSON.stringify(GOOD)) });
+    expect(invalid[0]).toMatchObject({
+      source: "KV",
+      serving: "last good KV document",
+      servingVersion: documentVersion(JSON.stringify(GOOD)),
+    });
   });
 
   it("keeps the last good document when a rule is invalid, naming the rule's path", async () => {
@@ -229,7 +236,9 @@ describe("a broken KV", () => {
     const res = await get("/html");
     expect(res.status).toBe(200);
     expect(res.headers.get("x-frame-options")).toBe("DENY");
-    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", error: "KV read took longer than 300 ms" }));
+    expect(logEvents(errors)).toContainEqual(
+      expect.objectContaining({ event: "kv.unavailable", error: "KV read took longer than 300 ms" }),
+    );
   });
 
   it("refuses a document over the size cap without applying it", async () => {
@@ -238,7 +247,9 @@ describe("a broken KV", () => {
     await put(JSON.stringify({ headers: { "X-Pad": "x".repeat(MAX_DOCUMENT_BYTES) } }));
     await get("/login");
     expect((await get("/login")).headers.get("cache-control")).toBe("no-store");
-    expect(logEvents(errors)).toContainEqual(expect.objectContaining({ event: "kv.unavailable", error: `policy document over ${MAX_DOCUMENT_BYTES} bytes` }));
+    expect(logEvents(errors)).toContainEqual(
+      expect.objectContaining({ event: "kv.unavailable", error: `policy document over ${MAX_DOCUMENT_BYTES} bytes` }),
+    );
   });
 
   it("drops to the lower layers when the key is deleted", async () => {
@@ -259,7 +270,7 @@ describe("rules on responses", () => {
   it("applies to the Worker's own error responses by path", async () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     await put(GOOD);
-    bindings = { ...bindings, ORIGIN_URL: "http://127.0.0.1:1" } as Env;
+    bindings = { ...bindings, ORIGIN_URL: "http://127.0.0.1:1" };
     const res = await get("/login");
     expect(res.status).toBe(502);
     expect(res.headers.get("cache-control")).toBe("no-store");
@@ -298,7 +309,7 @@ describe("what the logs say serves", () => {
 
   it("names the POLICY var when the first document is invalid and POLICY is good", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, POLICY: '{"headers":{"Referrer-Policy":"same-origin"}}' } as Env;
+    bindings = { ...bindings, POLICY: '{"headers":{"Referrer-Policy":"same-origin"}}' };
     await put(BAD);
     expect((await get("/html")).headers.get("referrer-policy")).toBe("same-origin");
     expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "POLICY var over the built-in defaults" })]);
@@ -306,7 +317,7 @@ describe("what the logs say serves", () => {
 
   it("names the built-in defaults when POLICY itself was refused", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, POLICY: '{"hsts":{"maxAge":300,"preload":true}}' } as Env;
+    bindings = { ...bindings, POLICY: '{"hsts":{"maxAge":300,"preload":true}}' };
     await put(BAD);
     await get("/html");
     expect(invalidLines(errors)).toEqual([expect.objectContaining({ serving: "built-in defaults" })]);
@@ -321,7 +332,11 @@ describe("what the logs say serves", () => {
     await get("/html");
     await get("/html");
     expect(invalidLines(errors)).toEqual([
-      expect.objectContaining({ serving: "last good KV document", servingVersion: documentVersion(JSON.stringify(GOOD)), version: documentVersion(BAD) }),
+      expect.objectContaining({
+        serving: "last good KV document",
+        servingVersion: documentVersion(JSON.stringify(GOOD)),
+        version: documentVersion(BAD),
+      }),
     ]);
   });
 
@@ -372,7 +387,7 @@ describe("what the logs say serves", () => {
 
   it("keeps the ORIGIN_URL hint when ORIGIN_URL is what is wrong", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, ORIGIN_URL: `https://${unique("origin")}.example.com/path` } as Env;
+    bindings = { ...bindings, ORIGIN_URL: `https://${unique("origin")}.example.com/path` };
     await get("/html");
     expect(logEvents(errors).find((e) => e.event === "origin.misconfigured")?.hint).toContain("ORIGIN_URL");
   });

@@ -1,7 +1,7 @@
 // Helpers for the marker tests inside workerd: ask the test origin for a body with the marker in it, and read
 // a response the way a client would (decoding what the wire would carry), listing where the marker shows.
 
-import { deflateFormat } from "../../src/core/content-coding.js";
+import { deflateFormat } from "../../src/core/nonce/content-coding.js";
 import { containsMarker } from "../support/marker-bytes.js";
 
 /** What /marker-body should answer (see test/support/origin.ts). */
@@ -23,7 +23,8 @@ function base64(bytes: Uint8Array): string {
 /** The Worker URL of a /marker-body answer. */
 export function markerUrl(spec: MarkerBody, base = "https://www.example.com"): string {
   const url = new URL("/marker-body", base);
-  if (spec.body !== undefined) url.searchParams.set("body", base64(typeof spec.body === "string" ? new TextEncoder().encode(spec.body) : spec.body));
+  if (spec.body !== undefined)
+    url.searchParams.set("body", base64(typeof spec.body === "string" ? new TextEncoder().encode(spec.body) : spec.body));
   if (spec.status !== undefined) url.searchParams.set("status", String(spec.status));
   for (const [name, value] of spec.headers ?? []) url.searchParams.append("h", `${name}:${value}`);
   if (spec.enc !== undefined) url.searchParams.set("enc", spec.enc);
@@ -46,7 +47,10 @@ export async function clientBytes(res: Response): Promise<Uint8Array> {
   const label = res.headers.get("content-encoding");
   // No body (HEAD, 204, 304) is nothing to decode, whatever the label says.
   if (label === null || label === "gzip" || label === "br" || bytes.byteLength === 0) return bytes;
-  for (const coding of label.split(",").map((c) => c.trim().toLowerCase()).reverse()) {
+  for (const coding of label
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .reverse()) {
     if (coding === "" || coding === "identity") continue;
     const format = coding === "gzip" || coding === "x-gzip" ? "gzip" : coding === "deflate" ? deflateFormat(bytes) : undefined;
     // A coding no client decodes: its bytes are what the client has.

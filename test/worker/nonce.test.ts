@@ -2,7 +2,7 @@
 // never on non-HTML, HEAD or 304, and never over an origin's own nonce-based CSP.
 
 import { describe, expect, it } from "vitest";
-import { createMarker } from "../../src/core/nonce-marker.js";
+import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { call, cspMap, ORIGIN_URL, respond, unique } from "./support.js";
 
 /** The site's secret marker, drawn per run: the NONCE_MARKER binding, and what the origin writes. */
@@ -13,7 +13,9 @@ const PAGE = `https://www.example.com/nonce-page?marker=${MARKER}`;
 const BLANKET = JSON.stringify({ nonce: { scripts: true, styles: true, mode: "blanket" } });
 
 function nonceOf(csp: string | null, directive = "script-src"): string {
-  const source = cspMap(csp).get(directive)?.find((s) => s.startsWith("'nonce-"));
+  const source = cspMap(csp)
+    .get(directive)
+    ?.find((s) => s.startsWith("'nonce-"));
   if (source === undefined) throw new Error(`no nonce in ${directive} of ${String(csp)}`);
   return source.slice("'nonce-".length, -1);
 }
@@ -127,7 +129,12 @@ describe("responses that get no nonce", () => {
 
 describe("an origin's CSP", () => {
   it("does not replace the built-in CSP when it only reports (report-uri alone restricts nothing)", async () => {
-    const res = await call(respond([["Content-Type", "text/html"], ["Content-Security-Policy", "report-uri /csp"]]));
+    const res = await call(
+      respond([
+        ["Content-Type", "text/html"],
+        ["Content-Security-Policy", "report-uri /csp"],
+      ]),
+    );
     const map = cspMap(res.headers.get("content-security-policy"));
     expect(map.get("default-src")).toEqual(["'self'"]);
     expect(map.get("object-src")).toEqual(["'none'"]);
@@ -136,7 +143,10 @@ describe("an origin's CSP", () => {
 
   it("keeps the enforced CSP the policy sets when the origin sends a Report-Only CSP with 'nonce-", async () => {
     const policy = JSON.stringify({ csp: { action: "set" }, nonce: {} });
-    const url = respond([["Content-Type", "text/html"], ["Content-Security-Policy-Report-Only", "script-src 'nonce-abc'"]]);
+    const url = respond([
+      ["Content-Type", "text/html"],
+      ["Content-Security-Policy-Report-Only", "script-src 'nonce-abc'"],
+    ]);
     const res = await call(url, {}, { POLICY: policy, ...SECRET });
     const map = cspMap(res.headers.get("content-security-policy"));
     expect(map.get("default-src")).toEqual(["'self'"]);
@@ -163,7 +173,11 @@ describe("a stamped body", () => {
   it.each(["marked", "blanket"])("streams in %s mode: the first bytes arrive before the origin finishes", async (mode) => {
     const id = unique("hold-html");
     const first = encodeURIComponent(`<!doctype html><script nonce="${MARKER}">a()</script>\n`);
-    const res = await call(`https://www.example.com/hold?id=${id}&type=text/html&first=${first}`, {}, { POLICY: JSON.stringify({ nonce: { mode } }), ...SECRET });
+    const res = await call(
+      `https://www.example.com/hold?id=${id}&type=text/html&first=${first}`,
+      {},
+      { POLICY: JSON.stringify({ nonce: { mode } }), ...SECRET },
+    );
     const nonce = nonceOf(res.headers.get("content-security-policy"));
     const reader = res.body?.getReader();
     if (reader === undefined) throw new Error("no body");

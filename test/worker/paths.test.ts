@@ -17,7 +17,11 @@ const POLICY = JSON.stringify({
   headers: { "X-Frame-Options": "SAMEORIGIN" },
   csp: { directives: { "frame-ancestors": ["'self'"] } },
   rules: [
-    { path: "/admin/*", headers: { "X-Frame-Options": { value: "DENY", action: "set" } }, csp: { directives: { "frame-ancestors": ["'none'"] } } },
+    {
+      path: "/admin/*",
+      headers: { "X-Frame-Options": { value: "DENY", action: "set" } },
+      csp: { directives: { "frame-ancestors": ["'none'"] } },
+    },
     { path: "/echo/admin/*", headers: { "X-Area": "admin" } },
   ],
 });
@@ -75,7 +79,9 @@ describe("spellings origins disagree on", () => {
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     expect(res.headers.get("cache-control")).toBe("no-store");
     const lines = errors.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
-    expect(lines).toEqual([expect.objectContaining({ level: "warn", event: "path.refused", method: "GET", path: new URL(path, "https://x").pathname })]);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: "warn", event: "path.refused", method: "GET", path: new URL(path, "https://x").pathname }),
+    ]);
     expect(String(lines[0]?.reason)).toContain(reason);
   });
 
@@ -83,7 +89,11 @@ describe("spellings origins disagree on", () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const fetchOrigin = vi.fn(DEFAULT_DEPS.fetchOrigin);
     const worker = createHandler({ ...DEFAULT_DEPS, fetchOrigin });
-    const res = await worker.fetch(new Request("https://www.example.com/admin%2Fx", { method: "HEAD" }), { ...env, ORIGIN_URL, POLICY } as Env, createExecutionContext());
+    const res = await worker.fetch(
+      new Request("https://www.example.com/admin%2Fx", { method: "HEAD" }),
+      { ...env, ORIGIN_URL, POLICY },
+      createExecutionContext(),
+    );
     expect(res.status).toBe(400);
     expect(res.body).toBeNull();
     expect(fetchOrigin).not.toHaveBeenCalled();

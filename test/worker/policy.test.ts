@@ -75,12 +75,23 @@ describe("the default action against a real origin", () => {
   });
 
   it("turns two conflicting origin lines into one", async () => {
-    const res = await call(respond([["X-Frame-Options", "DENY"], ["X-Frame-Options", "SAMEORIGIN"]]));
+    const res = await call(
+      respond([
+        ["X-Frame-Options", "DENY"],
+        ["X-Frame-Options", "SAMEORIGIN"],
+      ]),
+    );
     expect([...res.headers].filter(([k]) => k.toLowerCase() === "x-frame-options")).toEqual([["x-frame-options", "DENY"]]);
   });
 
   it("removes the leak headers", async () => {
-    const res = await call(respond([["X-Powered-By", "Express"], ["X-AspNet-Version", "4.0.30319"], ["X-AspNetMvc-Version", "5.2"]]));
+    const res = await call(
+      respond([
+        ["X-Powered-By", "Express"],
+        ["X-AspNet-Version", "4.0.30319"],
+        ["X-AspNetMvc-Version", "5.2"],
+      ]),
+    );
     expect(res.headers.has("x-powered-by")).toBe(false);
     expect(res.headers.has("x-aspnet-version")).toBe(false);
     expect(res.headers.has("x-aspnetmvc-version")).toBe(false);
@@ -121,7 +132,11 @@ describe("POLICY", () => {
 
   it("rejects a layer that only fails in context, keeping the defaults", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const res = await call("https://www.example.com/html", {}, { POLICY: JSON.stringify({ hsts: { maxAge: 300, preload: true }, headers: { [unique("X-Ctx")]: "1" } }) });
+    const res = await call(
+      "https://www.example.com/html",
+      {},
+      { POLICY: JSON.stringify({ hsts: { maxAge: 300, preload: true }, headers: { [unique("X-Ctx")]: "1" } }) },
+    );
     expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
     const line = JSON.parse(String(errors.mock.calls[0]?.[0])) as { source: string; issues: { path: string }[] };
     expect(line.source).toBe("env");
@@ -137,7 +152,11 @@ describe("CSP_REPORT_ONLY", () => {
   });
 
   it("wins over a POLICY that sets the CSP", async () => {
-    const res = await call("https://www.example.com/html", {}, { CSP_REPORT_ONLY: "true", POLICY: JSON.stringify({ csp: { action: "set" } }) });
+    const res = await call(
+      "https://www.example.com/html",
+      {},
+      { CSP_REPORT_ONLY: "true", POLICY: JSON.stringify({ csp: { action: "set" } }) },
+    );
     expect(res.headers.has("content-security-policy")).toBe(false);
     expect(res.headers.has("content-security-policy-report-only")).toBe(true);
   });
@@ -150,7 +169,9 @@ describe("HSTS and the request scheme", () => {
   });
 
   it("sends none on http, even when the client claims https", async () => {
-    const res = await call("http://www.example.com/html", { headers: { "X-Forwarded-Proto": "https", "CF-Visitor": '{"scheme":"https"}' } });
+    const res = await call("http://www.example.com/html", {
+      headers: { "X-Forwarded-Proto": "https", "CF-Visitor": '{"scheme":"https"}' },
+    });
     expect(res.headers.has("strict-transport-security")).toBe(false);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
@@ -161,7 +182,12 @@ describe("HSTS and the request scheme", () => {
   });
 
   it("sends exactly one HSTS value on https when the origin sent its own twice", async () => {
-    const res = await call(respond([["Strict-Transport-Security", "max-age=600"], ["Strict-Transport-Security", "max-age=0"]]));
+    const res = await call(
+      respond([
+        ["Strict-Transport-Security", "max-age=600"],
+        ["Strict-Transport-Security", "max-age=0"],
+      ]),
+    );
     expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");
   });
 });

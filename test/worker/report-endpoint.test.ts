@@ -4,7 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportEndpointOptions, type ReportHandler } from "../../src/reports/endpoint.js";
 import {
@@ -41,7 +41,7 @@ function makeEndpoint(options: ReportEndpointOptions = {}): ReportHandler {
 beforeEach(async () => {
   now = NOW;
   endpoint = makeEndpoint();
-  bindings = { ...env, REPORT_LIMITER: fakeLimiter() } as Env;
+  bindings = { ...env, REPORT_LIMITER: fakeLimiter() };
   reports = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
   await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
@@ -62,7 +62,15 @@ describe("the collector", () => {
     const res = await call(post(json(REPORT_URI)));
     expect(res.status).toBe(204);
     expect(await rows()).toEqual([
-      { day: "2026-04-10", directive: "script-src-elem", blocked: "https://cdn.tracker.example/t.js", page: `${SITE}/account`, disposition: "enforce", count: 1, sample: "" },
+      {
+        day: "2026-04-10",
+        directive: "script-src-elem",
+        blocked: "https://cdn.tracker.example/t.js",
+        page: `${SITE}/account`,
+        disposition: "enforce",
+        count: 1,
+        sample: "",
+      },
     ]);
   });
 
@@ -188,7 +196,9 @@ describe("the collector", () => {
     expect(res.headers.get("retry-after")).toBe("60");
     expect(limiter.keys).toEqual(["2001:db8:1:2::/64"]);
     expect(await rows()).toEqual([]);
-    expect(lines(log)).toEqual([expect.objectContaining({ event: "csp.report", received: 1, accepted: 0, dropped: expect.objectContaining({ rateLimited: 1 }) })]);
+    expect(lines(log)).toEqual([
+      expect.objectContaining({ event: "csp.report", received: 1, accepted: 0, dropped: expect.objectContaining({ rateLimited: 1 }) }),
+    ]);
   });
 
   it("shares one limiter key between clients without CF-Connecting-IP", async () => {
@@ -201,7 +211,7 @@ describe("the collector", () => {
 
   it("asks the REPORT_LIMITER of wrangler.toml once per report, and drops what it refuses past 60 a minute", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-    bindings = { ...env } as Env;
+    bindings = { ...env };
     reports = { ...reports, sampleRate: 0 };
     // Budgets of this isolate far above the binding's, so that only the binding refuses.
     const generous = makeEndpoint({ clientLimits: { reportsPerWindow: 1000, violationsPerDay: 1000 } });
@@ -367,16 +377,27 @@ describe("the summary", () => {
     const res = await call(get({ ...bearer, Accept: "application/json" }));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    const body = (await res.json()) as Record<string, unknown>;
+    const body = await res.json<Record<string, unknown>>();
     expect(body).toMatchObject({
       window: { days: 7, from: "2026-04-04", to: "2026-04-10" },
       totals: { all: 4, enforce: 2, report: 2 },
       top: [
-        { directive: "script-src-elem", blocked: "https://cdn.tracker.example/t.js", page: `${SITE}/account`, disposition: "enforce", count: 2, lastSeen: new Date(NOW).toISOString() },
+        {
+          directive: "script-src-elem",
+          blocked: "https://cdn.tracker.example/t.js",
+          page: `${SITE}/account`,
+          disposition: "enforce",
+          count: 2,
+          lastSeen: new Date(NOW).toISOString(),
+        },
         expect.objectContaining({ count: 1 }),
         expect.objectContaining({ count: 1 }),
       ],
-      byDirective: [{ directive: "script-src-elem", count: 2 }, expect.objectContaining({ count: 1 }), expect.objectContaining({ count: 1 })],
+      byDirective: [
+        { directive: "script-src-elem", count: 2 },
+        expect.objectContaining({ count: 1 }),
+        expect.objectContaining({ count: 1 }),
+      ],
     });
     expect(body.byDay).toHaveLength(7);
     expect(body.byDay).toContainEqual({ day: "2026-04-08", count: 2 });
@@ -386,7 +407,7 @@ describe("the summary", () => {
   it("serves JSON for ?format=json whatever the Accept header says", async () => {
     const res = await call(get({ ...bearer, Accept: "text/html" }, `${SUMMARY}?format=json&days=1`));
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(((await res.json()) as { window: unknown }).window).toEqual({ days: 1, from: "2026-04-10", to: "2026-04-10" });
+    expect((await res.json<{ window: unknown }>()).window).toEqual({ days: 1, from: "2026-04-10", to: "2026-04-10" });
   });
 
   it("serves HTML to a browser sending the token as the Basic password, with any user name", async () => {

@@ -3,7 +3,7 @@
 
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
 import { batchFor, callEndpoint, d1With, fakeLimiter, lines, NOW, postBatch, rows, SUMMARY, TOKEN } from "./report-support.js";
@@ -23,7 +23,7 @@ let errors: ReturnType<typeof vi.spyOn>;
 beforeEach(async () => {
   now = NOW;
   endpoint = createReportEndpoint({ random: () => 0.5, clock: () => now });
-  bindings = { ...env } as Env;
+  bindings = { ...env };
   reports = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   log = vi.spyOn(console, "log").mockImplementation(() => undefined);
   errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
@@ -62,7 +62,12 @@ describe("the rate limit counts reports", () => {
     expect(await storedReports()).toBe(PER_MINUTE);
     // The first POST is accepted in part; the client is then over its budget and refused unread.
     expect(statuses).toEqual([204, 429, 429, 429, 429]);
-    expect(lines(log)[0]).toMatchObject({ event: "csp.report", received: 100, accepted: PER_MINUTE, dropped: { rateLimited: 100 - PER_MINUTE } });
+    expect(lines(log)[0]).toMatchObject({
+      event: "csp.report",
+      received: 100,
+      accepted: PER_MINUTE,
+      dropped: { rateLimited: 100 - PER_MINUTE },
+    });
     expect(lines(errors)).toEqual([]);
   });
 
@@ -70,8 +75,12 @@ describe("the rate limit counts reports", () => {
     const flooder = freshClient();
     for (let i = 0; i < 20; i++) await call(postBatch(batchFor(pages(`flood${i}`, 100)), flooder));
     expect(await storedReports()).toBeLessThanOrEqual(PER_MINUTE);
-    expect((await call(postBatch(batchFor(["/checkout"], "script-src-elem", "https://evil.example/x.js"), freshClient()))).status).toBe(204);
-    expect((await rows()).filter((r) => r.page.endsWith("/checkout"))).toEqual([expect.objectContaining({ directive: "script-src-elem", count: 1 })]);
+    expect((await call(postBatch(batchFor(["/checkout"], "script-src-elem", "https://evil.example/x.js"), freshClient()))).status).toBe(
+      204,
+    );
+    expect((await rows()).filter((r) => r.page.endsWith("/checkout"))).toEqual([
+      expect.objectContaining({ directive: "script-src-elem", count: 1 }),
+    ]);
     expect(lines(errors)).toEqual([]);
   });
 
@@ -118,7 +127,9 @@ describe("bodies that cost no report budget", () => {
     bindings = { ...bindings, REPORT_LIMITER: fakeLimiter() };
     const client = freshClient();
     const repeat = batchFor(["/same"]);
-    const offHost = JSON.stringify([{ type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } }]);
+    const offHost = JSON.stringify([
+      { type: "csp-violation", url: "https://elsewhere.example/", body: { documentURL: "https://elsewhere.example/" } },
+    ]);
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) statuses.push((await call(postBatch(i % 2 === 0 ? repeat : offHost, client))).status);
     expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
@@ -139,7 +150,7 @@ describe("the summary's drop counts", () => {
     await call(postBatch(batchFor(["/other"]), freshClient()));
     expect(statuses).toEqual([204, 429, 429]);
     const get = (format: string) => new Request(`${SUMMARY}?format=${format}&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-    const summary = (await (await call(get("json"))).json()) as { totals: { all: number }; dropped: Record<string, unknown> };
+    const summary = await (await call(get("json"))).json<{ totals: { all: number }; dropped: Record<string, unknown> }>();
     // The first POST: /same counted once, then 59 more stored and 11 over the minute's budget.
     expect(summary.totals.all).toBe(PER_MINUTE + 1);
     expect(summary.dropped).toEqual({
@@ -149,7 +160,9 @@ describe("the summary's drop counts", () => {
       refusedRequests: expect.objectContaining({ rateLimited: 2 }),
     });
     const html = await (await call(get("html"))).text();
-    expect(html).toContain("73 reports received: 61 stored, 12 dropped. 2 requests were refused before their reports were read (2 over the rate limit).");
+    expect(html).toContain(
+      "73 reports received: 61 stored, 12 dropped. 2 requests were refused before their reports were read (2 over the rate limit).",
+    );
     expect(html).toMatch(/<td class="n">11<\/td><td>rate limit<\/td>/);
     expect(lines(errors)).toEqual([]);
   });
@@ -164,7 +177,7 @@ describe("the summary's drop counts", () => {
     // A repeat: counted in this isolate, not yet written when the summary is asked for.
     await call(postBatch(batchFor(["/c"]), client));
     const res = await call(new Request(`${SUMMARY}?format=json&days=1`, { headers: { Authorization: `Bearer ${TOKEN}` } }));
-    const summary = (await res.json()) as { totals: { all: number }; dropped: { received: number; byReason: Record<string, number> } };
+    const summary = await res.json<{ totals: { all: number }; dropped: { received: number; byReason: Record<string, number> } }>();
     expect(summary.totals.all).toBe(1);
     expect(summary.dropped).toMatchObject({ received: 4, byReason: { d1Error: 2, duplicate: 1 } });
   });

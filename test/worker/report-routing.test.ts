@@ -65,7 +65,11 @@ describe("the collector's route", () => {
     const info = captureInfo();
     expect((await call("https://www.example.com/__csp-report/summary", {}, overrides)).status).toBe(401);
     expect(info()).toEqual([{ level: "info", event: "csp.summary.denied", scheme: "none" }]);
-    const ok = await call("https://www.example.com/__csp-report/summary?format=json", { headers: { Authorization: `Bearer ${token}` } }, overrides);
+    const ok = await call(
+      "https://www.example.com/__csp-report/summary?format=json",
+      { headers: { Authorization: `Bearer ${token}` } },
+      overrides,
+    );
     expect(ok.status).toBe(200);
     expect(ok.headers.get("content-type")).toMatch(/^application\/json/);
   });

@@ -3,7 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import type { ReportHandler } from "../../src/reports/endpoint.js";
 
@@ -25,8 +25,22 @@ export const REPORT_URI = {
 };
 
 export const BATCH = [
-  { type: "csp-violation", url: `${SITE}/`, body: { documentURL: `${SITE}/`, effectiveDirective: "img-src", blockedURL: "https://img.example.net/a.png", disposition: "report" } },
-  { type: "csp-violation", url: `${SITE}/cart`, body: { documentURL: `${SITE}/cart`, effectiveDirective: "style-src-elem", blockedURL: "inline", disposition: "report", sample: "body{}" } },
+  {
+    type: "csp-violation",
+    url: `${SITE}/`,
+    body: { documentURL: `${SITE}/`, effectiveDirective: "img-src", blockedURL: "https://img.example.net/a.png", disposition: "report" },
+  },
+  {
+    type: "csp-violation",
+    url: `${SITE}/cart`,
+    body: {
+      documentURL: `${SITE}/cart`,
+      effectiveDirective: "style-src-elem",
+      blockedURL: "inline",
+      disposition: "report",
+      sample: "body{}",
+    },
+  },
 ];
 
 /** A limiter that answers `success` to every call and remembers the keys it was asked about. */
@@ -60,7 +74,13 @@ export function json(value: unknown): string {
 
 /** A Reporting API batch of one violation per page, from `client`. */
 export function batchFor(pages: readonly string[], directive = "img-src", blocked = "https://img.example.net/a.png"): string {
-  return json(pages.map((page) => ({ type: "csp-violation", url: `${SITE}${page}`, body: { documentURL: `${SITE}${page}`, effectiveDirective: directive, blockedURL: blocked, disposition: "report" } })));
+  return json(
+    pages.map((page) => ({
+      type: "csp-violation",
+      url: `${SITE}${page}`,
+      body: { documentURL: `${SITE}${page}`, effectiveDirective: directive, blockedURL: blocked, disposition: "report" },
+    })),
+  );
 }
 
 /** The CF-Connecting-IP header of test client `n`: each client has its own budgets and counts repeats once. */
@@ -85,7 +105,9 @@ export interface Row {
 
 /** Every stored row, by page then directive. */
 export async function rows(): Promise<Row[]> {
-  const { results } = await env.REPORTS_DB.prepare("SELECT day, directive, blocked, page, disposition, count, sample FROM csp_violations ORDER BY page, directive").all<Row>();
+  const { results } = await env.REPORTS_DB.prepare(
+    "SELECT day, directive, blocked, page, disposition, count, sample FROM csp_violations ORDER BY page, directive",
+  ).all<Row>();
   return results;
 }
 
@@ -97,5 +119,9 @@ export function lines(spy: { mock: { calls: unknown[][] } }): Record<string, unk
 /** A D1 whose reads are real and whose batch does what the test says. */
 export function d1With(batch: () => Promise<D1Result[]>): D1Database {
   const real = env.REPORTS_DB;
-  return { prepare: (sql: string) => real.prepare(sql), batch: vi.fn(batch), exec: (sql: string) => real.exec(sql) } as unknown as D1Database;
+  return {
+    prepare: (sql: string) => real.prepare(sql),
+    batch: vi.fn(batch),
+    exec: (sql: string) => real.exec(sql),
+  } as unknown as D1Database;
 }

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { clientBit, clientBuckets } from "../../src/core/reports/client-key.js";
-import type { ReportConfig } from "../../src/core/parse-env.js";
+import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
 import { callEndpoint, client, DAY, fakeLimiter, json, NOW, postBatch, SITE, SUMMARY, TOKEN } from "./report-support.js";
@@ -17,28 +17,55 @@ const reports: ReportConfig = { enabled: true, path: "/__csp-report", sampleRate
 beforeEach(async () => {
   now = NOW;
   endpoint = createReportEndpoint({ random: () => 0.5, clock: () => now });
-  bindings = { ...env, REPORT_LIMITER: fakeLimiter() } as Env;
+  bindings = { ...env, REPORT_LIMITER: fakeLimiter() };
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
   vi.spyOn(console, "log").mockImplementation(() => undefined);
 });
 
 /** A batch of inline script violations on one page, one per sample, from the client at `ip`. */
 function inline(samples: readonly string[], ip: string, page = "/"): Request {
-  const body = samples.map((sample) => ({ type: "csp-violation", url: `${SITE}${page}`, body: { documentURL: `${SITE}${page}?q=secret`, effectiveDirective: "script-src-elem", blockedURL: "inline", disposition: "report", sample } }));
+  const body = samples.map((sample) => ({
+    type: "csp-violation",
+    url: `${SITE}${page}`,
+    body: {
+      documentURL: `${SITE}${page}?q=secret`,
+      effectiveDirective: "script-src-elem",
+      blockedURL: "inline",
+      disposition: "report",
+      sample,
+    },
+  }));
   return postBatch(json(body), ip);
 }
 
 function host(blocked: string, ip: string, page = "/"): Request {
-  return postBatch(json([{ type: "csp-violation", url: `${SITE}${page}`, body: { documentURL: `${SITE}${page}`, effectiveDirective: "img-src", blockedURL: blocked, disposition: "report" } }]), ip);
+  return postBatch(
+    json([
+      {
+        type: "csp-violation",
+        url: `${SITE}${page}`,
+        body: { documentURL: `${SITE}${page}`, effectiveDirective: "img-src", blockedURL: blocked, disposition: "report" },
+      },
+    ]),
+    ip,
+  );
 }
 
 async function stored(): Promise<{ clients: number; samples: string }[]> {
-  const { results } = await env.REPORTS_DB.prepare("SELECT clients, samples FROM csp_violations ORDER BY day").all<{ clients: number; samples: string }>();
+  const { results } = await env.REPORTS_DB.prepare("SELECT clients, samples FROM csp_violations ORDER BY day").all<{
+    clients: number;
+    samples: string;
+  }>();
   return results;
 }
 
 async function view(days = 7, token = TOKEN): Promise<Response> {
-  return callEndpoint(endpoint, new Request(`${SUMMARY}?view=violations&days=${days}`, { headers: { Authorization: `Bearer ${token}` } }), bindings, reports);
+  return callEndpoint(
+    endpoint,
+    new Request(`${SUMMARY}?view=violations&days=${days}`, { headers: { Authorization: `Bearer ${token}` } }),
+    bindings,
+    reports,
+  );
 }
 
 /** Two test clients whose sketch bits differ (most pairs do; the test picks such a pair rather than hoping). */
@@ -68,8 +95,16 @@ describe("the distinct-clients sketch", () => {
     await callEndpoint(endpoint, host("https://ads.example/x.gif", a), bindings, reports);
     now += DAY;
     await callEndpoint(endpoint, host("https://ads.example/x.gif", a), bindings, reports);
-    const groups = ((await (await view()).json()) as { groups: { clients: number; count: number; firstSeen: string; lastSeen: string }[] }).groups;
-    expect(groups).toEqual([expect.objectContaining({ clients: clientBit(a), count: 2, firstSeen: new Date(NOW).toISOString(), lastSeen: new Date(NOW + DAY).toISOString() })]);
+    const groups = (await (await view()).json<{ groups: { clients: number; count: number; firstSeen: string; lastSeen: string }[] }>())
+      .groups;
+    expect(groups).toEqual([
+      expect.objectContaining({
+        clients: clientBit(a),
+        count: 2,
+        firstSeen: new Date(NOW).toISOString(),
+        lastSeen: new Date(NOW + DAY).toISOString(),
+      }),
+    ]);
   });
 });
 
@@ -79,7 +114,15 @@ describe("samples", () => {
     await callEndpoint(endpoint, inline(["first()", "second()"], a), bindings, reports);
     await callEndpoint(endpoint, inline(["second()", "third()"], b), bindings, reports);
     expect(JSON.parse((await stored())[0]?.samples ?? "")).toEqual(expect.arrayContaining(["first()", "second()", "third()"]));
-    await callEndpoint(endpoint, inline(Array.from({ length: 12 }, (_, i) => `more${i}()`), client(60)["CF-Connecting-IP"] ?? ""), bindings, reports);
+    await callEndpoint(
+      endpoint,
+      inline(
+        Array.from({ length: 12 }, (_, i) => `more${i}()`),
+        client(60)["CF-Connecting-IP"] ?? "",
+      ),
+      bindings,
+      reports,
+    );
     expect(JSON.parse((await stored())[0]?.samples ?? "")).toHaveLength(8);
   });
 });

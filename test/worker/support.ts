@@ -15,7 +15,6 @@ export function call(url: string, init: RequestInit = {}, overrides: Partial<Rec
   return worker.fetch(new Request(url, init), bindings, createExecutionContext());
 }
 
-
 /** The baseline headers every response carries over https with the built-in policy. */
 export function expectBaseline(headers: Headers, expect: (v: unknown) => { toBe(x: unknown): void; toContain(x: unknown): void }): void {
   expect(headers.get("strict-transport-security")).toBe("max-age=31536000; includeSubDomains");

@@ -52,7 +52,13 @@ export interface Admission {
  * to fill a day. A browser sends a few batches a minute, so 60 bodies a minute is generous. 2,000 clients at
  * a few KB each stays far below an isolate's 128 MB.
  */
-export const DEFAULT_CLIENT_LIMITS: ClientLimits = { reportsPerWindow: 60, requestsPerWindow: 60, windowMs: 60_000, violationsPerDay: 100, maxClients: 2000 };
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  reportsPerWindow: 60,
+  requestsPerWindow: 60,
+  windowMs: 60_000,
+  violationsPerDay: 100,
+  maxClients: 2000,
+};
 
 interface ClientState {
   window: number;

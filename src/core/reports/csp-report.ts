@@ -1,7 +1,7 @@
 // CSP violation reports (report-uri and Reporting API bodies) → bounded, validated violation records.
 
-import { CSP_DIRECTIVES } from "../csp.js";
-import { renderReceived, type PolicyIssue, type Result } from "../result.js";
+import { CSP_DIRECTIVES } from "../csp/directives.js";
+import { isObject, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 
 /** Whether the violated policy was enforced or only reported. */
 export type Disposition = "enforce" | "report";
@@ -266,15 +266,14 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /** Strip control and bidi characters, repair lone surrogates, and cut to `max` characters. */
 export function bound(text: string, max: number): string {
-  const clean = text.slice(0, max * 2).replace(UNSAFE_CHARS, "").replace(LONE_SURROGATE, "\ufffd");
+  const clean = text
+    .slice(0, max * 2)
+    .replace(UNSAFE_CHARS, "")
+    .replace(LONE_SURROGATE, "\ufffd");
   if (clean.length <= max) return clean;
   // Never end on half a surrogate pair.
   const cut = clean.slice(0, max);
   return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function failure(path: string, message: string, received: unknown): Result<ParsedReports> {

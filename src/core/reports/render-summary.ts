@@ -1,5 +1,6 @@
 // The report summary rendered: the HTML page with server-rendered SVG charts, JSON text, and text tables for the CLI.
 
+import { cut } from "../shared/text.js";
 import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";
 import type { DropSummary, ReportSummary } from "./summary.js";
 
@@ -47,7 +48,7 @@ function barChart(title: string, rows: readonly { label: string; count: number }
   const bars = rows.map((row, i) => {
     const y = 6 + i * (BAR_HEIGHT + 6);
     const width = row.count === 0 ? 0 : Math.max(1, Math.round((row.count / max) * span));
-    const label = row.label.length > 28 ? `${row.label.slice(0, 27)}…` : row.label;
+    const label = cut(row.label, 28);
     return (
       `<g><title>${escapeHtml(row.label)}: ${row.count}</title>` +
       `<text class="lbl" x="${LABEL_WIDTH - 6}" y="${y + 13}" text-anchor="end">${escapeHtml(label)}</text>` +
@@ -90,9 +91,15 @@ export function renderSummaryHtml(summary: ReportSummary, collectorPath: string)
 <p>${escapeHtml(verdict)}</p>
 <p class="note">Collected at <code>${escapeHtml(collectorPath)}</code>. Counts are of stored reports: with sampling, multiply by 1 / REPORT_SAMPLE_RATE. JSON: add <code>?format=json</code>.</p>
 <h2>By directive</h2>
-${barChart("Violations by directive", summary.byDirective.map((d) => ({ label: d.directive, count: d.count })))}
+${barChart(
+  "Violations by directive",
+  summary.byDirective.map((d) => ({ label: d.directive, count: d.count })),
+)}
 <h2>By day</h2>
-${barChart("Violations by day", summary.byDay.map((d) => ({ label: d.day, count: d.count })))}
+${barChart(
+  "Violations by day",
+  summary.byDay.map((d) => ({ label: d.day, count: d.count })),
+)}
 ${summary.dropped === undefined ? "" : dropsHtml(summary.dropped)}
 <h2>Top violations</h2>
 ${
@@ -125,7 +132,14 @@ ${rows.map((r) => `<tr><td class="n">${r.count}</td><td>${escapeHtml(r.label)}</
 </table>`;
   return `<h2>Not stored</h2>
 <p>${escapeHtml(dropsSentence(dropped))}</p>
-${rows.length === 0 ? "" : barChart("Dropped reports by reason", rows.map((r) => ({ label: r.label, count: r.count })))}
+${
+  rows.length === 0
+    ? ""
+    : barChart(
+        "Dropped reports by reason",
+        rows.map((r) => ({ label: r.label, count: r.count })),
+      )
+}
 ${table}
 `;
 }
@@ -175,13 +189,21 @@ export function renderSummaryText(summary: ReportSummary, limit = 20): string {
     lines.push(
       ...table(
         ["COUNT", "DIRECTIVE", "MODE", "BLOCKED", "PAGE", "LAST SEEN"],
-        summary.top.slice(0, limit).map((v) => [String(v.count), v.directive, v.disposition, clip(v.blocked, 60), clip(v.page, 60), v.lastSeen.slice(0, 16)]),
+        summary.top
+          .slice(0, limit)
+          .map((v) => [String(v.count), v.directive, v.disposition, cut(v.blocked, 60), cut(v.page, 60), v.lastSeen.slice(0, 16)]),
         [true],
       ),
     );
     if (summary.top.length > limit) lines.push(`… and ${summary.top.length - limit} more (--json shows all)`);
     lines.push("", "By directive");
-    lines.push(...table(["COUNT", "DIRECTIVE"], summary.byDirective.map((d) => [String(d.count), d.directive]), [true]));
+    lines.push(
+      ...table(
+        ["COUNT", "DIRECTIVE"],
+        summary.byDirective.map((d) => [String(d.count), d.directive]),
+        [true],
+      ),
+    );
   }
   if (summary.dropped !== undefined) lines.push("", ...dropsText(summary.dropped));
   return `${lines.join("\n")}\n`;
@@ -191,7 +213,16 @@ export function renderSummaryText(summary: ReportSummary, limit = 20): string {
 function dropsText(dropped: DropSummary): string[] {
   const rows = droppedRows(dropped);
   if (rows.length === 0) return [dropsSentence(dropped)];
-  return [dropsSentence(dropped), "", "Not stored", ...table(["COUNT", "REASON", "WHAT IT MEANS"], rows.map((r) => [String(r.count), r.label, r.meaning]), [true])];
+  return [
+    dropsSentence(dropped),
+    "",
+    "Not stored",
+    ...table(
+      ["COUNT", "REASON", "WHAT IT MEANS"],
+      rows.map((r) => [String(r.count), r.label, r.meaning]),
+      [true],
+    ),
+  ];
 }
 
 function table(header: readonly string[], rows: readonly string[][], rightAligned: readonly boolean[]): string[] {
@@ -202,8 +233,4 @@ function table(header: readonly string[], rows: readonly string[][], rightAligne
       .join("  ")
       .trimEnd();
   return [render(header), ...rows.map(render)].map((line) => `  ${line}`);
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -39,7 +39,13 @@ export function countViolations(records: readonly ViolationRecord[]): FoldedViol
  * the row's key columns, the count to add, the time (first and last seen), the latest details, the day's row
  * cap, the sending client's sketch bit, and the batch's samples as a JSON array.
  */
-export function upsertValues(day: string, now: number, row: FoldedViolation, maxRowsPerDay: number, clientBit: number): (string | number)[] {
+export function upsertValues(
+  day: string,
+  now: number,
+  row: FoldedViolation,
+  maxRowsPerDay: number,
+  clientBit: number,
+): (string | number)[] {
   const { record, count } = row;
   return [
     day,
@@ -74,7 +80,10 @@ export function toTopViolation(row: Readonly<Record<string, unknown>>): TopViola
 }
 
 /** Rows of `(name, count)` aggregates as `{ [field]: name, count }` objects. */
-export function toCounts<K extends string>(rows: readonly Readonly<Record<string, unknown>>[], field: K): ({ [F in K]: string } & { count: number })[] {
+export function toCounts<K extends string>(
+  rows: readonly Readonly<Record<string, unknown>>[],
+  field: K,
+): ({ [F in K]: string } & { count: number })[] {
   return rows.map((row) => ({ [field]: text(row[field]), count: count(row.count) }) as { [F in K]: string } & { count: number });
 }
 

@@ -1,6 +1,6 @@
 // The report summary: its JSON shape, built from the store's aggregates and read back (validated) by the CLI.
 
-import { renderReceived, type PolicyIssue, type Result } from "../result.js";
+import { isObject, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 import { bound, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, type Disposition } from "./csp-report.js";
 import { windowDays } from "./days.js";
 import { REPORT_DROP_REASONS, REQUEST_REFUSAL_REASONS } from "./drops.js";
@@ -112,25 +112,9 @@ export function parseSummary(input: unknown): Result<ReportSummary> {
   }
   const topOut: TopViolation[] = [];
   for (const [i, v] of (top as unknown[]).entries()) {
-    if (
-      !isObject(v) ||
-      !isCount(v.count) ||
-      typeof v.directive !== "string" ||
-      typeof v.blocked !== "string" ||
-      typeof v.page !== "string" ||
-      (v.disposition !== "enforce" && v.disposition !== "report")
-    ) {
-      return fail(`top[${i}]`, "{ directive, blocked, page, disposition, count, lastSeen, sample }", v);
-    }
-    topOut.push({
-      directive: bound(v.directive, MAX_FIELD_CHARS),
-      blocked: bound(v.blocked, MAX_FIELD_CHARS),
-      page: bound(v.page, MAX_FIELD_CHARS),
-      disposition: v.disposition,
-      count: v.count,
-      lastSeen: typeof v.lastSeen === "string" ? bound(v.lastSeen, 40) : "",
-      sample: typeof v.sample === "string" ? bound(v.sample, MAX_SAMPLE_CHARS) : "",
-    });
+    const violation = parseTopViolation(v);
+    if (violation === null) return fail(`top[${i}]`, "{ directive, blocked, page, disposition, count, lastSeen, sample }", v);
+    topOut.push(violation);
   }
   const directivesOut: { directive: string; count: number }[] = [];
   for (const [i, d] of (byDirective as unknown[]).entries()) {
@@ -158,6 +142,29 @@ export function parseSummary(input: unknown): Result<ReportSummary> {
   };
 }
 
+/** One of the summary's top violations, bounded, or null when it is not one. */
+function parseTopViolation(v: unknown): TopViolation | null {
+  if (
+    !isObject(v) ||
+    !isCount(v.count) ||
+    typeof v.directive !== "string" ||
+    typeof v.blocked !== "string" ||
+    typeof v.page !== "string" ||
+    (v.disposition !== "enforce" && v.disposition !== "report")
+  ) {
+    return null;
+  }
+  return {
+    directive: bound(v.directive, MAX_FIELD_CHARS),
+    blocked: bound(v.blocked, MAX_FIELD_CHARS),
+    page: bound(v.page, MAX_FIELD_CHARS),
+    disposition: v.disposition,
+    count: v.count,
+    lastSeen: typeof v.lastSeen === "string" ? bound(v.lastSeen, 40) : "",
+    sample: typeof v.sample === "string" ? bound(v.sample, MAX_SAMPLE_CHARS) : "",
+  };
+}
+
 /** A summary's `dropped`, or null when it is not one: reason names are checked, since they are printed. */
 function parseDrops(input: unknown): DropSummary | null {
   if (!isObject(input) || !isCount(input.received) || !isCount(input.reports)) return null;
@@ -172,10 +179,6 @@ function parseReasonCounts(input: unknown): Record<string, number> | null {
   const entries = Object.entries(input);
   if (entries.length > MAX_REASONS || !entries.every(([reason, count]) => REASON_NAME.test(reason) && isCount(count))) return null;
   return Object.fromEntries(entries) as Record<string, number>;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isCount(value: unknown): value is number {

@@ -2,7 +2,7 @@
 // `reports --suggest` needs (first and last seen, the distinct-clients sketch, the samples), built from the
 // store's rows and read back, validated and bounded, by the CLI.
 
-import { renderReceived, type PolicyIssue, type Result } from "../result.js";
+import { renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 import { CLIENT_BUCKETS } from "./client-key.js";
 import { bound, MAX_FIELD_CHARS, MAX_SAMPLE_CHARS, type Disposition } from "./csp-report.js";
 import { MAX_ROW_SAMPLES } from "./rows.js";
@@ -81,11 +81,13 @@ export function parseViolationGroups(input: unknown): Result<ViolationGroups> {
   };
   if (!isObject(input) || !Array.isArray(input.groups)) return fail("", "{ window, groups, truncated }", input);
   const window = input.window;
-  if (!isObject(window) || !isCount(window.days) || typeof window.from !== "string" || typeof window.to !== "string") return fail("window", "{ days, from, to }", window);
+  if (!isObject(window) || !isCount(window.days) || typeof window.from !== "string" || typeof window.to !== "string")
+    return fail("window", "{ days, from, to }", window);
   const groups: ViolationGroup[] = [];
   for (const [i, g] of (input.groups as unknown[]).entries()) {
     const group = parseGroup(g);
-    if (group === undefined) return fail(`groups[${i}]`, "{ directive, blocked, page, disposition, count, firstSeen, lastSeen, clients, samples, sourceFile }", g);
+    if (group === undefined)
+      return fail(`groups[${i}]`, "{ directive, blocked, page, disposition, count, firstSeen, lastSeen, clients, samples, sourceFile }", g);
     groups.push(group);
   }
   return {
@@ -102,7 +104,14 @@ export function parseViolationGroups(input: unknown): Result<ViolationGroups> {
 function parseGroup(g: unknown): ViolationGroup | undefined {
   if (!isObject(g) || !isCount(g.count) || !isCount(g.clients) || g.clients > MAX_SKETCH || !Array.isArray(g.samples)) return undefined;
   const { directive, blocked, page, firstSeen, lastSeen, sourceFile } = g;
-  if (typeof directive !== "string" || typeof blocked !== "string" || typeof page !== "string" || typeof firstSeen !== "string" || typeof lastSeen !== "string") return undefined;
+  if (
+    typeof directive !== "string" ||
+    typeof blocked !== "string" ||
+    typeof page !== "string" ||
+    typeof firstSeen !== "string" ||
+    typeof lastSeen !== "string"
+  )
+    return undefined;
   if (g.disposition !== "report" && g.disposition !== "enforce") return undefined;
   const samples = (g.samples as unknown[]).filter((s): s is string => typeof s === "string").slice(0, MAX_ROW_SAMPLES);
   return {

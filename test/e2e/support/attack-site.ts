@@ -28,7 +28,11 @@ function send(req: IncomingMessage, res: ServerResponse, html: string): void {
   }
   const start = Number(range[1]);
   const end = range[2] === "" ? body.length - 1 : Math.min(Number(range[2]), body.length - 1);
-  res.writeHead(206, { "Content-Type": "text/html; charset=utf-8", "Content-Range": `bytes ${start}-${end}/${body.length}`, "Content-Length": String(end - start + 1) });
+  res.writeHead(206, {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Range": `bytes ${start}-${end}/${body.length}`,
+    "Content-Length": String(end - start + 1),
+  });
   res.end(body.subarray(start, end + 1));
 }
 

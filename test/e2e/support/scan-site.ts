@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import { createMarker } from "../../../src/core/nonce-marker.js";
+import { createMarker } from "../../../src/core/nonce/nonce-marker.js";
 
 /** A server on 127.0.0.1 and how to stop it. */
 export interface Running {
@@ -70,14 +70,25 @@ const HTML = "text/html; charset=utf-8";
 /** Start every origin of the site. */
 export async function startScanSite(): Promise<ScanSite> {
   const marker = createMarker();
-  const cdn = await thirdParty({ "/lib.js": [JS, 'document.documentElement.dataset.lib = "ran";'], "/logo.svg": ["image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'] });
+  const cdn = await thirdParty({
+    "/lib.js": [JS, 'document.documentElement.dataset.lib = "ran";'],
+    "/logo.svg": ["image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>'],
+  });
   const analyticsFiles = await startAnalytics();
   const fontFiles = await startFonts();
   const embed = await thirdParty({ "/player": [HTML, "<!doctype html><p>a video player</p>"] });
   const pay = await thirdParty({ "/card": [HTML, "<!doctype html><p>card number</p>"] });
   const api = await thirdParty({ "/data": ["application/json", '{"ok":"yes"}'] });
   const ws = await startWebSocket();
-  const origins = { cdn: cdn.url, analytics: analyticsFiles.url, fonts: fontFiles.url, embed: embed.url, pay: pay.url, api: api.url, ws: ws.url.replace(/^http/, "ws") };
+  const origins = {
+    cdn: cdn.url,
+    analytics: analyticsFiles.url,
+    fonts: fontFiles.url,
+    embed: embed.url,
+    pay: pay.url,
+    api: api.url,
+    ws: ws.url.replace(/^http/, "ws"),
+  };
   const { running: shop } = await serve((_req, res, url) => shopRoute(res, url, origins, marker));
   const all = [shop, cdn, analyticsFiles, fontFiles, embed, pay, api, ws];
   return {
@@ -100,8 +111,10 @@ export async function startScanSite(): Promise<ScanSite> {
 async function startAnalytics(): Promise<Running> {
   let origin = "";
   const { running } = await serve((req, res, url) => {
-    if (url.pathname === "/loader.js") send(res, JS, `var s = document.createElement("script"); s.src = "${origin}/collect.js"; document.head.appendChild(s);`);
-    else if (url.pathname === "/collect.js") send(res, JS, `document.documentElement.dataset.analytics = "ran"; navigator.sendBeacon("${origin}/beacon", "hit");`);
+    if (url.pathname === "/loader.js")
+      send(res, JS, `var s = document.createElement("script"); s.src = "${origin}/collect.js"; document.head.appendChild(s);`);
+    else if (url.pathname === "/collect.js")
+      send(res, JS, `document.documentElement.dataset.analytics = "ran"; navigator.sendBeacon("${origin}/beacon", "hit");`);
     else if (url.pathname === "/beacon") {
       req.resume();
       res.writeHead(204, { "Access-Control-Allow-Origin": "*" }).end();
@@ -114,7 +127,12 @@ async function startAnalytics(): Promise<Running> {
 async function startFonts(): Promise<Running> {
   let origin = "";
   const { running } = await serve((_req, res, url) => {
-    if (url.pathname === "/fonts.css") send(res, "text/css", `@font-face { font-family: Shop; src: url(${origin}/shop.woff2) format("woff2"); } body { font-family: Shop, sans-serif; }`);
+    if (url.pathname === "/fonts.css")
+      send(
+        res,
+        "text/css",
+        `@font-face { font-family: Shop; src: url(${origin}/shop.woff2) format("woff2"); } body { font-family: Shop, sans-serif; }`,
+      );
     // Not a real font: the browser fetches it (what the policy must allow), then falls back to sans-serif.
     else if (url.pathname === "/shop.woff2") send(res, "font/woff2", Buffer.from("not a font"));
     else res.writeHead(404).end();
@@ -161,42 +179,90 @@ function shopRoute(res: ServerResponse, url: URL, o: Origins, marker: string): v
   switch (url.pathname) {
     case "/":
       // Scripts in the markup beside a loader that injects one: marked nonces with 'strict-dynamic'.
-      return send(res, HTML, layout("Shop", `<link rel="stylesheet" href="${o.fonts}/fonts.css">\n<style>h1 { color: #234; }</style>`, `<h1>Shop</h1>
+      return send(
+        res,
+        HTML,
+        layout(
+          "Shop",
+          `<link rel="stylesheet" href="${o.fonts}/fonts.css">\n<style>h1 { color: #234; }</style>`,
+          `<h1>Shop</h1>
 <script nonce="${marker}" src="${o.cdn}/lib.js"></script>
 <script nonce="${marker}" src="${o.analytics}/loader.js"></script>
-<script nonce="${marker}">${flag("home")}</script>`));
+<script nonce="${marker}">${flag("home")}</script>`,
+        ),
+      );
     case "/about":
       // Fixed inline code only: hashes, no nonce.
-      return send(res, HTML, layout("About", `<style>p.lead { font-weight: bold; }</style>`, `<p class="lead" style="color: #345">About us</p>
+      return send(
+        res,
+        HTML,
+        layout(
+          "About",
+          `<style>p.lead { font-weight: bold; }</style>`,
+          `<p class="lead" style="color: #345">About us</p>
 <img src="${o.cdn}/logo.svg" alt="logo">
-<script>${flag("about")}</script>`));
+<script>${flag("about")}</script>`,
+        ),
+      );
     case "/pay":
-      return send(res, HTML, layout("Pay", "", `<iframe src="${o.pay}/card" title="card"></iframe>
+      return send(
+        res,
+        HTML,
+        layout(
+          "Pay",
+          "",
+          `<iframe src="${o.pay}/card" title="card"></iframe>
 <form action="${o.pay}/charge" method="post"><button>Pay</button></form>
-<script>${flag("pay")}</script>`));
+<script>${flag("pay")}</script>`,
+        ),
+      );
     case "/video":
       return send(res, HTML, layout("Video", "", `<iframe src="${o.embed}/player" title="video"></iframe>`));
     case "/app":
-      return send(res, HTML, layout("App", "", `<script>
+      return send(
+        res,
+        HTML,
+        layout(
+          "App",
+          "",
+          `<script>
 fetch("${o.api}/data").then((r) => r.json()).then((d) => { document.documentElement.dataset.api = d.ok; });
 const worker = new Worker("/worker.js");
 worker.onmessage = (e) => { document.documentElement.dataset.worker = e.data; };
 const socket = new WebSocket("${o.ws}/live");
 socket.onmessage = (e) => { document.documentElement.dataset.ws = e.data; };
-</script>`));
+</script>`,
+        ),
+      );
     case "/old-about":
       res.writeHead(301, { Location: "/about" }).end();
       return;
     case "/worker.js":
       return send(res, JS, `fetch("${o.api}/data").then((r) => r.json()).then((d) => postMessage("fetched " + d.ok));`);
     case "/contact":
-      return send(res, HTML, layout("Contact", "", `<button id="send" onclick="document.documentElement.dataset.clicked = 'yes'">Send</button>
-<script>${flag("contact")}</script>`));
+      return send(
+        res,
+        HTML,
+        layout(
+          "Contact",
+          "",
+          `<button id="send" onclick="document.documentElement.dataset.clicked = 'yes'">Send</button>
+<script>${flag("contact")}</script>`,
+        ),
+      );
     case "/search": {
       // Reflects q unescaped (the bug an attacker uses), and a per-response token in a marked inline script.
       const token = Math.random().toString(36).slice(2);
-      return send(res, HTML, layout("Search", "", `<p>Results for ${url.searchParams.get("q") ?? ""}</p>
-<script nonce="${marker}">window.searchToken = "${token}"; ${flag("search")}</script>`));
+      return send(
+        res,
+        HTML,
+        layout(
+          "Search",
+          "",
+          `<p>Results for ${url.searchParams.get("q") ?? ""}</p>
+<script nonce="${marker}">window.searchToken = "${token}"; ${flag("search")}</script>`,
+        ),
+      );
     }
     default:
       res.writeHead(404, { "Content-Type": HTML }).end("<!doctype html><p>not found</p>");

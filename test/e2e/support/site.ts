@@ -3,7 +3,7 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { createMarker } from "../../../src/core/nonce-marker.js";
+import { createMarker } from "../../../src/core/nonce/nonce-marker.js";
 
 /** The site's secret nonce marker for this run: the Worker's NONCE_MARKER, written by the origin's pages. */
 export const SITE_MARKER = createMarker();

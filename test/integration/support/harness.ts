@@ -61,7 +61,11 @@ export function harnessSlot(): { set(h: Harness): void; get(): Harness; stop(): 
  * The whole per-file lifecycle: start the harness before the file's tests, stop it after them, and after
  * each test check that the Worker keeps serving. Returns URL builders for the Worker and the origin.
  */
-export function useHarness(): { harness: ReturnType<typeof harnessSlot>; workerUrl(path: string): URL; originUrl(path: string): URL } {
+export function useHarness(): {
+  harness: ReturnType<typeof harnessSlot>;
+  workerUrl: (path: string) => URL;
+  originUrl: (path: string) => URL;
+} {
   const harness = harnessSlot();
   beforeAll(async () => {
     harness.set(await startHarness());

@@ -2,8 +2,8 @@
 
 import type { IncomingHttpHeaders } from "node:http";
 import { expect } from "vitest";
-import { parseCspString } from "../../../src/core/csp.js";
-import { defaultPolicyDocument } from "../../../src/core/defaults.js";
+import { parseCspString } from "../../../src/core/csp/parse-csp.js";
+import { defaultPolicyDocument } from "../../../src/core/policy/defaults.js";
 import { header } from "./raw-http.js";
 
 /** Header name → value the defaults add when the origin sends none of them. */

@@ -26,16 +26,16 @@ export async function openRequest(url: URL | string, options: RequestOptions = {
   const idle = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const req = request(url, { method: options.method ?? "GET", headers: options.headers ?? {}, agent: false, timeout: idle });
   req.on("timeout", () => req.destroy(new Error(`${options.method ?? "GET"} ${String(url)}: socket idle for ${idle} ms`)));
-  let received: IncomingMessage | undefined;
   // After the head arrives, a failure of the request (idle timeout, reset) fails the body stream instead.
-  req.on("error", (error) => received?.destroy(error));
+  const head: { received?: IncomingMessage } = {};
+  req.on("error", (error) => head.received?.destroy(error));
   const response = once(req, "response") as Promise<[IncomingMessage]>;
   // Keep a rejection from the upload path from going unhandled while the response is awaited.
   const upload = writeBody(req, options.body).catch((error: unknown) => {
     req.destroy(error instanceof Error ? error : new Error(String(error)));
   });
   const [res] = await response;
-  received = res;
+  head.received = res;
   await upload;
   return res;
 }

@@ -7,6 +7,7 @@ import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripAnsi } from "../../../bin/support/printable.js";
 import { socketCount, workerdDescendants } from "./workerd-process.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -58,10 +59,15 @@ export async function startWranglerDev(vars: Readonly<Record<string, string>> = 
   const persistTo = await mkdtemp(join(tmpdir(), "shw-wrangler-dev-"));
   const args = ["dev", ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
   args.push("--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", persistTo);
-  const child: ChildProcess = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true, env: { ...process.env, NO_COLOR: "1" } });
+  const child: ChildProcess = spawn(WRANGLER_BIN, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   let text = "";
   const append = (chunk: string): void => {
-    text += chunk.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+    text += stripAnsi(chunk);
   };
   child.stdout?.setEncoding("utf8").on("data", append);
   child.stderr?.setEncoding("utf8").on("data", append);
@@ -90,7 +96,8 @@ export async function startWranglerDev(vars: Readonly<Record<string, string>> = 
 async function waitForReady(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!/Ready on http/.test(output())) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wrangler dev exited before it was ready:\n${output().slice(-2000)}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`wrangler dev exited before it was ready:\n${output().slice(-2000)}`);
     if (Date.now() > deadline) throw new Error(`wrangler dev was not ready within ${timeoutMs} ms:\n${output().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

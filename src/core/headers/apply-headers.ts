@@ -1,0 +1,49 @@
+// Apply a header plan's ops to a mutable Headers object, so that every owned header ends up exactly once.
+
+import { itemKey, splitListValue } from "./known-headers.js";
+import type { HeaderOp } from "../policy/types.js";
+
+/** Apply ops to `headers` (the response's own, mutable copy); `nonce` fills the ops that carry one. */
+export function applyHeaders(headers: Headers, ops: readonly HeaderOp[], nonce?: string): void {
+  for (const op of ops) applyOp(headers, op, nonce);
+}
+
+function valueOf(op: { readonly value: string; readonly parts?: readonly string[] }, nonce: string | undefined): string {
+  if (op.parts === undefined) return op.value;
+  if (nonce === undefined) throw new Error("a nonce plan was applied without a nonce");
+  return op.parts.join(nonce);
+}
+
+function applyOp(headers: Headers, op: HeaderOp, nonce: string | undefined): void {
+  switch (op.kind) {
+    case "set":
+      headers.set(op.name, valueOf(op, nonce));
+      return;
+    case "remove":
+      headers.delete(op.key);
+      return;
+    case "default": {
+      const current = headers.get(op.key);
+      if (current === null || !op.isValid(current)) headers.set(op.name, valueOf(op, nonce));
+      // Several origin lines arrive joined by ", "; writing the joined value back leaves one line.
+      else if (current.includes(",")) headers.set(op.name, current);
+      return;
+    }
+    case "append": {
+      const current = headers.get(op.key);
+      if (current === null || !op.isValid(current)) {
+        headers.set(op.name, op.value);
+        return;
+      }
+      const items = splitListValue(current);
+      const keys = new Set(items.map((item) => itemKey(op.headerKind, item)));
+      for (const item of op.items) {
+        const key = itemKey(op.headerKind, item);
+        if (!keys.has(key)) items.push(item);
+        keys.add(key);
+      }
+      headers.set(op.name, items.join(", "));
+      return;
+    }
+  }
+}

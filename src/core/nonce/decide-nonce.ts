@@ -1,0 +1,153 @@
+// Per response: whether our nonce goes into this response, what happens to its body (stamped, scrubbed of
+// the marker, or refused), and the nonce itself.
+
+import { parseContentCoding, type BodyCoding } from "./content-coding.js";
+import { extractMimeType, isAsciiCompatible, isDeclaredHtml, isHtmlish, type MimeType } from "./mime-type.js";
+import type { HeaderOp, HeaderPlan, MarkerScope, NoncePlan } from "../policy/types.js";
+
+/** What the nonce decision needs to know about the response. */
+export interface ResponseFacts {
+  readonly method: string;
+  readonly status: number;
+  readonly contentType: string | null;
+  /** The origin's Content-Encoding; undefined is read as none. */
+  readonly contentEncoding?: string | null;
+  readonly hasBody: boolean;
+  /** The origin's response headers; only the CSP ones are read, and only when a CSP op defers to them. */
+  readonly originHeaders: Pick<Headers, "get">;
+}
+
+/** What happens to the body. */
+export type BodyPlan =
+  | { readonly kind: "untouched" }
+  /** Not sent: on a marked path, a body that cannot be read as the client will decode it. A 502 goes instead. */
+  | { readonly kind: "refuse"; readonly why: string }
+  | {
+      readonly kind: "rewrite";
+      /** Replace the marker (a marked path): with the nonce when `stamp`, else with filler of its length. */
+      readonly scrub: boolean;
+      /** Blanket mode: the nonce plan whose targets (scripts, styles) get the nonce; null for none. */
+      readonly tags: NoncePlan | null;
+      /** How the body must be read; "decode" ones go out without Content-Encoding. */
+      readonly coding: Exclude<BodyCoding, { kind: "refuse" }>;
+      /** The body keeps its length (filler replaces the marker byte for byte, nothing decoded or inserted). */
+      readonly sameLength: boolean;
+    };
+
+/** The headers to apply, whether they (and the body) carry our nonce, and what happens to the body. */
+export type NonceDecision =
+  | { readonly stamp: true; readonly ops: readonly HeaderOp[]; readonly body: BodyPlan }
+  | { readonly stamp: false; readonly ops: readonly HeaderOp[]; readonly body: BodyPlan; readonly why: string };
+
+const UNTOUCHED: BodyPlan = { kind: "untouched" };
+
+/**
+ * Decide for one response. On a path in the marker's scope (`scope`), every body is scrubbed of the marker
+ * whatever its status, type, charset or encoding, or refused when it cannot be read; HTML-ish bodies whose
+ * CSP carries our nonce get the nonce, every other body gets filler no header carries. Elsewhere, only
+ * blanket mode touches a body: a full, declared-HTML, ASCII-compatible one. A 304 gets no CSP at all, so
+ * the browser keeps the policy stored with the page it cached.
+ */
+export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: MarkerScope | null = null): NonceDecision {
+  const mime = extractMimeType(facts.contentType);
+  const bodyless = facts.method === "HEAD" || !facts.hasBody || facts.status === 204 || facts.status === 205 || facts.status === 304;
+  return scope === null ? decideBlanket(plan, facts, mime, bodyless) : decideMarked(plan, facts, mime, bodyless);
+}
+
+function decideMarked(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | null, bodyless: boolean): NonceDecision {
+  const nonce = plan.nonce;
+  // The Worker never forwards Range on these paths: a 206 is the origin's own slice, whose edges may cut a
+  // marker in two. Refused rather than sent.
+  if (facts.status === 206)
+    return {
+      stamp: false,
+      ops: plan.ops,
+      why: "206",
+      body: { kind: "refuse", why: "the origin answered 206 to a request sent without Range" },
+    };
+  if (facts.status === 304)
+    return { stamp: false, ops: nonce?.notModifiedOps ?? plan.ops, why: "304: the cached page keeps its own policy", body: UNTOUCHED };
+  if (bodyless) return { stamp: false, ops: plan.ops, why: "no body", body: UNTOUCHED };
+  const coding = parseContentCoding(facts.contentEncoding ?? null);
+  if (coding.kind === "refuse") {
+    return {
+      stamp: false,
+      ops: plan.ops,
+      why: "refused",
+      body: { kind: "refuse", why: `Content-Encoding ${coding.coding}, which the Worker cannot decode to scrub the marker` },
+    };
+  }
+  const ours = isHtmlish(mime) && nonce !== null && nonceGoesOut(nonce, facts.originHeaders);
+  const tags = ours && nonce.mode === "blanket" && isDeclaredHtml(mime) && isAsciiCompatible(mime) ? nonce : null;
+  const body: BodyPlan = { kind: "rewrite", scrub: true, tags, coding, sameLength: !ours && coding.kind === "identity" };
+  if (ours) return { stamp: true, ops: nonce.ops, body };
+  const why = !isHtmlish(mime)
+    ? "not HTML"
+    : nonce === null
+      ? "no nonce on this path"
+      : "the origin's own CSP stays (the policy's only defaults)";
+  return { stamp: false, ops: plan.ops, why, body };
+}
+
+function decideBlanket(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | null, bodyless: boolean): NonceDecision {
+  const nonce = plan.nonce;
+  if (nonce === null) return { stamp: false, ops: plan.ops, why: "no nonce in this policy", body: UNTOUCHED };
+  if (facts.status === 304)
+    return { stamp: false, ops: nonce.notModifiedOps, why: "304: the cached page keeps its own policy", body: UNTOUCHED };
+  if (bodyless || facts.status === 206) return { stamp: false, ops: plan.ops, why: "no full body to stamp", body: UNTOUCHED };
+  // A marked nonce outside the marker's scope cannot happen (the scope covers every path that can yield
+  // one); should it, nothing is stamped rather than something guessed.
+  if (nonce.mode !== "blanket") return { stamp: false, ops: plan.ops, why: "no marker scope", body: UNTOUCHED };
+  if (!isDeclaredHtml(mime)) return { stamp: false, ops: plan.ops, why: "not HTML", body: UNTOUCHED };
+  if (!isAsciiCompatible(mime)) {
+    return {
+      stamp: false,
+      ops: plan.ops,
+      why: "a charset that is not ASCII-compatible (UTF-16/32): an ASCII nonce would corrupt it",
+      body: UNTOUCHED,
+    };
+  }
+  const coding = parseContentCoding(facts.contentEncoding ?? null);
+  if (coding.kind === "refuse")
+    return { stamp: false, ops: plan.ops, why: `a Content-Encoding the Worker cannot decode (${coding.coding})`, body: UNTOUCHED };
+  // Stamping replaces nonces the origin wrote: only worth it, and only harmless, when our nonce is in the CSP that goes out.
+  if (!nonceGoesOut(nonce, facts.originHeaders))
+    return { stamp: false, ops: plan.ops, why: "the origin's own CSP stays (the policy's only defaults)", body: UNTOUCHED };
+  return { stamp: true, ops: nonce.ops, body: { kind: "rewrite", scrub: false, tags: nonce, coding, sameLength: false } };
+}
+
+/**
+ * True when some CSP header that leaves carries our nonce: an op that sets it, or one that defaults and
+ * finds no working origin value to keep. Reads the origin's headers only for `default` ops.
+ */
+function nonceGoesOut(nonce: NoncePlan, origin: Pick<Headers, "get">): boolean {
+  for (const op of nonce.carriers) {
+    if (op.kind === "set") return true;
+    if (op.kind === "default") {
+      const current = origin.get(op.key);
+      if (current === null || !op.isValid(current)) return true;
+    }
+  }
+  return false;
+}
+
+/** A fresh 128-bit nonce from a CSPRNG, base64-encoded. `random` is injectable for tests. */
+export function createNonce(random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
+  const bytes = random(new Uint8Array(16));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+const FILLER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+/**
+ * What replaces the marker where no header carries our nonce: fresh random characters of the marker's own
+ * alphabet and length, so the body keeps its length (a download keeps its Content-Length) and the
+ * bytes say nothing. 256 is a multiple of 64: taking each byte modulo 64 is unbiased.
+ */
+export function createFiller(length: number, random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
+  let out = "";
+  for (const byte of random(new Uint8Array(length))) out += FILLER_ALPHABET[byte & 63] ?? "-";
+  return out;
+}

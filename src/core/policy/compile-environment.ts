@@ -1,0 +1,43 @@
+// What one environment's Worker compiles: its parsed bindings decide the layers (the POLICY var, then the
+// KV document) and the options (Report-Only, the collector's report endpoint). The Worker's PolicyStore
+// and the CLI (validate, explain, push) both call this, so they cannot drift apart.
+
+import { compilePolicy, type PolicyHooks, type PolicySource } from "./compile-policy.js";
+import { type CompileOptions, type RejectedLayer } from "./types.js";
+import type { EnvConfig } from "./parse-env.js";
+import type { CompiledPolicy, PolicyDocument } from "./types.js";
+
+/**
+ * The compile options the bindings imply: CSP_REPORT_ONLY, REPORT_PATH in every CSP when REPORTS_ENABLED,
+ * and the NONCE_MARKER secret. `assumeSecrets` is for the CLI, which cannot read secrets: a marked nonce
+ * without nonce.marker is then taken to use a NONCE_MARKER the Worker has (and the CLI says it needs it).
+ */
+export function environmentOptions(env: EnvConfig, assumeSecrets = false): CompileOptions {
+  return {
+    reportOnly: env.reportOnly,
+    reportPath: env.reports.enabled ? env.reports.path : undefined,
+    nonceMarker: env.nonceMarker,
+    assumeNonceMarker: assumeSecrets && env.nonceMarker === undefined,
+  };
+}
+
+/** The layers over the built-in defaults, lowest first: the POLICY var (when valid), then the KV document. */
+export function environmentSources(env: EnvConfig, kvDocument: PolicyDocument | undefined): PolicySource[] {
+  const sources: PolicySource[] = [];
+  if (env.policy !== undefined) sources.push({ from: "POLICY", document: env.policy });
+  if (kvDocument !== undefined) sources.push({ from: "KV", document: kvDocument });
+  return sources;
+}
+
+/**
+ * Compile exactly what the Worker with these bindings compiles for this KV document (undefined: none).
+ * A layer that fails in context is rejected with its issues ("POLICY" or "KV"); the layers below serve.
+ */
+export function compileEnvironment(
+  env: EnvConfig,
+  kvDocument: PolicyDocument | undefined,
+  hooks: PolicyHooks = {},
+  assumeSecrets = false,
+): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
+  return compilePolicy(environmentSources(env, kvDocument), environmentOptions(env, assumeSecrets), hooks);
+}

@@ -1,0 +1,220 @@
+// Types of the policy at its three stages: the document users write, the resolved layers, and the
+// compiled plans that requests use.
+
+import type { DirectiveValue } from "../csp/directives.js";
+import type { HeaderKind } from "../headers/known-headers.js";
+import type { CompiledMarker } from "../nonce/marker-stream.js";
+import type { HeaderAction } from "./policy-schema.js";
+
+import type { CombinationMemo } from "./combinations.js";
+import type { PathIndex, PathRoute } from "./match-path.js";
+import type { PolicyLayer } from "./policy-schema.js";
+import type { PolicyIssue } from "../shared/result.js";
+
+export type { CspLayer, HeaderAction, HstsLayer, NonceLayer, PathRule, PolicyDocument, PolicyLayer } from "./policy-schema.js";
+
+/** One owned header after all layers are merged. */
+export interface ResolvedHeader {
+  /** The name as the policy spells it (wire case on HTTP/1.1). */
+  readonly name: string;
+  readonly action: HeaderAction;
+  readonly value: string | undefined;
+  /** Which layer last decided this header: "defaults", "POLICY", … */
+  readonly from: string;
+}
+
+export interface ResolvedDirective {
+  readonly value: DirectiveValue;
+  readonly from: string;
+}
+
+export interface ResolvedCsp {
+  readonly action: "set" | "default";
+  readonly directives: ReadonlyMap<string, ResolvedDirective>;
+  readonly from: string;
+}
+
+export interface ResolvedHsts {
+  readonly action: "set" | "default";
+  readonly maxAge: number;
+  readonly includeSubDomains: boolean;
+  readonly preload: boolean;
+  readonly from: string;
+}
+
+export interface ResolvedNonce {
+  readonly scripts: boolean;
+  readonly styles: boolean;
+  readonly mode: "marked" | "blanket";
+  readonly strictDynamic: boolean;
+  readonly from: string;
+}
+
+/** The policy after merging layers, before it is turned into plans. Keys of `headers` are lower case. */
+export interface ResolvedPolicy {
+  readonly headers: ReadonlyMap<string, ResolvedHeader>;
+  readonly csp: ResolvedCsp | null;
+  readonly cspReportOnly: ResolvedCsp | null;
+  readonly hsts: ResolvedHsts | null;
+  readonly nonce: ResolvedNonce | null;
+}
+
+/**
+ * One step of a header plan. Every op names a different header: an owned header is written once.
+ * `name` is the canonical spelling written on the wire (HTTP/1.1 keeps case); `key` is its lower-case
+ * form, used for reads and deletes, which runtimes look up faster.
+ */
+export type HeaderOp =
+  | {
+      readonly kind: "set";
+      readonly name: string;
+      readonly key: string;
+      readonly value: string;
+      /** For a value with a nonce: the value split where the nonce goes. */
+      readonly parts?: readonly string[];
+      readonly from: string;
+    }
+  | {
+      readonly kind: "default";
+      readonly name: string;
+      readonly key: string;
+      readonly value: string;
+      readonly parts?: readonly string[];
+      /** An origin value for which this is false counts as absent. */
+      readonly isValid: (value: string) => boolean;
+      readonly from: string;
+    }
+  | {
+      readonly kind: "append";
+      readonly name: string;
+      readonly key: string;
+      readonly value: string;
+      readonly items: readonly string[];
+      readonly headerKind: HeaderKind;
+      readonly isValid: (value: string) => boolean;
+      readonly from: string;
+    }
+  | { readonly kind: "remove"; readonly name: string; readonly key: string; readonly from: string };
+
+/** How to stamp a nonce into an HTML body, and the headers that go with it. */
+export interface NoncePlan {
+  /** The ops with the CSP values split where the nonce goes (`parts`). */
+  readonly ops: readonly HeaderOp[];
+  /** For a 304: the same ops without any CSP, so the browser keeps the policy stored with its cached page. */
+  readonly notModifiedOps: readonly HeaderOp[];
+  /** The CSP ops of `ops` that carry the nonce: our nonce leaves only if one of them writes its value. */
+  readonly carriers: readonly HeaderOp[];
+  readonly mode: "marked" | "blanket";
+  readonly scripts: boolean;
+  readonly styles: boolean;
+}
+
+/** Everything one response needs: the header ops, in order. Built once per policy version. */
+export interface HeaderPlan {
+  /** The ops when no nonce is stamped (non-HTML, HEAD, 206, a nonce-free policy): no nonce in any value. */
+  readonly ops: readonly HeaderOp[];
+  /** Present when the policy asks for nonces and some CSP will carry them. */
+  readonly nonce: NoncePlan | null;
+}
+
+/** The plans for one resolved policy: one per scheme, since HSTS and some CSP only apply on https. */
+export interface PlanPair {
+  readonly https: HeaderPlan;
+  readonly http: HeaderPlan;
+}
+
+/** A per-path rule, ready to match. */
+export interface CompiledRule {
+  /** Where it came from, for logs and explain: `KV.rules[2] /embed/*`. */
+  readonly from: string;
+  readonly pattern: string;
+  /** The rule's own `description`, for explain. */
+  readonly description: string | undefined;
+  /** Media types (lower case, `text/*` allowed) the rule is limited to; undefined for every response. */
+  readonly contentTypes: readonly string[] | undefined;
+  readonly layer: PolicyLayer;
+  /** Precedence: rules apply in ascending order of this, so the last (most specific, then latest) wins. */
+  readonly order: number;
+}
+
+/** A layer that was not applied, and why. */
+export interface RejectedLayer {
+  readonly from: string;
+  readonly issues: readonly PolicyIssue[];
+}
+
+/** A rule combination that could not be merged in full; the rules named were skipped for it. */
+export interface RejectedCombination {
+  readonly rules: readonly string[];
+  readonly issues: readonly PolicyIssue[];
+}
+
+/**
+ * Where the site's secret marker is scrubbed: every path whose base or any matching rule (whatever its
+ * content-type limit) can yield a marked nonce. One marker per policy, from the policy or NONCE_MARKER.
+ */
+export interface MarkerScope {
+  /** The marker, compiled for scrubbing; null only where NONCE_MARKER cannot be seen (the CLI compiles without it). */
+  readonly value: CompiledMarker | null;
+  /** Where it comes from: a `nonce.marker` in the policy, or the NONCE_MARKER secret. */
+  readonly from: "policy" | "NONCE_MARKER";
+  /** The base has a marked nonce: every path is in scope, and no rule needs matching. */
+  readonly everywhere: boolean;
+  /** By rule index: the rule can yield a marked nonce on the paths it matches. */
+  readonly rules: readonly boolean[];
+  /** Some rule can: when false (and not everywhere), no path is in scope. */
+  readonly anyRule: boolean;
+}
+
+/** One combination of matching rules merged over the base: its plans, what it resolves to, and the rules it had to skip. */
+export interface Combination {
+  readonly plans: PlanPair;
+  readonly resolved: ResolvedPolicy;
+  readonly rejected: readonly RejectedLayer[];
+}
+
+/** What a policy is compiled with. */
+export interface CompileOptions {
+  /** CSP_REPORT_ONLY: every enforced CSP goes out as Report-Only. */
+  readonly reportOnly: boolean;
+  /** The report collector's path, when it is enabled: every CSP reports there. */
+  readonly reportPath?: string | undefined;
+  /** The NONCE_MARKER secret, validated: the marker of marked nonces when the policy names none. */
+  readonly nonceMarker?: string | undefined;
+  /**
+   * For the CLI, which cannot read the Worker's secrets: compile as if NONCE_MARKER were set, so a policy
+   * that relies on it validates (and the CLI says the Worker needs it).
+   */
+  readonly assumeNonceMarker?: boolean | undefined;
+}
+
+/** A policy compiled for requests. Everything but rule combinations is computed once per version. */
+export interface CompiledPolicy {
+  /** The plans when no rule matches. */
+  readonly base: PlanPair;
+  readonly resolved: ResolvedPolicy;
+  /** What it was compiled with, the site's marker included. */
+  readonly options: CompileOptions;
+  /** Where marked nonces scrub the marker; null when no path can have one. */
+  readonly marker: MarkerScope | null;
+  readonly rules: readonly CompiledRule[];
+  readonly paths: PathIndex;
+  /**
+   * Merge a combination of rules (indices into `rules`) over the base. Load-time work compiled into the
+   * policy, so that the request that first meets a combination runs it without importing the merge.
+   */
+  readonly combine: (indices: readonly number[]) => Combination;
+  /** Plans for each combination of matching rules met so far (through `combine`, reporting skipped rules). Bounded. */
+  readonly combos: CombinationMemo;
+}
+
+/** What planning needs to know about one request and its response. */
+export interface RequestFacts {
+  readonly https: boolean;
+  /** The request URL's pathname, as received (still percent-encoded). */
+  readonly path: string;
+  /** `policy.paths.route(path)`, when the caller already has it (the handler routes before forwarding). */
+  readonly route?: PathRoute | undefined;
+  /** The response's Content-Type header, if any. */
+  readonly contentType: string | null;
+}

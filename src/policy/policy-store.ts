@@ -1,0 +1,227 @@
+// Load the configuration once per isolate: the environment bindings, then the policy document in Workers
+// KV, cached and refreshed in the background. A bad version is logged once and never applied.
+
+import { compilePolicy } from "../core/policy/compile-policy.js";
+import { compileEnvironment } from "../core/policy/compile-environment.js";
+import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
+import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
+import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../core/policy/types.js";
+import { readCapped } from "../core/shared/read-capped.js";
+import { prefixIssues, type PolicyIssue } from "../core/shared/result.js";
+import { errorMessage } from "../core/shared/text.js";
+import { withTimeout } from "../core/shared/with-timeout.js";
+import type { Env } from "../env.js";
+import { log } from "../log.js";
+
+export interface LoadedConfig {
+  readonly env: EnvConfig;
+  readonly policy: CompiledPolicy;
+}
+
+/** Largest policy document read from KV; a bigger one is refused without being read whole. */
+export const MAX_DOCUMENT_BYTES = MAX_POLICY_BYTES;
+/** How long a KV read may take before the cached policy (or the layers below) keeps serving. */
+export const KV_TIMEOUT_MS = 5000;
+/** KV's own edge cache for the document; 30 s is the minimum KV accepts. */
+const KV_CACHE_TTL_MIN = 30;
+
+/** The built-in defaults compiled, enforced and Report-Only: what serves when nothing else can. */
+export const DEFAULT_POLICIES = {
+  enforce: compilePolicy([], { reportOnly: false }).policy,
+  reportOnly: compilePolicy([], { reportOnly: true }).policy,
+};
+
+/** The configuration for these bindings: at once when it is cached, a promise only when KV must be read first. */
+export type ConfigLoader = (env: Env, ctx: Pick<ExecutionContext, "waitUntil">) => LoadedConfig | Promise<LoadedConfig>;
+
+export interface LoaderOptions {
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  readonly clock?: () => number;
+  readonly kvTimeoutMs?: number;
+}
+
+/** A loader with its own per-isolate cache. */
+export function createConfigLoader(options: LoaderOptions = {}): ConfigLoader {
+  const clock = options.clock ?? Date.now;
+  const kvTimeoutMs = options.kvTimeoutMs ?? KV_TIMEOUT_MS;
+  const byEnv = new WeakMap<object, PolicyStore>();
+  let last: { raw: readonly unknown[]; store: PolicyStore } | undefined;
+  return (env, ctx) => {
+    let store = byEnv.get(env);
+    if (store === undefined) {
+      const raw = rawValues(env);
+      if (last !== undefined && last.raw.every((value, i) => value === raw[i])) store = last.store;
+      else {
+        store = new PolicyStore(env, clock, kvTimeoutMs);
+        last = { raw, store };
+      }
+      byEnv.set(env, store);
+    }
+    return store.load(ctx);
+  };
+}
+
+/** The Worker's loader: one cache for every request this isolate serves. */
+export const isolateConfigLoader: ConfigLoader = createConfigLoader();
+
+/** Every binding the configuration is built from: a change in any of them is a new configuration. */
+function rawValues(env: Env): readonly unknown[] {
+  const bindings = env as unknown as Readonly<Record<string, unknown>>;
+  return KNOWN_BINDINGS.map((name) => bindings[name]);
+}
+
+/** One isolate's view of one set of bindings. */
+class PolicyStore {
+  private readonly envConfig: EnvConfig;
+  private readonly kv: KVNamespace | undefined;
+  private current: LoadedConfig;
+  /** The version of the KV document `current` was compiled with; undefined while the layers below serve. */
+  private currentVersion: string | undefined;
+  /** What serves without a KV document: the POLICY var, unless it is unset or was refused. */
+  private readonly envServing: string;
+  private loadedAt: number | undefined;
+  private lastText: string | null | undefined;
+  private inflight: Promise<void> | undefined;
+
+  constructor(
+    env: Env,
+    private readonly clock: () => number,
+    private readonly kvTimeoutMs: number,
+  ) {
+    const { config, issues } = parseEnv(env as unknown as Readonly<Record<string, unknown>>);
+    logIssuesOnce("env", issues);
+    this.envConfig = config;
+    this.kv = env.POLICY_KV;
+    const initial = this.compile(undefined);
+    this.current = initial.config;
+    this.envServing =
+      this.envConfig.policy === undefined || initial.policyRefused ? "built-in defaults" : "POLICY var over the built-in defaults";
+  }
+
+  /** The current configuration; waits on KV only for the first load, refreshes stale ones in the background. */
+  load(ctx: Pick<ExecutionContext, "waitUntil">): LoadedConfig | Promise<LoadedConfig> {
+    if (this.kv === undefined) return this.current;
+    if (this.loadedAt === undefined) return this.refresh().then(() => this.current);
+    if (this.clock() - this.loadedAt >= this.envConfig.cacheSeconds * 1000 && this.inflight === undefined) {
+      ctx.waitUntil(this.refresh());
+    }
+    return this.current;
+  }
+
+  private refresh(): Promise<void> {
+    this.inflight ??= this.fetchAndCompile().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async fetchAndCompile(): Promise<void> {
+    const kv = this.kv;
+    if (kv === undefined) return;
+    const key = this.envConfig.kvKey;
+    let text: string | null;
+    try {
+      const ms = this.kvTimeoutMs;
+      const read = readDocument(kv, key, Math.max(KV_CACHE_TTL_MIN, this.envConfig.cacheSeconds));
+      text = await withTimeout(read, ms, () => new Error(`KV read took longer than ${ms} ms`));
+    } catch (error) {
+      // Keep serving what we have; try again after one cache period.
+      this.loadedAt = this.clock();
+      log({ level: "error", event: "kv.unavailable", key, error: errorMessage(error), ...this.serving() });
+      return;
+    }
+    this.loadedAt = this.clock();
+    if (text === this.lastText) return;
+    this.lastText = text;
+    if (text === null) {
+      // The key is gone: the lower layers serve.
+      this.current = this.compile(undefined).config;
+      this.currentVersion = undefined;
+      return;
+    }
+    const parsed = parsePolicyJson(text);
+    if (!parsed.ok) {
+      logIssuesOnce("KV", parsed.issues, text, this.serving());
+      return;
+    }
+    const next = this.compile(parsed.value, text);
+    if (next === undefined) return;
+    this.current = next;
+    this.currentVersion = documentVersion(text);
+  }
+
+  /** Compile env + an optional KV document; undefined when the KV document is rejected (already logged). */
+  private compile(document: undefined): { config: LoadedConfig; policyRefused: boolean };
+  private compile(document: PolicyDocument, text: string): LoadedConfig | undefined;
+  private compile(
+    document: PolicyDocument | undefined,
+    text?: string,
+  ): LoadedConfig | { config: LoadedConfig; policyRefused: boolean } | undefined {
+    const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination });
+    for (const layer of rejected) {
+      if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
+      // The POLICY var is one binding among several: its issues are named like parse issues, POLICY.<path>.
+      else logIssuesOnce("env", prefixIssues(layer.from, layer.issues), undefined, { serving: "built-in defaults" });
+    }
+    const config = { env: this.envConfig, policy };
+    if (document === undefined) return { config, policyRefused: rejected.some((r) => r.from === "POLICY") };
+    return rejected.some((r) => r.from === "KV") ? undefined : config;
+  }
+
+  /** What serves while a KV document cannot be applied: the last good version (by its identity), or the layers below. */
+  private serving(): Serving {
+    return this.currentVersion === undefined
+      ? { serving: this.envServing }
+      : { serving: "last good KV document", servingVersion: this.currentVersion };
+  }
+}
+
+/** The log fields that name what serves in place of a configuration that was not applied. */
+interface Serving {
+  readonly serving: string;
+  readonly servingVersion?: string;
+}
+
+/** Read the document as text, refusing one over MAX_DOCUMENT_BYTES without reading it all. */
+async function readDocument(kv: KVNamespace, key: string, cacheTtl: number): Promise<string | null> {
+  const stream = await kv.get(key, { type: "stream", cacheTtl });
+  if (stream === null) return null;
+  const bytes = await readCapped(stream, MAX_DOCUMENT_BYTES);
+  if (bytes === undefined) throw new Error(`policy document over ${MAX_DOCUMENT_BYTES} bytes`);
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+}
+
+const logged = new Set<string>();
+
+/** A KV document's identity in logs: FNV-1a of its text and its length, so versions are told apart without keeping them. */
+export function documentVersion(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `${(hash >>> 0).toString(16)}:${text.length}`;
+}
+
+/** One structured line per bad version (or per distinct set of issues), not one per request. */
+export function logIssuesOnce(source: string, issues: readonly PolicyIssue[], text?: string, serving?: Serving): void {
+  if (issues.length === 0) return;
+  const version = text === undefined ? undefined : documentVersion(text);
+  const key = `${source}|${version ?? JSON.stringify(issues)}`;
+  if (logged.has(key)) return;
+  if (logged.size > 256) logged.clear();
+  logged.add(key);
+  log({
+    level: "error",
+    event: "config.invalid",
+    source,
+    ...(version === undefined ? {} : { version }),
+    applied: false,
+    ...serving,
+    issues,
+  });
+}
+
+function logCombination(rejected: RejectedCombination): void {
+  log({ level: "warn", event: "config.rule-conflict", skipped: rejected.rules, issues: rejected.issues });
+}

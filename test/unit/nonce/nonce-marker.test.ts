@@ -1,0 +1,261 @@
+// The nonce marker is a secret: no public default, a length and variety that make guessing hopeless, one
+// marker per site (from the policy or NONCE_MARKER), and its value never shown in an issue.
+
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compilePolicy, type PolicySource } from "../../../src/core/policy/compile-policy.js";
+import { MISSING_MARKER } from "../../../src/core/policy/merge-layer.js";
+import { forwardedHeadersToDrop, matchMarkerScope } from "../../../src/core/nonce/marker-scope.js";
+import { createMarker, markerProblem, PUBLISHED_MARKERS } from "../../../src/core/nonce/nonce-marker.js";
+import { parseEnv } from "../../../src/core/policy/parse-env.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
+import { fuzzParameters } from "../../fuzz-config.js";
+import { doc } from "../support.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const HOWTO = "e.g. `openssl rand -base64 24 | tr '+/' '-_'`";
+const PUBLISHED = `a secret marker of your own: this one is published in this project's docs, so an attacker can write it into an injected script too (draw one, ${HOWTO})`;
+const SHORT = `a secret marker of at least 22 characters, random like a password (${HOWTO})`;
+const PLAIN = `a marker with variety: at least 10 different characters and no short pattern repeated (draw one, ${HOWTO})`;
+
+function issues(document: unknown) {
+  const result = parsePolicy(document);
+  return result.ok ? [] : result.issues;
+}
+
+function sources(...documents: unknown[]): PolicySource[] {
+  return documents.map((d, i) => ({ from: i === 0 ? "POLICY" : "KV", document: doc(d) }));
+}
+
+describe("a marker in the policy", () => {
+  it("refuses the old public default __CSP_NONCE__, saying it is published", () => {
+    expect(issues({ nonce: { mode: "marked", marker: "__CSP_NONCE__" } })).toEqual([
+      { path: "nonce.marker", message: PUBLISHED, received: "(secret, 13 characters)" },
+    ]);
+  });
+
+  it("refuses a marker under 22 characters, on a rule too", () => {
+    expect(issues({ rules: [{ path: "/app/*", nonce: { marker: "k3Vq9-short_mark" } }] })).toEqual([
+      { path: "rules[0].nonce.marker", message: SHORT, received: "(secret, 16 characters)" },
+    ]);
+  });
+
+  it.each([
+    ["one character", "a".repeat(30)],
+    ["a short pattern repeated", "ab".repeat(12)],
+    ["a longer pattern repeated", "Zk3-Qw9_x".repeat(3)],
+    ["nine different characters", "abcdefghi".repeat(2) + "ihgf"],
+  ])("refuses a marker without variety: %s", (_, marker) => {
+    expect(issues({ nonce: { marker } })).toEqual([
+      { path: "nonce.marker", message: PLAIN, received: `(secret, ${marker.length} characters)` },
+    ]);
+  });
+
+  it("refuses characters a nonce attribute would need escaped, and markers over 64 characters", () => {
+    expect(markerProblem(`${createMarker()}"x`)).toBe(
+      "a marker of letters, digits, _ and - only (it is written as a nonce attribute's value)",
+    );
+    expect(markerProblem(createMarker() + createMarker() + "x")).toBe("a marker of at most 64 characters");
+  });
+
+  it("accepts every marker createMarker draws", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 24, maxLength: 24 }), (bytes) => {
+        expect(markerProblem(createMarker(() => bytes.slice()))).toBeUndefined();
+      }),
+      fuzzParameters(300),
+    );
+  });
+
+  it("never shows the marker in an issue about its neighbours or the whole rule", () => {
+    const marker = createMarker();
+    const found = issues({ rules: [{ path: "/x", nonce: { marker, mode: "Marked" } }, { nonce: { marker } }] });
+    expect(found.length).toBeGreaterThan(0);
+    for (const issue of found) expect(issue.received).not.toContain(marker.slice(0, 8));
+    const { rejected } = compilePolicy(sources({ nonce: { marker, scripts: false } }), { reportOnly: false });
+    expect(JSON.stringify(rejected)).not.toContain(marker.slice(0, 8));
+  });
+});
+
+describe("a marked nonce needs a marker", () => {
+  it("is refused with no nonce.marker and no NONCE_MARKER, naming both fixes", () => {
+    const { rejected } = compilePolicy(sources({ nonce: { mode: "marked" } }), { reportOnly: false });
+    expect(rejected).toEqual([{ from: "POLICY", issues: [{ path: "nonce", message: MISSING_MARKER, received: '{"mode":"marked"}' }] }]);
+    expect(MISSING_MARKER).toContain("wrangler secret put NONCE_MARKER");
+    expect(MISSING_MARKER).toContain("`nonce.marker`");
+  });
+
+  it("is refused on a rule too, and marked is the mode an unqualified nonce starts in", () => {
+    const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), { reportOnly: false });
+    expect(rejected).toEqual([{ from: "POLICY", issues: [{ path: "rules[0].nonce", message: MISSING_MARKER, received: "{}" }] }]);
+    expect(policy.marker).toBeNull();
+  });
+
+  it("needs no marker in blanket mode", () => {
+    const { rejected, policy } = compilePolicy(sources({ nonce: { mode: "blanket" } }), { reportOnly: false });
+    expect(rejected).toEqual([]);
+    expect(policy.marker).toBeNull();
+  });
+
+  it("takes NONCE_MARKER when the policy names none", () => {
+    const secret = createMarker();
+    const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/app/*", nonce: {} }] }), {
+      reportOnly: false,
+      nonceMarker: secret,
+    });
+    expect(rejected).toEqual([]);
+    expect(policy.marker).toMatchObject({
+      value: { marker: secret },
+      from: "NONCE_MARKER",
+      everywhere: false,
+      rules: [true],
+      anyRule: true,
+    });
+  });
+
+  it("prefers the policy's marker over NONCE_MARKER, for rules in another source too", () => {
+    const own = createMarker();
+    const { rejected, policy } = compilePolicy(sources({ rules: [{ path: "/a/*", nonce: {} }] }, { nonce: { marker: own } }), {
+      reportOnly: false,
+      nonceMarker: createMarker(),
+    });
+    expect(rejected).toEqual([]);
+    expect(policy.marker).toMatchObject({ value: { marker: own }, from: "policy", everywhere: true });
+  });
+
+  it("refuses a second, different marker: one secret per site", () => {
+    const first = createMarker();
+    const { rejected, policy } = compilePolicy(
+      sources({ nonce: { marker: first } }, { rules: [{ path: "/b", nonce: { marker: createMarker() } }] }),
+      { reportOnly: false },
+    );
+    expect(rejected).toEqual([
+      {
+        from: "KV",
+        issues: [
+          {
+            path: "rules[0].nonce.marker",
+            message: "the same marker as POLICY nonce.marker: a policy has one secret marker, which every path with a marked nonce scrubs",
+            received: "(secret, 32 characters)",
+          },
+        ],
+      },
+    ]);
+    expect(policy.marker?.value?.marker).toBe(first);
+  });
+
+  it("compiles for the CLI, which cannot see NONCE_MARKER, on the assumption that the Worker has it", () => {
+    const { rejected, policy } = compilePolicy(sources({ nonce: {} }), { reportOnly: false, assumeNonceMarker: true });
+    expect(rejected).toEqual([]);
+    expect(policy.marker).toMatchObject({ value: null, from: "NONCE_MARKER", everywhere: true });
+  });
+});
+
+describe("the NONCE_MARKER binding", () => {
+  it("is named in a did-you-mean issue when misspelt, without its value", () => {
+    const secret = createMarker();
+    const { issues: found } = parseEnv({ NONCE_MARKR: secret });
+    expect(found).toEqual([
+      {
+        path: "NONCE_MARKR",
+        message: "a binding this Worker reads (did you mean `NONCE_MARKER`?); NONCE_MARKR is ignored",
+        received: "(secret, 32 characters)",
+      },
+    ]);
+  });
+
+  it("is read and validated like a policy marker", () => {
+    const secret = createMarker();
+    expect(parseEnv({ NONCE_MARKER: secret })).toMatchObject({ config: { nonceMarker: secret }, issues: [] });
+  });
+
+  it("is refused when weak, with an issue that names its length, never its value", () => {
+    const { config, issues: found } = parseEnv({ NONCE_MARKER: "__CSP_NONCE__" });
+    expect(config.nonceMarker).toBeUndefined();
+    expect(found).toEqual([
+      {
+        path: "NONCE_MARKER",
+        message: `${PUBLISHED}; without it, a policy with a marked nonce and no nonce.marker is not applied`,
+        received: "(secret, 13 characters)",
+      },
+    ]);
+  });
+});
+
+describe("the marker's scope", () => {
+  const secret = createMarker();
+  const scopeOf = (document: unknown, path: string) => {
+    const { policy, rejected } = compilePolicy(sources(document), { reportOnly: false, nonceMarker: secret });
+    expect(rejected).toEqual([]);
+    return matchMarkerScope(policy, path);
+  };
+
+  it("covers every path when the base has a marked nonce, rules that turn it off included", () => {
+    expect(scopeOf({ nonce: {}, rules: [{ path: "/api/*", nonce: false }] }, "/api/x")).not.toBeNull();
+  });
+
+  it("covers the paths of a rule that can yield a marked nonce, whatever its content-type limit", () => {
+    const document = {
+      rules: [
+        { path: "/app/*", contentType: ["text/html"], nonce: {} },
+        { path: "/b/*", nonce: { mode: "blanket" } },
+      ],
+    };
+    expect(scopeOf(document, "/app/data.json")).not.toBeNull();
+    expect(scopeOf(document, "/b/page")).toBeNull();
+    expect(scopeOf(document, "/other")).toBeNull();
+  });
+
+  it("covers every spelling an origin serves as the rule's page, as the rules' headers do", () => {
+    const document = { rules: [{ path: "/app/*", nonce: {} }] };
+    for (const path of ["/app/x", "//app/x", "/APP/x", "/app;v=1/x", "/app//x"]) expect(scopeOf(document, path), path).not.toBeNull();
+  });
+
+  it("covers a rule with a nonce but no mode, which may start marked", () => {
+    expect(
+      scopeOf(
+        {
+          nonce: { mode: "blanket" },
+          rules: [
+            { path: "/a/*", nonce: false },
+            { path: "/a/b/*", nonce: {} },
+          ],
+        },
+        "/a/b/c",
+      ),
+    ).not.toBeNull();
+  });
+
+  it("keeps Range and If-Range from the origin inside the scope, and only there", () => {
+    expect(forwardedHeadersToDrop(scopeOf({ nonce: {} }, "/"))).toEqual(["Range", "If-Range"]);
+    expect(forwardedHeadersToDrop(scopeOf({}, "/"))).toEqual([]);
+  });
+});
+
+/** Every file of the repository we publish, but for dependencies, build output and git. */
+function publishedFiles(dir = ROOT): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (["node_modules", ".git", "dist", ".wrangler"].includes(name)) return [];
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return publishedFiles(path);
+    return /\.(ts|js|md|json|toml|html)$/.test(name) ? [path] : [];
+  });
+}
+
+describe("the repository", () => {
+  it("publishes no usable marker: every marker written in docs, examples, demo, benches and tests is refused", () => {
+    const written = /nonce=\\?["']([^"'\\$`{}\s]+)\\?["']|marker"?\s*[:=]\s*["']([^"'$`{}\s]+)["']|MARKER[:=]\s*["']?([A-Za-z0-9_-]{8,})/gi;
+    const usable: string[] = [];
+    for (const file of publishedFiles()) {
+      for (const match of readFileSync(file, "utf8").matchAll(written)) {
+        const value = match[1] ?? match[2] ?? match[3] ?? "";
+        if (markerProblem(value) === undefined) usable.push(`${file.slice(ROOT.length)}: ${value}`);
+      }
+    }
+    expect(usable).toEqual([]);
+    expect(PUBLISHED_MARKERS.has("__CSP_NONCE__")).toBe(true);
+  });
+});
