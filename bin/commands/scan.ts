@@ -2,10 +2,10 @@
 // the strictest policy document that lets every page it saw work as it did.
 
 import { writeFile } from "node:fs/promises";
-import { crawlSite } from "../scan/crawl.js";
-import { gradePolicy } from "../scan/policy-grade.js";
-import { renderScanReport } from "../scan/render.js";
-import { synthesizePolicy } from "../scan/synthesize.js";
+import { crawlSite } from "../support/scan/crawl.js";
+import { gradePolicy } from "../support/scan/policy-grade.js";
+import { renderScanReport } from "../support/scan/render.js";
+import { synthesizePolicy } from "../support/scan/synthesize.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument } from "../support/documents.js";
 import { bareEnvironment } from "../support/environment.js";

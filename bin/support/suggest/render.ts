@@ -1,8 +1,8 @@
 // `reports --suggest` for people: the proposals per path and directive with their evidence, the nonce
 // suggestions, and what was left out and why.
 
-import type { Style } from "../support/io.js";
-import { printable } from "../support/printable.js";
+import type { Style } from "../io.js";
+import { printable } from "../printable.js";
 import type { LeftOut, NonceSuggestion, Proposal, Suggestions } from "./suggest.js";
 
 /** The suggestions as text; `window` names the days the reports cover. */

@@ -3,7 +3,7 @@
 // such as https:, which would allow every host.
 
 import { createHash } from "node:crypto";
-import { cspSourceProblem } from "../../src/core/csp/parse-csp.js";
+import { cspSourceProblem } from "../../../src/core/csp/parse-csp.js";
 
 /** The directive a policy needs for an effective directive a violation named, or undefined when the scan does not allow it by source. */
 export function policyDirective(effective: string): string | undefined {

@@ -2,8 +2,8 @@
 // Observatory's score, worked out offline from the headers the policy sends), it answers with the policy's own
 // validation, which is what the Worker decides on before applying it.
 
-import type { DocumentCheck } from "../support/documents.js";
-import { markerNote } from "../support/documents.js";
+import type { DocumentCheck } from "../documents.js";
+import { markerNote } from "../documents.js";
 
 /** What `scan` prints under "Policy", and its --json carries as `grade`. */
 export interface PolicyGrade {

@@ -1,7 +1,7 @@
 // `scan`'s command line: what it refuses before starting a browser.
 
 import { describe, expect, it } from "vitest";
-import { runMain } from "../support/cli-io.js";
+import { runMain } from "../../support/cli-io.js";
 
 describe("scan's arguments", () => {
   it("refuses a URL that is not http(s), naming it", async () => {

@@ -2,10 +2,10 @@
 // grade the seam for check's grading hands it.
 
 import { describe, expect, it } from "vitest";
-import type { SiteScan } from "../../bin/scan/observations.js";
-import { renderScanReport } from "../../bin/scan/render.js";
-import { synthesizePolicy } from "../../bin/scan/synthesize.js";
-import { createStyle } from "../../bin/support/io.js";
+import type { SiteScan } from "../../../bin/support/scan/observations.js";
+import { renderScanReport } from "../../../bin/support/scan/render.js";
+import { synthesizePolicy } from "../../../bin/support/scan/synthesize.js";
+import { createStyle } from "../../../bin/support/io.js";
 
 const SITE = "https://shop.example";
 const SCAN: SiteScan = {

@@ -1,7 +1,7 @@
 // From a scan's visits to the loads of each path: every page (and same-origin frame) and every worker script
 // grouped by the path its rule would match, with the requests no violation accounts for given to the page.
 
-import { canonicalPath } from "../../src/core/policy/canonical-path.js";
+import { canonicalPath } from "../../../src/core/policy/canonical-path.js";
 import { readLoad, type LoadFacts } from "./load-facts.js";
 import type { DocumentLoad, ObservedRequest, SiteScan, Visit } from "./observations.js";
 

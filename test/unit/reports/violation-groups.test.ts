@@ -2,8 +2,8 @@
 // reading of an answer from the network (validated, bounded, stripped of control characters).
 
 import { describe, expect, it } from "vitest";
-import { CLIENT_BUCKETS, clientBit, clientBuckets } from "../../src/core/reports/client-key.js";
-import { parseViolationGroups, toViolationGroup } from "../../src/core/reports/violation-groups.js";
+import { CLIENT_BUCKETS, clientBit, clientBuckets } from "../../../src/core/reports/client-key.js";
+import { parseViolationGroups, toViolationGroup } from "../../../src/core/reports/violation-groups.js";
 
 const GROUP = {
   directive: "script-src-elem",

@@ -6,13 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HASHED_SCRIPT, roadPage, roadRules } from "../../demo/road.js";
-import { checkDocument } from "../../bin/support/documents.js";
-import { bareEnvironment } from "../../bin/support/environment.js";
-import { demoDocument, seedLocalState } from "../../scripts/demo-state.js";
-import { inlineHashes } from "../../bin/support/inline-hashes.js";
+import { HASHED_SCRIPT, roadPage, roadRules } from "../../../demo/road.js";
+import { checkDocument } from "../../../bin/support/documents.js";
+import { bareEnvironment } from "../../../bin/support/environment.js";
+import { demoDocument, seedLocalState } from "../../../scripts/demo-state.js";
+import { inlineHashes } from "../../../bin/support/inline-hashes.js";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 describe("the demo's document", () => {
   it("is examples/policy.json with the road's rules after its own, and validates", async () => {

@@ -2,15 +2,15 @@
 // own validator accepts, judged by the CSP the Worker would send for each scanned path.
 
 import { describe, expect, it } from "vitest";
-import type { DocumentLoad, ObservedViolation, SiteScan, Visit } from "../../bin/scan/observations.js";
-import { synthesizePolicy } from "../../bin/scan/synthesize.js";
-import { hashSource } from "../../bin/scan/sources.js";
-import { checkDocument } from "../../bin/support/documents.js";
-import { bareEnvironment } from "../../bin/support/environment.js";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { createMarker } from "../../src/core/nonce/nonce-marker.js";
-import { planHeaders } from "../../src/core/policy/plan-headers.js";
-import { cspMap } from "../support/csp-map.js";
+import type { DocumentLoad, ObservedViolation, SiteScan, Visit } from "../../../bin/support/scan/observations.js";
+import { synthesizePolicy } from "../../../bin/support/scan/synthesize.js";
+import { hashSource } from "../../../bin/support/scan/sources.js";
+import { checkDocument } from "../../../bin/support/documents.js";
+import { bareEnvironment } from "../../../bin/support/environment.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { createMarker } from "../../../src/core/nonce/nonce-marker.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import { cspMap } from "../../support/csp-map.js";
 
 const SITE = "https://shop.example";
 const CDN = "https://cdn.example.net";

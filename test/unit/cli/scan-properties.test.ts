@@ -4,16 +4,16 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DocumentLoad, ObservedViolation, SiteScan, Visit } from "../../bin/scan/observations.js";
-import { hashSource } from "../../bin/scan/sources.js";
-import { synthesizePolicy } from "../../bin/scan/synthesize.js";
-import { checkDocument } from "../../bin/support/documents.js";
-import { bareEnvironment } from "../../bin/support/environment.js";
-import { applyHeaders } from "../../src/core/headers/apply-headers.js";
-import { canonicalPath } from "../../src/core/policy/canonical-path.js";
-import { planHeaders } from "../../src/core/policy/plan-headers.js";
-import { cspMap } from "../support/csp-map.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import type { DocumentLoad, ObservedViolation, SiteScan, Visit } from "../../../bin/support/scan/observations.js";
+import { hashSource } from "../../../bin/support/scan/sources.js";
+import { synthesizePolicy } from "../../../bin/support/scan/synthesize.js";
+import { checkDocument } from "../../../bin/support/documents.js";
+import { bareEnvironment } from "../../../bin/support/environment.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { canonicalPath } from "../../../src/core/policy/canonical-path.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import { cspMap } from "../../support/csp-map.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 const SITE = "https://shop.example";
 const ORIGINS = [SITE, "https://cdn.example.net", "https://ads.example.org", "http://127.0.0.1:8081"];

@@ -1,7 +1,7 @@
 // Does the origin already mark its elements for marked nonces? A marker is a nonce attribute value that stays
 // the same from load to load; a per-response nonce of the origin's own changes every time.
 
-import { markerProblem } from "../../src/core/nonce/nonce-marker.js";
+import { markerProblem } from "../../../src/core/nonce/nonce-marker.js";
 import type { LoadFacts } from "./load-facts.js";
 
 /** What the scan learnt about the nonce attributes the origin writes. The marker's value is never shown. */

@@ -1,7 +1,7 @@
 // From every path's needs to one policy document: what every scanned page needs goes in the base (a fresh CSP
 // from default-src 'none'), each page's extras and nonce go in a rule for its exact path, workers included.
 
-import { pathPatternProblem } from "../../src/core/policy/match-path.js";
+import { pathPatternProblem } from "../../../src/core/policy/match-path.js";
 import type { PathNeeds } from "./path-needs.js";
 
 /** Which elements a nonce goes on: marked (the origin writes the site's secret marker) or blanket (every one). */

@@ -2,9 +2,9 @@
 // them, and exact origins, never a wildcard.
 
 import { describe, expect, it } from "vitest";
-import { readMarkup } from "../../bin/scan/markup.js";
-import { hashSource, sourceFor } from "../../bin/scan/sources.js";
-import { sha256Source } from "../../bin/support/inline-hashes.js";
+import { readMarkup } from "../../../bin/support/scan/markup.js";
+import { hashSource, sourceFor } from "../../../bin/support/scan/sources.js";
+import { sha256Source } from "../../../bin/support/inline-hashes.js";
 
 const PAGE = "https://www.example.com/shop/";
 

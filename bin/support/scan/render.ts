@@ -1,8 +1,8 @@
 // `scan`'s report for people: what was scanned, the base and each rule, where nonces go and what to mark,
 // what the policy blocks on purpose with the fix and the fallback, and the grade.
 
-import type { Style } from "../support/io.js";
-import { printable } from "../support/printable.js";
+import type { Style } from "../io.js";
+import { printable } from "../printable.js";
 import type { PolicyOut, RuleOut } from "./build-policy.js";
 import type { PageFinding } from "./findings.js";
 import type { PolicyGrade } from "./policy-grade.js";

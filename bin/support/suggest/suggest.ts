@@ -2,9 +2,9 @@
 // and path (exact origins, hashes of inline code whose whole text a report carried), nonce suggestions where
 // only a nonce would do, and the noise left out with the reason. Never 'unsafe-inline', never a wildcard.
 
-import { clientBuckets } from "../../src/core/reports/client-key.js";
-import type { Disposition } from "../../src/core/reports/csp-report.js";
-import type { ViolationGroup } from "../../src/core/reports/violation-groups.js";
+import { clientBuckets } from "../../../src/core/reports/client-key.js";
+import type { Disposition } from "../../../src/core/reports/csp-report.js";
+import type { ViolationGroup } from "../../../src/core/reports/violation-groups.js";
 import { patternProblem } from "../scan/build-policy.js";
 import { pathKey } from "../scan/group-loads.js";
 import { SAMPLE_CHARS } from "../scan/load-facts.js";

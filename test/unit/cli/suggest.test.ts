@@ -3,14 +3,14 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hashSource } from "../../bin/scan/sources.js";
-import { suggestionPatch } from "../../bin/suggest/patch.js";
-import { suggest, type Suggestions } from "../../bin/suggest/suggest.js";
-import { checkDocument } from "../../bin/support/documents.js";
-import { bareEnvironment } from "../../bin/support/environment.js";
-import { clientBit } from "../../src/core/reports/client-key.js";
-import type { ViolationGroup } from "../../src/core/reports/violation-groups.js";
-import { fuzzParameters } from "../fuzz-config.js";
+import { hashSource } from "../../../bin/support/scan/sources.js";
+import { suggestionPatch } from "../../../bin/support/suggest/patch.js";
+import { suggest, type Suggestions } from "../../../bin/support/suggest/suggest.js";
+import { checkDocument } from "../../../bin/support/documents.js";
+import { bareEnvironment } from "../../../bin/support/environment.js";
+import { clientBit } from "../../../src/core/reports/client-key.js";
+import type { ViolationGroup } from "../../../src/core/reports/violation-groups.js";
+import { fuzzParameters } from "../../fuzz-config.js";
 
 const SITE = "https://www.example.com";
 /** Sketches of one, two and three distinct clients (buckets 0, 1, 2). */
