@@ -20,6 +20,9 @@ import type {
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
 import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
+import type { GradeReport } from "../support/grade/grade.js";
+import { gradeHeaders, OFFLINE_SCOPE } from "../support/grade/offline.js";
+import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
 import { renderExplanation, type Explanation, type OpOutcome } from "./explain-output.js";
@@ -27,6 +30,8 @@ import { renderExplanation, type Explanation, type OpOutcome } from "./explain-o
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
 const NONCE_PLACEHOLDER = "{fresh-nonce}";
+/** What the placeholder becomes in headers that are graded: a nonce of the Worker's shape (128 bits, base64). */
+const SAMPLE_NONCE = "c2FtcGxlLW5vbmNlLTEyOA==";
 
 const HELP = `Usage: security-headers-worker explain <file> <path> [options]
 
@@ -101,6 +106,11 @@ function outcomeOf(op: HeaderOp, originValue: string | null): string {
         ? "append: the origin's items, then the policy's it lacked"
         : "append: the origin's value is invalid, so the policy's replaces it";
     case "remove":
+      if (op.versionsOnly === true) {
+        return originValue === null
+          ? "strip-version: versions dropped if the origin sends it (it sent none here)"
+          : "strip-version: the origin's product names kept, versions dropped";
+      }
       return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
   }
 }
@@ -207,7 +217,7 @@ function headerOutcomes(
 }
 
 /** The headers the Worker sends for one request to this policy, and why: the Worker's own match, merge, plan and decision. */
-function explain(
+export function explain(
   policy: CompiledPolicy,
   facts: RequestFacts,
   status: number,
@@ -254,6 +264,27 @@ function explain(
   };
 }
 
+/** The response headers an explanation ends with: those the Worker sends (a sample nonce in place of the placeholder), and the origin's passed through. */
+export function explainedHeaders(explanation: Explanation): Headers {
+  const headers = new Headers();
+  for (const op of explanation.sent) if (op.value !== null) headers.set(op.name, op.value.replaceAll(NONCE_PLACEHOLDER, SAMPLE_NONCE));
+  for (const { name, value } of explanation.passedThrough) headers.append(name, value);
+  return headers;
+}
+
+/** The grade of the https response for this explanation's request (explained again on https when it was http). */
+function gradeOf(policy: CompiledPolicy, x: Explanation): Promise<GradeReport> {
+  const { request } = x;
+  const origin = x.origin.map(({ name, value }): [string, string] => [name, value]);
+  const onHttps = request.https
+    ? x
+    : explain(policy, { https: true, path: request.path, contentType: request.contentType }, request.status, origin, {
+        environment: x.environment,
+        layers: x.layers,
+      });
+  return gradeHeaders(explainedHeaders(onHttps), request.path, request.status);
+}
+
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const { values, positionals } = parseCommandLine(args, {
     https: { type: "boolean" },
@@ -292,8 +323,14 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     environment: describeEnvironment(environment),
     layers,
   });
-  if (values.json === true) io.out(`${printableJson(explanation)}\n`);
-  else renderExplanation(explanation, io);
+  const grade = await gradeOf(check.policy, explanation);
+  if (values.json === true) {
+    io.out(`${printableJson({ ...explanation, grade: gradeJson(grade) })}\n`);
+    return EXIT.ok;
+  }
+  renderExplanation(explanation, io);
+  io.out(`\n${io.style.bold("Grade")} ${styleGrade(grade, io.style)} ${io.style.dim(`on https: ${OFFLINE_SCOPE}`)}\n`);
+  renderFindings(grade, io, "  ", true);
   return EXIT.ok;
 }
 

@@ -1,22 +1,13 @@
 // `pull`: read the policy document the Worker uses from KV with wrangler, exactly as stored, and say
 // whether the Worker can apply it.
 
-import { CommandError, parseCommandLine, takePositionals, type Command } from "../support/command.js";
+import { parseCommandLine, takePositionals, type Command } from "../support/command.js";
 import { checkDocument, renderIssue, writeTextFile } from "../support/documents.js";
 import { loadEnvironment } from "../support/environment.js";
+import { readStoredDocument } from "../support/kv-document.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { printable } from "../support/printable.js";
-import {
-  describeTarget,
-  KV_TARGET_OPTIONS,
-  kvTarget,
-  plainOutput,
-  runWrangler,
-  targetFlags,
-  wranglerBinary,
-  WRANGLER_ENV,
-  type KvTarget,
-} from "../support/wrangler.js";
+import { describeTarget, KV_TARGET_OPTIONS, kvTarget, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
 
 const HELP = `Usage: security-headers-worker pull [--out FILE] [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
 
@@ -42,25 +33,6 @@ Exit status: 0 pulled a valid document, 1 the key is missing, the document is in
 failed, 2 usage error.
 `;
 
-/** What wrangler prints (through its logger, on stdout, exit 0) when the key does not exist. */
-const NOT_FOUND = "Value not found";
-
-/** Whether the key exists: `wrangler kv key list --prefix`, for when `get` printed its not-found line. */
-async function keyExists(binary: string, target: KvTarget, io: Io): Promise<boolean> {
-  const result = await runWrangler(binary, ["kv", "key", "list", "--prefix", target.key, ...targetFlags(target)], io.cwd, io.env);
-  if (result.code !== 0) throw new CommandError(`wrangler kv key list exited with ${result.code}:\n${plainOutput(result)}`);
-  let keys: unknown;
-  try {
-    keys = JSON.parse(result.stdout.toString("utf8"));
-  } catch {
-    throw new CommandError(`wrangler kv key list printed something other than JSON:\n${plainOutput(result)}`);
-  }
-  return (
-    Array.isArray(keys) &&
-    keys.some((entry: unknown) => typeof entry === "object" && entry !== null && "name" in entry && entry.name === target.key)
-  );
-}
-
 async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const { values, positionals } = parseCommandLine(args, {
     ...KV_TARGET_OPTIONS,
@@ -74,23 +46,14 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   takePositionals(positionals, []);
   const environment = await loadEnvironment(values, io);
   const target = kvTarget(values, environment.config.kvKey);
-  const binary = wranglerBinary(io.env, io.cwd);
-  // No --text: with it wrangler prints the value through its logger, adding a newline (and printing
-  // nothing at a quiet log level); without it the bytes are written to stdout exactly as stored.
-  const result = await runWrangler(binary, ["kv", "key", "get", target.key, ...targetFlags(target)], io.cwd, io.env);
-  if (result.code !== 0) throw new CommandError(`wrangler kv key get exited with ${result.code}:\n${plainOutput(result)}`);
-  if (result.stdout.toString("utf8").trim() === NOT_FOUND && !(await keyExists(binary, target, io))) {
+  const stored = await readStoredDocument(wranglerBinary(io.env, io.cwd), target, io);
+  if (!stored.found) {
     io.err(
       `${io.errStyle.red("✗")} ${printable(describeTarget(target))} does not exist: nothing was pulled. The Worker serves its env policy (POLICY and the built-in defaults).\n`,
     );
     return EXIT.defect;
   }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(result.stdout);
-  } catch {
-    throw new CommandError(`${describeTarget(target)} is not valid UTF-8, so the Worker cannot apply it`);
-  }
+  const text = stored.text;
   const out = values.out;
   if (out === undefined) io.out(text);
   else {

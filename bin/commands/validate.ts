@@ -12,6 +12,9 @@ import {
   type Environment,
   type EnvironmentFlags,
 } from "../support/environment.js";
+import { OFFLINE_SCOPE } from "../support/grade/offline.js";
+import { gradePolicy, PAGE_TYPE, type PathGrade } from "../support/grade/policy-grade.js";
+import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { printable, printableJson } from "../support/printable.js";
 import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
@@ -26,6 +29,8 @@ Validate what an environment's Worker would apply, the way it does:
   3. rules that cannot be combined on a path both match (checked on a sample path per rule).
 Every issue names its field path, what was expected and what was received. Without --env, the top level
 of the nearest wrangler.toml (wrangler's default environment); without any, the built-in defaults.
+A valid document is graded: the MDN HTTP Observatory's score of the headers explain computes on https,
+for "/" and a sample path of each rule, with each weakness and its fix.
 
 Options:
   -e, --env NAME      a wrangler environment ("" for the top level; default: CLOUDFLARE_ENV, else the top level)
@@ -59,6 +64,8 @@ interface Verdict {
   readonly file: string | undefined;
   readonly check: DocumentCheck | undefined;
   readonly ok: boolean;
+  /** The grade per sample path, for a valid document. */
+  readonly grades: readonly PathGrade[] | undefined;
 }
 
 function environmentJson(environment: Environment): unknown {
@@ -66,7 +73,11 @@ function environmentJson(environment: Environment): unknown {
   return { label, name: name ?? null, valid: issues.length === 0, issues, warnings, overrides, hasPolicyKv: hasPolicyKv ?? null };
 }
 
-function toJson({ environment, file, check, ok }: Verdict): unknown {
+function gradesJson(grades: readonly PathGrade[]): unknown {
+  return grades.map(({ path, contentType, report }) => ({ path, contentType, ...gradeJson(report) }));
+}
+
+function toJson({ environment, file, check, ok, grades }: Verdict): unknown {
   const base = { environment: environmentJson(environment), valid: ok };
   if (file === undefined || check === undefined) return base;
   if (check.stage !== "rules") return { ...base, file, stage: check.stage, issues: check.issues };
@@ -79,6 +90,7 @@ function toJson({ environment, file, check, ok }: Verdict): unknown {
     removes,
     conflicts: check.conflicts,
     nonceMarker: markerNote(check.policy),
+    grades: gradesJson(grades ?? []),
   };
 }
 
@@ -104,7 +116,27 @@ function renderIssues(title: string, issues: readonly PolicyIssue[], style: Styl
   for (const issue of issues) io.out(`  ${renderIssue(issue, style)}\n`);
 }
 
-function renderDocument(file: string, check: DocumentCheck, io: Io): void {
+/** One line per sample path with its grade; under it, that path's weaknesses and their fixes. */
+function renderGrades(grades: readonly PathGrade[], io: Io): void {
+  const { style } = io;
+  io.out(`  grade on https ${style.dim(`(${OFFLINE_SCOPE})`)}:\n`);
+  const label = (g: PathGrade) => `${g.path}${g.contentType === PAGE_TYPE ? "" : ` (${g.contentType})`}`;
+  const width = Math.max(...grades.map((g) => printable(label(g)).length));
+  // Paths with the same weaknesses (every path under a Report-Only CSP, say) list them once.
+  const shown = new Map<string, string>();
+  for (const grade of grades) {
+    io.out(`    ${printable(label(grade)).padEnd(width)}  ${styleGrade(grade.report, style)}\n`);
+    const weak = grade.report.findings.filter((f) => f.severity === "weakness");
+    if (weak.length === 0) continue;
+    const key = JSON.stringify(weak);
+    const first = shown.get(key);
+    if (first !== undefined) io.out(`      ${style.dim(`the same weaknesses as ${printable(first)}`)}\n`);
+    else renderFindings(grade.report, io, "      ", true);
+    shown.set(key, first ?? label(grade));
+  }
+}
+
+function renderDocument(file: string, check: DocumentCheck, io: Io, grades: readonly PathGrade[] | undefined): void {
   const { style } = io;
   const name = printable(file);
   if (check.stage !== "rules") {
@@ -135,6 +167,7 @@ function renderDocument(file: string, check: DocumentCheck, io: Io): void {
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
+  if (grades !== undefined) renderGrades(grades, io);
 }
 
 /** The environments to judge: the one named (or the default), or every one the configuration defines. */
@@ -167,7 +200,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   for (const name of environmentsToJudge(values, io)) {
     const environment = await loadEnvironment({ ...values, env: name }, io);
     const check = text === undefined ? undefined : checkDocument(text, environment.config);
-    verdicts.push({ environment, file, check, ok: environment.issues.length === 0 && (check?.ok ?? true) });
+    const grades = check?.ok === true ? await gradePolicy(check.policy) : undefined;
+    verdicts.push({ environment, file, check, ok: environment.issues.length === 0 && (check?.ok ?? true), grades });
   }
   const ok = verdicts.every((v) => v.ok);
   if (values.json === true) {
@@ -180,7 +214,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   verdicts.forEach((verdict, i) => {
     if (i > 0) io.out("\n");
     renderEnvironment(verdict.environment, io);
-    if (verdict.file !== undefined && verdict.check !== undefined) renderDocument(verdict.file, verdict.check, io);
+    if (verdict.file !== undefined && verdict.check !== undefined) renderDocument(verdict.file, verdict.check, io, verdict.grades);
     else if (verdict.environment.issues.length === 0) io.out(`${io.style.green("✓")} the bindings are valid\n`);
   });
   return ok ? EXIT.ok : EXIT.defect;

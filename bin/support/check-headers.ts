@@ -5,6 +5,7 @@ import { isEffectiveCsp } from "../../src/core/csp/csp-restricts.js";
 import { parseCspString } from "../../src/core/csp/parse-csp.js";
 import { parseHsts, specFor } from "../../src/core/headers/known-headers.js";
 import { cut } from "../../src/core/shared/text.js";
+import { isVersionFree, VERSION_HEADERS } from "../../src/core/headers/strip-version.js";
 
 /** A defect fails the check (exit 1); a note is worth reading but fails nothing. */
 export type Severity = "defect" | "note";
@@ -65,9 +66,6 @@ const MISSING_MEANS: ReadonlyMap<string, string> = new Map([
 
 /** Headers whose mere presence tells an attacker which software (and often which version) to target. */
 export const LEAK_HEADERS: readonly string[] = ["X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"];
-
-/** A Server value naming a version ("nginx/1.25.3", "Apache/2.4.57 (Ubuntu)"), not just a product ("cloudflare"). */
-const VERSIONED = /\/\s*v?\d|\bv?\d+\.\d+/i;
 
 /** One year: what the HSTS preload list and most scanners ask for. */
 const HSTS_RECOMMENDED_MAX_AGE = 31536000;
@@ -132,17 +130,21 @@ export function checkHeaders(rawHeaders: readonly string[], options: CheckOption
       findings: [{ severity: "defect", message: "reveals the software stack to attackers; remove it (the built-in defaults do)" }],
     });
   }
-  const server = valuesOf("Server");
-  if (server.some((value) => VERSIONED.test(value))) {
+  // A Server (Via, X-Generator, …) naming a version ("nginx/1.25.3"), not just a product ("cloudflare"):
+  // the same judgement as the Worker's strip-version action, which the built-in defaults apply.
+  for (const name of VERSION_HEADERS) {
+    const values = valuesOf(name);
+    if (values.every((value) => isVersionFree(name, value))) continue;
     leaks.push({
-      name: "Server",
-      lines: server,
+      name,
+      lines: values,
       state: "present",
       valid: undefined,
       findings: [
         {
           severity: "defect",
-          message: "names a version, telling attackers which known vulnerabilities to try; send a bare product name or nothing",
+          message:
+            "names a version, telling attackers which known vulnerabilities to try; send a bare product name or nothing (the built-in defaults strip it)",
         },
       ],
     });

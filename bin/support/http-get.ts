@@ -1,10 +1,11 @@
 // A raw GET with node:http/https: the response's header lines exactly as sent (res.rawHeaders keeps
-// duplicates and order, which fetch() would merge), without following redirects or reading the body.
+// duplicates and order, which fetch() would merge), without following redirects or reading more than the
+// start of the body.
 
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 
-/** Read and discard at most this much body: enough for servers that dislike an instant hang-up. */
+/** Read at most this much body: enough for servers that dislike an instant hang-up, and for a page's head (meta tags, scripts). */
 const BODY_LIMIT = 16 * 1024;
 /** After the headers, how long the body may take before the connection is dropped anyway. */
 const BODY_GRACE_MS = 1000;
@@ -13,6 +14,10 @@ export interface RawResponse {
   readonly status: number;
   /** [name, value, name, value, …] as received. */
   readonly rawHeaders: readonly string[];
+  /** The same headers as Node merges them (what HTTP clients such as the Observatory's see). */
+  readonly headers: IncomingHttpHeaders;
+  /** The start of the body (at most BODY_LIMIT bytes, decoded as UTF-8). */
+  readonly body: string;
   /** Milliseconds until the response headers arrived. */
   readonly ms: number;
 }
@@ -43,21 +48,20 @@ export function getRaw(url: URL, timeoutMs: number, userAgent: string): Promise<
     });
     req.once("response", (res: IncomingMessage) => {
       clearTimeout(deadline);
-      const answer: RawResponse = {
-        status: res.statusCode ?? 0,
-        rawHeaders: [...res.rawHeaders],
-        ms: Math.round(performance.now() - started),
-      };
+      const ms = Math.round(performance.now() - started);
+      const chunks: Buffer[] = [];
       let read = 0;
       const done = (): void => {
         clearTimeout(grace);
         res.destroy();
         if (settled) return;
         settled = true;
-        resolve(answer);
+        const body = Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString("utf8");
+        resolve({ status: res.statusCode ?? 0, rawHeaders: [...res.rawHeaders], headers: res.headers, body, ms });
       };
       const grace = setTimeout(done, BODY_GRACE_MS);
       res.on("data", (chunk: Buffer) => {
+        if (read < BODY_LIMIT) chunks.push(chunk);
         read += chunk.length;
         if (read >= BODY_LIMIT) done();
       });

@@ -25,6 +25,9 @@ export interface ExtraBindings {
   readonly d1Databases?: string[];
   readonly ratelimits?: Record<string, { readonly simple: { readonly limit: number; readonly period: number } }>;
   readonly https?: boolean;
+  /** PEM key and certificate for https (Miniflare's own otherwise): a test's CA-trusted certificate. */
+  readonly httpsKey?: string;
+  readonly httpsCert?: string;
 }
 
 /** Start the security-headers Worker (or `script`, a bundled ES module) with these bindings. */

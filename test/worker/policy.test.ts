@@ -96,6 +96,26 @@ describe("the default action against a real origin", () => {
     expect(res.headers.has("x-aspnet-version")).toBe(false);
     expect(res.headers.has("x-aspnetmvc-version")).toBe(false);
   });
+
+  it("strips the versions from Server, Via and X-Generator, keeping the product names", async () => {
+    const res = await call(
+      respond([
+        ["Server", "nginx/1.24.0 (Ubuntu)"],
+        ["Via", "1.1 varnish (Varnish/6.0)"],
+        ["X-Generator", "Drupal 10 (https://www.drupal.org)"],
+        ["X-Mod-Pagespeed", "1.13.35.2-0"],
+      ]),
+    );
+    expect(res.headers.get("server")).toBe("nginx");
+    expect(res.headers.get("via")).toBe("1.1 varnish");
+    expect(res.headers.get("x-generator")).toBe("Drupal");
+    expect(res.headers.has("x-mod-pagespeed")).toBe(false);
+  });
+
+  it("leaves a Server with no version as the origin sent it", async () => {
+    const res = await call(respond([["Server", "cloudflare"]]));
+    expect(res.headers.get("server")).toBe("cloudflare");
+  });
 });
 
 describe("POLICY", () => {

@@ -2,6 +2,7 @@
 
 import { itemKey, splitListValue } from "./known-headers.js";
 import type { HeaderOp } from "../policy/types.js";
+import { isVersionFree, stripVersion } from "./strip-version.js";
 
 /** Apply ops to `headers` (the response's own, mutable copy); `nonce` fills the ops that carry one. */
 export function applyHeaders(headers: Headers, ops: readonly HeaderOp[], nonce?: string): void {
@@ -14,13 +15,23 @@ function valueOf(op: { readonly value: string; readonly parts?: readonly string[
   return op.parts.join(nonce);
 }
 
+/** The strip-version action: a value naming no version is left byte for byte; one naming nothing else goes. */
+function stripVersions(headers: Headers, name: string, key: string): void {
+  const current = headers.get(key);
+  if (current === null || isVersionFree(key, current)) return;
+  const stripped = stripVersion(key, current);
+  if (stripped === "") headers.delete(key);
+  else headers.set(name, stripped);
+}
+
 function applyOp(headers: Headers, op: HeaderOp, nonce: string | undefined): void {
   switch (op.kind) {
     case "set":
       headers.set(op.name, valueOf(op, nonce));
       return;
     case "remove":
-      headers.delete(op.key);
+      if (op.versionsOnly === true) stripVersions(headers, op.name, op.key);
+      else headers.delete(op.key);
       return;
     case "default": {
       const current = headers.get(op.key);

@@ -62,6 +62,8 @@ function headerOp(header: ResolvedHeader): HeaderOp {
   switch (header.action) {
     case "remove":
       return { kind: "remove", name, key, from };
+    case "strip-version":
+      return { kind: "remove", name, key, from, versionsOnly: true };
     case "set":
       return { kind: "set", name, key, value, from };
     case "default":

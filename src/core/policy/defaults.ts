@@ -2,6 +2,7 @@
 // goes through the same validation and merge as every other layer.
 
 import type { PolicyDocument } from "./types.js";
+import { VERSION_HEADERS } from "../headers/strip-version.js";
 
 /** The built-in policy document, a fresh copy on every call (callers may not share it). */
 export function defaultPolicyDocument(): PolicyDocument {
@@ -21,6 +22,8 @@ export function defaultPolicyDocument(): PolicyDocument {
       "X-Content-Type-Options": { value: "nosniff", action: "default" },
       "Referrer-Policy": { value: "strict-origin-when-cross-origin", action: "default" },
       "Permissions-Policy": { value: "geolocation=(), camera=(), microphone=()", action: "default" },
+      // `Server: nginx/1.24.0 (Ubuntu)` leaves as `Server: nginx`: the product stays, its version goes.
+      ...Object.fromEntries(VERSION_HEADERS.map((name) => [name, { action: "strip-version" as const }])),
     },
     remove: ["X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"],
   };

@@ -28,11 +28,13 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
       continue;
     }
     const previous = headers.get(lower);
-    const inherited = previous?.action === "remove" ? undefined : previous;
+    // remove and strip-version carry no value for a later layer to inherit.
+    const inherited = previous?.action === "remove" || previous?.action === "strip-version" ? undefined : previous;
     const object = typeof entry === "string" ? { value: entry, action: undefined } : entry;
     const action = object.action ?? inherited?.action ?? "default";
-    const value = action === "remove" ? undefined : (object.value ?? inherited?.value);
-    if (action !== "remove" && value === undefined) {
+    const valueless = action === "remove" || action === "strip-version";
+    const value = valueless ? undefined : (object.value ?? inherited?.value);
+    if (!valueless && value === undefined) {
       issues.push({
         path: joinPath(path, "value"),
         message: `a value: no lower layer gives ${name} one to ${action}`,

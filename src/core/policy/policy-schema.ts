@@ -10,7 +10,7 @@ import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
 import { didYouMean } from "../shared/result.js";
 import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
 
-export const HEADER_ACTIONS = ["set", "default", "append", "remove"] as const;
+export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
 export const WHOLE_VALUE_ACTIONS = ["set", "default"] as const;
 
@@ -78,8 +78,8 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
       if (object.action === undefined && value === undefined) {
         addAt(addIssue, entries, name, "a value, an action, or both (null stops owning the header)", entry);
       }
-      if (object.action === "remove" && value !== undefined) {
-        addAt(addIssue, entries, name, "no value with action remove", value, ["value"]);
+      if ((object.action === "remove" || object.action === "strip-version") && value !== undefined) {
+        addAt(addIssue, entries, name, `no value with action ${object.action}`, value, ["value"]);
       }
       if (object.action === "append" && spec.kind === "singleton") {
         addAt(addIssue, entries, name, `set or default: ${name} takes one value, so append would make it invalid`, "append", ["action"]);
@@ -221,7 +221,7 @@ export const LAYER_ENTRIES = {
   headers: v.optional(
     v.pipe(
       HeadersSchema,
-      v.description("Header name → value, { value, action: set | default | append | remove }, or null to stop owning it."),
+      v.description("Header name → value, { value, action: set | default | append | remove | strip-version }, or null to stop owning it."),
     ),
   ),
   remove: v.optional(v.pipe(RemoveSchema, v.description("Headers to strip, e.g. X-Powered-By."))),

@@ -94,7 +94,14 @@ export type HeaderOp =
       readonly isValid: (value: string) => boolean;
       readonly from: string;
     }
-  | { readonly kind: "remove"; readonly name: string; readonly key: string; readonly from: string };
+  | {
+      readonly kind: "remove";
+      readonly name: string;
+      readonly key: string;
+      readonly from: string;
+      /** The strip-version action: remove only the versions, keep the product names (core/headers/strip-version.ts). */
+      readonly versionsOnly?: true;
+    };
 
 /** How to stamp a nonce into an HTML body, and the headers that go with it. */
 export interface NoncePlan {
