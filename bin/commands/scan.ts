@@ -72,8 +72,9 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     throw new CommandError(`no page of ${start.href} could be scanned: ${scan.skipped.map((s) => `${s.url}: ${s.reason}`).join("; ")}`);
   const result = synthesizePolicy(scan, { nonceMode });
   const json = `${prettyJson(result.document)}\n`;
-  const check = checkDocument(json, bareEnvironment().config);
-  const grade = await gradePolicy(check);
+  const env = bareEnvironment().config;
+  const check = checkDocument(json, env);
+  const grade = await gradePolicy(check, json, env);
   // The marker is the site's secret: whatever a page quoted, it never reaches the terminal or a file.
   const redact = (text: string): string => (result.marker === undefined ? text : text.replaceAll(result.marker, "(the site's marker)"));
   if (values.out !== undefined) await write(values.out, redact(json));

@@ -75,6 +75,8 @@ describe("scan", () => {
     expect(scan.code, scan.stderr).toBe(0);
     expect(policy.rules?.map((r) => r.path)).toEqual(["/", "/about", "/app", "/contact", "/pay", "/search", "/video", "/worker.js"]);
     expect(scan.stdout).toContain("✓ valid");
+    // check's grade for the base ("/") and each rule's path, as the Worker would serve the document.
+    for (const rule of policy.rules ?? []) expect(scan.stdout).toMatch(new RegExp(`grade [A-F][+-]? \\(-?\\d+\\) on ${rule.path}\n`));
     // Every page was scanned, /about through the redirect that links to it.
     expect(scan.stdout).not.toContain("Not scanned");
     expect(`${scan.stdout}${scan.stderr}`).not.toContain(site.marker);

@@ -106,8 +106,13 @@ function renderFindings(findings: readonly PageFinding[], style: Style): string[
 function renderGrade(grade: PolicyGrade, style: Style): string[] {
   const mark = grade.valid ? style.green("✓") : style.red("✗");
   const lines = grade.lines.map((line, i) => (i === 0 ? `  ${mark} ${line}` : `    ${line}`));
-  for (const p of grade.paths)
-    lines.push(`  grade ${style.bold(p.grade ?? "none")}${p.score === null ? "" : ` (${p.score})`} on ${p.path}`);
+  for (const p of grade.paths) {
+    const why = p.grade === null && p.ungraded !== undefined ? `: ${p.ungraded}` : "";
+    lines.push(`  grade ${style.bold(p.grade ?? "none")}${p.score === null ? "" : ` (${p.score})`} on ${p.path}${why}`);
+    for (const weakness of p.weaknesses ?? []) lines.push(`    ${style.red("✗")} ${weakness}`);
+  }
+  if (grade.paths.length > 0)
+    lines.push("    (the Observatory's grade, offline, as the Worker would send this document over https: `check` explains it)");
   return lines;
 }
 

@@ -1,5 +1,5 @@
 // `scan`'s report for people: what it shows for a scanned site, the findings with fix and fallback, and the
-// grade the seam for check's grading hands it.
+// grade check's grading gives each path, with the weaknesses it found.
 
 import { describe, expect, it } from "vitest";
 import type { SiteScan } from "../../../bin/support/scan/observations.js";
@@ -39,7 +39,14 @@ describe("renderScanReport", () => {
   const text = renderScanReport(
     report,
     document,
-    { valid: true, lines: ["valid: the Worker's own validator accepts it"], paths: [{ path: "/", grade: "A+", score: 115 }] },
+    {
+      valid: true,
+      lines: ["valid: the Worker's own validator accepts it"],
+      paths: [
+        { path: "/", grade: "A+", score: 115 },
+        { path: "/contact", grade: "B", score: 75, weaknesses: ["Strict-Transport-Security: missing (fix: keep hsts on)"] },
+      ],
+    },
     "policy.json",
     createStyle(false, {}),
   );
@@ -59,6 +66,7 @@ describe("renderScanReport", () => {
     expect(text).toContain(`${SITE}/report.pdf: not an HTML page (application/pdf)`);
     expect(text).toContain("written to policy.json");
     expect(text).toContain("✓ valid: the Worker's own validator accepts it");
-    expect(text).toContain("grade A+ (115) on /");
+    expect(text).toContain("grade A+ (115) on /\n");
+    expect(text).toContain("grade B (75) on /contact\n    ✗ Strict-Transport-Security: missing (fix: keep hsts on)\n");
   });
 });
