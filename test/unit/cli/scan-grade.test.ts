@@ -42,6 +42,7 @@ function grade(text: string) {
 }
 
 describe("scan's grade", () => {
+  // 30 s: the file's first grade loads the Observatory's modules, seconds on a loaded machine.
   it("grades the base and every rule's path of the scanned policy, each as check grades the document", async () => {
     const text = JSON.stringify(synthesizePolicy(SCAN, { nonceMode: "marked" }).document);
     const result = await grade(text);
@@ -53,7 +54,7 @@ describe("scan's grade", () => {
     );
     // A strict CSP from default-src 'none', with HSTS and the other defaults: the top grade on every path.
     for (const path of result.paths) expect(path).toEqual(expect.objectContaining({ grade: "A+", weaknesses: [] }));
-  });
+  }, 30_000);
 
   it("lists the weaknesses that cost a path its points, with their fix", async () => {
     const document = { ...synthesizePolicy(SCAN, { nonceMode: "marked" }).document, hsts: false };
