@@ -23,6 +23,8 @@ export interface OpOutcome {
 export interface Explanation {
   /** The bindings the policy was compiled under. */
   readonly environment: string;
+  /** What the Worker answers every request with these bindings, when it refuses them all (no origin); else null. */
+  readonly everyRequest: { readonly status: number; readonly event: string; readonly hint: string } | null;
   readonly request: {
     readonly method: "GET";
     readonly path: string;
@@ -31,7 +33,12 @@ export interface Explanation {
     readonly contentType: string | null;
   };
   /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
-  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
+  readonly route: {
+    readonly matchedAs: string | null;
+    /** The other ways origins read the path, each selecting the same rules (else it is refused). */
+    readonly readings: readonly { readonly path: string; readonly how: string }[];
+    readonly refused: string | null;
+  };
   readonly layers: readonly string[];
   readonly reportOnly: boolean;
   /** The simulated origin response's headers. */
@@ -72,11 +79,22 @@ export function renderExplanation(x: Explanation, io: Io): void {
       `${request.contentType === null ? " without a Content-Type" : ` (Content-Type: ${printable(request.contentType)})`}\n`,
   );
   io.out(`${label("Environment")}${printable(x.environment)}\n`);
+  if (x.everyRequest !== null) {
+    io.out(
+      `${label("Response")}${style.red(style.bold(`${x.everyRequest.status} for EVERY request`))} (${printable(x.everyRequest.event)}): ` +
+        `${printable(x.everyRequest.hint)}. What follows is what the Worker sends once that is set.\n`,
+    );
+  }
   if (x.route.refused !== null)
     io.out(
       `${label("Path")}${style.red("refused")}: the Worker answers 400 with the base policy and never asks the origin (${printable(x.route.refused)})\n`,
     );
-  else if (x.route.matchedAs !== null) io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
+  else if (x.route.matchedAs !== null) {
+    io.out(`${label("Path")}rules match it as ${printable(x.route.matchedAs)}\n`);
+    for (const reading of x.route.readings) {
+      io.out(`${" ".repeat(12)}and read ${printable(reading.how)} as ${printable(reading.path)}: the same rules\n`);
+    }
+  }
   io.out(`${label("Layers")}${printable(x.layers.join(" < "))}${x.reportOnly ? ", then CSP_REPORT_ONLY=true" : ""}\n`);
   if (x.rules.applied.length === 0 && x.rules.skippedForContentType.length === 0) {
     io.out(`${label("Rules")}none match ${printable(request.path)}\n`);

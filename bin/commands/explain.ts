@@ -24,6 +24,7 @@ import type { GradeReport } from "../support/grade/grade.js";
 import { gradeHeaders, OFFLINE_SCOPE } from "../support/grade/offline.js";
 import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
+import { refusalForEveryRequest } from "../../src/core/origin/request-guard.js";
 import { printable, printableJson } from "../support/printable.js";
 import { renderExplanation, type Explanation, type OpOutcome } from "./explain-output.js";
 
@@ -222,7 +223,7 @@ export function explain(
   facts: RequestFacts,
   status: number,
   origin: readonly [string, string][],
-  context: { readonly environment: string; readonly layers: readonly string[] },
+  context: { readonly environment: string; readonly layers: readonly string[]; readonly everyRequest?: Explanation["everyRequest"] },
 ): Explanation {
   // The Worker's own match and merge for this response: the rules it applies and skips, the layer behind
   // each CSP directive (which the plan does not carry), and the rules it cannot combine.
@@ -246,8 +247,13 @@ export function explain(
   const { sent, removed, passedThrough } = headerOutcomes(selected.ops, selected.nonce, before, names);
   return {
     environment: context.environment,
+    everyRequest: context.everyRequest ?? null,
     request: { method: "GET", path: facts.path, https: facts.https, status, contentType: facts.contentType },
-    route: { matchedAs: route.ok && policy.rules.length > 0 ? route.path : null, refused: route.ok ? null : route.reason },
+    route: {
+      matchedAs: route.ok && policy.rules.length > 0 ? route.path : null,
+      readings: route.ok ? route.readings.map(({ path, how }) => ({ path, how })) : [],
+      refused: route.ok ? null : route.reason,
+    },
     layers: context.layers,
     reportOnly: policy.options.reportOnly,
     origin: origin.map(([name, value]) => ({ name, value })),
@@ -322,6 +328,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, {
     environment: describeEnvironment(environment),
     layers,
+    everyRequest: everyRequestOf(environment),
   });
   const grade = await gradeOf(check.policy, explanation);
   if (values.json === true) {
@@ -332,6 +339,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   io.out(`\n${io.style.bold("Grade")} ${styleGrade(grade, io.style)} ${io.style.dim(`on https: ${OFFLINE_SCOPE}`)}\n`);
   renderFindings(grade, io, "  ", true);
   return EXIT.ok;
+}
+
+/** The Worker's answer to every request under these bindings, when it refuses them all (request-guard.ts). */
+function everyRequestOf(environment: Environment): Explanation["everyRequest"] {
+  return refusalForEveryRequest(environment.config) ?? null;
 }
 
 /** Problems with the bindings do not stop the Worker (each falls back on its own), so they are warnings here. */

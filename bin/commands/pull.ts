@@ -6,7 +6,7 @@ import { checkDocument, renderIssue, writeTextFile } from "../support/documents.
 import { loadEnvironment } from "../support/environment.js";
 import { readStoredDocument } from "../support/kv-document.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
-import { printable } from "../support/printable.js";
+import { printable, printableDocument } from "../support/printable.js";
 import { describeTarget, KV_TARGET_OPTIONS, kvTarget, wranglerBinary, WRANGLER_ENV } from "../support/wrangler.js";
 
 const HELP = `Usage: security-headers-worker pull [--out FILE] [--env NAME] [--local|--remote] [--key K] [--persist-to DIR]
@@ -55,7 +55,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   }
   const text = stored.text;
   const out = values.out;
-  if (out === undefined) io.out(text);
+  // On stdout the document may reach a terminal: escaped (the same JSON value); --out writes it as stored.
+  if (out === undefined) io.out(printableDocument(text));
   else {
     await writeTextFile(out, text);
     io.err(`pulled ${printable(describeTarget(target))} into ${printable(out)}\n`);

@@ -15,7 +15,7 @@ import { ENVIRONMENT_SELECT_OPTIONS, loadEnvironment } from "../support/environm
 import { getText, isLoopback } from "../support/get-text.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
-import { printable, printableJson } from "../support/printable.js";
+import { printable, printableJson, printableLines } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker reports <site-url> [--json] [--days N] [--path P | --env NAME]
        security-headers-worker reports <site-url> --suggest [--json] [--out FILE [--policy FILE]] [--min-clients N]
@@ -99,10 +99,11 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   if (!summary.ok) {
     const issue = summary.issues[0];
     throw new CommandError(
-      `GET ${url.href} answered an unexpected summary: ${issue?.path || "(document)"}: expected ${issue?.message ?? "a summary"}`,
+      `GET ${url.href} answered an unexpected summary: ${printable(issue?.path || "(document)")}: expected ${printable(issue?.message ?? "a summary")}`,
     );
   }
-  io.out(values.json === true ? `${JSON.stringify(summary.value, null, 2)}\n` : renderSummaryText(summary.value));
+  // Every string in the summary came from a report body: escaped before it reaches a terminal.
+  io.out(values.json === true ? `${printableJson(summary.value)}\n` : printableLines(renderSummaryText(summary.value)));
   return EXIT.ok;
 }
 
@@ -142,7 +143,7 @@ async function suggestFrom(json: unknown, url: URL, flags: SuggestFlags, io: Io)
   if (!parsed.ok) {
     const issue = parsed.issues[0];
     throw new CommandError(
-      `GET ${url.href} answered an unexpected view: ${issue?.path || "(document)"}: expected ${issue?.message ?? "violation groups"} (a Worker older than migrations/0003 has no violations view)`,
+      `GET ${url.href} answered an unexpected view: ${issue?.path || "(document)"}: expected ${issue?.message ?? "violation groups"} (a Worker older than migrations/0004 has no violations view)`,
     );
   }
   const view: ViolationGroups = parsed.value;

@@ -16,6 +16,8 @@ import { OFFLINE_SCOPE } from "../support/grade/offline.js";
 import { gradePolicy, PAGE_TYPE, type PathGrade } from "../support/grade/policy-grade.js";
 import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
+import { refusalForEveryRequest } from "../../src/core/origin/request-guard.js";
+import { splatReachWarnings } from "../../src/core/policy/pattern-reach.js";
 import { printable, printableJson } from "../support/printable.js";
 import { environmentNames, findWranglerConfig, readWranglerConfig } from "../support/wrangler-config.js";
 
@@ -68,9 +70,29 @@ interface Verdict {
   readonly grades: readonly PathGrade[] | undefined;
 }
 
+/** What every request gets from the Worker with these bindings, when they refuse them all; else null. */
+function everyRequest(environment: Environment): { status: number; event: string; hint: string } | null {
+  return refusalForEveryRequest(environment.config) ?? null;
+}
+
+/** Where an environment's vars are written, for a message that says where to set one. */
+function varsOf(environment: Environment): string {
+  if (environment.name === undefined) return "the bindings";
+  return environment.name === "" ? "[vars] (the top level)" : `[env.${environment.name}] vars`;
+}
+
 function environmentJson(environment: Environment): unknown {
   const { label, name, issues, warnings, overrides, hasPolicyKv } = environment;
-  return { label, name: name ?? null, valid: issues.length === 0, issues, warnings, overrides, hasPolicyKv: hasPolicyKv ?? null };
+  return {
+    label,
+    name: name ?? null,
+    valid: issues.length === 0,
+    issues,
+    warnings,
+    overrides,
+    hasPolicyKv: hasPolicyKv ?? null,
+    everyRequest: everyRequest(environment),
+  };
 }
 
 function gradesJson(grades: readonly PathGrade[]): unknown {
@@ -89,6 +111,7 @@ function toJson({ environment, file, check, ok, grades }: Verdict): unknown {
     sends,
     removes,
     conflicts: check.conflicts,
+    patternWarnings: splatReachWarnings(check.policy),
     nonceMarker: markerNote(check.policy),
     grades: gradesJson(grades ?? []),
   };
@@ -102,6 +125,14 @@ function renderEnvironment(environment: Environment, io: Io): void {
   const { style } = io;
   io.out(`${style.bold("Environment")} ${printable(describeEnvironment(environment))}\n`);
   for (const warning of environment.warnings) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
+  const refused = everyRequest(environment);
+  if (refused !== null) {
+    io.out(
+      `  ${style.red(style.bold(`✗ this Worker answers EVERY request ${refused.status} (${refused.event})`))}: ORIGIN_URL and ALLOWED_HOSTS ` +
+        `are both unset in ${printable(varsOf(environment))}. Set ORIGIN_URL to the origin server (required with wrangler dev ` +
+        `and on workers.dev), or ALLOWED_HOSTS to the route's hosts, there or with wrangler deploy --var.\n`,
+    );
+  }
   if (environment.hasPolicyKv === false)
     io.out(`  ${style.yellow("note:")} no POLICY_KV binding here: this Worker never reads a KV document\n`);
   if (environment.issues.length === 0) return;
@@ -167,6 +198,7 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
+  for (const warning of splatReachWarnings(check.policy)) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
   if (grades !== undefined) renderGrades(grades, io);
 }
 
@@ -215,7 +247,12 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     if (i > 0) io.out("\n");
     renderEnvironment(verdict.environment, io);
     if (verdict.file !== undefined && verdict.check !== undefined) renderDocument(verdict.file, verdict.check, io, verdict.grades);
-    else if (verdict.environment.issues.length === 0) io.out(`${io.style.green("✓")} the bindings are valid\n`);
+    else if (verdict.environment.issues.length === 0)
+      io.out(
+        everyRequest(verdict.environment) === null
+          ? `${io.style.green("✓")} the bindings are valid\n`
+          : `${io.style.yellow("!")} the bindings are valid, but this Worker serves nothing until one of the two is set\n`,
+      );
   });
   return ok ? EXIT.ok : EXIT.defect;
 }

@@ -55,3 +55,17 @@ export function escapeJsonText(json: string): string {
     return `\\u${hex(high, 4)}\\u${hex(low, 4)}`;
   });
 }
+
+/** C0 controls JSON text may not hold raw (line breaks and tabs are layout), with JSON_UNSAFE: safe to print. */
+const DOCUMENT_UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\p{Cf}\p{Cn}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * A stored JSON document as it may be printed: every character a terminal would act on as a \u escape.
+ * Inside a JSON string that is the same value; outside one the character was not valid JSON anyway.
+ */
+export function printableDocument(text: string): string {
+  return text.replace(DOCUMENT_UNSAFE, (char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return code < 0x20 ? `\\u${hex(code, 4)}` : escapeJsonText(char);
+  });
+}

@@ -5,7 +5,7 @@
 import { readCapped } from "../core/shared/read-capped.js";
 import type { ReportConfig } from "../core/policy/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
-import { clientBit, rateLimitKey } from "../core/reports/client-key.js";
+import { clientBit, clientPseudonym, rateLimitKey } from "../core/reports/client-key.js";
 import {
   isReportMediaType,
   MAX_REPORT_BODY_BYTES,
@@ -63,7 +63,7 @@ export async function handleCollect(request: Request, env: Env, ctx: Ctx, report
   if (body.kind === "tooLarge") return refuse("tooLarge", 413, "Content Too Large");
   if (body.kind === "bad") return refuse("badBody", 400, `Bad Request: ${body.message}`);
   const admitted = await admit(client, body.parsed.records, env.REPORT_LIMITER, state);
-  accept(body.parsed, admitted, env, ctx, reports, state, clientBit(client));
+  accept(body.parsed, admitted, client, env, ctx, reports, state);
   // Every report over the limit: say so, as the 429 above would have.
   if (admitted.records.length === 0 && admitted.dropped.rateLimited > 0) return textResponse(429, "Too Many Requests", TRY_LATER);
   return textResponse(204, null);
@@ -125,11 +125,11 @@ async function confirmWithLimiter(limiter: RateLimit | undefined, key: string, r
 function accept(
   parsed: ParsedReports,
   admitted: Admitted,
+  client: string,
   env: Env,
   ctx: Ctx,
   reports: ReportConfig,
   state: CollectorState,
-  client: number,
 ): void {
   const { format, received } = parsed;
   const { records } = admitted;
@@ -154,27 +154,31 @@ function accept(
     ...(records.length > LOG_VIOLATIONS ? { moreViolations: records.length - LOG_VIOLATIONS } : {}),
     counters: state.counters,
   });
-  if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, state, client));
+  if (sampledIn) ctx.waitUntil(store(env.REPORTS_DB, records, client, state));
   else flushSoon(env.REPORTS_DB, ctx, state);
 }
 
-/** Write the batch (from the client whose sketch bit is `client`) with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
+/** Write the batch with the pending drop counts (and the client's sketch bit); a failure drops it with a counted log line, never reaching the response. */
 async function store(
   db: D1Database | undefined,
   records: readonly ViolationRecord[],
+  client: string,
   state: CollectorState,
-  client: number,
 ): Promise<void> {
   state.lastFlush = state.clock();
   const drops = state.tally.take();
-  const outcome = await state.store.write(db, records, drops, client);
+  const pseudonym = await clientPseudonym(client, isoDay(state.clock()));
+  const outcome = await state.store.write(db, records, drops, pseudonym, clientBit(client));
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
     drop(state, outcome.reason, records.length, outcome.detail);
     return;
   }
   state.counters.stored += outcome.stored;
-  if (outcome.capped > 0) drop(state, "rowCap", outcome.capped, `${state.store.maxRowsPerDay} rows already stored for ${outcome.day}`);
+  if (outcome.capped > 0) {
+    const detail = `the day's rows (${state.store.maxRowsPerDay}, some reserved for new clients) or this client's share of them are used up for ${outcome.day}`;
+    drop(state, "rowCap", outcome.capped, detail);
+  }
   if (db !== undefined) await state.store.pruneDaily(db);
 }
 

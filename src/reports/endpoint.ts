@@ -8,7 +8,7 @@ import type { Env } from "../env.js";
 import { handleCollect, type CollectorState } from "./collect.js";
 import { logFault } from "../log.js";
 import { textResponse } from "./respond.js";
-import { D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, ReportStore } from "./store.js";
+import { CLIENT_ROWS_PER_DAY, D1_TIMEOUT_MS, MAX_ROWS_PER_DAY, RESERVED_ROWS_PER_DAY, ReportStore } from "./store.js";
 import { handleSummary } from "./summary.js";
 
 /** What tests replace: randomness, time, the D1 bounds and the per-client budgets. */
@@ -19,6 +19,8 @@ export interface ReportEndpointOptions {
   readonly clock?: () => number;
   readonly d1TimeoutMs?: number;
   readonly maxRowsPerDay?: number;
+  readonly reservedRowsPerDay?: number;
+  readonly clientRowsPerDay?: number;
   readonly clientLimits?: Partial<ClientLimits>;
 }
 
@@ -36,6 +38,10 @@ export function createReportEndpoint(options: ReportEndpointOptions = {}): Repor
     clock,
     d1TimeoutMs: options.d1TimeoutMs ?? D1_TIMEOUT_MS,
     maxRowsPerDay: options.maxRowsPerDay ?? MAX_ROWS_PER_DAY,
+    // A test's small cap keeps the same proportions (a quarter reserved) unless it says otherwise.
+    reservedRowsPerDay:
+      options.reservedRowsPerDay ?? Math.floor(((options.maxRowsPerDay ?? MAX_ROWS_PER_DAY) * RESERVED_ROWS_PER_DAY) / MAX_ROWS_PER_DAY),
+    clientRowsPerDay: options.clientRowsPerDay ?? CLIENT_ROWS_PER_DAY,
   });
   const state: CollectorState = {
     random: options.random ?? Math.random,

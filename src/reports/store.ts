@@ -16,6 +16,13 @@ import { describeError, log } from "../log.js";
 export const D1_TIMEOUT_MS = 2000;
 /** Distinct rows a single day may hold: a spammer inventing page paths fills this, not the database. */
 export const MAX_ROWS_PER_DAY = 2000;
+/**
+ * Of those, rows only a client with no row yet today may take, one each: after any flood from fewer than
+ * this many clients, a new violation from a client that has sent nothing today still lands.
+ */
+export const RESERVED_ROWS_PER_DAY = 500;
+/** Rows one client (an IPv4 address or an IPv6 /48) may create in a UTC day, across every isolate. */
+export const CLIENT_ROWS_PER_DAY = 100;
 /** Rows older than this many days are deleted, at most once per UTC day per isolate. */
 export const RETENTION_DAYS = 90;
 /** Consecutive D1 failures after which writes are skipped for BREAKER_COOLDOWN_MS. */
@@ -29,6 +36,10 @@ export interface ReportStoreOptions {
   readonly clock: () => number;
   readonly d1TimeoutMs: number;
   readonly maxRowsPerDay: number;
+  /** Rows of maxRowsPerDay kept for clients with no row yet today (one each). */
+  readonly reservedRowsPerDay: number;
+  /** Rows one client may create per day. */
+  readonly clientRowsPerDay: number;
 }
 
 /** What became of one batch: stored (some perhaps over the row cap), or dropped whole, and why. */
@@ -64,19 +75,31 @@ export class ReportStore {
     db: D1Database | undefined,
     records: readonly ViolationRecord[],
     drops: readonly DropEntry[],
+    client: string,
     clientBit = 0,
   ): Promise<WriteOutcome> {
     const now = this.options.clock();
     const day = isoDay(now);
     const rows = countViolations(records);
+    const { maxRowsPerDay, reservedRowsPerDay, clientRowsPerDay } = this.options;
+    const open = Math.max(0, maxRowsPerDay - reservedRowsPerDay);
+    // Two statements a row, in one transaction: the client takes a place for a new row, then the upsert
+    // inserts only when it did (changes() is the claim's) or updates a row that exists.
     const result = await this.run(db, (d1) => [
-      ...rows.map((row) => d1.prepare(UPSERT).bind(...upsertValues(day, now, row, this.options.maxRowsPerDay, clientBit))),
+      ...rows.flatMap((row) => {
+        const values = upsertValues(day, now, row, maxRowsPerDay, clientBit);
+        const [, directive, blocked, page, disposition] = values;
+        return [
+          d1.prepare(CLAIM).bind(day, client, directive, blocked, page, disposition, open, maxRowsPerDay, clientRowsPerDay),
+          d1.prepare(UPSERT).bind(...values),
+        ];
+      }),
       ...dropStatements(d1, drops),
     ]);
     if (result.kind === "dropped") return result;
     // A capped insert changes nothing: its reports were not stored.
     let capped = 0;
-    for (const [i, row] of rows.entries()) if (result.results[i]?.meta.changes === 0) capped += row.count;
+    for (const [i, row] of rows.entries()) if (result.results[2 * i + 1]?.meta.changes === 0) capped += row.count;
     return { kind: "stored", day, stored: records.length - capped, capped };
   }
 
@@ -114,7 +137,9 @@ export class ReportStore {
     this.prunedDay = day;
     const cutoff = retentionCutoff(now, RETENTION_DAYS);
     try {
-      const [violations, drops] = await this.bounded(db.batch(PRUNE.map((sql) => db.prepare(sql).bind(cutoff))));
+      const [violations, drops] = await this.bounded(
+        db.batch([...PRUNE.map((sql) => db.prepare(sql).bind(cutoff)), db.prepare(PRUNE_CLIENTS).bind(day)]),
+      );
       const deleted = (violations?.meta.changes ?? 0) + (drops?.meta.changes ?? 0);
       if (deleted > 0) log({ level: "info", event: "csp.report.pruned", before: cutoff, rows: deleted });
     } catch (error) {
@@ -167,13 +192,28 @@ function dropStatements(db: D1Database, drops: readonly DropEntry[]): D1Prepared
   return drops.map(({ day, unit, reason, count }) => db.prepare(DROP_UPSERT).bind(day, unit, reason, count));
 }
 
-// One statement per row of the batch. The WHERE caps the rows of a day (an existing row may always count up);
-// a capped insert changes nothing, which the caller counts. `?7` is both first_seen and last_seen. The client's
-// sketch bit is ORed in; the batch's samples (?15) join the row's, distinct, up to the row's limit.
+// The client's place for a new row (?1 day, ?2 client pseudonym, ?3-?6 the row's key, ?7 open rows,
+// ?8 all rows, ?9 the client's share). Taken only when the row does not exist yet, and either the day's
+// open rows and the client's share both have room, or the client has no row today and the reserve has room.
+const CLAIM = `INSERT INTO csp_report_clients (day, client, rows)
+SELECT ?1, ?2, 1
+WHERE NOT EXISTS (SELECT 1 FROM csp_violations WHERE day = ?1 AND directive = ?3 AND blocked = ?4 AND page = ?5 AND disposition = ?6)
+  AND (
+    ((SELECT COUNT(*) FROM csp_violations WHERE day = ?1) < ?7
+      AND COALESCE((SELECT rows FROM csp_report_clients WHERE day = ?1 AND client = ?2), 0) < ?9)
+    OR ((SELECT COUNT(*) FROM csp_violations WHERE day = ?1) < ?8
+      AND NOT EXISTS (SELECT 1 FROM csp_report_clients WHERE day = ?1 AND client = ?2 AND rows > 0))
+  )
+ON CONFLICT (day, client) DO UPDATE SET rows = rows + 1`;
+
+// One statement per row of the batch, right after its CLAIM. A new row needs the claim just made
+// (changes() counts the claim's insert or update) and room under the day's cap; an existing row may always
+// count up. A capped insert changes nothing, which the caller counts. `?7` is both first_seen and last_seen. The
+// client's sketch bit (?14) is ORed in; the batch's samples (?15) join the row's, distinct, up to the row's limit.
 const UPSERT = `INSERT INTO csp_violations
   (day, directive, blocked, page, disposition, count, first_seen, last_seen, status_code, source_file, line_number, column_number, sample, clients, samples)
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15
-WHERE (SELECT COUNT(*) FROM csp_violations WHERE day = ?1) < ?13
+WHERE (changes() = 1 AND (SELECT COUNT(*) FROM csp_violations WHERE day = ?1) < ?13)
    OR EXISTS (SELECT 1 FROM csp_violations WHERE day = ?1 AND directive = ?2 AND blocked = ?3 AND page = ?4 AND disposition = ?5)
 ON CONFLICT (day, directive, blocked, page, disposition) DO UPDATE SET
   count = count + excluded.count,
@@ -191,6 +231,8 @@ const DROP_UPSERT = `INSERT INTO csp_report_drops (day, unit, reason, count) VAL
 ON CONFLICT (day, unit, reason) DO UPDATE SET count = count + excluded.count`;
 
 const PRUNE = ["DELETE FROM csp_violations WHERE day < ?1", "DELETE FROM csp_report_drops WHERE day < ?1"];
+/** Pseudonyms are only needed for today's shares: older ones go at the first prune of a day. */
+const PRUNE_CLIENTS = "DELETE FROM csp_report_clients WHERE day < ?1";
 
 // SQLite takes the bare column `sample` from the row holding MAX(last_seen): the latest sample of the group.
 const TOP_QUERY = `SELECT directive, blocked, page, disposition, SUM(count) AS count, MAX(last_seen) AS last_seen, sample

@@ -20,6 +20,8 @@ const PROBES = [
   "<textarea><script>r()</script></textarea>",
   "<title><style></title>",
   "<noscript><script>u()</script></noscript>",
+  "<noscript><link rel=stylesheet href=o></noscript>",
+  "<noscript><style>v{}</style><img src=w></noscript>",
   "<xmp><style></xmp>",
   "<script/>",
   "<style/>",
@@ -80,6 +82,9 @@ const MARKUP = [
   "<![CDATA[", "<![CDATA[<script>c()</script>]]>", "<![CDATA[ ] ]]]>", "<!DOCTYPE html>",
   '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.0 Transitional//EN">', "<!doctype>", "<a ", '<div title="', "<script src=x ",
   "</p", "<x\xe9>", "</x\xe9>", "<scr\0ipt>", "</br>", "</p>", "</svg>", "</math>", "</template>", "</select>",
+  // Markup in a noscript that a browser with JavaScript off reads, and one with it on does not.
+  "<noscript><textarea></noscript>", "<noscript><!--</noscript>", "<noscript><style></noscript>", "<noscript><svg></noscript>",
+  "<noscript><xmp></noscript>", "<noscript><title></noscript>", "<noscript><div></noscript>", "<noscript><p>", "</noscript>",
 ];
 
 /** ASCII case changes the rules must not care about. */
@@ -92,8 +97,27 @@ const startTag = fc
   .map(([t, up, self]) => `<${recase(t, up)}${self ? "/" : ""}>`);
 const endTag = fc.tuple(fc.constantFrom(...HTML_TAGS, ...FOREIGN_TAGS), fc.boolean()).map(([t, up]) => `</${recase(t, up)}>`);
 
+// Every kind of context "<![CDATA[" can meet: foreign elements (where it opens a CDATA section) and the
+// integration points and HTML elements inside them (where it is a bogus comment that ends at the first ">").
+// A word list wrapped by hand: Prettier would give each word a line of its own.
+// prettier-ignore
+const CDATA_CONTEXTS = [
+  "", "<svg>", "<math>", "<svg><g>", "<math><mrow>", "<math><mi>", "<math><mo>", "<math><mn>", "<math><ms>", "<math><mtext>",
+  "<math><mi><mglyph>", "<math><mo><malignmark>", "<svg><foreignObject>", "<svg><desc>", "<svg><title>",
+  "<math><annotation-xml encoding=text/html>", "<math><annotation-xml encoding='Application/XHTML+XML'>",
+  "<math><annotation-xml>", "<math><annotation-xml><svg>", "<svg><foreignObject><math>", "<math><mi><svg>",
+  "<svg><desc><div>", "<math><mtext><b>", "<svg><foreignObject><svg>",
+];
+const CDATA_OPENINGS = ["<![CDATA[", "<![CDATA[x>", "<![CDATA[>", "<![cdata[x>", "<![CDATA[]]>", "<![CDATA[a]]b>"];
+
+/** "<![CDATA[" in a context, hiding a probe that shows whether it opened a section or a bogus comment. */
+const cdataInContext = fc
+  .tuple(fc.constantFrom(...CDATA_CONTEXTS), fc.constantFrom(...CDATA_OPENINGS), fc.constantFrom(...PROBES), fc.boolean())
+  .map(([context, opening, probe, close]) => `${context}${opening}${probe}${close ? "]]>" : ""}`);
+
 /** One piece of a document. */
 export const piece: fc.Arbitrary<string> = fc.oneof(
+  { weight: 1, arbitrary: cdataInContext },
   { weight: 6, arbitrary: startTag },
   { weight: 4, arbitrary: endTag },
   { weight: 5, arbitrary: fc.constantFrom(...PROBES) },

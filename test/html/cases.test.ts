@@ -1,6 +1,7 @@
 // The hand-written cases in test/html/cases (one rule each, named by its spec section on the first line)
 // against parse5: cut at every byte, in 1-byte chunks and at random points. Together they drive the
-// tokenizer through every one of its states and the tree model through every insertion mode.
+// tokenizer through every one of its states and the tree model through every insertion mode ("in head
+// noscript" with scripting disabled, the parse of a browser with JavaScript off).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -38,9 +39,9 @@ describe("what the cases cover", () => {
   function visited(): { states: Set<number>; modes: Set<number> } {
     const states = new Set<number>();
     const modes = new Set<number>();
-    for (const c of CASES) {
+    for (const c of CASES.flatMap((one) => [true, false].map((scripting) => ({ ...one, scripting })))) {
       const meter = { steps: 0 };
-      const tree = new TreeBuilder(meter);
+      const tree = new TreeBuilder(meter, c.scripting);
       const tokenizer = new Tokenizer(tree, meter);
       const start = c.bytes[0] === 0xef ? 3 : 0;
       tokenizer.base = start;
@@ -53,10 +54,10 @@ describe("what the cases cover", () => {
     return { states, modes };
   }
 
-  it("reach every tokenizer state and every insertion mode", () => {
+  it("reach every tokenizer state and every insertion mode, with scripting enabled and disabled", () => {
     const { states, modes } = visited();
     const missing = Array.from({ length: S.STATE_COUNT }, (_, i) => i).filter((s) => !states.has(s));
     expect(missing).toEqual([]);
-    expect([...modes].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect([...modes].sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i));
   });
 });

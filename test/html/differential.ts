@@ -2,8 +2,10 @@
 // hold its output to the four properties of issue 8 against the oracle (parse5, see oracle.ts):
 //   1. the output minus the inserted ` nonce="…"` attributes is the input, byte for byte;
 //   2. the stamped start tags are exactly those of the script, style, stylesheet and preload elements the
-//      parser creates (SVG script and style included), by byte offset;
-//   3. parse5's tree of the output is its tree of the input but for the nonce on exactly those elements;
+//      parser creates (SVG script and style included), by byte offset; and every one of them is such an
+//      element for the parse with scripting disabled too (where the two disagree, the stamper gives up);
+//   3. parse5's tree of the output is its tree of the input but for the nonce on exactly those elements,
+//      with scripting enabled and disabled;
 //   4. the output does not depend on the chunking.
 // A body the stamper gives up on must still meet 1, 3 and 4, and 2 up to the point where it gave up.
 
@@ -66,11 +68,11 @@ interface Expected {
 }
 
 /** The oracle's stamped start tags for a body. */
-export function expectedStamps(bytes: Uint8Array, targets: StampTargets): Expected {
+export function expectedStamps(bytes: Uint8Array, targets: StampTargets, scripting = true): Expected {
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const text = latin1(bytes.subarray(bom));
   const tags = new Map<number, number>();
-  for (const el of createdElements(text).created) {
+  for (const el of createdElements(text, scripting).created) {
     const where = el.sourceCodeLocation?.startTag;
     if (where === undefined || !isStampable(el, targets)) continue;
     tags.set(nameEnd(text, where.startOffset) + bom, where.endOffset + bom);
@@ -147,8 +149,8 @@ function print(nodes: readonly Node[], stamped: (el: Element) => boolean, depth 
   return out;
 }
 
-function treeOf(text: string, stamped: (el: Element, start: number) => boolean): string {
-  const doc = parseDocument(text);
+function treeOf(text: string, stamped: (el: Element, start: number) => boolean, scripting = true): string {
+  const doc = parseDocument(text, true, scripting);
   return print(doc.childNodes, (el) => stamped(el, el.sourceCodeLocation?.startTag?.startOffset ?? -1)) + `mode ${doc.mode}`;
 }
 
@@ -188,11 +190,23 @@ export function check(bytes: Uint8Array, chunkings: readonly (readonly number[])
         `property 2: did not stamp the stampable element at ${at}: ${JSON.stringify(input.slice(Math.max(0, at - 40), at + 20))}`,
       );
   }
+  // A browser with JavaScript disabled parses noscript's contents as markup: every nonce we insert must
+  // be on a stampable element of that parse too, and its tree must change by the nonces alone.
+  const off = expectedStamps(bytes, targets, false).tags;
+  for (const at of ours)
+    if (!off.has(at))
+      problems.push(
+        `property 2 (scripting disabled): stamped a start tag that parse does not make a stampable element of, at ${at}: ${JSON.stringify(input.slice(Math.max(0, at - 40), at + 20))}`,
+      );
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  const before = treeOf(input.slice(bom), (_el, start) => start >= 0 && ours.has(nameEnd(input, start + bom)));
-  const after = treeOf(output.slice(bom), (el) => el.attrs.find((a) => a.name === "nonce")?.value === NONCE);
-  if (before !== after)
-    problems.push(`property 3: parse5's tree of the output is not the input's plus nonces:\n${firstDifference(before, after)}`);
+  for (const scripting of [true, false]) {
+    const before = treeOf(input.slice(bom), (_el, start) => start >= 0 && ours.has(nameEnd(input, start + bom)), scripting);
+    const after = treeOf(output.slice(bom), (el) => el.attrs.find((a) => a.name === "nonce")?.value === NONCE, scripting);
+    if (before !== after)
+      problems.push(
+        `property 3${scripting ? "" : " (scripting disabled)"}: parse5's tree of the output is not the input's plus nonces:\n${firstDifference(before, after)}`,
+      );
+  }
   return { problems, outcome: first.run.outcome, stamped: ours.size };
 }
 

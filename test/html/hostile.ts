@@ -8,6 +8,8 @@ export interface Hostile {
   readonly unit: string;
   /** Why the stamper gives up on it (a cap), if it does. */
   readonly gives?: RegExp;
+  /** Steps a byte it may cost, where the spec's own work per byte is more than the usual bound (see below). */
+  readonly steps?: number;
 }
 
 export const HOSTILE: readonly Hostile[] = [
@@ -38,6 +40,18 @@ export const HOSTILE: readonly Hostile[] = [
   { name: "formatting elements with attributes, never closed", prefix: "", unit: "<b class=a>x</b><b class=b>", gives: /deeper than 1024/ },
   { name: "templates with table parts", prefix: "", unit: "<template><tr><td></template>", gives: /longer than 64/ },
   { name: "an unterminated quote in a held <script>", prefix: '<script src="', unit: "x<y>", gives: /longer than 65536 bytes/ },
+  // The red team's costliest units (issue 8, second round). Each <a> runs the adoption agency for the
+  // open <a>; <li> or <p> pops the formatting elements above it, and the next tag reconstructs them (up to
+  // three <i> by Noah's Ark): the spec itself creates about one element for every byte and a half. The
+  // scans around that work are bounded (counts per name, the Noah's Ark limit); the element creations
+  // and removals are not avoidable, so these stay near the budget: past about 1.5 MiB of such markup the
+  // stamper gives up (availability, never integrity).
+  { name: "<a> repeated", prefix: "", unit: "<a>" },
+  { name: "<a><p> repeated", prefix: "", unit: "<a><p>" },
+  { name: "<a><li><i> repeated (reconstruction after every li)", prefix: "", unit: "<a><li><i>", steps: 8.5 },
+  { name: "<a><p><i> repeated (the adoption agency with a furthest block)", prefix: "", unit: "<a><p><i>", steps: 9 },
+  { name: "<a><p><b> repeated", prefix: "", unit: "<a><p><b>", steps: 9 },
+  { name: "</span><a><li><i> repeated", prefix: "", unit: "</span><a><li><i>", steps: 6 },
 ];
 
 /** `prefix`, then `unit` repeated, to exactly `size` bytes (or the prefix, if longer). */

@@ -1,5 +1,5 @@
 // The oracle for the differential tests: parse5 (the WHATWG parsing algorithm), with scripting enabled as
-// in a browser, and brought to what the browser does where the two differ: parse5 8.1 still has the old
+// in a browser (or disabled, as with JavaScript off: parse5's scriptingEnabled option), and brought to what the browser does where the two differ: parse5 8.1 still has the old
 // "in select" insertion modes, while the HTML Standard (whatwg/html#10548) and Chromium now parse a
 // select's contents as in body; and Chromium drops a NUL before the doctype. BROWSER_DIVERGENCES lists
 // each rule this subclass changes, with a page that shows it; test/e2e/blanket-parser.test.ts checks in
@@ -201,8 +201,8 @@ function modeFor(id: number | undefined, last: boolean, p: CurrentParser): Inser
 }
 
 /** Parse a document (a string of the body's bytes read as Latin-1, so offsets are byte offsets). */
-export function parseDocument(text: string, current = true): DefaultTreeAdapterTypes.Document {
-  const options = { sourceCodeLocationInfo: true, scriptingEnabled: true };
+export function parseDocument(text: string, current = true, scripting = true): DefaultTreeAdapterTypes.Document {
+  const options = { sourceCodeLocationInfo: true, scriptingEnabled: scripting };
   return current ? CurrentParser.parse<DefaultTreeAdapterMap>(text, options) : Parser.parse<DefaultTreeAdapterMap>(text, options);
 }
 
@@ -210,7 +210,7 @@ export function parseDocument(text: string, current = true): DefaultTreeAdapterT
  * Every element the parser creates, in order, with the tree. Not the same as the elements in the tree:
  * a <frameset> can still replace a body whose scripts have already run.
  */
-export function createdElements(text: string): { document: DefaultTreeAdapterTypes.Document; created: Element[] } {
+export function createdElements(text: string, scripting = true): { document: DefaultTreeAdapterTypes.Document; created: Element[] } {
   const created: Element[] = [];
   const treeAdapter = {
     ...defaultTreeAdapter,
@@ -220,6 +220,10 @@ export function createdElements(text: string): { document: DefaultTreeAdapterTyp
       return element;
     },
   };
-  const document = CurrentParser.parse<DefaultTreeAdapterMap>(text, { sourceCodeLocationInfo: true, scriptingEnabled: true, treeAdapter });
+  const document = CurrentParser.parse<DefaultTreeAdapterMap>(text, {
+    sourceCodeLocationInfo: true,
+    scriptingEnabled: scripting,
+    treeAdapter,
+  });
   return { document, created };
 }

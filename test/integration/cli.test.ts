@@ -135,11 +135,17 @@ interface Explanation {
   };
   readonly sent: readonly { readonly name: string; readonly value: string | null; readonly from: string; readonly action: string }[];
   readonly removed: readonly { readonly name: string; readonly from: string; readonly originValue: string | null }[];
+  /** What the Worker's nonce decision was, in words (null when the policy has no nonce). */
+  readonly nonce?: string | null;
 }
 
 /** explain --json's route: the canonical path the rules matched, or why the Worker refuses the path. */
 interface ExplainedRoute extends Explanation {
-  readonly route: { readonly matchedAs: string | null; readonly refused: string | null };
+  readonly route: {
+    readonly matchedAs: string | null;
+    readonly readings: readonly { path: string; how: string }[];
+    readonly refused: string | null;
+  };
 }
 
 function sent(x: Explanation, name: string) {
@@ -207,6 +213,15 @@ describe("explain", () => {
     expect(removed(x, "X-Powered-By")).toMatchObject({ from: "defaults", originValue: "Express" });
   });
 
+  it("says a blanket-mode XHTML page goes out unstamped, as the Worker decides", async () => {
+    const policy = await writeJson("blanket-policy.json", { nonce: { mode: "blanket" } });
+    const xhtml = json<Explanation>(await cli(["explain", policy, "/", "--content-type", "application/xhtml+xml", "--json"]));
+    expect(xhtml.nonce).toMatch(/^no nonce: XHTML: browsers parse it as XML/);
+    expect(sent(xhtml, "Content-Security-Policy")?.value).not.toMatch(/nonce/i);
+    const page = json<Explanation>(await cli(["explain", policy, "/", "--content-type", "text/html", "--json"]));
+    expect(page.nonce).toMatch(/stamped on every script\/style element/);
+  });
+
   it("layers a POLICY var document under the file", async () => {
     const varFile = await writeJson("policy-var.json", { headers: { "X-Robots-Tag": "noindex" } });
     const x = json<Explanation>(await cli(["explain", EXAMPLE, "/", "--policy-var", varFile, "--json"]));
@@ -215,7 +230,7 @@ describe("explain", () => {
 
   it("shows the canonical path the rules matched for another spelling of it", async () => {
     const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1", "--json"]));
-    expect(x.route).toEqual({ matchedAs: "/embed/widget", refused: null });
+    expect(x.route).toEqual({ matchedAs: "/embed/widget", readings: [], refused: null });
     expect(x.rules.applied.map((r) => r.from)).toEqual(["KV.rules[0] /embed/*"]);
     const run = await cli(["explain", EXAMPLE, "//EMBED/widget;jsessionid=1"]);
     expect(run.stdout).toMatch(/Path\s+rules match it as \/embed\/widget\n/);
@@ -224,10 +239,19 @@ describe("explain", () => {
   it("says when the Worker refuses a path instead of matching it", async () => {
     const run = await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Path\s+refused: the Worker answers 400 .*\(a \. or \.\. segment/);
+    expect(run.stdout).toMatch(
+      /Path\s+refused: the Worker answers 400 .*\(its readings select different rules: .*read with the encoded \/ or \\ kept/,
+    );
     const x = json<ExplainedRoute>(await cli(["explain", EXAMPLE, "/embed%2F..%2Flogin", "--json"]));
     expect(x.route.matchedAs).toBeNull();
     expect(x.rules.applied).toEqual([]);
+  });
+
+  it("shows the other readings of a path, which select the same rules", async () => {
+    const run = await cli(["explain", EXAMPLE, "/caf%E9"]);
+    expect(run.stdout).toMatch(
+      /Path\s+rules match it as \/caf%e9\n\s+and read with non-UTF-8 escapes as Latin-1 .* as \/café: the same rules\n/,
+    );
   });
 
   it("refuses an invalid document with its issues and exits 1", async () => {

@@ -106,6 +106,7 @@ describe("a flood among ordinary clients", () => {
       fc.asyncProperty(scenario, async ({ posts, gaps }) => {
         await env.REPORTS_DB.exec("DELETE FROM csp_violations");
         await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
+        await env.REPORTS_DB.exec("DELETE FROM csp_report_clients");
         const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
         const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
         try {
@@ -127,6 +128,9 @@ async function runScenario(posts: readonly Post[], gaps: readonly number[], log:
     random: () => 0.5,
     clock: () => now,
     maxRowsPerDay: MAX_ROWS,
+    // No reserve, and D1's share equal to the isolate's, so that the shares fill the cap exactly.
+    reservedRowsPerDay: 0,
+    clientRowsPerDay: LIMITS.violationsPerDay,
     clientLimits: LIMITS,
   });
   const bindings = { ...env, REPORT_LIMITER: fakeLimiter() } as Env;

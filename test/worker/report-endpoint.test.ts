@@ -45,6 +45,7 @@ beforeEach(async () => {
   reports = { enabled: true, path: "/__csp-report", sampleRate: 1, token: TOKEN };
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
   await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
+  await env.REPORTS_DB.exec("DELETE FROM csp_report_clients");
 });
 
 afterEach(() => {
@@ -194,7 +195,7 @@ describe("the collector", () => {
     const res = await call(post(json(REPORT_URI), "application/csp-report", { "CF-Connecting-IP": "2001:db8:1:2:3:4:5:6" }));
     expect(res.status).toBe(429);
     expect(res.headers.get("retry-after")).toBe("60");
-    expect(limiter.keys).toEqual(["2001:db8:1:2::/64"]);
+    expect(limiter.keys).toEqual(["2001:db8:1::/48"]);
     expect(await rows()).toEqual([]);
     expect(lines(log)).toEqual([
       expect.objectContaining({ event: "csp.report", received: 1, accepted: 0, dropped: expect.objectContaining({ rateLimited: 1 }) }),

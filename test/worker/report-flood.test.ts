@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ReportConfig } from "../../src/core/policy/parse-env.js";
 import type { Env } from "../../src/env.js";
 import { createReportEndpoint, type ReportHandler } from "../../src/reports/endpoint.js";
-import { batchFor, callEndpoint, d1With, fakeLimiter, lines, NOW, postBatch, rows, SUMMARY, TOKEN } from "./report-support.js";
+import { batchFor, callEndpoint, d1With, fakeLimiter, lines, NOW, postBatch, rows, SITE, SUMMARY, TOKEN } from "./report-support.js";
 
 /** What docs/reports.md promises: 60 reports per client per minute, 100 distinct violations per client per day. */
 const PER_MINUTE = 60;
@@ -29,6 +29,7 @@ beforeEach(async () => {
   errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
   await env.REPORTS_DB.exec("DELETE FROM csp_violations");
   await env.REPORTS_DB.exec("DELETE FROM csp_report_drops");
+  await env.REPORTS_DB.exec("DELETE FROM csp_report_clients");
 });
 
 afterEach(() => {
@@ -180,5 +181,58 @@ describe("the summary's drop counts", () => {
     const summary = await res.json<{ totals: { all: number }; dropped: { received: number; byReason: Record<string, number> } }>();
     expect(summary.totals.all).toBe(1);
     expect(summary.dropped).toMatchObject({ received: 4, byReason: { d1Error: 2, duplicate: 1 } });
+  });
+});
+
+describe("the day's rows after a flood from many addresses (red team, probe-report-flood.ts)", () => {
+  /** A small day: 40 rows, 10 of them reserved, 5 per client; the isolate's own share set out of the way. */
+  function smallDay(): ReportHandler {
+    return createReportEndpoint({
+      random: () => 0.5,
+      clock: () => now,
+      maxRowsPerDay: 40,
+      reservedRowsPerDay: 10,
+      clientRowsPerDay: 5,
+      clientLimits: { violationsPerDay: 1000, reportsPerWindow: 1000, requestsPerWindow: 1000 },
+    });
+  }
+
+  async function flood(handler: ReportHandler, ip: string, prefix: string, n: number): Promise<void> {
+    // A limiter that admits everything: the day's rows are what is under test, not the minute's budget.
+    const res = await callEndpoint(
+      handler,
+      postBatch(batchFor(pages(prefix, n)), ip),
+      { ...bindings, REPORT_LIMITER: fakeLimiter() },
+      reports,
+    );
+    expect(res.status).toBe(204);
+  }
+
+  it("counts a /56's 256 /64s as one client, so one subscriber stores one share (main: 256 shares)", async () => {
+    const handler = smallDay();
+    for (let i = 0; i < 256; i += 17) await flood(handler, `2001:db8:77:${(0xab00 + i).toString(16)}::1`, `v6-${i}`, 5);
+    expect((await rows()).length).toBe(5);
+  });
+
+  it("keeps a client's share in D1, whichever isolate its reports reach (main: one share per isolate)", async () => {
+    for (let isolate = 0; isolate < 4; isolate++) await flood(smallDay(), "198.51.100.9", `iso${isolate}`, 5);
+    expect((await rows()).length).toBe(5);
+  });
+
+  it("stores a new violation from an untouched client after many clients filled every open row (main: dropped all day)", async () => {
+    const handler = smallDay();
+    for (let c = 0; c < 12; c++) await flood(handler, `203.0.113.${c}`, `flood${c}`, 5);
+    // 30 open rows taken by the first 6 clients; the next 6 got one reserved row each.
+    expect((await rows()).length).toBe(36);
+    const real = batchFor(["/checkout"], "script-src-elem", "https://evil.example/x.js");
+    expect(
+      (await callEndpoint(handler, postBatch(real, "192.0.2.200"), { ...bindings, REPORT_LIMITER: fakeLimiter() }, reports)).status,
+    ).toBe(204);
+    expect(await rows()).toContainEqual(expect.objectContaining({ page: `${SITE}/checkout`, directive: "script-src-elem" }));
+    // A flooder with rows already gets no reserved row; the reserve runs out only after 10 new clients.
+    await flood(handler, "203.0.113.0", "again", 3);
+    expect((await rows()).length).toBe(37);
+    const summary = [...lines(log), ...lines(errors)].filter((line) => line.event === "csp.report.dropped");
+    expect(summary.at(-1)).toMatchObject({ reason: "rowCap", reports: 3 });
   });
 });

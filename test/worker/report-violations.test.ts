@@ -1,4 +1,4 @@
-// What the collector stores for `reports --suggest` (migrations/0003): a distinct-clients sketch and the
+// What the collector stores for `reports --suggest` (migrations/0004): a distinct-clients sketch and the
 // distinct samples per row, inside workerd with the real D1; and the summary's `?view=violations` answer.
 
 import { env } from "cloudflare:workers";

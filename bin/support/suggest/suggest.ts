@@ -147,7 +147,7 @@ function judge(group: ViolationGroup, hosts: ReadonlyMap<string, number>, option
   if (directive === undefined) return { kind: "left", reason: `${group.directive}: not a directive --suggest adds sources to` };
   const origin = originOf(group.blocked);
   const clients = origin === undefined ? clientBuckets(group.clients) : clientBuckets(hosts.get(origin) ?? 0);
-  // 0: rows stored before migrations/0003 carry no sketch; the client filter cannot judge them.
+  // 0: rows stored before migrations/0004 carry no sketch; the client filter cannot judge them.
   if (clients > 0 && clients < options.minClients) {
     return {
       kind: "left",

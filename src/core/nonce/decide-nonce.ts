@@ -2,7 +2,7 @@
 // the marker, or refused), and the nonce itself.
 
 import { parseContentCoding, type BodyCoding } from "./content-coding.js";
-import { extractMimeType, isAsciiCompatible, isDeclaredHtml, isHtmlish, type MimeType } from "./mime-type.js";
+import { extractMimeType, isAsciiCompatible, isDeclaredHtml, isHtmlish, isParsedAsHtml, type MimeType } from "./mime-type.js";
 import type { HeaderOp, HeaderPlan, MarkerScope, NoncePlan } from "../policy/types.js";
 
 /** What the nonce decision needs to know about the response. */
@@ -41,11 +41,15 @@ export type NonceDecision =
 
 const UNTOUCHED: BodyPlan = { kind: "untouched" };
 
+/** Why an XHTML page is not stamped (docs/csp.md, "What never gets a nonce"). */
+export const XHTML =
+  "XHTML: browsers parse it as XML, which blanket stamping does not model, so it goes out unstamped with the CSP minus the nonce (scripts and styles that only the nonce allowed are blocked)";
+
 /**
  * Decide for one response. On a path in the marker's scope (`scope`), every body is scrubbed of the marker
  * whatever its status, type, charset or encoding, or refused when it cannot be read; HTML-ish bodies whose
  * CSP carries our nonce get the nonce, every other body gets filler no header carries. Elsewhere, only
- * blanket mode touches a body: a full, declared-HTML, ASCII-compatible one. A 304 gets no CSP at all, so
+ * blanket mode touches a body: a full, ASCII-compatible text/html one (not XHTML). A 304 gets no CSP at all, so
  * the browser keeps the policy stored with the page it cached.
  */
 export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: MarkerScope | null = null): NonceDecision {
@@ -78,7 +82,7 @@ function decideMarked(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | n
     };
   }
   const ours = isHtmlish(mime) && nonce !== null && nonceGoesOut(nonce, facts.originHeaders);
-  const tags = ours && nonce.mode === "blanket" && isDeclaredHtml(mime) && isAsciiCompatible(mime) ? nonce : null;
+  const tags = ours && nonce.mode === "blanket" && isParsedAsHtml(mime) && isAsciiCompatible(mime) ? nonce : null;
   const body: BodyPlan = { kind: "rewrite", scrub: true, tags, coding, sameLength: !ours && coding.kind === "identity" };
   if (ours) return { stamp: true, ops: nonce.ops, body };
   const why = !isHtmlish(mime)
@@ -99,6 +103,7 @@ function decideBlanket(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | 
   // one); should it, nothing is stamped rather than something guessed.
   if (nonce.mode !== "blanket") return { stamp: false, ops: plan.ops, why: "no marker scope", body: UNTOUCHED };
   if (!isDeclaredHtml(mime)) return { stamp: false, ops: plan.ops, why: "not HTML", body: UNTOUCHED };
+  if (!isParsedAsHtml(mime)) return { stamp: false, ops: plan.ops, why: XHTML, body: UNTOUCHED };
   if (!isAsciiCompatible(mime)) {
     return {
       stamp: false,

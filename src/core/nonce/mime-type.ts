@@ -131,6 +131,15 @@ export function isDeclaredHtml(mime: MimeType | null): boolean {
   return mime !== null && HTML_ESSENCES.has(mime.essence);
 }
 
+/**
+ * True for text/html only: a body browsers read with the HTML parser, the one blanket stamping models.
+ * XHTML (application/xhtml+xml) goes to their XML parser, where a CDATA section or a processing
+ * instruction holding ">" is text, not the bogus comment the HTML parser sees: not stamped.
+ */
+export function isParsedAsHtml(mime: MimeType | null): boolean {
+  return mime !== null && mime.essence === "text/html";
+}
+
 /** Charsets whose text is not ASCII-compatible: an ASCII byte inserted into it would corrupt it. */
 const WIDE_CHARSET = /^(utf-?16|utf-?32|ucs-?2|ucs-?4|unicode|csunicode|iso-10646-ucs-2)/;
 

@@ -11,8 +11,10 @@ import { GiveUp } from "./html/give-up.js";
 import type { OpenElement } from "./html/open-elements.js";
 import { REL_MODULEPRELOAD, REL_PRELOAD, REL_STYLESHEET, type TagToken } from "./html/tag-token.js";
 import { HTML, SVG, T } from "./html/tags.js";
-import { Tokenizer, type Meter } from "./html/tokenizer.js";
-import { TreeBuilder } from "./html/tree.js";
+import { MAX_TAG_BYTES, Tokenizer, type Meter } from "./html/tokenizer.js";
+import { TEXT, TreeBuilder } from "./html/tree.js";
+import { copyTree } from "./html/tree-copy.js";
+import { RAWTEXT } from "./html/states.js";
 
 /** What to stamp. */
 export interface StampTargets {
@@ -20,8 +22,7 @@ export interface StampTargets {
   readonly styles: boolean;
 }
 
-/** A start tag held back longer than this (its end not yet seen) makes the stamper give up. */
-export const MAX_TAG_BYTES = 64 * 1024;
+export { MAX_TAG_BYTES } from "./html/tokenizer.js";
 
 /** What became of a body: how many elements got the nonce, and where and why stamping stopped, if it did. */
 export interface StampOutcome {
@@ -66,36 +67,63 @@ function wantsNonce(node: OpenElement, tag: TagToken, targets: StampTargets): bo
 /** The tree model, noting where each element it creates for a start tag wants the nonce. */
 class StampingTree extends TreeBuilder {
   readonly stamps: number[] = [];
+  /** Called before a <noscript> start tag is processed (the model still as it was before it). */
+  beforeNoscript: ((tag: TagToken) => void) | null = null;
+  /** Scripting on: where each <noscript> read as raw text starts and ends (its text is markup with scripting off). */
+  readonly noscripts: number[] = [];
 
   constructor(
     meter: Meter,
-    private readonly targets: StampTargets,
+    readonly targets: StampTargets,
+    scripting = true,
   ) {
-    super(meter);
+    super(meter, scripting);
   }
 
   override startTag(tag: TagToken): number {
+    if (tag.id === T.noscript) this.beforeNoscript?.(tag);
     const next = super.startTag(tag);
     const node = this.created;
     if (node !== null && wantsNonce(node, tag, this.targets)) this.stamps.push(tag.nameEnd);
+    if (node !== null && node.id === T.noscript && next === RAWTEXT) this.noscripts.push(tag.nameEnd, Number.POSITIVE_INFINITY);
     return next;
   }
+
+  override endTag(tag: TagToken): void {
+    const last = this.noscripts.length - 1;
+    if (this.mode === TEXT && tag.id === T.noscript && this.noscripts[last] === Number.POSITIVE_INFINITY) this.noscripts[last] = tag.start;
+    super.endTag(tag);
+  }
+}
+
+/** The scripting-off model, from the first <noscript> on: its own tree, tokenizer and meter. */
+interface Shadow {
+  readonly tree: StampingTree;
+  readonly tokenizer: Tokenizer;
+  readonly meter: Meter;
 }
 
 const ESC = 0x1b;
 
 class Stamper implements TagStamper {
-  private readonly meter: Meter;
+  /** The scripting-on model's own meter: its budget checks must not see the other model's work. */
+  private readonly meter: Meter = { steps: 0 };
   private readonly tree: StampingTree;
   private readonly tokenizer: Tokenizer;
+  private shadow: Shadow | null = null;
   private readonly nonceAttribute: Uint8Array;
   /** Bytes not yet sent, oldest first, with the absolute offset each starts at. */
   private readonly pending: { bytes: Uint8Array; start: number }[] = [];
   private received = 0;
   private sent = 0;
-  /** The next of tree.stamps to insert, and how many were inserted in all. */
+  /** Where both parses agree a nonce goes, in order; the next to insert; how many were inserted in all. */
+  private readonly stamps: number[] = [];
   private next = 0;
   private stampsDone = 0;
+  /** How far each model's stamps (and the scripting-on model's noscript spans) have been settled. */
+  private settledOn = 0;
+  private settledOff = 0;
+  private noscriptAt = 0;
   private head: Uint8Array | null = new Uint8Array(0);
   private stopped = false;
   private gaveUp: { at: number; reason: string } | null = null;
@@ -107,9 +135,9 @@ class Stamper implements TagStamper {
     nonce: string,
     private readonly options: StamperOptions,
   ) {
-    this.meter = options.meter ?? { steps: 0 };
     this.tree = new StampingTree(this.meter, targets);
     this.tokenizer = new Tokenizer(this.tree, this.meter);
+    this.tree.beforeNoscript = (tag) => this.startShadow(tag);
     this.nonceAttribute = new TextEncoder().encode(` nonce="${nonce}"`);
   }
 
@@ -157,7 +185,28 @@ class Stamper implements TagStamper {
     this.read(head.subarray(bom), bom);
   }
 
-  /** Tokenize bytes starting at absolute offset `at`, up to an ISO-2022-JP escape if there is one. */
+  /**
+   * Before the first <noscript>, the parses with scripting on and off are the same. From it on, a second
+   * model follows the scripting-off parse (a browser with JavaScript disabled reads noscript's contents as
+   * markup): a copy of the model as it is now, given the same tag, then the same bytes.
+   */
+  private startShadow(tag: TagToken): void {
+    if (this.shadow !== null) return;
+    // The stamps before this tag are the same in both parses: settled from this model alone.
+    this.settle(tag.start);
+    const meter: Meter = { steps: 0 };
+    const tree = new StampingTree(meter, this.tree.targets, false);
+    copyTree(this.tree, tree);
+    const state = tree.startTag(tag);
+    const tokenizer = new Tokenizer(tree, meter);
+    tokenizer.base = this.tokenizer.tagEnd;
+    tokenizer.state = state;
+    tokenizer.lastStartTag = tag.name;
+    tokenizer.tokenDone();
+    this.shadow = { tree, tokenizer, meter };
+  }
+
+  /** Tokenize bytes starting at absolute offset `at` with both models, up to an ISO-2022-JP escape if there is one. */
   private read(bytes: Uint8Array, at: number): void {
     if (this.stopped) return;
     let end = bytes.length;
@@ -166,30 +215,108 @@ class Stamper implements TagStamper {
       if (isEscapeSequence(bytes[i + 1])) end = i;
     }
     this.afterEsc = bytes[bytes.length - 1] === ESC;
+    const slice = end === bytes.length ? bytes : bytes.subarray(0, end);
+    let failure = this.feed(this.tokenizer, slice, at);
+    // The scripting-off model reads the same bytes, from where it started, also when the other gave up:
+    // the stamps before that point are only settled once both have seen them.
+    const shadow = this.shadow;
+    if (shadow !== null) {
+      const skip = Math.max(0, shadow.tokenizer.base - at);
+      const other = skip < slice.length ? this.feed(shadow.tokenizer, slice.subarray(skip), at + skip) : null;
+      if (other !== null && (failure === null || other.at < failure.at)) failure = other;
+    }
+    if (failure === null && end < bytes.length) {
+      failure = { reason: "an ISO-2022-JP escape sequence: ASCII bytes may not mean ASCII characters", at: at + end };
+    }
+    if (this.options.meter !== undefined) this.options.meter.steps = this.meter.steps + (shadow?.meter.steps ?? 0);
+    if (failure !== null) this.stop(failure.reason, failure.at);
+  }
+
+  /** Feed one model; where and why it gave up, if it did. */
+  private feed(tokenizer: Tokenizer, bytes: Uint8Array, at: number): { reason: string; at: number } | null {
     try {
-      this.tokenizer.feed(end === bytes.length ? bytes : bytes.subarray(0, end));
-      if (end < bytes.length) throw new GiveUp("an ISO-2022-JP escape sequence: ASCII bytes may not mean ASCII characters");
-      if (this.tokenizer.hold >= 0 && this.received - this.tokenizer.hold > MAX_TAG_BYTES) {
-        throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`);
-      }
+      tokenizer.feed(bytes);
+      const hold = tokenizer.hold;
+      if (hold >= 0 && this.received - hold > MAX_TAG_BYTES) throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`, hold);
+      return null;
     } catch (error) {
-      const where = Math.min(this.tokenizer.position, at + end);
-      this.stop(error instanceof GiveUp ? error.reason : `the model failed: ${errorMessage(error)}`, where);
+      const where = error instanceof GiveUp && error.at !== null ? error.at : Math.min(tokenizer.position, at + bytes.length);
+      return { reason: error instanceof GiveUp ? error.reason : `the model failed: ${errorMessage(error)}`, at: where };
     }
   }
 
   private stop(reason: string, at: number): void {
+    if (this.stopped) {
+      // The two parses were found to disagree before the point where a model had given up: that is where
+      // stamping ended (nothing after it was settled), whatever the chunking.
+      if (this.gaveUp !== null && at < this.gaveUp.at) this.gaveUp = { at, reason };
+      return;
+    }
     this.stopped = true;
     this.gaveUp = { at, reason };
     this.options.onGiveUp?.(reason, at);
   }
 
-  /** Send what is decided: everything before a held start tag, with the nonce where the model put one. */
+  /**
+   * Settle the stamps before `limit`: a nonce goes where both parses put one. Where the scripting-on parse
+   * stamps a tag the scripting-off one does not (it reads text there), or the scripting-off parse stamps a
+   * tag outside a noscript that the other does not, the two disagree on where tags are: give up there.
+   * A tag only the scripting-off parse sees inside a noscript (raw text with scripting on) is left alone.
+   */
+  private settle(limit: number): void {
+    this.trim();
+    const on = this.tree.stamps;
+    const shadow = this.shadow;
+    if (shadow === null) {
+      while (this.settledOn < on.length && (on[this.settledOn] ?? limit) < limit) this.stamps.push(on[this.settledOn++] ?? 0);
+      return;
+    }
+    const off = shadow.tree.stamps;
+    const spans = this.tree.noscripts;
+    for (;;) {
+      const a = this.settledOn < on.length ? (on[this.settledOn] ?? limit) : limit;
+      const b = this.settledOff < off.length ? (off[this.settledOff] ?? limit) : limit;
+      const p = Math.min(a, b);
+      if (p >= limit || (this.gaveUp !== null && p >= this.gaveUp.at)) return;
+      if (a === b) {
+        this.stamps.push(p);
+        this.settledOn++;
+        this.settledOff++;
+        continue;
+      }
+      if (a < b) return this.stop("a tag the parse with scripting disabled reads as text (inside a <noscript>)", p);
+      while ((spans[this.noscriptAt + 1] ?? Number.POSITIVE_INFINITY) < p) this.noscriptAt += 2;
+      const inside = (spans[this.noscriptAt] ?? Number.POSITIVE_INFINITY) < p && p < (spans[this.noscriptAt + 1] ?? 0);
+      if (!inside) return this.stop("the parses with scripting enabled and disabled disagree on where tags are", p);
+      this.settledOff++;
+    }
+  }
+
+  /** Drop the settled part of the models' lists now and then, so they stay short on long bodies. */
+  private trim(): void {
+    if (this.settledOn > 4096) {
+      this.tree.stamps.splice(0, this.settledOn);
+      this.settledOn = 0;
+    }
+    const shadow = this.shadow;
+    if (shadow !== null && this.settledOff > 4096) {
+      shadow.tree.stamps.splice(0, this.settledOff);
+      this.settledOff = 0;
+    }
+    if (this.noscriptAt > 4096) {
+      this.tree.noscripts.splice(0, this.noscriptAt);
+      this.noscriptAt = 0;
+    }
+  }
+
+  /** Send what is decided: everything before a held start tag, with the nonce where the models put one. */
   private send(enqueue: (chunk: Uint8Array) => void, final: boolean): void {
-    const hold = this.tokenizer.hold;
-    const limit = final || this.stopped || hold < 0 ? this.received : hold;
+    const holds = [this.tokenizer.hold, this.shadow?.tokenizer.hold ?? -1].filter((h) => h >= 0);
+    this.settle(final || this.stopped ? this.received : Math.min(this.received, ...holds));
+    // settle may have given up: then everything received goes, with the stamps settled before that point.
+    const limit = final || this.stopped ? this.received : Math.min(this.received, ...holds);
     if (this.sent >= limit) return;
-    const stamps = this.tree.stamps;
+    const stamps = this.stamps;
     let last = this.next;
     while (last < stamps.length && (stamps[last] ?? limit) < limit) last++;
     const first = this.pending[0];

@@ -84,3 +84,21 @@ function loopHint(refusal: { readonly own: boolean }, origin: EnvConfig["origin"
     ? "this Worker sent this request itself: ORIGIN_URL leads back to the Worker; set it to the origin server"
     : "this Worker sent this request itself: the route's host leads back to the Worker (wrangler dev, workers.dev, a Custom Domain); set ORIGIN_URL to the origin server";
 }
+
+/** The Worker's answer to every request under some bindings: its status, log event and hint. */
+export interface EveryRequestRefusal {
+  readonly status: number;
+  readonly event: string;
+  readonly hint: string;
+}
+
+/**
+ * The answer these bindings give every request, whatever its host or path, when there is one: route mode
+ * with no ALLOWED_HOSTS refuses everything (502, origin.unset). The CLI's validate and explain say so.
+ */
+export function refusalForEveryRequest(config: Pick<EnvConfig, "origin" | "allowedHosts">): EveryRequestRefusal | undefined {
+  if (config.origin.kind !== "route" || config.allowedHosts !== undefined) return undefined;
+  const answer = answerRefusal({ kind: "origin-unset" }, config.origin);
+  const hint = answer.log.hint;
+  return { status: answer.status, event: answer.log.event, hint: typeof hint === "string" ? hint : "" };
+}

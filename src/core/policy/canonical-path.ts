@@ -1,73 +1,154 @@
-// Request paths as origin servers route them: one canonical spelling per page, so that a rule written for a
-// path holds for every spelling an origin serves as that page, and a spelling origins disagree on is refused.
+// Request paths as origin servers route them: each spelling read every way a mainstream origin reads it, so
+// that a rule written for a page holds for every spelling an origin serves as that page.
 //
-// Why these steps (docs/policy-format.md has the table, per origin):
-// - percent-escapes decoded once (nginx, Apache, Tomcat, IIS match on the decoded path);
-// - `\` read as `/` (IIS, and the URL parser for http(s) URLs);
-// - `;params` dropped from each segment (Tomcat and Spring map /a;jsessionid=1/b to /a/b);
-// - empty segments merged (nginx merge_slashes, Apache MergeSlashes, Tomcat);
-// - trailing dots and spaces dropped from each segment (Windows, so IIS, serves /admin./ as /admin/);
-// - case folded unless the policy says its origin is case-sensitive (IIS, Express's default routing).
-// Refused, because origins read them differently or only an attack sends them: an invalid or double-encoded
-// escape (IIS's %u, %2561), escapes that are not UTF-8 (overlong /), control characters, and a `.` or `..`
-// segment the URL parser left (it resolves plain ones, so only %2F..%2F, ..;/ and the like remain).
-// An encoded `/` or `\` is one more disagreement (nginx splits the segment, Express and Tomcat do not), so
-// the caller matches both readings and refuses when they differ: `oneSegment` is the second reading.
+// Merged in every reading (docs/policy-format.md has the table, per origin): percent-escapes decoded once
+// (nginx, Apache, Tomcat and IIS match on the decoded path); `\` read as `/`; `;params` dropped from each
+// segment (Tomcat, Spring); empty segments merged (nginx merge_slashes, Apache MergeSlashes); trailing dots
+// and spaces dropped from each segment (Win32, so IIS); letter case folded unless the policy says its origin
+// is case-sensitive. Merging more than one origin does only ever gives a spelling more rules, never fewer.
+//
+// Read several ways, because origins disagree and each reading is some origin's page: an encoded / or \
+// (a separator to nginx, a character to Express and Tomcat); a %25 before two hex digits (IIS decodes
+// twice); escapes that are not UTF-8 (kept as bytes, or Latin-1 / overlong to a legacy decoder); a segment
+// that is a dot segment only without its ;params or trailing dots (Tomcat and Win32 step up, nginx sees a
+// name); and a script followed by more path (`/login.php/x.css` runs login.php on Apache + mod_php, nginx's
+// fastcgi_split_path_info and IIS). The caller (match-path.ts) matches every reading and refuses the path
+// only when they select different rules.
+// Refused outright: an invalid escape (`%zz`, IIS's `%u0061`), which origins answer 400, and NUL.
 
-/** A path in canonical form, or why it cannot be given one. */
+import { PathBuilder, type PathFeatures, type PathWork, type ReadingSwitches } from "./path-builder.js";
+
+export { foldCodePoint, foldPathCase, type PathWork } from "./path-builder.js";
+
+/** Another way an origin reads the path: the path it routes, and which origins read it so. */
+export interface PathReading {
+  readonly path: string;
+  readonly how: string;
+}
+
+/** A path's readings, or why it has none. */
 export type CanonicalPath =
   | {
       readonly ok: true;
-      /** The canonical path: what rules match. */
+      /** The main reading: what `explain` shows and what rules match. */
       readonly path: string;
-      /** With an encoded / or \ kept inside its segment (as %2f / %5c): the other reading; else undefined. */
-      readonly oneSegment: string | undefined;
+      /** The other readings, each distinct from the main one; empty for almost every path. */
+      readonly readings: readonly PathReading[];
     }
   | { readonly ok: false; readonly reason: string };
 
-/** Work done, for tests that bound it: characters examined and strings built. */
-export interface PathWork {
-  chars: number;
-  builds: number;
-}
-
 const SLASH = 0x2f;
-const BACKSLASH = 0x5c;
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
+const BACKSLASH = 0x5c;
 const DOT = 0x2e;
-const SPACE = 0x20;
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** A %25 that an origin decoding twice (IIS without allowDoubleEscaping's check) reads as another escape. */
+const DOUBLE_ESCAPE = /%25([0-9a-f]{2})/gi;
+
+/**
+ * A script followed by more path: the extensions of handlers that accept PATH_INFO (PHP, CGI, ASP.NET,
+ * ColdFusion, ISAPI). The first one wins, as in nginx's `^(.+?\.php)(/.+)$` and Apache's file walk.
+ */
+const SCRIPT = /^(.*?\.(?:php[3-8]?|phtml|phar|cgi|pl|aspx?|ashx|asmx|axd|svc|cfm|dll|exe))\/[^/]/i;
+
+/** Which switches each feature needs: reading every combination of the ones present. */
+const SWITCHES: readonly (keyof ReadingSwitches)[] = ["keepEncoded", "legacyBytes", "dotNames"];
+const FEATURE_OF: Readonly<Record<keyof ReadingSwitches, keyof PathFeatures>> = {
+  keepEncoded: "encodedSeparator",
+  legacyBytes: "nonUtf8",
+  dotNames: "dotLike",
+};
+const HOW: Readonly<Record<keyof ReadingSwitches, string>> = {
+  keepEncoded: "with the encoded / or \\ kept in its segment (Express, Tomcat, Apache)",
+  legacyBytes: "with non-UTF-8 escapes as Latin-1 or overlong forms (legacy decoders)",
+  dotNames: "with ..; or ... as a name, not a step up (nginx, Apache)",
+};
+const NO_READINGS: readonly PathReading[] = [];
+const MAIN: ReadingSwitches = { keepEncoded: false, legacyBytes: false, dotNames: false };
+
+/**
+ * Every reading of a request path (the URL's pathname, still percent-encoded). `foldCase` folds letters so
+ * /Admin and /admin are one page. A path needing no change is returned as is after one scan, without
+ * building a string; one that only needs lower-casing costs one more native pass. At most 16 readings,
+ * each one pass: O(path length). `work`, when given, counts characters examined and strings built.
+ */
+export function canonicalPath(raw: string, foldCase: boolean, work?: PathWork): CanonicalPath {
+  const tally = work ?? { chars: 0, builds: 0 };
+  tally.chars += raw.length;
+  const scan = scanPath(raw, foldCase);
+  if (scan !== Scan.Other) {
+    const path = scan === Scan.Canonical ? raw : lower(raw, tally);
+    return { ok: true, path, readings: SCRIPT.test(path) ? scriptReadings(path, "", []) : NO_READINGS };
+  }
+  const sources: { text: string; how: string }[] = [{ text: raw, how: "" }];
+  DOUBLE_ESCAPE.lastIndex = 0;
+  if (DOUBLE_ESCAPE.test(raw)) sources.push({ text: raw.replace(DOUBLE_ESCAPE, "%$1"), how: "decoded twice (IIS)" });
+  const main = new PathBuilder(raw, foldCase, MAIN, tally).build();
+  if (!main.ok) return main;
+  const readings: PathReading[] = [];
+  for (const [s, source] of sources.entries()) {
+    const first = s === 0 ? main : new PathBuilder(source.text, foldCase, MAIN, tally).build();
+    if (!first.ok) return first;
+    const present = SWITCHES.filter((name) => first.features[FEATURE_OF[name]]);
+    for (let mask = 0; mask < 1 << present.length; mask++) {
+      const reading = mask === 0 ? first : buildVariant(source.text, foldCase, present, mask, tally);
+      if (!reading.ok) return reading;
+      const how = describe(source.how, present, mask);
+      if (s > 0 || mask > 0) add(readings, main.path, { path: reading.path, how });
+      scriptReadings(reading.path, how, readings, main.path);
+    }
+  }
+  return { ok: true, path: main.path, readings };
+}
+
+function buildVariant(
+  text: string,
+  foldCase: boolean,
+  present: readonly (keyof ReadingSwitches)[],
+  mask: number,
+  tally: PathWork,
+): ReturnType<PathBuilder["build"]> {
+  const switches = { ...MAIN };
+  present.forEach((name, bit) => {
+    if ((mask & (1 << bit)) !== 0) switches[name] = true;
+  });
+  return new PathBuilder(text, foldCase, switches, tally).build();
+}
+
+function describe(source: string, present: readonly (keyof ReadingSwitches)[], mask: number): string {
+  const parts = source === "" ? [] : [source];
+  present.forEach((name, bit) => {
+    if ((mask & (1 << bit)) !== 0) parts.push(HOW[name]);
+  });
+  return parts.join(", ");
+}
+
+/** Add a reading unless it is the main path or already there. */
+function add(readings: PathReading[], main: string, reading: PathReading): void {
+  if (reading.path !== main && !readings.some((r) => r.path === reading.path)) readings.push(reading);
+}
+
+/** The script reading of `path`, when a script is followed by more path; added to `readings`. */
+function scriptReadings(path: string, how: string, readings: PathReading[], main = path): PathReading[] {
+  const script = SCRIPT.exec(path)?.[1];
+  if (script === undefined) return readings;
+  const label = `as the script ${script} with the rest as PATH_INFO (Apache + mod_php, nginx fastcgi_split_path_info, IIS)`;
+  add(readings, main, { path: script, how: how === "" ? label : `${how}, ${label}` });
+  return readings;
+}
+
+function lower(raw: string, work: PathWork): string {
+  work.builds += 1;
+  work.chars += raw.length;
+  return raw.toLowerCase();
+}
 
 /** What one scan found: nothing to change, only upper-case ASCII letters to fold, or more. */
 const enum Scan {
   Canonical,
   UpperCaseOnly,
   Other,
-}
-
-/**
- * The canonical form of a request path (the URL's pathname, still percent-encoded). `foldCase` folds
- * letters so /Admin and /admin are one page. A path already canonical is returned as is, after one scan
- * and without building a string; one that only needs lower-casing costs one more native pass. `work`,
- * when given, counts characters examined and strings built.
- */
-export function canonicalPath(raw: string, foldCase: boolean, work?: PathWork): CanonicalPath {
-  const tally = work ?? { chars: 0, builds: 0 };
-  tally.chars += raw.length;
-  const scan = scanPath(raw, foldCase);
-  if (scan === Scan.Canonical) return { ok: true, path: raw, oneSegment: undefined };
-  tally.builds += 1;
-  if (scan === Scan.UpperCaseOnly) {
-    tally.chars += raw.length;
-    return { ok: true, path: raw.toLowerCase(), oneSegment: undefined };
-  }
-  const split = new PathBuilder(raw, foldCase, false, tally).build();
-  if (!split.ok || !split.encodedSeparator) return split.ok ? { ok: true, path: split.path, oneSegment: undefined } : split;
-  tally.builds += 1;
-  const kept = new PathBuilder(raw, foldCase, true, tally).build();
-  return kept.ok ? { ok: true, path: split.path, oneSegment: kept.path } : kept;
 }
 
 /**
@@ -92,191 +173,4 @@ function scanPath(raw: string, foldCase: boolean): Scan {
   }
   if (previous === DOT) return Scan.Other;
   return upper ? Scan.UpperCaseOnly : Scan.Canonical;
-}
-
-type Built =
-  { readonly ok: true; readonly path: string; readonly encodedSeparator: boolean } | { readonly ok: false; readonly reason: string };
-
-class Refusal extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = "Refusal";
-  }
-}
-
-/**
- * The long way, in one pass over the raw path: decode each run of escapes, split on / and \ (and, unless
- * `keepEncoded`, on decoded ones), drop ;params, trim trailing dots and spaces, refuse dot segments, merge
- * empty segments, then fold case once. Plain characters are copied as slices, not one by one.
- */
-class PathBuilder {
-  private out = "";
-  private segment = "";
-  private inParams = false;
-  private trailingSlash = false;
-  private encodedSeparator = false;
-  /** After a decoded %: how many hex digits have followed it (two would spell another escape). */
-  private afterPercent = -1;
-
-  constructor(
-    private readonly raw: string,
-    private readonly foldCase: boolean,
-    private readonly keepEncoded: boolean,
-    private readonly work: PathWork,
-  ) {}
-
-  build(): Built {
-    try {
-      if (this.raw.charCodeAt(0) !== SLASH && this.raw.charCodeAt(0) !== BACKSLASH) throw new Refusal("a path starting with /");
-      this.walk();
-      this.endSegment();
-    } catch (error) {
-      if (error instanceof Refusal) return { ok: false, reason: error.reason };
-      throw error;
-    }
-    const path = this.out === "" ? "/" : this.trailingSlash ? `${this.out}/` : this.out;
-    return { ok: true, path: this.foldCase ? foldPathCase(path, this.work) : path, encodedSeparator: this.encodedSeparator };
-  }
-
-  private walk(): void {
-    const raw = this.raw;
-    let plain = 1;
-    let i = 1;
-    while (i < raw.length) {
-      this.work.chars += 1;
-      const c = raw.charCodeAt(i);
-      if (c > 0x20 && c < 0x7f && c !== SLASH && c !== BACKSLASH && c !== PERCENT && c !== SEMICOLON && this.afterPercent < 0) {
-        i++;
-        continue;
-      }
-      this.text(raw.slice(plain, i));
-      if (c === PERCENT) i = this.escapes(i);
-      else if (c >= 0xd800 && c <= 0xdfff) i = this.surrogate(i);
-      else {
-        this.char(raw[i] ?? "", false);
-        i++;
-      }
-      plain = i;
-    }
-    this.text(raw.slice(plain));
-  }
-
-  /** Decode the run of escapes at `i`; returns the index after it. */
-  private escapes(start: number): number {
-    const raw = this.raw;
-    const bytes: number[] = [];
-    let i = start;
-    while (raw.charCodeAt(i) === PERCENT) {
-      this.work.chars += 3;
-      const high = hexValue(raw.charCodeAt(i + 1));
-      const low = hexValue(raw.charCodeAt(i + 2));
-      if (high < 0 || low < 0) throw new Refusal("a % that does not start a two-digit hex escape");
-      bytes.push(high * 16 + low);
-      i += 3;
-    }
-    for (const ch of decodeUtf8(bytes)) this.char(ch, true);
-    return i;
-  }
-
-  private surrogate(i: number): number {
-    const c = this.raw.charCodeAt(i);
-    const next = this.raw.charCodeAt(i + 1);
-    if (c >= 0xdc00 || !(next >= 0xdc00 && next <= 0xdfff)) throw new Refusal("an unpaired surrogate");
-    this.checkDoubleEncoding(c, false);
-    this.text(this.raw.slice(i, i + 2));
-    return i + 2;
-  }
-
-  /** Plain text: no separator, escape, ; or control character in it. */
-  private text(text: string): void {
-    if (text !== "" && !this.inParams) this.segment += text;
-  }
-
-  /** One character that needs a look: raw or decoded from an escape. */
-  private char(ch: string, decoded: boolean): void {
-    const c = ch.charCodeAt(0);
-    if (c < 0x20 || c === 0x7f) throw new Refusal(decoded ? "an escape that decodes to a control character" : "a control character");
-    this.checkDoubleEncoding(c, decoded);
-    if (ch === "/" || ch === "\\") {
-      if (!decoded) return this.endSegment();
-      this.encodedSeparator = true;
-      if (!this.keepEncoded) return this.endSegment();
-      if (!this.inParams) this.segment += ch === "/" ? "%2f" : "%5c";
-      return;
-    }
-    if (ch === ";") this.inParams = true;
-    if (!this.inParams) this.segment += decoded && ch === "%" ? "%25" : ch;
-  }
-
-  /** A decoded % followed by two hex digits spells another escape: an origin that decodes twice reads more. */
-  private checkDoubleEncoding(c: number, decoded: boolean): void {
-    if (this.afterPercent >= 0) {
-      this.afterPercent = hexValue(c) >= 0 ? this.afterPercent + 1 : -1;
-      if (this.afterPercent === 2) throw new Refusal("a double-encoded escape (%25 followed by two hex digits)");
-    }
-    if (decoded && c === PERCENT) this.afterPercent = 0;
-  }
-
-  /** Close the segment: trim trailing dots and spaces, refuse a dot segment, drop an empty one. */
-  private endSegment(): void {
-    const segment = this.segment;
-    let end = segment.length;
-    while (end > 0 && (segment.charCodeAt(end - 1) === DOT || segment.charCodeAt(end - 1) === SPACE)) end--;
-    this.work.chars += segment.length - end + 1;
-    if (end === 0 && segment !== "")
-      throw new Refusal("a . or .. segment (or one of only dots and spaces) that the URL parser did not resolve");
-    this.trailingSlash = end === 0;
-    if (end > 0) this.out += `/${end === segment.length ? segment : segment.slice(0, end)}`;
-    this.segment = "";
-    this.inParams = false;
-  }
-}
-
-/** Bytes as UTF-8, strictly (no overlong form, no surrogate); ASCII, the common case, without a decoder. */
-function decodeUtf8(bytes: readonly number[]): string {
-  if (bytes.every((b) => b < 0x80)) {
-    let text = "";
-    for (const b of bytes) text += String.fromCharCode(b);
-    return text;
-  }
-  try {
-    return UTF8.decode(new Uint8Array(bytes));
-  } catch {
-    throw new Refusal("percent-escapes that do not decode to UTF-8 (an overlong or truncated sequence)");
-  }
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const lower = c | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
-}
-
-/**
- * Fold letter case so every spelling an origin compares case-insensitively becomes one: ASCII by
- * lower-casing, other characters one code point at a time (never by context, so σ and final ς fold alike).
- * Patterns are folded the same way when the policy compiles.
- */
-export function foldPathCase(path: string, work?: PathWork): string {
-  if (work !== undefined) work.chars += path.length;
-  if (/^[\u0000-\u007f]*$/.test(path)) return path.toLowerCase();
-  let out = "";
-  for (const ch of path) out += ch.charCodeAt(0) < 0x80 ? ch.toLowerCase() : foldCodePoint(ch);
-  return out;
-}
-
-/**
- * One character's fold: lower(upper(c)) repeated until it stops changing, so that ς, σ and Σ, or K (the
- * Kelvin sign) and k, meet, and a second fold changes nothing. Coarser than any one origin's comparison,
- * which only ever merges spellings: a rule then covers more spellings, never fewer.
- */
-export function foldCodePoint(ch: string): string {
-  let folded = ch;
-  for (let round = 0; round < 4; round++) {
-    let next = "";
-    for (const c of folded) next += c.toUpperCase().toLowerCase();
-    if (next === folded) return folded;
-    folded = next;
-  }
-  return folded;
 }

@@ -1,7 +1,7 @@
 // Path patterns in the `_headers` convention (/embed/*, /users/:id), compiled once into an index so a
 // request finds its rules without scanning them all, on the canonical form of its path (canonical-path.ts).
 
-import { canonicalPath, foldPathCase, type PathWork } from "./canonical-path.js";
+import { canonicalPath, foldPathCase, type PathReading, type PathWork } from "./canonical-path.js";
 
 /** Why a pattern is not valid, or undefined when it is. */
 export function pathPatternProblem(pattern: string): string | undefined {
@@ -59,15 +59,33 @@ interface TrieNode {
   readonly exact: number[];
   /** Rules whose pattern ends with /* below this node: they match anything under it. */
   readonly splat: number[];
+  /** Lengths of the literal children that end a pattern: the stems worth trying in `name.ext`. */
+  readonly stems: Set<number>;
 }
 
 function node(): TrieNode {
-  return { literal: new Map(), param: undefined, exact: [], splat: [] };
+  return { literal: new Map(), param: undefined, exact: [], splat: [], stems: new Set() };
+}
+
+/** Note, on every node, which literal children end a pattern, so `login.json` tries only the stem `login`. */
+function noteStems(at: TrieNode): void {
+  for (const [key, child] of at.literal) {
+    if (key !== "" && (child.exact.length > 0 || child.splat.length > 0)) at.stems.add(key.length);
+    noteStems(child);
+  }
+  if (at.param !== undefined) noteStems(at.param);
 }
 
 /** Where a request path lands: its canonical form and the patterns it matches, or why it is refused. */
 export type PathRoute =
-  | { readonly ok: true; readonly path: string; readonly rules: readonly number[]; readonly index: PathIndex }
+  | {
+      readonly ok: true;
+      readonly path: string;
+      readonly rules: readonly number[];
+      /** The other readings checked (each selects the same rules), for `explain`. */
+      readonly readings: readonly PathReading[];
+      readonly index: PathIndex;
+    }
   | { readonly ok: false; readonly reason: string; readonly index: PathIndex };
 
 /** Compiled patterns. */
@@ -75,9 +93,10 @@ export interface PathIndex {
   /** Whether /Admin and /admin are different pages (the policy's `paths.caseSensitive`). */
   readonly caseSensitive: boolean;
   /**
-   * Canonicalise a request path (as received, still percent-encoded) and find the patterns it matches.
-   * Refused: a path with no safe canonical form, or whose encoded / changes the match depending on how an
-   * origin reads it. With no patterns at all nothing depends on the path, so nothing is refused.
+   * Read a request path (as received, still percent-encoded) every way an origin might and find the
+   * patterns each reading matches. Refused: a path with an invalid escape or NUL, or whose readings select
+   * different rules (the page would get the rules of a reading the origin does not use). With no patterns
+   * at all nothing depends on the path, so nothing is refused.
    */
   route(path: string, work?: PathWork): PathRoute;
   /** The indices of every pattern matching a path already in canonical form, ascending. */
@@ -88,11 +107,13 @@ export interface PathIndexOptions {
   readonly caseSensitive: boolean;
 }
 
+const NO_READINGS: readonly PathReading[] = [];
+
 /**
  * Build the index. Segment patterns (literals, `:id`, a trailing `*`) go into a trie walked once per
  * request; patterns with `*` inside a segment (`/assets/*.js`) fall back to regular expressions.
- * A trailing slash on either side is ignored, except after `*`. Unless case-sensitive, patterns are
- * folded here, once, the way request paths are folded per request.
+ * A trailing slash on either side is ignored. Unless case-sensitive, patterns are folded here, once, the
+ * way request paths are folded per request.
  */
 export function compilePathIndex(patterns: readonly string[], options: PathIndexOptions = { caseSensitive: false }): PathIndex {
   const match = compileMatcher(options.caseSensitive ? patterns : patterns.map((p) => foldPathCase(p)));
@@ -100,21 +121,25 @@ export function compilePathIndex(patterns: readonly string[], options: PathIndex
     caseSensitive: options.caseSensitive,
     match,
     route(path, work) {
-      if (patterns.length === 0) return { ok: true, path, rules: [], index };
+      if (patterns.length === 0) return { ok: true, path, rules: [], readings: NO_READINGS, index };
       const canonical = canonicalPath(path, !options.caseSensitive, work);
       if (!canonical.ok) return { ok: false, reason: canonical.reason, index };
       const rules = match(canonical.path);
-      if (canonical.oneSegment !== undefined && !sameIndices(rules, match(canonical.oneSegment))) {
-        return {
-          ok: false,
-          reason: "an encoded / or \\ on which the matching rules depend (nginx reads it as a separator, Express and Tomcat do not)",
-          index,
-        };
+      for (const reading of canonical.readings) {
+        const other = match(reading.path);
+        if (!sameIndices(rules, other)) {
+          const reason = `its readings select different rules: ${canonical.path} matches ${named(patterns, rules)}, but read ${reading.how} it is ${reading.path}, which matches ${named(patterns, other)}`;
+          return { ok: false, reason, index };
+        }
       }
-      return { ok: true, path: canonical.path, rules, index };
+      return { ok: true, path: canonical.path, rules, readings: canonical.readings, index };
     },
   };
   return index;
+}
+
+function named(patterns: readonly string[], rules: readonly number[]): string {
+  return rules.length === 0 ? "no rule" : rules.map((i) => patterns[i] ?? "?").join(" and ");
 }
 
 function sameIndices(a: readonly number[], b: readonly number[]): boolean {
@@ -148,6 +173,7 @@ function compileMatcher(patterns: readonly string[]): (path: string) => number[]
     }
     (last === "*" ? at.splat : at.exact).push(index);
   });
+  noteStems(root);
   return (path: string): number[] => {
     const out: number[] = [];
     const trailingSlash = path.length > 1 && path.endsWith("/");
@@ -174,20 +200,36 @@ function compileMatcher(patterns: readonly string[]): (path: string) => number[]
 /**
  * Walk the trie along the path's segments, from `pos` (just after a "/") to `end` (the path without a
  * trailing slash). A segment remains while pos <= end: "/" holds one empty segment, "/a/b" two.
+ * What a pattern matches is closed under what origins route to the same handler: `/x/*` matches `/x`
+ * (Express's app.use, Spring's trailing slash), and a pattern matching `/x` matches `/x/...` (PATH_INFO,
+ * mounted apps) and `/x.ext` (Rails' `(.:format)`, Spring's suffix match, Apache MultiViews).
  */
 function walk(at: TrieNode, path: string, pos: number, end: number, trailingSlash: boolean, out: number[]): void {
-  // A splat here matches whatever is left, as long as something follows the slash (or the path ends in one).
-  if (at.splat.length > 0 && (pos <= end || trailingSlash)) for (const index of at.splat) out.push(index);
+  for (const index of at.splat) out.push(index);
   if (pos > end) {
     for (const index of at.exact) out.push(index);
     return;
   }
+  // Below a pattern's last segment: the pattern's page with more path (the root pattern `/` is a literal "").
+  if (pos > 1) for (const index of at.exact) out.push(index);
   let next = path.indexOf("/", pos);
   if (next === -1 || next > end) next = end;
   const segment = path.slice(pos, next);
+  if (at.stems.size > 0) stems(at, segment, out);
   const literal = at.literal.get(segment);
   if (literal !== undefined) walk(literal, path, next + 1, end, trailingSlash, out);
   if (at.param !== undefined && segment !== "") walk(at.param, path, next + 1, end, trailingSlash, out);
+}
+
+/** `name.ext` (and `name.a.b`) is `name` to the origins above: the rules ending at child `name` apply. */
+function stems(at: TrieNode, segment: string, out: number[]): void {
+  for (let dot = segment.indexOf(".", 1); dot !== -1; dot = segment.indexOf(".", dot + 1)) {
+    if (!at.stems.has(dot)) continue;
+    const child = at.literal.get(segment.slice(0, dot));
+    if (child === undefined) continue;
+    for (const index of child.splat) out.push(index);
+    for (const index of child.exact) out.push(index);
+  }
 }
 
 function trimSlash(path: string): string {

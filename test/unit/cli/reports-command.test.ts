@@ -247,7 +247,7 @@ describe("reports --suggest", () => {
     answer = { status: 200, body: renderSummaryJson(SUMMARY) };
     const terminal = io();
     expect(await runReports([base, "--suggest"], terminal)).toBe(1);
-    expect(terminal.stderr).toContain("migrations/0003");
+    expect(terminal.stderr).toContain("migrations/0004");
   });
 
   it.each([[["--out", "x.json"]], [["--suggest", "--policy", "p.json"]], [["--suggest", "--min-clients", "0"]]])(

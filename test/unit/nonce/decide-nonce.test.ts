@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
 import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
 import { matchMarkerScope } from "../../../src/core/nonce/marker-scope.js";
-import { createFiller, createNonce, decideNonce, type ResponseFacts } from "../../../src/core/nonce/decide-nonce.js";
+import { createFiller, createNonce, decideNonce, XHTML, type ResponseFacts } from "../../../src/core/nonce/decide-nonce.js";
 import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 import { createMarker } from "../../../src/core/nonce/nonce-marker.js";
 import { adjustForStampedBody, scrubHeaders } from "../../../src/core/nonce/stamped-response.js";
@@ -86,7 +86,8 @@ describe("decideNonce elsewhere (blanket mode, or no nonce)", () => {
 
   it.each<[string, Partial<ResponseFacts>, boolean]>([
     ["a GET of HTML", {}, true],
-    ["XHTML", { contentType: "application/xhtml+xml" }, true],
+    ["XHTML (the browser's XML parser, which the stamper does not model)", { contentType: "application/xhtml+xml" }, false],
+    ["XHTML with a charset", { contentType: "application/xhtml+xml; charset=utf-8" }, false],
     ["text/plain then text/html", { contentType: "text/plain, text/html" }, true],
     ["JSON", { contentType: "application/json" }, false],
     ["no content type", { contentType: null }, false],
@@ -99,6 +100,14 @@ describe("decideNonce elsewhere (blanket mode, or no nonce)", () => {
     ["zstd HTML", { contentEncoding: "zstd" }, false],
   ])("%s → stamp %s", (_, facts, stamp) => {
     expect(decideNonce(plan, { ...html, ...facts }).stamp).toBe(stamp);
+  });
+
+  it("passes XHTML through untouched, with the CSP minus the nonce, and says why", () => {
+    const decision = decideNonce(plan, { ...html, contentType: "application/xhtml+xml" });
+    expect(decision).toEqual({ stamp: false, ops: plan.ops, why: XHTML, body: { kind: "untouched" } });
+    const headers = new Headers();
+    applyHeaders(headers, decision.ops);
+    expect(headers.get("content-security-policy")).not.toMatch(/nonce/i);
   });
 
   it("leaves the CSP headers and the body to an origin that runs its own nonces when the policy only defaults", () => {

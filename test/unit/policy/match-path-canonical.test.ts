@@ -48,8 +48,46 @@ describe("canonicalPath", () => {
   });
 
   it("reads an encoded / or \\ both ways", () => {
-    expect(canonicalPath("/a%2Fb%5cc", true)).toEqual({ ok: true, path: "/a/b/c", oneSegment: "/a%2fb%5cc" });
-    expect(canonicalPath("/a/b", true)).toEqual({ ok: true, path: "/a/b", oneSegment: undefined });
+    expect(canonicalPath("/a%2Fb%5cc", true)).toEqual({
+      ok: true,
+      path: "/a/b/c",
+      readings: [{ path: "/a%2fb%5cc", how: expect.stringContaining("kept in its segment") as unknown }],
+    });
+    expect(canonicalPath("/a/b", true)).toEqual({ ok: true, path: "/a/b", readings: [] });
+  });
+
+  function readings(path: string): string[] {
+    const result = canonicalPath(path, true);
+    if (!result.ok) throw new Error(`refused ${path}: ${result.reason}`);
+    return [result.path, ...result.readings.map((r) => r.path)];
+  }
+
+  it.each([
+    ["/caf%E9", ["/caf%e9", "/café"]],
+    ["/%E9t%E9/%C3%A9", ["/%e9t%e9/é", "/été/é"]],
+    ["/%FF", ["/%ff", "/ÿ"]],
+    ["/%C3", ["/%c3", "/ã"]],
+    ["/%E0%80%AF", ["/%e0%80%af", "/à\u0080¯"]],
+    ["/%C0%AF", ["/%c0%af", "/"]],
+    ["/a%C0%AE%C0%AE%C0%AFb", ["/a%c0%ae%c0%ae%c0%afb", "/a/b"]],
+    ["/a%C0%AF%C0%AE%C0%AE%C0%AFb", ["/a%c0%af%c0%ae%c0%ae%c0%afb", "/b"]],
+    ["/vouchers/10%25DEAL", ["/vouchers/10%25deal", "/vouchers/10%deal", "/vouchers/10þal"]],
+    ["/%2561dmin", ["/%2561dmin", "/admin"]],
+    ["/embed%2F..%2Fadmin", ["/admin", "/embed%2f..%2fadmin"]],
+    ["/embed/..;/admin", ["/admin", "/embed/..;/admin"]],
+    ["/embed/.;x/admin", ["/embed/admin", "/embed/.;x/admin"]],
+    ["/a/./b", ["/a/b"]],
+    ["/a/../b", ["/b"]],
+    ["/../../b", ["/b"]],
+    ["/a/.../b", ["/a/b", "/a/.../b"]],
+    ["/a/..%20/b", ["/b", "/a/.. /b"]],
+    ["/a/%20/b", ["/a/b", "/a/ /b"]],
+    ["/a%0Ab", ["/a\nb"]],
+    ["/a%7Fb", ["/a\u007fb"]],
+    ["/login.php/x.css", ["/login.php/x.css", "/login.php"]],
+    ["/app/index.PHP/a%2Fb", ["/app/index.php/a/b", "/app/index.php", "/app/index.php/a%2fb"]],
+  ])("reads %j as %j", (path, expected) => {
+    expect(readings(path)).toEqual(expected);
   });
 
   it.each([
@@ -58,31 +96,11 @@ describe("canonicalPath", () => {
     ["/a%2", "two-digit hex"],
     ["/a%", "two-digit hex"],
     ["/%u0061dmin", "two-digit hex"],
-    ["/%C0%AF", "UTF-8"],
-    ["/%C0%AE%C0%AE/x", "UTF-8"],
-    ["/%E0%80%AF", "UTF-8"],
-    ["/%ED%A0%80", "UTF-8"],
-    ["/%C3", "UTF-8"],
-    ["/%FF", "UTF-8"],
-    ["/%00", "control character"],
-    ["/a%0Ab", "control character"],
-    ["/a%7Fb", "control character"],
-    ["/a\u0000b", "control character"],
-    ["/a\tb", "control character"],
+    ["/%00", "NUL"],
+    ["/a\u0000b", "NUL"],
+    ["/%C0%80", "NUL"],
     ["/\ud800x", "surrogate"],
     ["/x\udc00", "surrogate"],
-    ["/%2561dmin", "double-encoded"],
-    ["/%25%34%31", "double-encoded"],
-    ["/embed%2F..%2Fadmin", ". or .."],
-    ["/embed%5C..%5Cadmin", ". or .."],
-    ["/embed/..;/admin", ". or .."],
-    ["/embed/.;x/admin", ". or .."],
-    ["/embed/%2e%2e%3B/admin", ". or .."],
-    ["/a/./b", ". or .."],
-    ["/a/../b", ". or .."],
-    ["/a/.../b", ". or .."],
-    ["/a/.%20./b", ". or .."],
-    ["/a/%20/b", ". or .."],
   ])("refuses %j: %s", (path, reason) => {
     expect(refusal(path)).toContain(reason);
   });
@@ -148,9 +166,10 @@ describe("the work canonicalPath does", () => {
     ["upper case", `/${"A/".repeat(10_000)}`],
     ["non-ASCII letters", `/${"É".repeat(10_000)}`],
     ["a refusal at the very end", `/${"a".repeat(20_000)}%zz`],
-  ])("stays within 16 steps per character for %s", (_, path) => {
+  ])("stays within 64 steps per character for %s", (_, path) => {
     const work = workFor(path);
-    expect(work.chars).toBeLessThanOrEqual(16 * path.length);
-    expect(work.builds).toBeLessThanOrEqual(2);
+    // At most 16 readings, each one pass, and the script reading of each.
+    expect(work.chars).toBeLessThanOrEqual(64 * path.length);
+    expect(work.builds).toBeLessThanOrEqual(17);
   });
 });

@@ -5,6 +5,7 @@ import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
 import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, RejectedCombination } from "../../../src/core/policy/types.js";
 import { compilePolicy } from "../../../src/core/policy/compile-policy.js";
+import { splatReachWarnings } from "../../../src/core/policy/pattern-reach.js";
 import { compile, cspMap, doc } from "../support.js";
 
 function headersFor(
@@ -36,7 +37,9 @@ describe("precedence", () => {
     ["/", "catch-all"],
     ["/blog/x", "catch-all"],
     ["/docs/", "docs"],
-    ["/docs/a/b", "docs"],
+    // /docs/:page covers what lies below a page (PATH_INFO, mounted apps): more specific than /docs/*.
+    ["/docs/a/b", "docs-page-later"],
+    ["/docs", "docs"],
     ["/docs/setup", "docs-page-later"],
     ["/docs/intro", "docs-intro"],
   ])("%s gets X-Rule %s", (path, expected) => {
@@ -195,5 +198,38 @@ describe("combinations", () => {
     expect(rejected).toEqual([{ from: "KV", issues: [expect.objectContaining({ path: "rules[0].hsts.preload" })] }]);
     expect(policy.rules).toEqual([]);
     expect(headersFor(policy, "/x").has("x-base")).toBe(false);
+  });
+});
+
+describe("the widened reach of /x/* and /x", () => {
+  const POLICY = compile([
+    {
+      rules: [
+        { path: "/admin/*", headers: { "X-Frame-Options": "DENY", "X-Rule": "admin-area" } },
+        { path: "/admin", headers: { "X-Rule": "admin-page" } },
+        { path: "/login", headers: { "Cache-Control": { value: "no-store", action: "set" } } },
+        { path: "/*.css", headers: { "X-Frame-Options": { action: "remove" } } },
+      ],
+    },
+  ]);
+
+  it.each([
+    ["/admin", "DENY"],
+    ["/admin.json", "DENY"],
+    ["/ADMIN/", "DENY"],
+  ])("%s gets the /admin/* rule (Express app.use, Spring's trailing slash, Rails' format)", (path, xfo) => {
+    expect(headersFor(POLICY, path).get("x-frame-options")).toBe(xfo);
+  });
+
+  it.each(["/login.html", "/login.json", "/login.do", "/login/step2", "/login.php/x"])("%s gets the exact rule /login", (path) => {
+    expect(headersFor(POLICY, path).get("cache-control")).toBe("no-store");
+  });
+
+  it("validate's warning names a /x/* rule that now stacks on a rule for /x and wins there", () => {
+    const warnings = splatReachWarnings(POLICY);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/rules\[0\] \/admin\/\* also applies to \/admin itself .* on top of .*rules\[1\] \/admin/);
+    expect(headersFor(POLICY, "/admin").get("x-rule")).toBe("admin-area");
+    expect(splatReachWarnings(compile([{ rules: [{ path: "/embed/*", headers: { "X-Rule": "e" } }] }]))).toEqual([]);
   });
 });

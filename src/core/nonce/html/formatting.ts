@@ -7,7 +7,7 @@
 import { GiveUp } from "./give-up.js";
 import { OpenElement } from "./open-elements.js";
 import type { TagToken } from "./tag-token.js";
-import { HTML, T } from "./tags.js";
+import { HTML, T, TAG_IDS } from "./tags.js";
 import type { Meter } from "./tokenizer.js";
 
 /** The longest list the model follows (markers included); longer, it gives up. */
@@ -33,9 +33,12 @@ const SLOTS = new Map(
   ]),
 );
 const NAMES = SLOTS.size;
+/** SLOTS as an array by tag id: this lookup runs for every formatting element, twice or more. */
+const SLOT_OF = new Int8Array(TAG_IDS);
+for (const [id, i] of SLOTS) SLOT_OF[id] = i;
 
 function slot(node: OpenElement): number {
-  return SLOTS.get(node.id) ?? 0;
+  return SLOT_OF[node.id] ?? 0;
 }
 
 const EQUAL = 0;
@@ -104,7 +107,7 @@ export class FormattingList {
 
   /** The last entry after the last marker whose element has this name. */
   lastAfterMarker(node: { id: number; name: string }): FormattingEntry | null {
-    if ((this.counts[SLOTS.get(node.id) ?? 0] ?? 0) === 0) return null;
+    if ((this.counts[SLOT_OF[node.id] ?? 0] ?? 0) === 0) return null;
     for (let e = this.tail; e !== null && !isMarker(e); e = e.prev) {
       this.meter.steps++;
       if (e.node.name === node.name) return e;
@@ -167,6 +170,22 @@ export class FormattingList {
   needsReconstruct(): boolean {
     const last = this.tail;
     return last !== null && !isMarker(last) && !last.node.onStack;
+  }
+
+  /** Append a copy of every entry of `from` to this (empty) list, each for the node `map` gives. */
+  copyFrom(from: FormattingList, map: (node: OpenElement) => OpenElement): void {
+    for (let e = from.head; e !== null; e = e.next) {
+      this.meter.steps++;
+      if (isMarker(e)) {
+        this.pushMarker();
+        continue;
+      }
+      const node = map(e.node);
+      const entry: FormattingEntry = { ...e, node, depth: this.markers, prev: null, next: null };
+      node.entry = entry;
+      this.append(entry);
+      this.counted(entry, 1);
+    }
   }
 
   private noahsArk(node: OpenElement, tag: TagToken, hash: number): void {

@@ -3,7 +3,11 @@
 
 /** The model gave up on this body; `reason` says why, for a log line. */
 export class GiveUp extends Error {
-  constructor(readonly reason: string) {
+  /** `at`: the absolute offset to report, when the cause has one that does not depend on the chunking. */
+  constructor(
+    readonly reason: string,
+    readonly at: number | null = null,
+  ) {
     super(reason);
     this.name = "GiveUp";
   }

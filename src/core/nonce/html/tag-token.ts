@@ -177,6 +177,11 @@ export class TagToken {
       return;
     }
     const pairs = this.pairs ?? [];
+    // Most formatting tags have no attributes or one: no set to sort.
+    if (pairs.length <= 1) {
+      this.signature = pairs[0]?.text ?? "";
+      return;
+    }
     let texts = pairs.map((pair) => pair.text);
     if (!this.signatureFuzzy) {
       // Names are plain ASCII here, so duplicates are exactly equal bytes: keep the first, and ignore order,

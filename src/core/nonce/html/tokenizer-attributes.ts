@@ -86,7 +86,7 @@ function unreadAttributes(t: Tokenizer, b: Uint8Array, p: number, end: number): 
 }
 
 function emitAt(t: Tokenizer, p: number): number {
-  t.emitTag();
+  t.emitTag(p);
   return p + 1;
 }
 
@@ -145,7 +145,7 @@ function afterAttributeName(t: Tokenizer, b: Uint8Array, p: number, end: number)
       return p + 1;
     }
     if (c === GT) {
-      t.emitTag();
+      t.emitTag(p);
       return p + 1;
     }
     t.endValue();
@@ -167,7 +167,7 @@ function beforeAttributeValue(t: Tokenizer, b: Uint8Array, p: number, end: numbe
       return p + 1;
     }
     if (c === GT) {
-      t.emitTag();
+      t.emitTag(p);
       return p + 1;
     }
     t.state = S.ATTRIBUTE_VALUE_UNQUOTED;
@@ -241,7 +241,7 @@ function unquotedValue(t: Tokenizer, b: Uint8Array, p: number, end: number): num
       return p + 1;
     }
     if (c === GT) {
-      t.emitTag();
+      t.emitTag(p);
       return p + 1;
     }
     if (read) valueByte(t, c);
@@ -261,7 +261,7 @@ function afterAttributeValueQuoted(t: Tokenizer, b: Uint8Array, p: number, end: 
     return p + 1;
   }
   if (c === GT) {
-    t.emitTag();
+    t.emitTag(p);
     return p + 1;
   }
   t.state = S.BEFORE_ATTRIBUTE_NAME;
@@ -272,7 +272,7 @@ function selfClosingStartTag(t: Tokenizer, b: Uint8Array, p: number, end: number
   if (t.tag.wants === 0) return unreadAttributes(t, b, p, end);
   if (b[p] === GT) {
     t.tag.selfClosing = true;
-    t.emitTag();
+    t.emitTag(p);
     return p + 1;
   }
   t.state = S.BEFORE_ATTRIBUTE_NAME;

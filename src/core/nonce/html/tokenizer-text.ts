@@ -53,7 +53,7 @@ export function endTagName(back: (t: Tokenizer) => number): StateFn {
         t.beginTag(true);
         t.name = want;
         t.endTagName(t.base + p);
-        if (c === GT) t.emitTag();
+        if (c === GT) t.emitTag(p);
         else t.state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_NAME;
         return p + 1;
       }

@@ -50,6 +50,9 @@ export interface Meter {
 export const STEPS_PER_BYTE = 8;
 export const STEPS_ALLOWANCE = 1 << 20;
 
+/** A start tag held back longer than this (its end not yet seen) makes the stamper give up. */
+export const MAX_TAG_BYTES = 64 * 1024;
+
 /** A state function: reads from `p`, returns where it stopped (it may have changed `t.state`). */
 export type StateFn = (t: Tokenizer, b: Uint8Array, p: number, end: number) => number;
 
@@ -117,6 +120,10 @@ export class Tokenizer {
   hold = -1;
   /** Absolute offset of the first byte not yet read completely (where a failure happened, if one did). */
   position = 0;
+  /** Absolute offset just past the ">" of the tag being emitted (or last emitted). */
+  tagEnd = 0;
+  /** Absolute offset of the first byte fed (after a byte order mark), or -1 before the first feed. */
+  private origin = -1;
 
   constructor(
     readonly sink: TokenSink,
@@ -128,15 +135,19 @@ export class Tokenizer {
     let p = 0;
     const end = b.length;
     const meter = this.meter;
-    const budget = STEPS_ALLOWANCE + STEPS_PER_BYTE * this.base;
+    if (this.origin < 0) this.origin = this.base;
+    // The budget is enforced where each tag is emitted (see charge), at offsets that do not depend on the
+    // chunking; this looser check per state call is only a backstop that no body reaches first.
+    const backstop = 2 * (STEPS_ALLOWANCE + STEPS_PER_BYTE * (this.base - this.origin));
     while (p < end) {
       this.position = this.base + p;
       const fn = STATES[this.state];
       if (fn === undefined) throw new Error(`tokenizer state ${this.state}`);
       const next = fn(this, b, p, end);
-      meter.steps += next - p + 1;
+      // A byte costs a step whichever call reads it; a call that reads none (a state switch) costs one.
+      meter.steps += next === p ? 1 : next - p;
       p = next;
-      if (meter.steps > budget + STEPS_PER_BYTE * p) throw new GiveUp(`the body needs more than ${STEPS_PER_BYTE} steps a byte`);
+      if (meter.steps > backstop + 2 * STEPS_PER_BYTE * p) throw new GiveUp(`the body needs more than ${STEPS_PER_BYTE} steps a byte`);
     }
     this.base += end;
     this.position = this.base;
@@ -228,8 +239,26 @@ export class Tokenizer {
     if (this.tag.wants !== 0) this.tag.endValue();
   }
 
-  /** Emit the current tag and go on in the state the model chooses. */
-  emitTag(): void {
+  /**
+   * The work budget, checked as each tag is emitted: the steps so far (the bytes up to the tag's ">" at
+   * `gt`, counted as if read in one chunk, and the model's steps) against STEPS_PER_BYTE a byte plus the
+   * allowance. Checked here, the answer is the same however the body was cut.
+   */
+  private charge(gt: number): void {
+    const read = gt + 1 - this.origin;
+    const steps = this.meter.steps - (this.position - this.origin) + read;
+    if (steps > STEPS_ALLOWANCE + STEPS_PER_BYTE * read)
+      throw new GiveUp(`the body needs more than ${STEPS_PER_BYTE} steps a byte`, this.lt);
+  }
+
+  /** Emit the current tag, whose ">" is at `p` in the chunk, and go on in the state the model chooses. */
+  emitTag(p: number): void {
+    const gt = this.base + p;
+    // A held start tag longer than the cap is given up on by its length alone, as the stamper does when
+    // the tag is still open after that many bytes: the same answer for any chunking.
+    if (this.hold >= 0 && gt + 1 - this.hold > MAX_TAG_BYTES) throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`, this.hold);
+    this.charge(gt);
+    this.tagEnd = gt + 1;
     this.endValue();
     this.flushRun();
     const tag = this.tag;
@@ -357,7 +386,7 @@ function tagName(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
   else for (let i = from; i < p; i++) t.nameByte(b[i] ?? 0);
   if (p === end) return end;
   t.endTagName(t.base + p);
-  if (c === GT) t.emitTag();
+  if (c === GT) t.emitTag(p);
   else t.state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_NAME;
   return p + 1;
 }

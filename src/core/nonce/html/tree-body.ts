@@ -243,8 +243,12 @@ function textStart(tb: TreeBuilder, tag: TagToken): boolean {
       tb.framesetOk = false;
       tb.insertRawText(tag, S.RAWTEXT);
       return true;
-    case T.noembed:
     case T.noscript:
+      // With scripting disabled, noscript is "any other start tag": its contents are markup.
+      if (!tb.scripting) return false;
+      tb.insertRawText(tag, S.RAWTEXT);
+      return true;
+    case T.noembed:
       tb.insertRawText(tag, S.RAWTEXT);
       return true;
     default:

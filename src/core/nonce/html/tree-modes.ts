@@ -31,6 +31,8 @@ export function modeStart(tb: TreeBuilder, tag: TagToken): void {
       tb.open.pop();
       tb.mode = M.AFTER_HEAD;
       return tb.dispatchStart(tag);
+    case M.IN_HEAD_NOSCRIPT:
+      return headNoscriptStart(tb, tag);
     case M.AFTER_HEAD:
       return afterHeadStart(tb, tag);
     case M.IN_BODY:
@@ -60,6 +62,26 @@ export function modeStart(tb: TreeBuilder, tag: TagToken): void {
   }
 }
 
+const HEAD_IN_HEAD_NOSCRIPT = new Set([T.basefont, T.bgsound, T.link, T.meta, T.noframes, T.style]);
+
+/** "In head noscript" (scripting disabled): a few head elements stay, anything else ends the noscript. */
+function headNoscriptStart(tb: TreeBuilder, tag: TagToken): void {
+  if (tag.id === T.html) return tb.bodyStart(tag);
+  if (HEAD_IN_HEAD_NOSCRIPT.has(tag.id)) {
+    headStart(tb, tag);
+    return;
+  }
+  if (tag.id === T.head || tag.id === T.noscript) return;
+  leaveHeadNoscript(tb);
+  tb.dispatchStart(tag);
+}
+
+/** Pop the noscript and go back to "in head" (the token is then reprocessed there). */
+function leaveHeadNoscript(tb: TreeBuilder): void {
+  tb.open.pop();
+  tb.mode = M.IN_HEAD;
+}
+
 /** In the frameset modes: html as in body, noframes as in head, anything else ignored. */
 function framesetOther(tb: TreeBuilder, tag: TagToken): void {
   if (tag.id === T.html) tb.bodyStart(tag);
@@ -84,6 +106,13 @@ export function headStart(tb: TreeBuilder, tag: TagToken): boolean {
       tb.insertRawText(tag, S.RCDATA);
       return true;
     case T.noscript:
+      if (!tb.scripting) {
+        tb.insert(tag);
+        tb.mode = M.IN_HEAD_NOSCRIPT;
+        return true;
+      }
+      tb.insertRawText(tag, S.RAWTEXT);
+      return true;
     case T.noframes:
     case T.style:
       tb.insertRawText(tag, S.RAWTEXT);
@@ -188,6 +217,10 @@ export function modeEnd(tb: TreeBuilder, tag: TagToken): void {
       tb.open.pop();
       tb.mode = M.AFTER_HEAD;
       return id === T.head ? undefined : modeEnd(tb, tag);
+    case M.IN_HEAD_NOSCRIPT:
+      if (id !== T.noscript && id !== T.br) return;
+      leaveHeadNoscript(tb);
+      return id === T.noscript ? undefined : modeEnd(tb, tag);
     case M.AFTER_HEAD:
       if (id === T.template) return templateEnd(tb);
       if (id === T.head || !isHeadBodyHtmlBr(id)) return;
@@ -267,6 +300,10 @@ export function modeChars(tb: TreeBuilder, kind: number): void {
       case M.AFTER_HEAD:
         if (kind === S.WHITESPACE) return;
         impliedByText(tb);
+        continue;
+      case M.IN_HEAD_NOSCRIPT:
+        if (kind === S.WHITESPACE) return;
+        leaveHeadNoscript(tb);
         continue;
       case M.IN_BODY:
       case M.IN_CAPTION:

@@ -1,7 +1,8 @@
 // A model of HTML tree construction (WHATWG HTML §13.2.6) without a DOM: it keeps exactly what decides
 // which elements the parser creates, in which namespace, and which state the tokenizer goes on in: the
 // stack of open elements, the insertion mode, template modes, active formatting elements, the head and
-// form pointers, frameset-ok, quirks mode and pending table text. Scripting is enabled, as in a browser.
+// form pointers, frameset-ok, quirks mode and pending table text. Scripting is enabled, as in a browser,
+// or disabled (the stamper runs a second model so, from the first <noscript> on: tag-stamper.ts).
 // <select> follows the current standard and Chromium (select contents parsed as in body), not parse5.
 
 import { bodyEnd, bodyStart } from "./tree-body.js";
@@ -47,6 +48,8 @@ export const IN_FRAMESET = 16;
 export const AFTER_FRAMESET = 17;
 export const AFTER_AFTER_BODY = 18;
 export const AFTER_AFTER_FRAMESET = 19;
+/** Only with scripting disabled (a TreeBuilder made with `scripting` false). */
+export const IN_HEAD_NOSCRIPT = 20;
 
 /** The tree-construction model of one body: the tokenizer's sink. */
 export class TreeBuilder implements TokenSink {
@@ -68,7 +71,14 @@ export class TreeBuilder implements TokenSink {
   current: TagToken | null = null;
   created: OpenElement | null = null;
 
-  constructor(readonly meter: Meter) {
+  /**
+   * `scripting`: the parser's scripting flag. On, as in a browser that runs scripts (<noscript> is raw
+   * text); off, as in one with JavaScript disabled, which parses <noscript>'s contents as markup.
+   */
+  constructor(
+    readonly meter: Meter,
+    readonly scripting = true,
+  ) {
     this.open = new OpenElements(meter);
     this.list = new FormattingList(meter);
   }
@@ -131,8 +141,10 @@ export class TreeBuilder implements TokenSink {
   }
 
   cdataAllowed(): boolean {
-    const top = this.open.top;
-    return top !== null && top.ns !== HTML;
+    // The markup declaration open state asks whether the adjusted current node is foreign. Chromium and
+    // parse5 answer as the dispatcher does for character tokens: a MathML text integration point or an
+    // HTML integration point counts as HTML, so `<![CDATA[` there is a bogus comment ending at the first ">".
+    return this.charsAreForeign();
   }
 
   // Dispatch (§13.2.6 "tree construction dispatcher").
