@@ -160,6 +160,7 @@ function mustBlock(e: Event, changingOnPath: boolean): boolean {
 }
 
 describe("scan's policy, for any site", () => {
+  // 60 s: every run compiles and plans a policy; on a loaded machine the default 5 s is not enough.
   it("validates, allows every load the scan saw on its path, and blocks handlers, eval and what no nonce reaches", () => {
     fc.assert(
       fc.property(site, (pages) => {
@@ -199,7 +200,7 @@ describe("scan's policy, for any site", () => {
       }),
       fuzzParameters(150),
     );
-  });
+  }, 60_000);
 });
 
 function canonical(path: string): string {
