@@ -165,8 +165,11 @@ export interface BlanketRow {
   /** Medians over rounds of workerd CPU per request. */
   readonly bareCpuUs: number;
   readonly blanketCpuUs: number;
+  readonly markedCpuUs: number;
   /** (blanket − bare) in ms per MiB of body. */
   readonly stampMsPerMiB: number;
+  /** (marked − bare) in ms per MiB: the scrub of a marked path (the big page carries 1,000 markers, the rest none). */
+  readonly markedMsPerMiB: number;
   /** stampMsPerMiB ÷ the same for each ordinary body. */
   readonly timesSparse: number;
   readonly timesDense: number;
@@ -198,6 +201,14 @@ const nonceOf = (headers: Fetched["headers"]): string | undefined => {
 };
 
 const occurrences = (text: string, needle: string): number => text.split(needle).length - 1;
+
+/** How often the marker's first byte occurs in a body: where marked mode's search stops. */
+function firstByteCount(body: Buffer): number {
+  const first = MARKER.charCodeAt(0);
+  let n = 0;
+  for (let at = body.indexOf(first); at !== -1; at = body.indexOf(first, at + 1)) n++;
+  return n;
+}
 
 /** One GET per Worker and page: the bare body is the origin's, the nonce Workers put their CSP's nonce where they should. */
 async function checkBodies(workers: readonly BenchWorker<Who>[], pages: readonly Page[], o: NonceOptions): Promise<BodyCheck[]> {
@@ -389,10 +400,10 @@ async function blanketSideBySide(
   o: NonceOptions,
   log: (line: string) => void,
 ): Promise<BlanketRow[]> {
-  const pair = workers.filter((w) => w.who === "bare" || w.who === "blanket");
+  const pair = workers.filter((w) => w.who === "bare" || w.who === "blanket" || w.who === "marked");
   const pids = workers.map((w) => w.pid);
-  const cpu = new Map<string, { bare: number[]; blanket: number[]; errors: number }>(
-    bodies.map((b) => [b.path, { bare: [], blanket: [], errors: 0 }]),
+  const cpu = new Map<string, { bare: number[]; blanket: number[]; marked: number[]; errors: number }>(
+    bodies.map((b) => [b.path, { bare: [], blanket: [], marked: [], errors: 0 }]),
   );
   log(`blanket side by side: ${bodies.length} bodies of 1 MiB, ${o.blanketRounds} rounds of ${o.blanketRequests} requests per Worker`);
   for (let r = 0; r < o.blanketRounds; r++) {
@@ -401,15 +412,15 @@ async function blanketSideBySide(
       for (const worker of order) {
         const run = await load(worker, { path: body.path, connections: 1, run: { requests: o.blanketRequests } }, o.scheme, pids);
         const entry = cpu.get(body.path);
-        entry?.[worker.who === "bare" ? "bare" : "blanket"].push(run.cpuUsPerRequest);
+        entry?.[worker.who === "bare" ? "bare" : worker.who === "marked" ? "marked" : "blanket"].push(run.cpuUsPerRequest);
         if (entry !== undefined) entry.errors += run.errors + run.non2xx;
       }
     }
     log(`  blanket side by side round ${r + 1}/${o.blanketRounds}`);
   }
-  const perMiB = (b: BlanketBody): number => {
+  const perMiB = (b: BlanketBody, who: "blanket" | "marked" = "blanket"): number => {
     const c = cpu.get(b.path);
-    return c === undefined ? Number.NaN : (median(c.blanket) - median(c.bare)) / 1000 / (b.body.length / (1024 * 1024));
+    return c === undefined ? Number.NaN : (median(c[who]) - median(c.bare)) / 1000 / (b.body.length / (1024 * 1024));
   };
   const sparse = bodies.find((b) => b.ordinary && b.path.endsWith("/big"));
   const dense = bodies.find((b) => b.ordinary && b.path.endsWith("/dense"));
@@ -421,7 +432,9 @@ async function blanketSideBySide(
       ordinary: b.ordinary,
       bareCpuUs: median(c?.bare ?? []),
       blanketCpuUs: median(c?.blanket ?? []),
+      markedCpuUs: median(c?.marked ?? []),
       stampMsPerMiB: perMiB(b),
+      markedMsPerMiB: perMiB(b, "marked"),
       timesSparse: sparse === undefined ? Number.NaN : perMiB(b) / perMiB(sparse),
       timesDense: dense === undefined ? Number.NaN : perMiB(b) / perMiB(dense),
       outcome: outcomeOf(b.body),
@@ -462,6 +475,8 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
     log(
       `pages: ${small.path} ${small.body.length} B, ${small.tags} tags, ${small.marked} marked; ${big.path} ${big.body.length} B, ${big.tags} tags, ${big.marked} marked`,
     );
+    // The scrubber's native search stops at every occurrence of the marker's first byte: name the count.
+    log(`marker: ${MARKER.length} characters, its first byte occurs ${firstByteCount(big.body)} times in ${big.path}`);
     const checks = await checkBodies(workers, [small, big], o);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length > 0) throw new Error(`body check failed: ${JSON.stringify(failed)}`);
@@ -574,9 +589,20 @@ export function formatNonce(result: NonceResult): string {
   const blanket =
     result.blanket.length === 0
       ? ""
-      : "\n\nblanket mode side by side, 1 MiB bodies: (blanket − bare) workerd CPU per MiB; target: hostile ≤ 3× ordinary (figures from a loaded machine are provisional)\n" +
+      : "\n\nside by side, 1 MiB bodies: (blanket − bare) and (marked − bare) workerd CPU per MiB; target: hostile ≤ 3× ordinary (figures from a loaded machine are provisional)\n" +
         formatTable(
-          ["body", "bare cpu/req µs", "blanket cpu/req µs", "stamping ms/MiB", "× sparse page", "× dense page", "stamper", "errors"],
+          [
+            "body",
+            "bare cpu/req µs",
+            "blanket cpu/req µs",
+            "stamping ms/MiB",
+            "× sparse page",
+            "× dense page",
+            "marked cpu/req µs",
+            "marked ms/MiB",
+            "stamper",
+            "errors",
+          ],
           result.blanket.map((b) => [
             b.name,
             b.bareCpuUs.toFixed(0),
@@ -584,6 +610,8 @@ export function formatNonce(result: NonceResult): string {
             b.stampMsPerMiB.toFixed(2),
             b.timesSparse.toFixed(2),
             b.timesDense.toFixed(2),
+            b.markedCpuUs.toFixed(0),
+            b.markedMsPerMiB.toFixed(2),
             b.outcome,
             String(b.errors),
           ]),
@@ -630,6 +658,7 @@ export function roundNonce(result: NonceResult): NonceResult {
       bareCpuUs: round(b.bareCpuUs, 1),
       blanketCpuUs: round(b.blanketCpuUs, 1),
       stampMsPerMiB: round(b.stampMsPerMiB, 3),
+      markedMsPerMiB: round(b.markedMsPerMiB, 3),
       timesSparse: round(b.timesSparse, 3),
       timesDense: round(b.timesDense, 3),
     })),

@@ -6,8 +6,12 @@ import { createMarker } from "../src/core/nonce/nonce-marker.js";
 import { fill, HOSTILE } from "../test/html/hostile.js";
 import { realisticPage } from "../test/html/pages.js";
 
-/** What the origin writes where the nonce goes: drawn per run (the Workers get it as NONCE_MARKER). */
-export const MARKER = createMarker();
+/**
+ * What the origin writes where the nonce goes: drawn per run (the Workers get it as NONCE_MARKER), or
+ * BENCH_NONCE_MARKER. The scrubber's cost depends on how often the marker's first byte occurs in the page
+ * (its native search stops at each), so a run reports that count, and a fixed marker makes runs comparable.
+ */
+export const MARKER = process.env["BENCH_NONCE_MARKER"] ?? createMarker();
 
 /** A generated page and what a nonce Worker should do to it. */
 export interface Page {
@@ -102,6 +106,18 @@ export function blanketBodies(): BlanketBody[] {
   ];
   HOSTILE.filter((h) => SIDE_BY_SIDE.includes(h.name)).forEach((h, i) => {
     bodies.push({ ...page(`/blanket/hostile-${i}`, fill(h.prefix, h.unit, size)), name: `hostile: ${h.name}`, ordinary: false });
+  });
+  // Hostile for the marked scrub: its native search stops at every first byte, its automata step through partial markers.
+  const partial = `${MARKER.slice(0, -1)}!`;
+  bodies.push({
+    ...page("/blanket/marker-first", MARKER.slice(0, 1).repeat(size)),
+    name: "hostile: the marker's first byte repeated",
+    ordinary: false,
+  });
+  bodies.push({
+    ...page("/blanket/marker-partial", partial.repeat(Math.ceil(size / partial.length)).slice(0, size)),
+    name: "hostile: the marker less its last byte, repeated",
+    ordinary: false,
   });
   return bodies;
 }

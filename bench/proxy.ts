@@ -67,8 +67,30 @@ export const PROXY_DEFAULTS: ProxyOptions = {
 /** The issue's targets. */
 export const PROXY_TARGETS = { rpsRatio: 0.97, ttfbDeltaMs: 5, memoryDeltaMb: 20 } as const;
 
-/** "control" is a second bare Worker, for the A/A check. */
-type Who = "ours" | "bare" | "control";
+/** "control" is a second bare Worker, for the A/A check; "example" the Cloudflare-example peer. */
+type Who = "ours" | "bare" | "control" | "example";
+
+/**
+ * The peer the issue names: Cloudflare's security-headers example, as simple as it gets. It clones the
+ * response (`new Response(res.body, res)`) and sets six headers, with no validation, no `default`
+ * actions, no leak-header removal. Ours must never be slower than this.
+ */
+export const EXAMPLE_WORKER = `export default {
+  async fetch(request, env) {
+    const target = new URL(request.url);
+    const origin = new URL(env.ORIGIN_URL);
+    target.protocol = origin.protocol; target.hostname = origin.hostname; target.port = origin.port;
+    const res = await fetch(new Request(target, request), { redirect: "manual" });
+    const out = new Response(res.body, res);
+    out.headers.set("Content-Security-Policy", "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'");
+    out.headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+    out.headers.set("X-Content-Type-Options", "nosniff");
+    out.headers.set("X-Frame-Options", "SAMEORIGIN");
+    out.headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
+    out.headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    return out;
+  },
+};`;
 
 type BenchWorker = HarnessWorker<Who>;
 
@@ -90,7 +112,10 @@ export interface Round {
   readonly ours: LoadRun;
   readonly bare: LoadRun;
   readonly control: LoadRun | null;
+  readonly example: LoadRun;
   readonly rpsRatio: number;
+  /** ours/example requests per second (the target: never below 1 beyond the noise). */
+  readonly oursOverExample: number;
   readonly p99Ratio: number;
   readonly cpuRatio: number;
   /** control/bare requests per second: what the ratio shows when both Workers are the same. */
@@ -111,6 +136,11 @@ export interface WorkloadResult {
   readonly cpuRatio: Spread;
   /** The A/A control's bare/bare ratio, when run. */
   readonly controlRpsRatio: Spread | null;
+  /** example/bare and ours/example requests per second, per round; example/bare workerd CPU per request. */
+  readonly exampleRpsRatio: Spread;
+  readonly oursOverExample: Spread;
+  readonly exampleCpuRatio: Spread;
+  readonly exampleCpuUs: number;
   /** ours/bare requests per second over the quiet rounds only (null when there were none). */
   readonly quietRpsRatio: Spread | null;
   readonly quietRounds: number;
@@ -130,11 +160,12 @@ export interface WorkloadResult {
 interface Contenders {
   readonly ours: BenchWorker;
   readonly bare: BenchWorker;
+  readonly example: BenchWorker;
   readonly control: BenchWorker | undefined;
 }
 
 async function throughput(w: Contenders, o: ProxyOptions, log: (line: string) => void): Promise<WorkloadResult[]> {
-  const all = [w.ours, w.bare, ...(w.control === undefined ? [] : [w.control])];
+  const all = [w.ours, w.bare, w.example, ...(w.control === undefined ? [] : [w.control])];
   const pids = all.map((worker) => worker.pid);
   const results: WorkloadResult[] = [];
   for (const workload of workloads(o)) {
@@ -147,7 +178,8 @@ async function throughput(w: Contenders, o: ProxyOptions, log: (line: string) =>
       for (const worker of order) runs.set(worker.who, await load(worker, workload, o.scheme, pids));
       const a = runs.get("ours");
       const b = runs.get("bare");
-      if (a === undefined || b === undefined) throw new Error("a run is missing");
+      const e = runs.get("example");
+      if (a === undefined || b === undefined || e === undefined) throw new Error("a run is missing");
       const c = runs.get("control") ?? null;
       const entry: Round = {
         order: order.map((worker) => worker.who),
@@ -155,7 +187,9 @@ async function throughput(w: Contenders, o: ProxyOptions, log: (line: string) =>
         ours: a,
         bare: b,
         control: c,
+        example: e,
         rpsRatio: a.rps / b.rps,
+        oursOverExample: a.rps / e.rps,
         p99Ratio: a.p99Ms / b.p99Ms,
         cpuRatio: a.cpuUsPerRequest / b.cpuUsPerRequest,
         controlRpsRatio: c === null ? null : c.rps / b.rps,
@@ -164,7 +198,7 @@ async function throughput(w: Contenders, o: ProxyOptions, log: (line: string) =>
       log(
         `  ${workload.name} round ${r + 1}/${o.rounds} (${entry.order.join(", ")}): rps ${a.rps.toFixed(0)}/${b.rps.toFixed(0)} = ${entry.rpsRatio.toFixed(3)}` +
           `${entry.controlRpsRatio === null ? "" : ` (A/A ${entry.controlRpsRatio.toFixed(3)})`}, p99 ${a.p99Ms.toFixed(2)}/${b.p99Ms.toFixed(2)} ms, ` +
-          `cpu/req ${a.cpuUsPerRequest.toFixed(0)}/${b.cpuUsPerRequest.toFixed(0)} µs, other load ${Math.max(a.foreignCores, b.foreignCores).toFixed(2)} cores`,
+          `cpu/req ${a.cpuUsPerRequest.toFixed(0)}/${b.cpuUsPerRequest.toFixed(0)} µs (example ${e.cpuUsPerRequest.toFixed(0)}, ours/example rps ${entry.oursOverExample.toFixed(3)}), other load ${Math.max(a.foreignCores, b.foreignCores).toFixed(2)} cores`,
       );
     }
     const rpsRatio = spread(rounds.map((r) => r.rpsRatio));
@@ -180,6 +214,10 @@ async function throughput(w: Contenders, o: ProxyOptions, log: (line: string) =>
       p99Ratio: spread(rounds.map((r) => r.p99Ratio)),
       cpuRatio: spread(rounds.map((r) => r.cpuRatio)),
       controlRpsRatio: controls.length === 0 ? null : spread(controls),
+      exampleRpsRatio: spread(rounds.map((r) => r.example.rps / r.bare.rps)),
+      oursOverExample: spread(rounds.map((r) => r.oursOverExample)),
+      exampleCpuRatio: spread(rounds.map((r) => r.example.cpuUsPerRequest / r.bare.cpuUsPerRequest)),
+      exampleCpuUs: median(rounds.map((r) => r.example.cpuUsPerRequest)),
       quietRpsRatio: quiet.length === 0 ? null : spread(quiet.map((r) => r.rpsRatio)),
       quietRounds: quiet.length,
       oursRps: median(rounds.map((r) => r.ours.rps)),
@@ -393,6 +431,8 @@ export async function runProxy(o: ProxyOptions = PROXY_DEFAULTS, log: (line: str
     started.push(ours);
     const bare = await startBenchWorker("bare", BARE_WORKER, { ORIGIN_URL: origin.url });
     started.push(bare);
+    const example = await startBenchWorker("example", EXAMPLE_WORKER, { ORIGIN_URL: origin.url });
+    started.push(example);
     const control = o.control ? await startBenchWorker("control", BARE_WORKER, { ORIGIN_URL: origin.url }) : undefined;
     if (control !== undefined) started.push(control);
     const workerd = workerdVersionOf(ours.pid);
@@ -406,7 +446,7 @@ export async function runProxy(o: ProxyOptions = PROXY_DEFAULTS, log: (line: str
     log(`first byte: ${o.ttfbSamples} samples per Worker`);
     const ttfb = await firstByte(ours, bare, origin, o);
     log(`throughput: ${o.rounds} interleaved rounds per workload`);
-    const tp = await throughput({ ours, bare, control }, o, log);
+    const tp = await throughput({ ours, bare, example, control }, o, log);
     const workerdLog = Object.fromEntries(started.map((worker) => [worker.who, worker.stdio]));
     await stop();
     return {
@@ -464,6 +504,24 @@ export function formatProxy(result: ProxyResult): string {
       yes(w.meetsTarget),
     ]),
   );
+  const peer = formatTable(
+    [
+      "workload",
+      "example/bare rps (min–max)",
+      "ours/example rps (min–max)",
+      "cpu/req ours / example / bare",
+      "example cpu ÷ bare",
+      "ours cpu ÷ bare",
+    ],
+    result.throughput.map((w) => [
+      w.name,
+      formatSpread(w.exampleRpsRatio),
+      formatSpread(w.oursOverExample),
+      `${w.oursCpuUs.toFixed(0)} / ${w.exampleCpuUs.toFixed(0)} / ${w.bareCpuUs.toFixed(0)} µs`,
+      w.exampleCpuRatio.median.toFixed(3),
+      w.cpuRatio.median.toFixed(3),
+    ]),
+  );
   const f = result.ttfb;
   const ttfb = formatTable(
     ["first byte (ms)", "ours", "bare", "ours − bare", `≤ ${t.ttfbDeltaMs} ms?`],
@@ -480,7 +538,7 @@ export function formatProxy(result: ProxyResult): string {
       ["peak", m.oursPeakMb.toFixed(1), m.barePeakMb.toFixed(1), (m.oursPeakMb - m.barePeakMb).toFixed(1), ""],
     ],
   );
-  return `${tp}\n\n${ttfb}  (${f.samples} samples each)\n\n${mem}  (peak from ${m.peakFrom}; ${m.runs.length / 2} stream(s) each)`;
+  return `${tp}\n\nthe Cloudflare-example peer (clone + six headers.set), same rounds:\n${peer}\n\n${ttfb}  (${f.samples} samples each)\n\n${mem}  (peak from ${m.peakFrom}; ${m.runs.length / 2} stream(s) each)`;
 }
 
 /** The proxy result with numbers rounded for the JSON file. */
@@ -500,7 +558,13 @@ export function roundProxy(result: ProxyResult): ProxyResult {
         cpuRatio: round(r.cpuRatio, 4),
         controlRpsRatio: r.controlRpsRatio === null ? null : round(r.controlRpsRatio, 4),
         control: r.control === null ? null : roundRun(r.control),
+        example: roundRun(r.example),
+        oursOverExample: round(r.oursOverExample, 4),
       })),
+      exampleRpsRatio: s(w.exampleRpsRatio),
+      oursOverExample: s(w.oursOverExample),
+      exampleCpuRatio: s(w.exampleCpuRatio),
+      exampleCpuUs: round(w.exampleCpuUs, 1),
       rpsRatio: s(w.rpsRatio),
       quietRpsRatio: w.quietRpsRatio === null ? null : s(w.quietRpsRatio),
       controlRpsRatio: w.controlRpsRatio === null ? null : s(w.controlRpsRatio),

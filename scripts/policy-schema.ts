@@ -5,7 +5,8 @@ import { toJsonSchema, type ConversionConfig, type JsonSchema } from "@valibot/t
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CSP_DIRECTIVES } from "../src/core/csp/directives.js";
-import { DIRECTIVE_NAME, PolicyDocumentSchema } from "../src/core/policy/policy-schema.js";
+import { BUNDLE_NAMES } from "../src/core/csp/bundles.js";
+import { BUNDLE_ARRAY, DIRECTIVE_NAME, PolicyDocumentSchema } from "../src/core/policy/policy-schema.js";
 import { ALTERNATIVES } from "../src/core/policy/schema-kit.js";
 
 const OUT = fileURLToPath(new URL("../policy.schema.json", import.meta.url));
@@ -44,6 +45,7 @@ const CONFIG: ConversionConfig = {
   errorMode: "ignore",
   overrideSchema: ({ valibotSchema }) => {
     if (valibotSchema === DIRECTIVE_NAME) return DIRECTIVE_NAMES;
+    if (valibotSchema === BUNDLE_ARRAY) return { type: "array", items: { type: "string", enum: [...BUNDLE_NAMES] }, uniqueItems: true };
     // Record keys become propertyNames; the converter does not offer them to this hook, so records keyed by
     // directive names are rebuilt here to list the names (editors complete them).
     if (isRecordOf(valibotSchema, DIRECTIVE_NAME)) {

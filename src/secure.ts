@@ -71,8 +71,9 @@ function treat(response: Response, t: Target): Treatment {
     {
       method: t.request.method,
       status: response.status,
-      contentType: response.headers.get("content-type"),
-      contentEncoding: response.headers.get("content-encoding"),
+      // Read once, in handleRequest; the coding only matters when the body may be rewritten.
+      contentType: t.facts.contentType,
+      contentEncoding: t.scope === null && plan.nonce === null ? null : response.headers.get("content-encoding"),
       hasBody: response.body !== null,
       originHeaders: response.headers,
     },

@@ -4,6 +4,7 @@ import type { HeaderOp } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { renderIssue } from "../support/documents.js";
 import type { Io, Style } from "../support/io.js";
+import type { BundleWarning } from "../../src/core/csp/bundles-warnings.js";
 import { printable } from "../support/printable.js";
 
 /** What happened to one owned header. */
@@ -60,6 +61,27 @@ export interface Explanation {
   readonly nonce: string | null;
   /** Per CSP header: which layer or rule last decided each directive. */
   readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
+  /** Per CSP header: the source bundles behind it, where each was allowed, and the sources it adds per directive. */
+  readonly cspBundles: Readonly<Record<string, readonly BundleAttribution[]>>;
+  /** What the bundles on this path still need from the policy (a nonce, say). */
+  readonly bundleWarnings: readonly BundleWarning[];
+}
+
+/** One bundle behind a CSP header. */
+export interface BundleAttribution {
+  readonly bundle: string;
+  readonly from: string;
+  readonly path: string;
+  /** Directive → the sources the bundle adds (empty: it adds nothing here). */
+  readonly added: Readonly<Record<string, readonly string[]>>;
+}
+
+/** One line per bundle: "stripe (KV: csp.allow[0]) adds script-src https://js.stripe.com; connect-src …". */
+function renderBundle(b: BundleAttribution, style: Style): string {
+  const parts = Object.entries(b.added).map(([directive, sources]) => `${directive} ${sources.join(" ")}`);
+  const what =
+    parts.length === 0 ? style.dim("adds nothing here (already allowed, or replaced by a later layer)") : `adds ${parts.join("; ")}`;
+  return `${printable(b.bundle)} ${style.dim(`(${b.from}: ${b.path})`)} ${printable(what)}`;
 }
 
 /** Group directives by the layer that decided them: "default-src, object-src ← defaults; img-src ← KV". */
@@ -123,6 +145,8 @@ export function renderExplanation(x: Explanation, io: Io): void {
   );
 
   if (x.nonce !== null) io.out(`${label("Nonce")}${printable(x.nonce)}\n`);
+  for (const w of x.bundleWarnings)
+    io.out(`${style.yellow("warning")}     ${printable(w.where)} "${printable(w.bundle)}": ${printable(w.message)}\n`);
   io.out(`\n${style.bold("Headers the Worker sends")}\n`);
   for (const op of x.sent) {
     if (op.value === null) continue;
@@ -133,6 +157,8 @@ export function renderExplanation(x: Explanation, io: Io): void {
     if (op.policyValue && directives !== undefined && directives.length > 0) {
       io.out(`    ${style.dim("directives:")} ${renderAttribution(directives, style)}\n`);
     }
+    if (op.policyValue)
+      for (const b of x.cspBundles[op.name.toLowerCase()] ?? []) io.out(`    ${style.dim("bundle")} ${renderBundle(b, style)}\n`);
   }
   io.out(`\n${style.bold("Removed")}\n`);
   if (x.removed.length === 0) io.out("  nothing\n");

@@ -7,6 +7,7 @@ import { applyHeaders } from "../../src/core/headers/apply-headers.js";
 import { matchRules } from "../../src/core/policy/match-rules.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import { planHeaders } from "../../src/core/policy/plan-headers.js";
+import { bundleWarnings } from "../../src/core/csp/bundles-warnings.js";
 import type {
   CompiledPolicy,
   CompiledRule,
@@ -145,6 +146,18 @@ function cspAttribution(
   };
 }
 
+/** Per CSP header: what each source bundle (`allow`) behind it adds, per directive. */
+function bundleAttribution(resolved: ResolvedPolicy, reportOnly: boolean): Explanation["cspBundles"] {
+  const list = (csps: readonly (ResolvedCsp | null)[]) =>
+    csps.flatMap((csp) =>
+      (csp?.bundles ?? []).map((b) => ({ bundle: b.name, from: b.from, path: b.path, added: Object.fromEntries(b.added) })),
+    );
+  return {
+    "content-security-policy": reportOnly ? [] : list([resolved.csp]),
+    "content-security-policy-report-only": list([reportOnly ? resolved.csp : null, resolved.cspReportOnly]),
+  };
+}
+
 /** Which of the plan's op lists this response gets: the Worker's own decision (core/nonce/decide-nonce.ts). */
 function selectOps(
   plan: HeaderPlan,
@@ -267,6 +280,8 @@ export function explain(
     passedThrough,
     nonce: selected.note,
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
+    cspBundles: bundleAttribution(combined.resolved, policy.options.reportOnly),
+    bundleWarnings: bundleWarnings(combined.resolved),
   };
 }
 

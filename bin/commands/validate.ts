@@ -5,6 +5,7 @@ import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
 import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { policyBundleWarnings } from "../support/bundle-warnings.js";
 import {
   describeEnvironment,
   ENVIRONMENT_OPTIONS,
@@ -15,6 +16,7 @@ import {
 import { OFFLINE_SCOPE } from "../support/grade/offline.js";
 import { gradePolicy, PAGE_TYPE, type PathGrade } from "../support/grade/policy-grade.js";
 import { gradeJson, renderFindings, styleGrade } from "../support/grade/render.js";
+import { ruleWarnings } from "../support/rule-warnings.js";
 import { EXIT, type ExitStatus, type Io, type Style } from "../support/io.js";
 import { refusalForEveryRequest } from "../../src/core/origin/request-guard.js";
 import { splatReachWarnings } from "../../src/core/policy/pattern-reach.js";
@@ -112,7 +114,9 @@ function toJson({ environment, file, check, ok, grades }: Verdict): unknown {
     removes,
     conflicts: check.conflicts,
     patternWarnings: splatReachWarnings(check.policy),
+    warnings: ruleWarnings(check.policy, "KV"),
     nonceMarker: markerNote(check.policy),
+    bundleWarnings: policyBundleWarnings(check.policy),
     grades: gradesJson(grades ?? []),
   };
 }
@@ -199,6 +203,11 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
   for (const warning of splatReachWarnings(check.policy)) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
+  for (const warning of policyBundleWarnings(check.policy)) {
+    io.out(`  ${style.yellow("warning:")} ${printable(warning.where)} "${printable(warning.bundle)}": ${printable(warning.message)}\n`);
+  }
+  // Warnings do not fail validate: the Worker applies the rules as written.
+  for (const w of ruleWarnings(check.policy, "KV")) io.out(`  ${style.yellow("warning:")} ${printable(w.rule)}: ${printable(w.message)}\n`);
   if (grades !== undefined) renderGrades(grades, io);
 }
 

@@ -7,6 +7,7 @@ import { compileEnvironment } from "../../src/core/policy/compile-environment.js
 import type { RejectedLayer } from "../../src/core/policy/types.js";
 import type { EnvConfig } from "../../src/core/policy/parse-env.js";
 import { parsePolicyJson } from "../../src/core/policy/parse-policy.js";
+import { parsePruned } from "../../src/core/policy/parse-pruned.js";
 import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
@@ -67,7 +68,7 @@ const FROM = "KV";
 /** Validate document text the way the Worker with these bindings would before applying it from KV. */
 export function checkDocument(text: string, env: EnvConfig): DocumentCheck {
   const parsed = parsePolicyJson(text);
-  if (!parsed.ok) return { ok: false, stage: "parse", issues: parsed.issues };
+  if (!parsed.ok) return { ok: false, stage: "parse", issues: [...parsed.issues, ...compileIssuesOfTheRest(text, env, parsed.issues)] };
   const document = parsed.value;
   const combinations: RejectedCombination[] = [];
   // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.
@@ -76,6 +77,28 @@ export function checkDocument(text: string, env: EnvConfig): DocumentCheck {
   if (own.length > 0) return { ok: false, stage: "compile", document, issues: own.flatMap((layer) => layer.issues) };
   const conflicts = findRuleConflicts(policy, FROM, combinations);
   return { ok: conflicts.length === 0, stage: "rules", document, policy, conflicts };
+}
+
+/**
+ * The issues compiling shows (HSTS preload without its requirements, a rule that fails on its base, …) in
+ * what remains of an invalid document once every part the schema rejected is taken out: so one run of
+ * validate reports them beside the schema's, instead of after those are fixed.
+ */
+function compileIssuesOfTheRest(text: string, env: EnvConfig, reported: readonly PolicyIssue[]): PolicyIssue[] {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const rest = parsePruned(input);
+  if (rest === undefined) return [];
+  const { rejected } = compileEnvironment(env, rest, {}, true);
+  const seen = new Set(reported.map((issue) => `${issue.path}\n${issue.message}`));
+  return rejected
+    .filter((layer) => layer.from === FROM)
+    .flatMap((layer) => layer.issues)
+    .filter((issue) => !seen.has(`${issue.path}\n${issue.message}`));
 }
 
 /**

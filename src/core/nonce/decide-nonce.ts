@@ -53,6 +53,8 @@ export const XHTML =
  * the browser keeps the policy stored with the page it cached.
  */
 export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: MarkerScope | null = null): NonceDecision {
+  // Most responses: no nonce and no marker scope, so nothing to parse (the content type's parse is per request).
+  if (scope === null && plan.nonce === null) return { stamp: false, ops: plan.ops, why: "no nonce in this policy", body: UNTOUCHED };
   const mime = extractMimeType(facts.contentType);
   const bodyless = facts.method === "HEAD" || !facts.hasBody || facts.status === 204 || facts.status === 205 || facts.status === 304;
   return scope === null ? decideBlanket(plan, facts, mime, bodyless) : decideMarked(plan, facts, mime, bodyless);

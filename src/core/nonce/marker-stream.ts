@@ -9,7 +9,10 @@
 // Why not String.replaceAll per chunk: a marker may be cut by a chunk boundary, and occurrences may
 // overlap (a marker whose end is also its start). Each form runs a Knuth-Morris-Pratt automaton, so every
 // byte is examined a bounded number of times, whatever the body: while no partial match is open, a native
-// indexOf jumps to the next byte that could start one. Every byte of every occurrence is removed (an
+// indexOf jumps to the next byte that could start one, and before it a Horspool skip over the ASCII form
+// (only where no NUL follows, so no wide form can start) jumps whole windows that cannot hold a marker:
+// a page full of the marker's first byte (English text when it is a common letter) would otherwise stop
+// the search at each one, and in workerd that cost 19 ms per MiB instead of 3. Every byte of every occurrence is removed (an
 // occurrence overlapping the previous one still gets its own replacement), so no piece of a marker is
 // left for a client to put together. At most one pattern length is held back between chunks.
 
@@ -24,10 +27,12 @@ interface Form {
   readonly fail: Uint16Array;
 }
 
-/** The marker compiled once per policy version: its three forms. */
+/** The marker compiled once per policy version: its three forms, and the ASCII form's Horspool shifts. */
 export interface CompiledMarker {
   readonly marker: string;
   readonly forms: readonly [Form, Form, Form];
+  /** shift[b]: how far a window may move when its last byte is b (the marker is at most 255 bytes). */
+  readonly shift: Uint8Array;
 }
 
 /** What one scrubber did, counted so that tests can bound it (work per byte, not time). */
@@ -40,6 +45,8 @@ export interface ScrubWork {
   searches: number;
   /** Occurrences replaced. */
   replaced: number;
+  /** Horspool windows looked at (one byte each) while skipping ahead. */
+  skips: number;
 }
 
 /** A streaming scrubber, and the work it has done so far. */
@@ -78,8 +85,40 @@ function form(marker: string, stride: 1 | 2 | 4): Form {
 
 /** Compile a marker (ASCII, non-empty, no NUL: policy validation guarantees it) into its three forms. */
 export function compileMarker(marker: string): CompiledMarker {
-  if (!/^[\x01-\x7f]+$/.test(marker)) throw new Error("a marker must be non-empty ASCII without NUL");
-  return { marker, forms: [form(marker, 1), form(marker, 2), form(marker, 4)] };
+  if (!/^[\x01-\x7f]{1,255}$/.test(marker)) throw new Error("a marker must be 1 to 255 ASCII characters without NUL");
+  const ascii = form(marker, 1);
+  return { marker, forms: [ascii, form(marker, 2), form(marker, 4)], shift: horspoolShifts(ascii.bytes) };
+}
+
+/** Horspool's bad-character shifts: the distance from a byte's last place before the end to the end, else the length. */
+function horspoolShifts(bytes: Uint8Array): Uint8Array {
+  const m = bytes.byteLength;
+  const shift = new Uint8Array(256).fill(m);
+  for (let j = 0; j < m - 1; j++) shift[bytes[j] ?? 0] = m - 1 - j;
+  return shift;
+}
+
+/**
+ * The first position from `at` where an occurrence of any form could start, as far as Horspool's windows
+ * over the ASCII form can tell: windows are tried only where the byte after their start is not NUL (before
+ * `nul`, the first NUL from `at`), since every wide form has one there. Past the last such window whole
+ * (the chunk's tail, or near a NUL), the position is returned for the byte-wise search to go on.
+ * Each window looked at is one count in `work.skips`, and windows only move forward: linear.
+ */
+function skipAhead(chunk: Uint8Array, at: number, nul: number, ascii: Uint8Array, shift: Uint8Array, work: ScrubWork): number {
+  const m = ascii.byteLength;
+  const last = ascii[m - 1] ?? 0;
+  const end = Math.min(chunk.byteLength - m, (nul === -1 ? chunk.byteLength : nul) - 2);
+  let s = at;
+  let windows = 0;
+  while (s <= end) {
+    windows++;
+    const b = chunk[s + m - 1] ?? 0;
+    if (b === last) break;
+    s += shift[b] ?? m;
+  }
+  work.skips += windows;
+  return s <= end ? s : Math.max(at, end + 1);
 }
 
 /** One step of a form's automaton from state `q` on byte `b`; the new state. */
@@ -110,7 +149,7 @@ export function markerScrubber(compiled: CompiledMarker, replacement: string): M
   // The wide replacements are built only if a wide form turns up: most bodies never need them.
   const replacements: (Uint8Array | undefined)[] = [spread(replacement, 1), undefined, undefined];
   const replacementFor = (which: 0 | 1 | 2): Uint8Array => (replacements[which] ??= spread(replacement, which === 1 ? 2 : 4));
-  const work: ScrubWork = { steps: 0, fallbacks: 0, searches: 0, replaced: 0 };
+  const work: ScrubWork = { steps: 0, fallbacks: 0, searches: 0, replaced: 0, skips: 0 };
   // States of the three automata, the bytes not yet decided (held from the last chunk), and positions
   // counted from the body's first byte: `emitted` is where undecided bytes start, `pos` where the chunk does.
   let q1 = 0;
@@ -137,8 +176,12 @@ export function markerScrubber(compiled: CompiledMarker, replacement: string): M
       let steps = 0;
       let searches = 0;
       let i = 0;
+      // The first NUL from i (-1: none): wide forms can only start just before one.
+      let nul = chunk.indexOf(0);
       while (i < length) {
         if ((q1 | q2 | q4) === 0) {
+          if (nul !== -1 && nul <= i) nul = chunk.indexOf(0, i + 1);
+          i = skipAhead(chunk, i, nul, ascii, compiled.shift, work);
           // No partial match open: only the marker's first byte can start one.
           searches++;
           const next = chunk.indexOf(first, i);
@@ -187,6 +230,17 @@ export function markerScrubber(compiled: CompiledMarker, replacement: string): M
           q4 = f4.fail[q4 - 1] ?? 0;
         }
         i++;
+        // At most a lone first byte is open, and the next byte is neither the second character nor a NUL:
+        // it ends every partial match, leaving each automaton where it would be from zero, so the search
+        // goes on from it (a run of the first byte would otherwise be stepped through byte by byte).
+        if (q1 <= 1 && q2 <= 1 && q4 <= 1) {
+          const c = chunk[i];
+          if (c !== undefined && c !== second && c !== 0) {
+            q1 = 0;
+            q2 = 0;
+            q4 = 0;
+          }
+        }
       }
       work.steps += steps;
       work.searches += searches;

@@ -7,8 +7,10 @@ import { sourceListProblems } from "../csp/parse-csp.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, headerValueProblem, isHeaderName, specFor } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
-import { didYouMean } from "../shared/result.js";
+import { didYouMean, isObject, renderValue, suggest } from "../shared/result.js";
+import { BUNDLE_NAMES, SOURCE_BUNDLES } from "../csp/bundles.js";
 import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
+import { CUSTOM_FIELD, featureMisses, headerNameMiss, reportGroupMisses } from "./schema-near-misses.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
@@ -35,8 +37,17 @@ const WholeValueAction = v.picklist(
 );
 
 export const HeaderEntryObject = strict(
-  { value: v.optional(HeaderValue), action: v.optional(HeaderActionSchema) },
-  "a header value string, an object { value, action }, or null to stop owning the header",
+  {
+    value: v.optional(HeaderValue),
+    action: v.optional(HeaderActionSchema),
+    [CUSTOM_FIELD]: v.optional(
+      v.pipe(
+        v.literal(true, "true (the header is your own, not a misspelling of one browsers know)"),
+        v.description("true: a header of your own whose name is one edit from a known one (X-Frame-Option would be refused)."),
+      ),
+    ),
+  },
+  "a header value string, an object { value, action, custom }, or null to stop owning the header",
 );
 
 /** A header entry: a value string, { value, action }, or null (the header is no longer owned). */
@@ -47,7 +58,8 @@ export const HeaderEntry = choose([HeaderValue, HeaderEntryObject, NULL], (input
 
 /** Checks that need the header's name: what it may be, and what its value and action must look like. */
 function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
-  if (!dataset.typed) return;
+  // Also when some entry is malformed (the dataset is then untyped): every issue shows in one run.
+  if (!isObject(dataset.value)) return;
   const entries = dataset.value;
   const seen = new Map<string, string>();
   for (const [name, entry] of Object.entries(entries)) {
@@ -67,15 +79,23 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
       addAt(addIssue, entries, name, `the \`${dedicated}\` field for ${name}, which validates it`, name);
       continue;
     }
-    if (entry === null) continue;
+    const miss = isObject(entry) && entry[CUSTOM_FIELD] === true ? undefined : headerNameMiss(name, "headers");
+    if (miss !== undefined) addAt(addIssue, entries, name, miss, name);
+    if (entry === null || (typeof entry !== "string" && !isObject(entry))) continue;
     const spec = specFor(lower);
-    const object = typeof entry === "string" ? { value: entry } : (entry as { value?: string; action?: string });
-    const value = object.value;
+    const object = typeof entry === "string" ? { value: entry } : { value: entry.value, action: entry.action };
+    // A value of the wrong type is reported by the entry's own schema.
+    const value = typeof object.value === "string" ? object.value : undefined;
+    const valuePath = typeof entry === "string" ? [] : ["value"];
     if (value !== undefined && !spec.isValid(value)) {
-      addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, typeof entry === "string" ? [] : ["value"]);
+      addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, valuePath);
+    } else if (value !== undefined && (lower === "permissions-policy" || lower === "permissions-policy-report-only")) {
+      for (const message of featureMisses(value)) addAt(addIssue, entries, name, message, value, valuePath);
     }
     if (typeof entry === "object") {
-      if (object.action === undefined && value === undefined) {
+      // An entry with a misspelled field ("valeu") is reported for that field alone.
+      const fieldIssue = dataset.issues?.some((issue) => issue.path?.[0]?.key === name) === true;
+      if (object.action === undefined && object.value === undefined && !fieldIssue) {
         addAt(addIssue, entries, name, "a value, an action, or both (null stops owning the header)", entry);
       }
       if ((object.action === "remove" || object.action === "strip-version") && value !== undefined) {
@@ -108,11 +128,12 @@ export const DirectiveValueSchema = choose([SourceList, TRUE], (input) => (input
 /** Checks that need the directive's name: the shape of its value and each source in it. */
 function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>>>(mode: "replace" | "add") {
   return ({ dataset, addIssue }: Ctx<T>): void => {
-    if (!dataset.typed) return;
+    if (!isObject(dataset.value)) return;
     const directives = dataset.value;
     for (const [name, value] of Object.entries(directives)) {
-      const kind = CSP_DIRECTIVES.get(name);
-      if (kind === undefined) continue; // reported by the key check
+      // A misspelled name is reported by the key check; its sources are still checked, as the directive it
+      // most likely meant (or as a plain source list), so fixing the name reveals nothing new.
+      const kind = CSP_DIRECTIVES.get(name) ?? CSP_DIRECTIVES.get(suggest(name, CSP_DIRECTIVES.keys()) ?? "") ?? "sources";
       if (kind === "flag") {
         if (value !== true) addAt(addIssue, directives, name, `true: ${name} takes no sources`, value);
         continue;
@@ -121,6 +142,7 @@ function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>
         addAt(addIssue, directives, name, `a list of sources: only flag directives take true`, value);
         continue;
       }
+      if (!value.every((source) => typeof source === "string")) continue; // reported by the source schema
       const sources = value;
       for (const { index, message } of sourceListProblems(kind, sources, mode)) {
         if (index === undefined) addAt(addIssue, directives, name, message, value);
@@ -142,6 +164,41 @@ const AdditionsRecord = plain(
 );
 const DirectiveAdditions = v.pipe(AdditionsRecord, v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")));
 
+/** A source bundle's name (src/core/csp/bundles.ts), with the closest one offered for a typo. */
+const BUNDLE_NAME = v.pipe(
+  v.string("a source bundle name (a string)"),
+  v.check(
+    (s) => SOURCE_BUNDLES.has(s),
+    (issue) => `a known source bundle${didYouMean(issue.input, BUNDLE_NAMES)}: one of ${BUNDLE_NAMES.join(", ")}`,
+  ),
+);
+
+/** Each bundle once: a repeat adds nothing, and is most likely a different one misremembered. */
+function checkBundleList({ dataset, addIssue }: Ctx<string[]>): void {
+  // Also when another item is invalid (a number, say): every issue is reported in one pass.
+  const names: unknown = dataset.value;
+  if (!Array.isArray(names)) return;
+  const seen = new Set<unknown>();
+  names.forEach((name: unknown, index) => {
+    if (typeof name === "string" && seen.has(name))
+      addIssue({
+        message: "each bundle once",
+        received: renderValue(name),
+        path: [{ type: "array", origin: "value", input: names, key: index, value: name }],
+      });
+    seen.add(name);
+  });
+}
+
+/** The `allow` array (exported so the JSON Schema can list the names for completion). */
+export const BUNDLE_ARRAY = v.array(BUNDLE_NAME, 'a list of source bundle names, e.g. ["stripe", "google-fonts"]');
+
+const BundleList = v.pipe(
+  BUNDLE_ARRAY,
+  v.minLength(1, "at least one bundle (leave allow out to allow none)"),
+  v.rawCheck<string[]>(checkBundleList),
+);
+
 export const CspLayerSchema = strict(
   {
     action: v.optional(WholeValueAction),
@@ -149,8 +206,9 @@ export const CspLayerSchema = strict(
     directives: v.optional(Directives),
     add: v.optional(DirectiveAdditions),
     remove: v.optional(v.array(DirectiveName, "a list of directive names")),
+    allow: v.optional(v.pipe(BundleList, v.description('Source bundles of well-known services to allow, e.g. ["stripe"]: docs/csp.md.'))),
   },
-  "a CSP object { action, replace, directives, add, remove }, or false to send none",
+  "a CSP object { action, replace, directives, add, remove, allow }, or false to send none",
 );
 
 /** A CSP layer, or false: this layer sends no policy (an origin's own policy then passes). */
@@ -242,12 +300,15 @@ export const LAYER_ENTRIES = {
 
 /** Checks across fields of one layer. */
 function checkLayer<T extends { headers?: Record<string, unknown>; remove?: string[] }>({ dataset, addIssue }: Ctx<T>): void {
-  if (!dataset.typed) return;
-  const layer = dataset.value;
-  const input = layer as unknown as Record<string, unknown>;
-  const owned = new Map(Object.keys(layer.headers ?? {}).map((n) => [n.toLowerCase(), n]));
+  // Also when another field is malformed (the dataset is then untyped): every issue shows in one run.
+  if (!isObject(dataset.value)) return;
+  const input = dataset.value;
+  const headers = isObject(input.headers) ? input.headers : {};
+  const remove = Array.isArray(input.remove) ? (input.remove as unknown[]) : [];
+  const owned = new Map(Object.keys(headers).map((n) => [n.toLowerCase(), n]));
   const seen = new Set<string>();
-  (layer.remove ?? []).forEach((name, i) => {
+  remove.forEach((name, i) => {
+    if (typeof name !== "string") return; // reported by the list's schema
     const lower = name.toLowerCase();
     const reason = FORBIDDEN_HEADERS.get(lower);
     const dedicated = DEDICATED_HEADERS.get(lower);
@@ -261,9 +322,16 @@ function checkLayer<T extends { headers?: Record<string, unknown>; remove?: stri
       ]);
     } else if (seen.has(lower)) {
       addAt(addIssue, input, "remove", "each header once", name, [i]);
+    } else {
+      const miss = headerNameMiss(name, "remove");
+      if (miss !== undefined) addAt(addIssue, input, "remove", miss, name, [i]);
     }
     seen.add(lower);
   });
+  for (const { field, group, hit } of reportGroupMisses(input)) {
+    const message = `a reporting group this policy defines (did you mean \`${hit}\`?): browsers drop reports to an unknown group`;
+    addAt(addIssue, input, field, message, group, ["directives", "report-to", 0]);
+  }
 }
 
 const PathPattern = v.pipe(

@@ -32,6 +32,19 @@ export interface ResolvedCsp {
   readonly action: "set" | "default";
   readonly directives: ReadonlyMap<string, ResolvedDirective>;
   readonly from: string;
+  /** The source bundles (`allow`) behind this CSP and what each still adds; absent when none. */
+  readonly bundles?: readonly AppliedBundle[];
+}
+
+/** What one `allow` entry added to a CSP, per directive: explain shows it, validate warns from it. */
+export interface AppliedBundle {
+  readonly name: string;
+  /** The layer whose `allow` named it: "KV", "KV.rules[0] /shop/*". */
+  readonly from: string;
+  /** Its field in that layer: `csp.allow[0]`. */
+  readonly path: string;
+  /** Directive → the sources the bundle added that a later layer has not replaced or removed. */
+  readonly added: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ResolvedHsts {

@@ -62,7 +62,7 @@ export function prefixIssues(prefix: string, issues: readonly PolicyIssue[]): Po
 }
 
 /** Levenshtein distance, for "did you mean" hints on short identifiers. */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0] ?? 0;
@@ -83,7 +83,7 @@ export function suggest(input: string, candidates: Iterable<string>): string | u
   let best: string | undefined;
   let bestScore = Infinity;
   for (const candidate of candidates) {
-    const score = distance(needle, candidate.toLowerCase());
+    const score = editDistance(needle, candidate.toLowerCase());
     if (score < bestScore) {
       best = candidate;
       bestScore = score;

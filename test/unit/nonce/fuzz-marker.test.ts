@@ -174,5 +174,22 @@ describe("markerScrubber's work is linear in the body", () => {
     expect(steps).toBeLessThanOrEqual(n);
     expect(fallbacks).toBeLessThanOrEqual(3 * steps);
     expect(searches).toBeLessThanOrEqual(n + 6);
+    // Horspool windows only move forward: at most one per byte.
+    expect(scrubber.work.skips).toBeLessThanOrEqual(n);
+  });
+
+  // A marker whose first character is a common letter: its search must not stop at each one. The '.' and
+  // '!' make it one no site could use (the repository publishes no usable marker); the scrubber takes it.
+  const common = "eQ7.ZK2!R9WVJ3HXP5TN8MYC4BFD6GAU";
+  it.each([
+    ["the marker's first byte repeated", () => fill(encoder.encode("e"))],
+    ["English text full of it", () => fill(encoder.encode("<p>the entire essence of the sentence here.</p>\n"))],
+    ["English text with a NUL now and then", () => fill(encoder.encode(`<p>${"these were seen, and then the rest. ".repeat(8)}</p>\0`))],
+  ])("on %s: looks at fewer than one byte in eight", (_, build) => {
+    const body = build();
+    const scrubber = markerScrubber(compileMarker(common), "AAAAAAAAAAAAAAAAAAAAAA==");
+    drive(scrubber, splitBytes(body, [4096, 65536, 65537, 300000, 1000000]));
+    const { steps, searches, skips } = scrubber.work;
+    expect(steps + searches + skips).toBeLessThan(n / 8);
   });
 });
