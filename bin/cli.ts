@@ -9,6 +9,7 @@ import { markerCommand } from "./commands/marker.js";
 import { pullCommand } from "./commands/pull.js";
 import { pushCommand } from "./commands/push.js";
 import { reportsCommand } from "./commands/reports.js";
+import { scanCommand } from "./commands/scan.js";
 import { validateCommand } from "./commands/validate.js";
 import { didYouMean } from "../src/core/shared/result.js";
 import { CommandError, UsageError, type Command } from "./support/command.js";
@@ -25,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   hashesCommand,
   reportsCommand,
   markerCommand,
+  scanCommand,
 ];
 
 function toolHelp(): string {

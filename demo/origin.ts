@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createMarker } from "../src/core/nonce/nonce-marker.js";
+import { ROAD_PAGES, roadPage } from "./road.js";
 
 /** A running demo origin. */
 export interface DemoOrigin {
@@ -27,6 +28,7 @@ export const DEMO_PAGES: readonly { readonly path: string; readonly what: string
     path: "/nonce",
     what: "a marked nonce: the origin's own inline script runs, an injected one is blocked, the secret marker never shows",
   },
+  ...ROAD_PAGES,
 ];
 
 const SLOW_CHUNKS = 10;
@@ -103,7 +105,8 @@ colours) because its inline <code>&lt;style&gt;</code> was refused: <code>defaul
 inline <code>&lt;style&gt;</code> ran, so no CSP blocked it.</p>
 <h2>Demo pages</h2>
 ${pageList()}
-<p>Or from a terminal: <code>curl -sI &lt;worker url&gt;/weak-headers</code>.</p>`,
+<p>Or from a terminal: <code>curl -sk -D - -o /dev/null &lt;worker url&gt;/weak-headers</code> (a GET that
+prints the headers; <code>-k</code> accepts the demo's local certificate).</p>`,
   );
 }
 
@@ -132,8 +135,8 @@ function weakHeadersPage(): string {
     ["<code>X-AspNet-Version: 4.0.30319</code>", "removed", "A leak header, removed like <code>X-Powered-By</code>."],
     [
       "<code>Strict-Transport-Security: max-age=0</code>",
-      "removed (over http)",
-      'HSTS is sent only on https: over plain http a browser must ignore it, so the Worker strips even the origin\'s. Over https, the <code>default</code> action keeps a valid origin value, and <code>max-age=0</code> is valid (it tells browsers to forget HSTS): set <code>"hsts": { "action": "set" }</code> to override it.',
+      "passed through in the demo; removed over http",
+      'HSTS is sent only on https: over plain http a browser must ignore it, so the Worker strips even the origin\'s. The demo runs on https but sets <code>"hsts": false</code> (a browser would remember HSTS for <code>localhost</code> for a year and upgrade every local dev server), so the origin\'s own passes: <code>max-age=0</code> tells browsers to forget HSTS. Deployed, the <code>default</code> action keeps a valid origin value like this one: set <code>"hsts": { "action": "set" }</code> to override it.',
     ],
     [
       "<code>X-Content-Type-Options: nosniff, nosniff</code>",
@@ -150,7 +153,7 @@ function weakHeadersPage(): string {
   return page(
     "Weak and duplicated headers",
     `<p>This response comes from an origin with a typical accumulation of header mistakes. Compare
-<code>curl -sI</code> on the origin and on the Worker. With the built-in policy (see
+<code>curl -s -D - -o /dev/null</code> on the origin and <code>curl -sk -D - -o /dev/null</code> on the Worker. With the built-in policy (see
 <code>docs/policy-format.md</code>), the Worker does this:</p>
 <table border="1" cellpadding="4">
 <tr><th>The origin sends</th><th>The client gets</th><th>Why</th></tr>
@@ -158,32 +161,6 @@ ${table}
 </table>
 <p>It also adds what the origin left out (<code>Content-Security-Policy</code>, <code>Permissions-Policy</code>), and
 every header it owns appears exactly once.</p>`,
-  );
-}
-
-/**
- * /nonce: the origin marks its own inline script with the site's secret marker (`npm start` draws one per
- * run and gives it to the Worker as NONCE_MARKER); a script "injected" into a comment guesses the old
- * published marker. Through the Worker the first runs and the second is blocked.
- */
-function noncePage(marker: string): string {
-  return page(
-    "A marked nonce",
-    `<p>The origin wrote its own inline script as <code>&lt;script nonce="MARKER"&gt;</code>, with the site's secret
-marker as the value. The Worker replaces the marker with a fresh nonce for every response and puts the same nonce in
-the <code>Content-Security-Policy</code> (rule <code>/nonce</code> in <code>examples/policy.json</code>). View the
-source through the Worker: the marker is nowhere, in the body or the headers.</p>
-<p id="marked-probe" class="probe"><strong>Marked script: blocked.</strong> (You are seeing the origin directly, or
-the Worker has no NONCE_MARKER.)</p>
-<script nonce="${marker}">
-  document.getElementById("marked-probe").innerHTML = "<strong>Marked script: ran.</strong> Its nonce matched the CSP's.";
-</script>
-<div class="comment">A comment an attacker stored:
-<script nonce="__CSP_NONCE__">document.getElementById("injected-probe").hidden = false;</script></div>
-<p id="injected-probe" class="probe probe-ran" hidden><strong>Injected script: ran.</strong> No CSP stopped it.</p>
-<p>The injected script guessed the old published marker; it gets no nonce and stays blocked (devtools →
-Console shows the refusal). Only a marker nobody else knows works, which is why the Worker refuses a public
-or guessable one.</p>`,
   );
 }
 
@@ -337,10 +314,12 @@ period (30 s) shows the change.</p>`,
         ),
       );
       return;
-    case "/nonce":
-      sendHtml(res, 200, noncePage(marker), [["Cache-Control", "no-store"]]);
-      return;
-    default:
+    default: {
+      const road = roadPage(path, page, marker);
+      if (road !== undefined) {
+        sendHtml(res, 200, road, [["Cache-Control", "no-store"]]);
+        return;
+      }
       sendHtml(
         res,
         404,
@@ -351,6 +330,7 @@ Worker puts the same headers on them.</p>
 ${pageList()}`,
         ),
       );
+    }
   }
 }
 

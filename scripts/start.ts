@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
-import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { DEMO_PAGES, startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
-import { DEFAULT_KV_KEY, DEFAULT_REPORT_PATH } from "../src/core/policy/parse-env.js";
+import { startDemoOrigin, type DemoOrigin } from "../demo/origin.js";
 import { createMarker } from "../src/core/nonce/nonce-marker.js";
-import { parsePolicyJson } from "../src/core/policy/parse-policy.js";
+import { banner } from "./demo-banner.js";
+import { DemoStateError, seedLocalState, seedMessage } from "./demo-state.js";
 import { isTerminal } from "../bin/support/io.js";
 import { stripAnsi } from "../bin/support/printable.js";
 
@@ -21,6 +21,10 @@ const PERSIST_TO = ".wrangler/state";
 const READY_TIMEOUT_MS = 90_000;
 /** After a signal, how long wrangler gets to stop before it is killed. */
 const STOP_GRACE_MS = 10_000;
+/** How often the script checks that the process that started it (npm) is still there. */
+const PARENT_CHECK_MS = 1000;
+/** Every signal that ends this process by default and can be caught: each one stops everything it started. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const;
 
 interface StartSettings {
   readonly port: number;
@@ -30,6 +34,10 @@ interface StartSettings {
   readonly reportsToken: string;
   /** The nonce marker for this run only (NONCE_MARKER): the demo origin marks its /nonce script with it. */
   readonly nonceMarker: string;
+  /** https (the default: Chromium sends CSP reports only from secure pages), or http with --http. */
+  readonly https: boolean;
+  /** Seed the local KV's policy document even when one is there (--reset). */
+  readonly reset: boolean;
 }
 
 /** A failure with a message meant for the person running `npm start`, not a stack trace. */
@@ -45,39 +53,46 @@ function parsePort(name: string, fallback: number): number {
   return port;
 }
 
-/** The settings for this run, from the environment (PORT, INSPECTOR_PORT) and the defaults. */
+/** The settings for this run, from the command line (--reset, --http), the environment (PORT, INSPECTOR_PORT) and the defaults. */
 function readSettings(): StartSettings {
+  let flags: { reset?: boolean; http?: boolean };
+  try {
+    flags = parseArgs({
+      args: process.argv.slice(2),
+      options: { reset: { type: "boolean" }, http: { type: "boolean" } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new StartError(
+      `${error instanceof Error ? error.message : String(error)}; npm start takes --reset (seed the local KV again) and --http (no https)`,
+    );
+  }
   const port = parsePort("PORT", 8787);
   const inspectorPort = parsePort("INSPECTOR_PORT", 9229);
   if (port === inspectorPort) throw new StartError(`PORT and INSPECTOR_PORT must differ (both are ${port})`);
-  return { port, inspectorPort, persistTo: PERSIST_TO, reportsToken: randomBytes(24).toString("base64url"), nonceMarker: createMarker() };
+  return {
+    port,
+    inspectorPort,
+    persistTo: PERSIST_TO,
+    reportsToken: randomBytes(24).toString("base64url"),
+    nonceMarker: createMarker(),
+    https: flags.http !== true,
+    reset: flags.reset === true,
+  };
 }
 
-/** The example policy, validated, goes into the local POLICY_KV (per-path rules); the local REPORTS_DB gets its table. */
-async function seedLocalState(persistTo: string): Promise<void> {
-  const file = join(ROOT, "examples", "policy.json");
-  const result = parsePolicyJson(await readFile(file, "utf8"));
-  if (!result.ok) {
-    const lines = result.issues.map((i) => `  ${i.path || "(document)"}: expected ${i.message}, got ${i.received}`);
-    throw new StartError(`examples/policy.json is not a valid policy:\n${lines.join("\n")}`);
-  }
-  const args = ["kv", "key", "put", DEFAULT_KV_KEY, "--path", file, "--binding", "POLICY_KV", "--local", "--persist-to", persistTo];
-  await runWranglerCommand(args, "seeding the local KV");
-  process.stdout.write(`Seeded the local POLICY_KV ("${DEFAULT_KV_KEY}") from examples/policy.json.\n`);
-  // The report collector's table: applied migrations are recorded, so a second run applies nothing.
-  await runWranglerCommand(["d1", "migrations", "apply", "REPORTS_DB", "--local", "--persist-to", persistTo], "migrating the local D1");
-  process.stdout.write("Applied the D1 migrations (migrations/) to the local REPORTS_DB.\n");
-}
-
-/** Run a one-off wrangler command to completion; its errors reach the terminal, its chatter does not. */
-async function runWranglerCommand(args: readonly string[], what: string): Promise<void> {
+/** Run a one-off wrangler command to completion: its stdout is returned, its errors reach the terminal. */
+async function runWranglerCommand(args: readonly string[], what: string): Promise<string> {
+  let stdout = "";
   const code = await new Promise<number>((resolve, reject) => {
     // No stdin: wrangler then takes the default answer to its confirmation prompts.
-    const child = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    const child = spawn(WRANGLER_BIN, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
     child.once("error", reject);
     child.once("close", (status) => resolve(status ?? 1));
   });
   if (code !== 0) throw new StartError(`${what} failed: wrangler ${args.join(" ")} exited with ${code}`);
+  return stdout;
 }
 
 /** The wrangler dev command line: the Worker on loopback, proxying to the demo origin. */
@@ -94,6 +109,10 @@ function wranglerDevArgs(settings: StartSettings, originUrl: string): string[] {
     // The secret marker of marked nonces, drawn for this run (deployed Workers: `wrangler secret put NONCE_MARKER`).
     "--var",
     `NONCE_MARKER:${settings.nonceMarker}`,
+    // HSTS off: over https a browser would remember it for localhost, a year long, and upgrade every local dev server.
+    "--var",
+    'POLICY:{"hsts":false}',
+    ...(settings.https ? ["--local-protocol", "https"] : []),
     "--ip",
     "127.0.0.1",
     "--port",
@@ -167,36 +186,6 @@ function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
   });
 }
 
-/** The lines printed once the Worker is ready: what to open, what to try, and the demo pages. */
-function banner(workerUrl: string, originUrl: string, reportsToken: string): string {
-  const base = workerUrl.replace(/\/$/, "");
-  const summary = `${base}${DEFAULT_REPORT_PATH}/summary`;
-  const width = Math.max(...DEMO_PAGES.map((p) => p.path.length)) + 2;
-  const rule = "─".repeat(72);
-  return [
-    "",
-    rule,
-    "  security-headers-worker is running in wrangler dev, in front of a demo origin.",
-    "",
-    `  Open      ${base}/`,
-    `  Try       curl -sI ${base}/weak-headers`,
-    `  Origin    ${originUrl}/   (the same site without the Worker, to compare)`,
-    "",
-    `  Reports   ${base}${DEFAULT_REPORT_PATH}   (the CSP report collector: browsers POST violations here)`,
-    `  Summary   ${summary}`,
-    `            in a browser: any user name, password ${reportsToken}`,
-    `            curl -s -H "Authorization: Bearer ${reportsToken}" "${summary}?format=json"`,
-    `            (a token for this run only; deployed Workers use \`wrangler secret put REPORTS_TOKEN\`)`,
-    "",
-    "  Demo pages:",
-    ...DEMO_PAGES.map((p) => `    ${p.path.padEnd(width)}${p.what}`),
-    "",
-    "  Stop with Ctrl+C.",
-    rule,
-    "",
-  ].join("\n");
-}
-
 /** A shell's exit code for a process ended by `signal`: 128 + its number (0 where this platform lacks it). */
 function signalExitCode(signal: NodeJS.Signals): number {
   // @types/node lists every signal of every platform; this one's table may lack some.
@@ -228,6 +217,18 @@ function isRunning(child: ChildProcess | undefined): child is ChildProcess {
   return child !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
+/** Call `onGone` once the process that started this one has gone (this one was handed to init or a subreaper). */
+function watchParent(onGone: () => void): NodeJS.Timeout {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+  return timer;
+}
+
 /** Run the demo until wrangler exits; resolves with the exit code for this process. */
 async function run(): Promise<number> {
   const settings = readSettings();
@@ -247,7 +248,12 @@ async function run(): Promise<number> {
     stopSignal ??= signal;
     stop(signal);
   };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+  // Read through a call: a signal may arrive at any await, which TypeScript's narrowing does not see.
+  const stoppedBy = (): NodeJS.Signals | undefined => stopSignal;
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // npm passes SIGINT and SIGTERM on to this script (package.json execs it, so no shell sits between them),
+  // but not SIGHUP or SIGKILL: when npm goes without a word, this script stops everything itself.
+  const parentWatch = watchParent(() => onSignal("SIGTERM"));
   // If this process ends in an unforeseen way, do not leave wrangler running behind it. SIGTERM, not
   // SIGKILL: wrangler's launcher passes SIGTERM on to wrangler itself, which then stops workerd.
   process.on("exit", () => {
@@ -256,14 +262,16 @@ async function run(): Promise<number> {
 
   try {
     // Local state that wrangler dev reads: written before wrangler dev starts, into the same directory.
-    await seedLocalState(settings.persistTo);
+    const seeded = await seedLocalState({ root: ROOT, persistTo: settings.persistTo, reset: settings.reset, run: runWranglerCommand });
+    process.stdout.write(`${seedMessage(seeded)}\nApplied the D1 migrations (migrations/) to the local REPORTS_DB.\n`);
+    const beforeWrangler = stoppedBy();
+    if (beforeWrangler !== undefined) return signalExitCode(beforeWrangler);
 
     child = spawnWrangler(settings, origin.url);
     const running = child;
     const closed = new Promise<number>((resolve) => {
       running.once("close", (code, signal) => resolve(exitCodeOf(code, signal)));
     });
-    if (stopSignal !== undefined) stop(stopSignal);
 
     let workerUrl: string;
     try {
@@ -272,12 +280,14 @@ async function run(): Promise<number> {
       stop("SIGTERM");
       if (running.pid !== undefined) await closed;
       // Stopped on purpose before it was ready: not a failure worth a message.
-      if (stopSignal !== undefined) return signalExitCode(stopSignal);
+      const stopped = stoppedBy();
+      if (stopped !== undefined) return signalExitCode(stopped);
       throw error;
     }
-    process.stdout.write(banner(workerUrl, origin.url, settings.reportsToken));
+    process.stdout.write(banner({ workerUrl, originUrl: origin.url, reportsToken: settings.reportsToken, https: settings.https }));
     return await closed;
   } finally {
+    clearInterval(parentWatch);
     if (killTimer !== undefined) clearTimeout(killTimer);
     await origin.close();
   }
@@ -287,7 +297,12 @@ try {
   process.exitCode = await run();
 } catch (error) {
   // A StartError is for the person at the terminal; anything else is a bug here, so show its stack.
-  const reason = error instanceof StartError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const reason =
+    error instanceof StartError || error instanceof DemoStateError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   process.stderr.write(`\nnpm start failed: ${reason}\n`);
   process.exitCode = 1;
 }

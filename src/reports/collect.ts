@@ -5,7 +5,7 @@
 import { readCapped } from "../core/shared/read-capped.js";
 import type { ReportConfig } from "../core/policy/parse-env.js";
 import type { ClientLedger } from "../core/reports/client-ledger.js";
-import { clientPseudonym, rateLimitKey } from "../core/reports/client-key.js";
+import { clientBit, clientPseudonym, rateLimitKey } from "../core/reports/client-key.js";
 import {
   isReportMediaType,
   MAX_REPORT_BODY_BYTES,
@@ -158,7 +158,7 @@ function accept(
   else flushSoon(env.REPORTS_DB, ctx, state);
 }
 
-/** Write the batch with the pending drop counts; a failure drops it with a counted log line, never reaching the response. */
+/** Write the batch with the pending drop counts (and the client's sketch bit); a failure drops it with a counted log line, never reaching the response. */
 async function store(
   db: D1Database | undefined,
   records: readonly ViolationRecord[],
@@ -168,7 +168,7 @@ async function store(
   state.lastFlush = state.clock();
   const drops = state.tally.take();
   const pseudonym = await clientPseudonym(client, isoDay(state.clock()));
-  const outcome = await state.store.write(db, records, drops, pseudonym);
+  const outcome = await state.store.write(db, records, drops, pseudonym, clientBit(client));
   if (outcome.kind === "dropped") {
     keepUnwritten(state, drops, outcome.reason);
     drop(state, outcome.reason, records.length, outcome.detail);

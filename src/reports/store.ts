@@ -5,8 +5,10 @@
 import type { ViolationRecord } from "../core/reports/csp-report.js";
 import { isoDay, retentionCutoff, windowStart } from "../core/reports/days.js";
 import type { DropEntry } from "../core/reports/drops.js";
-import { countViolations, toCounts, toDropCounts, toTopViolation, upsertValues } from "../core/reports/rows.js";
+import { countViolations, MAX_ROW_SAMPLES, toCounts, toDropCounts, toTopViolation, upsertValues } from "../core/reports/rows.js";
 import { buildSummary, type ReportSummary } from "../core/reports/summary.js";
+import { MAX_GROUPS, toViolationGroup, type ViolationGroups } from "../core/reports/violation-groups.js";
+import { CLIENT_BUCKETS } from "../core/reports/client-key.js";
 import { withTimeout } from "../core/shared/with-timeout.js";
 import { describeError, log } from "../log.js";
 
@@ -65,14 +67,16 @@ export class ReportStore {
   }
 
   /**
-   * Upsert a batch, and the drop counts waiting to be written, in one D1 call (one transaction). Failures
-   * come back as an outcome, never as an exception; the drops are then not written either.
+   * Upsert a batch from one client (`clientBit`, its bit in the distinct-clients sketch), and the drop counts
+   * waiting to be written, in one D1 call (one transaction). Failures come back as an outcome, never as an
+   * exception; the drops are then not written either.
    */
   async write(
     db: D1Database | undefined,
     records: readonly ViolationRecord[],
     drops: readonly DropEntry[],
     client: string,
+    clientBit = 0,
   ): Promise<WriteOutcome> {
     const now = this.options.clock();
     const day = isoDay(now);
@@ -83,10 +87,11 @@ export class ReportStore {
     // inserts only when it did (changes() is the claim's) or updates a row that exists.
     const result = await this.run(db, (d1) => [
       ...rows.flatMap((row) => {
-        const [, directive, blocked, page, disposition] = upsertValues(day, now, row, maxRowsPerDay);
+        const values = upsertValues(day, now, row, maxRowsPerDay, clientBit);
+        const [, directive, blocked, page, disposition] = values;
         return [
           d1.prepare(CLAIM).bind(day, client, directive, blocked, page, disposition, open, maxRowsPerDay, clientRowsPerDay),
-          d1.prepare(UPSERT).bind(...upsertValues(day, now, row, maxRowsPerDay)),
+          d1.prepare(UPSERT).bind(...values),
         ];
       }),
       ...dropStatements(d1, drops),
@@ -162,6 +167,21 @@ export class ReportStore {
     });
   }
 
+  /** Every violation group of the last `days` days, most frequent first, for `reports --suggest`; throws when D1 fails or is slow. */
+  async violations(db: D1Database, days: number): Promise<ViolationGroups> {
+    const now = this.options.clock();
+    const from = windowStart(now, days);
+    const [result] = await this.bounded(db.batch<Record<string, unknown>>([db.prepare(GROUPS_QUERY).bind(from, MAX_GROUPS + 1)]));
+    const rows = result?.results ?? [];
+    const window = buildSummary({ now, days, top: [], byDirective: [], byDay: [], byDisposition: [] }).window;
+    return {
+      generatedAt: new Date(now).toISOString(),
+      window,
+      groups: rows.slice(0, MAX_GROUPS).map(toViolationGroup),
+      truncated: rows.length > MAX_GROUPS,
+    };
+  }
+
   private bounded<T>(promise: Promise<T>): Promise<T> {
     const ms = this.options.d1TimeoutMs;
     return withTimeout(promise, ms, () => new D1TimeoutError(`D1 took longer than ${ms} ms`));
@@ -188,10 +208,11 @@ ON CONFLICT (day, client) DO UPDATE SET rows = rows + 1`;
 
 // One statement per row of the batch, right after its CLAIM. A new row needs the claim just made
 // (changes() counts the claim's insert or update) and room under the day's cap; an existing row may always
-// count up. A capped insert changes nothing, which the caller counts. `?7` is both first_seen and last_seen.
+// count up. A capped insert changes nothing, which the caller counts. `?7` is both first_seen and last_seen. The
+// client's sketch bit (?14) is ORed in; the batch's samples (?15) join the row's, distinct, up to the row's limit.
 const UPSERT = `INSERT INTO csp_violations
-  (day, directive, blocked, page, disposition, count, first_seen, last_seen, status_code, source_file, line_number, column_number, sample)
-SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12
+  (day, directive, blocked, page, disposition, count, first_seen, last_seen, status_code, source_file, line_number, column_number, sample, clients, samples)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15
 WHERE (changes() = 1 AND (SELECT COUNT(*) FROM csp_violations WHERE day = ?1) < ?13)
    OR EXISTS (SELECT 1 FROM csp_violations WHERE day = ?1 AND directive = ?2 AND blocked = ?3 AND page = ?4 AND disposition = ?5)
 ON CONFLICT (day, directive, blocked, page, disposition) DO UPDATE SET
@@ -201,7 +222,10 @@ ON CONFLICT (day, directive, blocked, page, disposition) DO UPDATE SET
   source_file = excluded.source_file,
   line_number = excluded.line_number,
   column_number = excluded.column_number,
-  sample = excluded.sample`;
+  sample = excluded.sample,
+  clients = clients | excluded.clients,
+  samples = CASE WHEN json_array_length(samples) >= ${MAX_ROW_SAMPLES} OR excluded.samples = '[]' THEN samples ELSE
+    (SELECT json_group_array(value) FROM (SELECT value FROM json_each(csp_violations.samples) UNION SELECT value FROM json_each(excluded.samples) LIMIT ${MAX_ROW_SAMPLES})) END`;
 
 const DROP_UPSERT = `INSERT INTO csp_report_drops (day, unit, reason, count) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (day, unit, reason) DO UPDATE SET count = count + excluded.count`;
@@ -219,4 +243,12 @@ const BY_DIRECTIVE_QUERY = `SELECT directive, SUM(count) AS count FROM csp_viola
 GROUP BY directive ORDER BY count DESC, directive LIMIT 100`;
 const BY_DAY_QUERY = "SELECT day, SUM(count) AS count FROM csp_violations WHERE day >= ?1 GROUP BY day";
 const BY_DISPOSITION_QUERY = "SELECT disposition, SUM(count) AS count FROM csp_violations WHERE day >= ?1 GROUP BY disposition";
+// The rows of a group OR their sketches: SQLite has no bitwise OR aggregate, so each bit is the MAX over the rows.
+const SKETCH_OR = Array.from({ length: CLIENT_BUCKETS }, (_, bit) => `MAX(clients & ${2 ** bit})`).join(" | ");
+// As for TOP_QUERY, the bare source_file comes from the row holding MAX(last_seen). ?2 asks one group too many, to tell a truncated answer.
+const GROUPS_QUERY = `SELECT directive, blocked, page, disposition, SUM(count) AS count, MIN(first_seen) AS first_seen, MAX(last_seen) AS last_seen,
+  ${SKETCH_OR} AS clients, json_group_array(json(samples)) AS samples, source_file
+FROM csp_violations WHERE day >= ?1
+GROUP BY directive, blocked, page, disposition
+ORDER BY count DESC, last_seen DESC LIMIT ?2`;
 const DROPS_QUERY = "SELECT unit, reason, SUM(count) AS count FROM csp_report_drops WHERE day >= ?1 GROUP BY unit, reason";

@@ -5,6 +5,7 @@ import { parseDays } from "../core/reports/days.js";
 import { wantsJson } from "../core/reports/negotiate.js";
 import { renderSummaryHtml, renderSummaryJson, SUMMARY_STYLE, summaryCsp } from "../core/reports/render-summary.js";
 import type { ReportSummary } from "../core/reports/summary.js";
+import type { ViolationGroups } from "../core/reports/violation-groups.js";
 import { authScheme, presentedToken } from "../core/reports/token.js";
 import type { Env } from "../env.js";
 import { describeError, log } from "../log.js";
@@ -32,6 +33,7 @@ export async function handleSummary(request: Request, env: Env, reports: ReportC
   if (days === undefined) return textResponse(400, `Bad Request: days is a whole number from 1 to ${MAX_SUMMARY_DAYS}`);
   const db = env.REPORTS_DB;
   if (db === undefined) return textResponse(503, "Service Unavailable: no REPORTS_DB binding");
+  if (url.searchParams.get("view") === "violations") return violationGroups(request, db, days, state);
   let summary: ReportSummary;
   try {
     // This isolate's drop counts first, so that the summary includes them.
@@ -50,6 +52,20 @@ export async function handleSummary(request: Request, env: Env, reports: ReportC
   }
   const html = head ? null : renderSummaryHtml(summary, reports.path);
   return hardenedResponse(html, 200, { "Content-Type": "text/html; charset=utf-8", Vary: "Accept" }, summaryCsp(await styleHash()));
+}
+
+/** The detailed view `reports --suggest` reads: every violation group of the window, as JSON only. */
+async function violationGroups(request: Request, db: D1Database, days: number, state: CollectorState): Promise<Response> {
+  let groups: ViolationGroups;
+  try {
+    groups = await state.store.violations(db, days);
+  } catch (error) {
+    log({ level: "error", event: "csp.summary.unavailable", error: describeError(error) });
+    return textResponse(503, "Service Unavailable");
+  }
+  return hardenedResponse(request.method === "HEAD" ? null : JSON.stringify(groups), 200, {
+    "Content-Type": "application/json; charset=utf-8",
+  });
 }
 
 /**

@@ -1,187 +1,21 @@
-// `npm start` end to end: scripts/start.ts brings up the demo origin and wrangler dev, serves the demo
-// through the Worker, and takes everything down again on Ctrl+C or a supervisor's SIGTERM.
+// `npm start` end to end: scripts/start.ts brings up the demo origin and wrangler dev (https), serves the demo
+// through the Worker, and takes everything down again on Ctrl+C, on any signal to npm, or a supervisor's SIGTERM.
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { connect, createServer, type AddressInfo, type Server } from "node:net";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stripAnsi } from "../../bin/support/printable.js";
+import {
+  BANNER_TIMEOUT_MS,
+  connectionRefused,
+  EXIT_TIMEOUT_MS,
+  killAll,
+  killGroup,
+  REQUEST_TIMEOUT_MS,
+  startDemo,
+  waitForExit,
+  waitForGroupGone,
+  type Started,
+} from "../support/demo-process.js";
 import { uploadExpectingContinue } from "../support/expect-upload.js";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** The first start bundles the Worker and boots workerd twice (wrangler's proxy and the Worker). */
-const BANNER_TIMEOUT_MS = 120_000;
-const REQUEST_TIMEOUT_MS = 20_000;
-const EXIT_TIMEOUT_MS = 30_000;
-const POLL_INTERVAL_MS = 100;
-
-/** `count` distinct free loopback ports: each is listened on with port 0, then all are closed. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", resolve);
-      });
-    }
-    return servers.map((server) => (server.address() as AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  }
-}
-
-/** Everything a child process printed, on both streams, ANSI colours removed. */
-class Output {
-  private text = "";
-  private readonly waiters = new Set<() => void>();
-
-  constructor(private readonly child: ChildProcess) {
-    const append = (chunk: string): void => {
-      this.text += stripAnsi(chunk);
-      for (const wake of this.waiters) wake();
-    };
-    child.stdout?.setEncoding("utf8").on("data", append);
-    child.stderr?.setEncoding("utf8").on("data", append);
-    child.on("exit", () => {
-      for (const wake of this.waiters) wake();
-    });
-  }
-
-  /** The last lines, for failure messages. */
-  tail(lines = 40): string {
-    return this.text.split("\n").slice(-lines).join("\n");
-  }
-
-  /** Resolve with the first match of `pattern`; reject if the process exits first or the time runs out. */
-  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-    return new Promise<RegExpExecArray>((resolve, reject) => {
-      const check = (): void => {
-        const match = pattern.exec(this.text);
-        if (match !== null) done(() => resolve(match));
-        else if (this.child.exitCode !== null || this.child.signalCode !== null) {
-          done(() => reject(new Error(`the process exited before printing ${pattern}:\n${this.tail()}`)));
-        }
-      };
-      const timer = setTimeout(() => {
-        done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.tail()}`)));
-      }, timeoutMs);
-      const done = (outcome: () => void): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        outcome();
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** Wait for the process to exit, at most `timeoutMs`; true if it did. */
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      child.off("exit", onExit);
-      resolve(false);
-    }, timeoutMs);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once("exit", onExit);
-  });
-}
-
-/** True while any process of the group is alive (the child was spawned as the leader of its own group). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
-
-/** Poll until every process of the group has gone, at most `timeoutMs`; true if they did. */
-async function waitForGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (groupAlive(pgid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
-  return true;
-}
-
-/** True if a TCP connection to 127.0.0.1:port is refused (nothing listens there any more). */
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(false);
-    }, 5_000);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      resolve(error.code === "ECONNREFUSED");
-    });
-  });
-}
-
-interface Started {
-  readonly child: ChildProcess;
-  readonly output: Output;
-  readonly workerUrl: string;
-  readonly originPort: number;
-  readonly workerPort: number;
-}
-
-/** Every process group this file started, so that afterAll can reach whatever is left. */
-const groups = new Set<ChildProcess>();
-
-/**
- * Run the start script on free ports, as the leader of its own process group (so that a signal can reach the
- * whole tree the way Ctrl+C does, and cleanup reaches wrangler and workerd even if the tree breaks apart),
- * and wait for its banner.
- */
-async function startDemo(command: string, args: readonly string[]): Promise<Started> {
-  const [port, inspectorPort] = await freePorts(2);
-  if (port === undefined || inspectorPort === undefined) throw new Error("no free ports");
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), INSPECTOR_PORT: String(inspectorPort), NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  groups.add(child);
-  const output = new Output(child);
-  const open = await output.waitFor(/Open\s+(http:\/\/\S+)/, BANNER_TIMEOUT_MS);
-  const origin = await output.waitFor(/Origin\s+http:\/\/127\.0\.0\.1:(\d+)\//, 1_000);
-  await output.waitFor(/Stop with Ctrl\+C/, 1_000);
-  return { child, output, workerUrl: open[1] ?? "", originPort: Number(origin[1]), workerPort: port };
-}
-
-/** Kill what is left of a group started here, and wait (bounded) for it to go. */
-async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.pid !== undefined && groupAlive(child.pid)) {
-    process.kill(-child.pid, "SIGKILL");
-    await waitForGroupGone(child.pid, 10_000);
-  }
-  await waitForExit(child, 5_000);
-  groups.delete(child);
-}
+import { fetchLocal } from "../support/fetch-local.js";
 
 /** After a stop signal: the process exits, nothing of its group survives, and both ports are closed. */
 async function expectStopped(started: Started): Promise<void> {
@@ -195,9 +29,7 @@ async function expectStopped(started: Started): Promise<void> {
   expect(await connectionRefused(workerPort), "the Worker still accepts connections").toBe(true);
 }
 
-afterAll(async () => {
-  for (const child of [...groups]) await killGroup(child);
-});
+afterAll(killAll);
 
 describe("npm start", () => {
   let started: Started | undefined;
@@ -205,17 +37,22 @@ describe("npm start", () => {
     if (started === undefined) throw new Error("npm start did not come up (see beforeAll)");
     return started;
   };
-  const get = (path: string, init: RequestInit = {}): Promise<Response> =>
-    fetch(new URL(path, running().workerUrl), { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const get = (path: string): Promise<Response> => fetchLocal(new URL(path, running().workerUrl), { timeoutMs: REQUEST_TIMEOUT_MS });
 
   beforeAll(async () => {
-    started = await startDemo("npx", ["tsx", "scripts/start.ts"]);
+    // The real command, with a fresh document in the local KV (a developer's earlier push is kept otherwise).
+    started = await startDemo("npm", ["start", "--", "--reset"]);
   }, BANNER_TIMEOUT_MS + 10_000);
 
-  it("prints the URL to open, the curl line and every demo path", () => {
+  it("prints the https URL to open, a GET curl line, the road and every demo path", () => {
     const { output, workerUrl, workerPort } = running();
-    expect(workerUrl).toBe(`http://127.0.0.1:${workerPort}/`);
-    expect(output.tail(200)).toContain(`curl -sI ${workerUrl}weak-headers`);
+    expect(workerUrl).toBe(`https://127.0.0.1:${workerPort}/`);
+    // A GET: a HEAD (curl -sI) carries no nonce by design, so the nonce would look broken.
+    expect(output.tail(200)).toContain(`curl -sk -D - -o /dev/null ${workerUrl}nonce`);
+    expect(output.tail(200)).not.toContain("curl -sI");
+    expect(output.tail(200)).toMatch(/security-headers-worker scan http:\/\/127\.0\.0\.1:\d+\/ --out/);
+    expect(output.tail(200)).toMatch(/REPORTS_TOKEN=\S+ npx security-headers-worker reports https:\/\/127\.0\.0\.1:\d+ --suggest/);
+    expect(output.tail(200)).toContain("Reset the local POLICY_KV");
     for (const path of [
       "/api/data.json",
       "/slow",
@@ -226,6 +63,9 @@ describe("npm start", () => {
       "/weak-headers",
       "/embed/widget",
       "/login",
+      "/hash",
+      "/blanket",
+      "/report-only",
     ]) {
       expect(output.tail(200)).toMatch(new RegExp(`^\\s+${path.replace(/[.]/g, "\\.")}\\s`, "m"));
     }
@@ -251,8 +91,8 @@ describe("npm start", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.has("x-powered-by")).toBe(false);
     expect(res.headers.has("x-aspnet-version")).toBe(false);
-    // Plain http: HSTS is never sent, not even the origin's own.
-    expect(res.headers.has("strict-transport-security")).toBe(false);
+    // The demo is https with "hsts": false (a browser would pin localhost for a year): the origin's own passes.
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=0");
     // What the page says about Referrer-Policy: a valid origin value wins under the `default` action.
     expect(res.headers.get("referrer-policy")).toBe("unsafe-url");
   });
@@ -267,11 +107,28 @@ describe("npm start", () => {
   });
 
   it("passes the 302 of /old-page through without following it", async () => {
-    const res = await get("/old-page", { redirect: "manual" });
+    const res = await get("/old-page");
     await res.text();
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/");
     expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
+  it("serves the CSP road: a hash, a blanket nonce and a Report-Only page, from the rules seeded with the examples", async () => {
+    const hash = await get("/hash");
+    await hash.text();
+    expect(hash.headers.get("content-security-policy")).toMatch(/script-src 'self' https:\/\/cdn\.example\.com 'sha256-/);
+    const blanket = await get("/blanket");
+    const html = await blanket.text();
+    const nonce = /'nonce-([^']+)'/.exec(blanket.headers.get("content-security-policy") ?? "")?.[1];
+    // Every script the page holds gets the nonce, the "injected" one too: what blanket mode gives up.
+    expect([...html.matchAll(/<script nonce="([^"]*)">/g)].map((m) => m[1])).toEqual([nonce, nonce]);
+    const reportOnly = await get("/report-only");
+    await reportOnly.text();
+    expect(reportOnly.headers.has("content-security-policy")).toBe(false);
+    expect(reportOnly.headers.get("content-security-policy-report-only")).toMatch(
+      /script-src 'self' 'report-sample'.*report-to csp-endpoint/,
+    );
   });
 
   it("serves the per-path rules seeded into the local KV from examples/policy.json", async () => {
@@ -317,10 +174,34 @@ describe("npm start", () => {
   });
 });
 
+describe("npm start, stopped by a signal to npm alone", () => {
+  it(
+    "stops everything on SIGTERM (npm passes it on) and on SIGHUP (npm does not: the script sees npm gone)",
+    async () => {
+      // Before, a SIGTERM to npm killed its `sh -c` and left tsx, wrangler and workerd running.
+      const [term, hup] = await Promise.all([startDemo("npm", ["start"]), startDemo("npm", ["start"])]);
+      try {
+        for (const [current, signal] of [
+          [term, "SIGTERM"],
+          [hup, "SIGHUP"],
+        ] as const) {
+          const pid = current.child.pid;
+          if (pid === undefined) throw new Error("no pid");
+          process.kill(pid, signal);
+        }
+        await Promise.all([expectStopped(term), expectStopped(hup)]);
+      } finally {
+        await Promise.all([killGroup(term.child), killGroup(hup.child)]);
+      }
+    },
+    2 * (BANNER_TIMEOUT_MS + EXIT_TIMEOUT_MS),
+  );
+});
+
 describe("the start script under a supervisor", () => {
   it("passes SIGTERM on to wrangler when only the script is signalled", async () => {
-    // tsx relays signals to the script it runs; nothing else signals wrangler, so only forwarding stops it.
-    const current = await startDemo(join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/start.ts"]);
+    // Nothing else signals wrangler, so only forwarding stops it.
+    const current = await startDemo(process.execPath, ["--import", "tsx", "scripts/start.ts"]);
     try {
       const pid = current.child.pid;
       if (pid === undefined) throw new Error("no pid");

@@ -4,6 +4,7 @@
 
 import { createHash } from "node:crypto";
 import { request, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
 
 /** curl's wait for a 100 Continue before it sends the body anyway (its --expect100-timeout default). */
 export const CURL_CONTINUE_WAIT_MS = 1000;
@@ -51,11 +52,14 @@ export async function uploadExpectingContinue(
   const idle = options.idleTimeoutMs ?? 20_000;
   const length = chunks.reduce((n, c) => n + c.length, 0);
   const framing: Record<string, string> = chunked ? { "Transfer-Encoding": "chunked" } : { "Content-Length": String(length) };
-  const req = request(url, {
+  const https = url.protocol === "https:";
+  const req = (https ? httpsRequest : request)(url, {
     method: options.method ?? "POST",
     headers: { ...options.headers, ...framing, Expect: "100-continue", "Content-Type": "application/octet-stream" },
     agent: false,
     timeout: idle,
+    // Only local servers are tested, and a local https one (npm start) has a self-signed certificate.
+    ...(https ? { rejectUnauthorized: false } : {}),
   });
   const interim: number[] = [];
   let bodySent: BodySent = "not-sent";

@@ -1,4 +1,7 @@
-// Who a report's sender is, for rate limiting: an IPv4 address, or the /48 an IPv6 site is usually given.
+// Who a report's sender is, for rate limiting: an IPv4 address, or the /48 an IPv6 site is usually given; and
+// the bucket it counts in when the store says how many clients saw a violation.
+
+import { hashKey } from "./client-ledger.js";
 
 /** The key every client-scoped limit uses when the request carries no usable CF-Connecting-IP. */
 export const NO_CLIENT_IP = "no-client-ip";
@@ -36,4 +39,23 @@ export async function clientPseudonym(key: string, day: string): Promise<string>
   let hex = "";
   for (const byte of new Uint8Array(digest).subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
   return hex;
+}
+
+/** Buckets of the distinct-clients sketch: 48 bits, so a sketch is an exact JavaScript number and a SQLite integer. */
+export const CLIENT_BUCKETS = 48;
+
+/**
+ * A client's bit in a row's distinct-clients sketch: a hash of its rate-limit key modulo 48. Each bucket holds
+ * a 48th of all addresses, so the sketch tells one client from several (what `reports --suggest` needs to
+ * leave out a host only one visitor's extension or malware loads) and never which client.
+ */
+export function clientBit(key: string): number {
+  return 2 ** (hashKey(key) % CLIENT_BUCKETS);
+}
+
+/** How many buckets a sketch has set: a lower bound on the distinct clients behind it. */
+export function clientBuckets(sketch: number): number {
+  let count = 0;
+  for (let bit = 0, rest = sketch; bit < CLIENT_BUCKETS && rest > 0; bit++, rest = Math.floor(rest / 2)) count += rest % 2;
+  return count;
 }

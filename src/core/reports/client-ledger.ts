@@ -100,7 +100,8 @@ export class ClientLedger {
     const charges: { hash: number; newToday: boolean }[] = [];
     const dropped: AdmissionDrops = { rateLimited: 0, duplicate: 0, clientCap: 0 };
     for (const record of records) {
-      const hash = hashKey(violationKey(record));
+      // The sample counts too: a page's inline scripts share a row but are distinct violations, each its own hash to propose.
+      const hash = hashKey(`${violationKey(record)}${record.sample}`);
       const newToday = !state.today.has(hash);
       if (state.seen.has(hash)) dropped.duplicate++;
       else if (state.used >= this.limits.reportsPerWindow) dropped.rateLimited++;

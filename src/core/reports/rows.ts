@@ -8,7 +8,12 @@ import type { TopViolation } from "./summary.js";
 export interface FoldedViolation {
   readonly record: ViolationRecord;
   readonly count: number;
+  /** The distinct non-empty samples among them, at most MAX_ROW_SAMPLES. */
+  readonly samples: readonly string[];
 }
+
+/** Distinct samples a row keeps: enough for the inline scripts of a page, bounded for a flood of them. */
+export const MAX_ROW_SAMPLES = 8;
 
 /** The columns that make one stored row: violations sharing them on a day are one row with a count. */
 export function violationKey(record: ViolationRecord): string {
@@ -21,17 +26,26 @@ export function countViolations(records: readonly ViolationRecord[]): FoldedViol
   for (const record of records) {
     const key = violationKey(record);
     const entry = byKey.get(key);
+    const samples = entry?.samples ?? [];
+    const fresh = record.sample !== "" && !samples.includes(record.sample) && samples.length < MAX_ROW_SAMPLES;
     // The latest report's details (sample, source position) describe the row.
-    byKey.set(key, { record, count: (entry?.count ?? 0) + 1 });
+    byKey.set(key, { record, count: (entry?.count ?? 0) + 1, samples: fresh ? [...samples, record.sample] : samples });
   }
   return [...byKey.values()];
 }
 
 /**
- * The values the store's upsert binds for one folded violation, in its parameter order (?1 … ?13): the day,
- * the row's key columns, the count to add, the time (first and last seen), the latest details, the day's row cap.
+ * The values the store's upsert binds for one folded violation, in its parameter order (?1 … ?15): the day,
+ * the row's key columns, the count to add, the time (first and last seen), the latest details, the day's row
+ * cap, the sending client's sketch bit, and the batch's samples as a JSON array.
  */
-export function upsertValues(day: string, now: number, row: FoldedViolation, maxRowsPerDay: number): (string | number)[] {
+export function upsertValues(
+  day: string,
+  now: number,
+  row: FoldedViolation,
+  maxRowsPerDay: number,
+  clientBit: number,
+): (string | number)[] {
   const { record, count } = row;
   return [
     day,
@@ -47,6 +61,8 @@ export function upsertValues(day: string, now: number, row: FoldedViolation, max
     record.columnNumber,
     record.sample,
     maxRowsPerDay,
+    clientBit,
+    JSON.stringify(row.samples),
   ];
 }
 

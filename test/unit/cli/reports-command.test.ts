@@ -1,6 +1,6 @@
 // The `reports` CLI command against a local HTTP server standing in for the Worker's summary.
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { runReports } from "../../../bin/commands/reports.js";
 import { createStyle, type Io } from "../../../bin/support/io.js";
 import { renderSummaryJson } from "../../../src/core/reports/render-summary.js";
 import { buildSummary } from "../../../src/core/reports/summary.js";
+import { runMain } from "../../support/cli-io.js";
 
 const TOKEN = "cli-test-token-0123456789abcdef";
 const SUMMARY_INPUT = {
@@ -155,6 +156,105 @@ describe("reports", () => {
     async (args) => {
       const terminal = io();
       expect(await runReports(args, terminal)).toBe(2);
+      expect(seen).toBeUndefined();
+    },
+  );
+});
+
+describe("reports --suggest", () => {
+  const VIEW = {
+    generatedAt: "2026-04-10T00:00:00.000Z",
+    window: { days: 7, from: "2026-04-04", to: "2026-04-10" },
+    groups: [
+      {
+        directive: "img-src",
+        blocked: "https://img.example.net/a.png",
+        page: "https://www.example.com/shop",
+        disposition: "report",
+        count: 4,
+        firstSeen: "2026-04-05T00:00:00.000Z",
+        lastSeen: "2026-04-10T00:00:00.000Z",
+        clients: 3,
+        samples: [],
+        sourceFile: "",
+      },
+      {
+        directive: "script-src-elem",
+        blocked: "chrome-extension:",
+        page: "https://www.example.com/",
+        disposition: "report",
+        count: 9,
+        firstSeen: "2026-04-05T00:00:00.000Z",
+        lastSeen: "2026-04-10T00:00:00.000Z",
+        clients: 1,
+        samples: [],
+        sourceFile: "",
+      },
+    ],
+    truncated: false,
+  };
+
+  beforeEach(() => {
+    answer = { status: 200, body: JSON.stringify(VIEW) };
+  });
+
+  it("reads the violations view and prints what to add and what it left out", async () => {
+    const terminal = io();
+    expect(await runReports([base, "--suggest"], terminal)).toBe(0);
+    expect(seen?.url).toBe("/__csp-report/summary?format=json&days=7&view=violations");
+    expect(terminal.stdout).toMatch(
+      /\/shop\n\s+img-src \+ https:\/\/img\.example\.net\s+https:\/\/img\.example\.net: 4 reports, 2\+ clients, 2026-04-05 to 2026-04-10, report/,
+    );
+    expect(terminal.stdout).toMatch(/chrome-extension: \(script-src-elem\) on \/: 9 reports\n\s+a browser extension's/);
+  });
+
+  it("writes a patch the validator accepts, merged into the document the site runs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shw-suggest-"));
+    try {
+      const policy = join(dir, "policy.json");
+      const out = join(dir, "patched.json");
+      await writeFile(policy, JSON.stringify({ rules: [{ path: "/login", headers: { "Cache-Control": "no-store" } }] }));
+      const terminal = io();
+      expect(await runReports([base, "--suggest", "--out", out, "--policy", policy], terminal)).toBe(0);
+      expect(JSON.parse(await readFile(out, "utf8"))).toEqual({
+        rules: [
+          { path: "/login", headers: { "Cache-Control": "no-store" } },
+          { path: "/shop", description: expect.any(String), csp: { add: { "img-src": ["https://img.example.net"] } } },
+        ],
+      });
+      expect(terminal.stderr).toContain("wrote");
+      expect(await runMain(["validate", out], { cwd: dir })).toEqual(expect.objectContaining({ code: 0 }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("prints the suggestions and the patch as JSON", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shw-suggest-"));
+    try {
+      const terminal = io();
+      expect(await runReports([base, "--suggest", "--json", "--out", join(dir, "p.json")], terminal)).toBe(0);
+      const printed = JSON.parse(terminal.stdout) as { proposals: unknown[]; leftOut: unknown[]; patch: unknown };
+      expect(printed.proposals).toHaveLength(1);
+      expect(printed.leftOut).toHaveLength(1);
+      expect(printed.patch).toEqual(JSON.parse(await readFile(join(dir, "p.json"), "utf8")));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("exits 1 when the Worker has no violations view yet", async () => {
+    answer = { status: 200, body: renderSummaryJson(SUMMARY) };
+    const terminal = io();
+    expect(await runReports([base, "--suggest"], terminal)).toBe(1);
+    expect(terminal.stderr).toContain("migrations/0004");
+  });
+
+  it.each([[["--out", "x.json"]], [["--suggest", "--policy", "p.json"]], [["--suggest", "--min-clients", "0"]]])(
+    "exits 2 on %j",
+    async (extra) => {
+      const terminal = io();
+      expect(await runReports([base, ...extra], terminal)).toBe(2);
       expect(seen).toBeUndefined();
     },
   );

@@ -70,13 +70,18 @@ describe("rows", () => {
   it("folds identical violations, keeping the latest report's details", () => {
     const later = { ...RECORD, lineNumber: 4 };
     expect(countViolations([RECORD, { ...RECORD, disposition: "enforce" }, later])).toEqual([
-      { record: later, count: 2 },
-      { record: { ...RECORD, disposition: "enforce" }, count: 1 },
+      { record: later, count: 2, samples: ["alert(1)"] },
+      { record: { ...RECORD, disposition: "enforce" }, count: 1, samples: ["alert(1)"] },
     ]);
   });
 
+  it("keeps a row's distinct samples, at most eight, none empty", () => {
+    const records = ["a", "", "b", "a", ...Array.from({ length: 10 }, (_, i) => `s${i}`)].map((sample) => ({ ...RECORD, sample }));
+    expect(countViolations(records)[0]?.samples).toEqual(["a", "b", "s0", "s1", "s2", "s3", "s4", "s5"]);
+  });
+
   it("binds a row's values in the upsert's parameter order", () => {
-    expect(upsertValues("2026-04-10", NOW, { record: RECORD, count: 2 }, 2000)).toEqual([
+    expect(upsertValues("2026-04-10", NOW, { record: RECORD, count: 2, samples: ["alert(1)"] }, 2000, 8)).toEqual([
       "2026-04-10",
       "script-src-elem",
       "inline",
@@ -90,6 +95,8 @@ describe("rows", () => {
       9,
       "alert(1)",
       2000,
+      8,
+      '["alert(1)"]',
     ]);
   });
 
