@@ -147,8 +147,23 @@ describe("on a site with a marker, paths outside the marked rules", () => {
     expect(res.headers.get("accept-ranges")).not.toBe("none");
   });
 
-  it("scrub a 206 slice outside the marked rules (Range is forwarded there)", async () => {
-    const { res, bytes } = await get({ body: PAGE, headers: [HTML], force206: true }, bindings, "/media/page");
+  it.each(["text/html; charset=utf-8", "application/json", "text/css", "image/svg+xml", ""])(
+    "refuse a 206 slice of a text body (%j) outside the marked rules: its edges could spell the marker out piece by piece",
+    async (type) => {
+      const headers: [string, string][] = type === "" ? [] : [["Content-Type", type]];
+      const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+      const { res, bytes } = await get({ body: PAGE, headers, force206: true }, bindings, "/media/page");
+      expect(res.status).toBe(502);
+      const logged = errors.mock.calls.map((call) => String(call[0]));
+      expect(logged.some((line) => line.includes("206 slice of a text body"))).toBe(true);
+      for (const line of logged) expect(line).not.toContain(MARKER);
+      expect(markerLeaks(bytes, res.headers, MARKER, res.statusText)).toEqual([]);
+      expect(new TextDecoder().decode(bytes)).not.toContain(MARKER.slice(0, 8));
+    },
+  );
+
+  it("keep a 206 slice of a media body outside the marked rules (seeking works), scrubbed", async () => {
+    const { res, bytes } = await get({ body: PAGE, headers: [["Content-Type", "video/mp4"]], force206: true }, bindings, "/media/clip.mp4");
     expect(res.status).toBe(206);
     expect(markerLeaks(bytes, res.headers, MARKER, res.statusText)).toEqual([]);
   });
@@ -174,7 +189,7 @@ describe("on a site with a marker, paths outside the marked rules", () => {
     const n = 4 * 1024 * 1024;
     const ctx = createExecutionContext();
     const request = new Request(`https://www.example.com/bytes?n=${String(n)}`);
-    const res = await worker.fetch(request, { ...env, ORIGIN_URL, POLICY_KV_KEY: key, ...bindings } as Env, ctx);
+    const res = await worker.fetch(request, { ...env, ORIGIN_URL, POLICY_KV_KEY: key, ...bindings }, ctx);
     const bytes = new Uint8Array(await res.arrayBuffer());
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(200);

@@ -70,6 +70,15 @@ export function decideNonce(plan: HeaderPlan, facts: ResponseFacts, scope: Marke
 function decideScrubbed(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType | null, bodyless: boolean): NonceDecision {
   const decided = decideBlanket(plan, facts, mime, bodyless);
   if (bodyless || facts.status === 304) return decided;
+  // A slice is scrubbed of whole markers only: its edges can cut one, and slices of the origin's layout
+  // (where a marker lives) would spell the secret out piece by piece. Text is refused as a slice; media,
+  // fonts and other binary types keep their ranges (seeking), scrubbed (docs/csp.md, "Range requests").
+  if (facts.status === 206 && isTextual(mime)) {
+    return {
+      ...decided,
+      body: { kind: "refuse", why: "a 206 slice of a text body on a site with a marker, which could carry part of one" },
+    };
+  }
   const coding = parseContentCoding(facts.contentEncoding ?? null);
   if (coding.kind === "refuse") {
     const why = `Content-Encoding ${coding.coding}, which the Worker cannot decode to scrub the marker`;
@@ -180,3 +189,13 @@ export function createFiller(length: number, random: (bytes: Uint8Array) => Uint
   for (const byte of random(new Uint8Array(length))) out += FILLER_ALPHABET[byte & 63] ?? "-";
   return out;
 }
+
+/** Types an origin's layout, and so a marker, can be in as text: no type at all counts as text. */
+function isTextual(mime: MimeType | null): boolean {
+  if (mime === null) return true;
+  const [type = "", subtype = ""] = mime.essence.split("/");
+  if (type === "text" || subtype.endsWith("+xml") || subtype.endsWith("+json")) return true;
+  return type === "application" && TEXTUAL_APPLICATION.has(subtype);
+}
+
+const TEXTUAL_APPLICATION = new Set(["json", "javascript", "ecmascript", "x-javascript", "xml", "manifest+json", "x-www-form-urlencoded"]);

@@ -34,7 +34,7 @@ interface Case {
 const CASES: [string, Case][] = [
   ["a marked page", { path: "/app/x", status: 200, headers: [] }],
   ["a 206 on a marked path", { path: "/app/x", status: 206, headers: [] }],
-  ["a 206 elsewhere", { path: "/media/x", status: 206, headers: [] }],
+  ["a 206 of a page elsewhere", { path: "/media/x", status: 206, headers: [] }],
   ["a 304 on a marked path", { path: "/app/x", status: 304, headers: [] }],
   ["zstd on a marked path", { path: "/app/x", status: 200, headers: [["Content-Encoding", "zstd"]] }],
   ["zstd elsewhere", { path: "/other", status: 200, headers: [["Content-Encoding", "zstd"]] }],
@@ -81,6 +81,12 @@ describe("explain and the Worker", () => {
 
   it("refuses what the Worker refuses, and only that", () => {
     const refused = CASES.filter(([, c]) => workerRefusal(c) !== undefined).map(([name]) => name);
-    expect(refused).toEqual(["a 206 on a marked path", "zstd on a marked path", "zstd elsewhere", "a header name with the marker"]);
+    expect(refused).toEqual([
+      "a 206 on a marked path",
+      "a 206 of a page elsewhere",
+      "zstd on a marked path",
+      "zstd elsewhere",
+      "a header name with the marker",
+    ]);
   });
 });
