@@ -250,7 +250,7 @@ export const NonceMarkerSchema = v.pipe(
   v.metadata({
     pattern: MARKER_PATTERN,
     description:
-      "The secret the origin writes as the nonce's value in marked mode (22-64 random characters); unset: the Worker's NONCE_MARKER secret.",
+      "The secret the origin writes as the nonce's value in marked mode (32-64 characters drawn at random: `npx security-headers-worker marker`); unset: the Worker's NONCE_MARKER secret.",
   }),
 );
 

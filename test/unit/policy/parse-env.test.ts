@@ -21,6 +21,7 @@ describe("parseEnv", () => {
         cacheSeconds: DEFAULT_CACHE_SECONDS,
         reports: { enabled: false, path: DEFAULT_REPORT_PATH, sampleRate: 1, token: undefined },
         allowedHosts: undefined,
+        nonceMarkers: [],
       },
       issues: [],
     });
