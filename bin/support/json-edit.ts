@@ -32,11 +32,13 @@ function editOne(text: string, target: unknown, path: JSONPath): string {
   const parent = findNodeAtLocation(tree, path.slice(0, depth));
   if (parent === undefined) throw new Error("not a JSON document");
   const value = valueAt(target, path.slice(0, depth + 1));
-  if (parent.type !== "object" && parent.type !== "array") {
-    // A scalar where the target has a container (`"csp": false` gaining an add): that value is what changes.
+  const key = path[depth];
+  const fits = (parent.type === "object" && typeof key === "string") || (parent.type === "array" && key === (parent.children ?? []).length);
+  if (!fits) {
+    // Not the container the path needs (`"csp": false` gaining an add): that whole value is what changes.
     return replaceNode(text, parent, valueAt(target, path.slice(0, depth)));
   }
-  return insertChild(text, parent, parent.type === "object" ? String(path[depth]) : undefined, value);
+  return insertChild(text, parent, typeof key === "string" ? key : undefined, value);
 }
 
 function replaceNode(text: string, node: Node, value: unknown): string {

@@ -3,9 +3,11 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { editJson } from "../../../bin/support/json-edit.js";
 import { runMain } from "../../support/cli-io.js";
+import { FUZZ_SEED, fuzzRuns } from "../../fuzz-config.js";
 
 /** Lines of `after` not in a longest common subsequence with `before`, plus the lines `before` lost. */
 function changedLines(before: string, after: string): number {
@@ -121,3 +123,32 @@ describe("editJson", () => {
     expect(out).toContain('  "x": 1\n');
   });
 });
+
+describe("editJson, for any document and change", () => {
+  const key = fc.constantFrom("a", "b", "c", "d");
+  const leaf = fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }));
+  const tree = fc.letrec<{ node: unknown }>((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, leaf, fc.dictionary(key, tie("node"), { maxKeys: 3 })),
+  })).node;
+  const doc = fc.dictionary(key, tree, { maxKeys: 4 });
+  const path = fc.array(key, { minLength: 1, maxLength: 3 });
+
+  it("sets the path to the target's value and leaves every other member as it was", () => {
+    fc.assert(
+      fc.property(doc, path, leaf, fc.constantFrom(2, 4, "\t"), (before, at, value, indent) => {
+        const text = `${JSON.stringify(before, null, indent)}\n`;
+        const target = withValue(before, at, value);
+        expect(JSON.parse(editJson(text, target, [at]))).toEqual(target);
+      }),
+      { seed: FUZZ_SEED, numRuns: fuzzRuns(200) },
+    );
+  });
+});
+
+/** A copy of `value` with `path` set, making objects of whatever is in the way (as the target of an edit). */
+function withValue(value: unknown, path: readonly string[], leafValue: unknown): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return leafValue;
+  const object = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return { ...object, [head]: withValue(object[head], rest, leafValue) };
+}
