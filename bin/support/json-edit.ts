@@ -38,15 +38,20 @@ function editOne(text: string, target: unknown, path: JSONPath): string {
     // Not the container the path needs (`"csp": false` gaining an add): that whole value is what changes.
     return replaceNode(text, parent, valueAt(target, path.slice(0, depth)));
   }
-  return insertChild(text, parent, typeof key === "string" ? key : undefined, value);
+  const inserted = insertChild(text, parent, typeof key === "string" ? key : undefined, value);
+  // A one-line container that would gain a wrapped member is laid out anew instead: only its lines change.
+  return inserted ?? replaceNode(text, parent, valueAt(target, path.slice(0, depth)));
 }
 
 function replaceNode(text: string, node: Node, value: unknown): string {
   return splice(text, node.offset, node.length, render(value, lineIndent(text, node.offset), indentUnit(text), newlineOf(text)));
 }
 
-/** Add a member (`key` for objects) after the container's last one, on its own line unless the container is on one line. */
-function insertChild(text: string, parent: Node, key: string | undefined, value: unknown): string {
+/**
+ * Add a member (`key` for objects) after the container's last one, on its own line unless the container is
+ * on one line; undefined when a one-line container's new member would span several lines.
+ */
+function insertChild(text: string, parent: Node, key: string | undefined, value: unknown): string | undefined {
   const newline = newlineOf(text);
   const children = parent.children ?? [];
   const last = children[children.length - 1];
@@ -55,6 +60,7 @@ function insertChild(text: string, parent: Node, key: string | undefined, value:
   if (last === undefined || oneLine) {
     const indent = lineIndent(text, parent.offset);
     const member = `${label}${render(value, indent, indentUnit(text), newline)}`;
+    if (oneLine && member.includes("\n")) return undefined;
     const close = parent.offset + parent.length - 1;
     if (last === undefined) return splice(text, parent.offset + 1, close - parent.offset - 1, oneLine ? ` ${member} ` : member);
     return splice(text, last.offset + last.length, 0, `, ${member}`);

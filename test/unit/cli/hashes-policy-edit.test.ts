@@ -103,6 +103,28 @@ describe("hashes --policy", () => {
   });
 });
 
+describe("hashes --policy on a one-line csp", () => {
+  it("lays out only that csp anew when its add would wrap, keeping every other line of the example", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hashes-edit-"));
+    try {
+      const example = await readFile("examples/policy.json", "utf8");
+      const file = join(dir, "policy.json");
+      await writeFile(file, example);
+      await writeFile(join(dir, "page.html"), PAGE);
+      const run = await runMain(["hashes", join(dir, "page.html"), "--policy", file, "--path", "/embed/*", "--no-styles"]);
+      expect(run.code, run.stderr).toBe(0);
+      const after = await readFile(file, "utf8");
+      const cspLine = example.split("\n").filter((line) => line.includes('"frame-ancestors": ["https://partner.example.com"]'));
+      expect(cspLine).toHaveLength(1);
+      // The csp line goes, its 13 laid-out lines come; all other lines are the longest common subsequence.
+      expect(after).not.toContain(cspLine[0]);
+      expect(changedLines(example, after)).toBe(1 + 13);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("editJson", () => {
   it("keeps CRLF line ends and tab indentation in what it writes", () => {
     const text = '{\r\n\t"a": {\r\n\t\t"b": [1]\r\n\t}\r\n}\r\n';
