@@ -9,6 +9,7 @@ import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { prettyJson } from "../support/json.js";
+import { editJson } from "../support/json-edit.js";
 import { printable } from "../support/printable.js";
 
 const HELP = `Usage: security-headers-worker hashes <file-or-url>... [--path PATTERN] [--policy FILE] [--out FILE]
@@ -22,7 +23,8 @@ ${MAX_REDIRECTS}; a redirect to another host is refused, so its scripts are neve
 Options:
   --path PATTERN   the rule's path pattern (default: /*)
   --policy FILE    update the rule in this policy document (created if the rule is missing); the result
-                   is validated and written back to FILE, or to --out
+                   is validated and written back to FILE, or to --out. Only the rule's hash arrays change:
+                   the rest of the file keeps its layout (indentation, key order, wrapping)
   --out FILE       where to write the document (default: the --policy file, or stdout without --policy)
   --no-styles      hash scripts only
   --timeout MS     for URLs (default 15000)
@@ -83,14 +85,15 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     else await writeTextFile(values.out, json);
     return EXIT.ok;
   }
-  const check = checkDocument(await readTextFile(values.policy, "the policy document"), bareEnvironment().config);
+  const original = await readTextFile(values.policy, "the policy document");
+  const check = checkDocument(original, bareEnvironment().config);
   if (check.stage === "parse") {
     io.err(`${io.errStyle.red("✗")} ${printable(values.policy)} is not a valid policy document; fix it first:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
   const updated = withRuleHashes(check.document, path, hashes);
-  const json = `${prettyJson(updated)}\n`;
+  const json = editJson(original, updated, hashPaths(updated.rules ?? [], path));
   const after = checkDocument(json, bareEnvironment().config);
   if (!after.ok) {
     io.err(`${io.errStyle.red("✗")} the document with these hashes does not validate; nothing written:\n`);
@@ -104,6 +107,12 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     `wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`,
   );
   return EXIT.ok;
+}
+
+/** Where the hashes live: only these arrays change in the user's file, the rest keeps its formatting. */
+function hashPaths(rules: readonly { path: string }[], path: string): (string | number)[][] {
+  const index = rules.findIndex((rule) => rule.path === path);
+  return ["script-src", "style-src"].map((directive) => ["rules", index, "csp", "add", directive]);
 }
 
 export const hashesCommand: Command = {

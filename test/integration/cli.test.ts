@@ -209,7 +209,9 @@ describe("explain", () => {
     ]);
     const x = json<Explanation>(run);
     expect(sent(x, "Referrer-Policy")?.value).toBe("no-referrer");
-    expect(sent(x, "Permissions-Policy")?.value).toBe("geolocation=(self), payment=(), usb=(), browsing-topics=()");
+    expect(sent(x, "Permissions-Policy")?.value).toBe(
+      "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), browsing-topics=()",
+    );
     expect(removed(x, "X-Powered-By")).toMatchObject({ from: "defaults", originValue: "Express" });
   });
 

@@ -2,6 +2,7 @@
 // are inherited; issues are the ones only visible in context (a value to inherit that no layer gives).
 
 import { mergeCspField } from "../csp/merge-csp.js";
+import { itemKey, specFor, splitListValue } from "../headers/known-headers.js";
 import { MARKER_HOWTO, redactMarkers } from "../nonce/nonce-marker.js";
 import { joinPath, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
 import type { HstsLayer, NonceLayer, PolicyLayer, ResolvedHsts, ResolvedNonce, ResolvedPolicy } from "./types.js";
@@ -30,10 +31,11 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
     const previous = headers.get(lower);
     // remove and strip-version carry no value for a later layer to inherit.
     const inherited = previous?.action === "remove" || previous?.action === "strip-version" ? undefined : previous;
-    const object = typeof entry === "string" ? { value: entry, action: undefined } : entry;
+    const object = typeof entry === "string" ? { value: entry, action: undefined, add: undefined } : entry;
     const action = object.action ?? inherited?.action ?? "default";
     const valueless = action === "remove" || action === "strip-version";
-    const value = valueless ? undefined : (object.value ?? inherited?.value);
+    const below = valueless ? undefined : (object.value ?? inherited?.value);
+    const value = object.add === undefined || valueless ? below : addMembers(lower, below, object.add);
     if (!valueless && value === undefined) {
       issues.push({
         path: joinPath(path, "value"),
@@ -53,6 +55,18 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
   const nonce = mergeNonceField(base.nonce, layer.nonce, from, markerAvailable, issues);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, value: { headers, csp, cspReportOnly, hsts, nonce } };
+}
+
+/**
+ * `add` on a list header: the members below, then the added ones; an added member whose key (a
+ * dictionary's member name, a list's item) is already there takes that member's place, so nothing repeats.
+ */
+export function addMembers(lowerName: string, below: string | undefined, add: string): string {
+  const kind = specFor(lowerName).kind;
+  const members = new Map<string, string>();
+  for (const item of splitListValue(below ?? "")) members.set(itemKey(kind, item), item);
+  for (const item of splitListValue(add)) members.set(itemKey(kind, item), item);
+  return [...members.values()].join(", ");
 }
 
 function mergeHstsField(

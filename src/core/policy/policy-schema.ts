@@ -40,6 +40,12 @@ export const HeaderEntryObject = strict(
   {
     value: v.optional(HeaderValue),
     action: v.optional(HeaderActionSchema),
+    add: v.optional(
+      v.pipe(
+        HeaderValue,
+        v.description("List headers: members added to the value below (defaults, lower layers); a member with the same key replaces it."),
+      ),
+    ),
     [CUSTOM_FIELD]: v.optional(
       v.pipe(
         v.literal(true, "true (the header is your own, not a misspelling of one browsers know)"),
@@ -47,7 +53,7 @@ export const HeaderEntryObject = strict(
       ),
     ),
   },
-  "a header value string, an object { value, action, custom }, or null to stop owning the header",
+  "a header value string, an object { value, action, add, custom }, or null to stop owning the header",
 );
 
 /** A header entry: a value string, { value, action }, or null (the header is no longer owned). */
@@ -95,8 +101,8 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
     if (typeof entry === "object") {
       // An entry with a misspelled field ("valeu") is reported for that field alone.
       const fieldIssue = dataset.issues?.some((issue) => issue.path?.[0]?.key === name) === true;
-      if (object.action === undefined && object.value === undefined && !fieldIssue) {
-        addAt(addIssue, entries, name, "a value, an action, or both (null stops owning the header)", entry);
+      if (object.action === undefined && object.value === undefined && entry.add === undefined && !fieldIssue) {
+        addAt(addIssue, entries, name, "a value, an action, an add, or some of them (null stops owning the header)", entry);
       }
       if ((object.action === "remove" || object.action === "strip-version") && value !== undefined) {
         addAt(addIssue, entries, name, `no value with action ${object.action}`, value, ["value"]);
@@ -104,7 +110,30 @@ function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
       if (object.action === "append" && spec.kind === "singleton") {
         addAt(addIssue, entries, name, `set or default: ${name} takes one value, so append would make it invalid`, "append", ["action"]);
       }
+      checkAdd(entries, name, entry.add, object.action, addIssue);
     }
+  }
+}
+
+/** `add` only on list headers, with members the header accepts, and never beside remove or strip-version. */
+function checkAdd(
+  entries: Record<string, unknown>,
+  name: string,
+  add: unknown,
+  action: unknown,
+  addIssue: Ctx<HeadersOut>["addIssue"],
+): void {
+  if (typeof add !== "string") return;
+  const lower = name.toLowerCase();
+  const spec = specFor(lower);
+  if (spec.kind === "singleton") {
+    addAt(addIssue, entries, name, `value: ${name} takes one value, so there is no list to add to`, add, ["add"]);
+  } else if (action === "remove" || action === "strip-version") {
+    addAt(addIssue, entries, name, `no add with action ${action}`, add, ["add"]);
+  } else if (!spec.isValid(add)) {
+    addAt(addIssue, entries, name, `members of a valid ${name} value: ${spec.expected}`, add, ["add"]);
+  } else if (lower === "permissions-policy" || lower === "permissions-policy-report-only") {
+    for (const message of featureMisses(add)) addAt(addIssue, entries, name, message, add, ["add"]);
   }
 }
 
