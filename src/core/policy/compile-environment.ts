@@ -2,6 +2,7 @@
 // KV document) and the options (Report-Only, the collector's report endpoint). The Worker's PolicyStore
 // and the CLI (validate, explain, push) both call this, so they cannot drift apart.
 
+import { cspCap, type Cap } from "./ceilings.js";
 import { compilePolicy, type PolicyHooks, type PolicySource } from "./compile-policy.js";
 import { type CompileOptions, type RejectedLayer } from "./types.js";
 import type { EnvConfig } from "./parse-env.js";
@@ -14,10 +15,12 @@ import type { CompiledPolicy, PolicyDocument } from "./types.js";
  */
 export function environmentOptions(env: EnvConfig, assumeSecrets = false): CompileOptions {
   return {
-    reportOnly: env.reportOnly,
+    // The CSP ceiling is CSP_REPORT_ONLY that no typo in that binding can turn off.
+    reportOnly: env.reportOnly || env.ceilings?.cspReportOnly === true,
     reportPath: env.reports.enabled ? env.reports.path : undefined,
     nonceMarker: env.nonceMarker,
     assumeNonceMarker: assumeSecrets && env.nonceMarker === undefined,
+    ceilings: env.ceilings,
   };
 }
 
@@ -32,12 +35,15 @@ export function environmentSources(env: EnvConfig, kvDocument: PolicyDocument | 
 /**
  * Compile exactly what the Worker with these bindings compiles for this KV document (undefined: none).
  * A layer that fails in context is rejected with its issues ("POLICY" or "KV"); the layers below serve.
+ * `caps` are the values the environment's CEILINGS lowered, for the Worker's log and the CLI.
  */
 export function compileEnvironment(
   env: EnvConfig,
   kvDocument: PolicyDocument | undefined,
   hooks: PolicyHooks = {},
   assumeSecrets = false,
-): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
-  return compilePolicy(environmentSources(env, kvDocument), environmentOptions(env, assumeSecrets), hooks);
+): { policy: CompiledPolicy; rejected: RejectedLayer[]; caps: Cap[] } {
+  const compiled = compilePolicy(environmentSources(env, kvDocument), environmentOptions(env, assumeSecrets), hooks);
+  const csp = cspCap(compiled.policy.resolved, env.ceilings, env.reportOnly);
+  return csp === undefined ? compiled : { ...compiled, caps: [csp, ...compiled.caps] };
 }
