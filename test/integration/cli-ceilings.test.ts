@@ -67,6 +67,18 @@ describe("the CLI reports staging's caps", () => {
     ]);
   });
 
+  it("explain --env staging shows the capped HSTS and the cap that lowered it", async () => {
+    await writeFile(join(dir, "wrangler.toml"), wranglerToml());
+    await writeFile(join(dir, "policy.json"), JSON.stringify(YEAR_WITH_PRELOAD));
+    const run = await runMain(["explain", "--env", "staging", "--https", join(dir, "policy.json"), "/"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Strict-Transport-Security: max-age=300\b/);
+    expect(run.stdout).toContain("capped: hsts.maxAge 31536000 s (from KV) is above the CEILINGS' 300 s: capped to 300 s");
+  });
+
   it("validate without --env (production, no CEILINGS) caps nothing", async () => {
     const run = await cli(wranglerToml(), YEAR_WITH_PRELOAD, "validate");
     expect(run.code).toBe(0);
