@@ -8,6 +8,8 @@ export interface Env {
   readonly ORIGIN_TIMEOUT_MS?: string;
   /** Policy document (JSON text or a TOML table) layered over the built-in defaults. */
   readonly POLICY?: string | Record<string, unknown>;
+  /** What no policy layer can exceed (HSTS max-age, includeSubDomains, preload; CSP Report-Only), JSON or a TOML table. */
+  readonly CEILINGS?: string | Record<string, unknown>;
   /** "true" sends every enforced CSP as Content-Security-Policy-Report-Only. */
   readonly CSP_REPORT_ONLY?: string;
   /** Workers KV namespace holding the policy document with per-path rules. */

@@ -1,6 +1,7 @@
 // `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
+import { describeCap } from "../../src/core/policy/ceilings.js";
 import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
 import type { Scrub } from "../../src/core/nonce/body-transformer.js";
 import { decideResponse, scopeMarkers, scrubsFor } from "../../src/core/nonce/decide-response.js";
@@ -375,10 +376,13 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   });
   const grade = await gradeOf(check.policy, explanation);
   if (values.json === true) {
-    io.out(`${printableJson({ ...explanation, grade: gradeJson(grade) })}\n`);
+    const caps = check.caps.map((cap) => ({ ...cap, message: describeCap(cap) }));
+    io.out(`${printableJson({ ...explanation, caps, grade: gradeJson(grade) })}\n`);
     return EXIT.ok;
   }
   renderExplanation(explanation, io);
+  // Why a value above differs from the document's: this environment's CEILINGS lowered it.
+  for (const cap of check.caps) io.out(`${io.style.yellow("capped:")} ${printable(describeCap(cap))}\n`);
   io.out(`\n${io.style.bold("Grade")} ${styleGrade(grade, io.style)} ${io.style.dim(`on https: ${OFFLINE_SCOPE}`)}\n`);
   renderFindings(grade, io, "  ", true);
   return EXIT.ok;

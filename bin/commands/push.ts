@@ -2,6 +2,7 @@
 // var, Report-Only, report endpoint), then put it into that environment's KV namespace with wrangler.
 // An invalid document is refused before wrangler runs, so KV never holds a version the Worker would skip.
 
+import { describeCap } from "../../src/core/policy/ceilings.js";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
 import { MAX_POLICY_BYTES } from "../../src/core/policy/parse-policy.js";
 import type { CompiledPolicy } from "../../src/core/policy/types.js";
@@ -168,6 +169,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   io.out(`${io.style.green("✓")} pushed ${printable(file)} to ${printable(describeTarget(target))}\n`);
   io.out(`  validated as ${printable(describeEnvironment(environment))}\n`);
   io.out(`  grade on https: ${printable(compared)}\n`);
+  // Pushed all the same: the Worker of this environment caps these values, and the document is meant for production too.
+  for (const cap of check.caps) io.out(`  ${io.style.yellow("capped:")} ${printable(describeCap(cap))}\n`);
   if (target.location === "remote") {
     io.out("  The Worker picks it up within POLICY_CACHE_SECONDS (30 s by default); KV itself may take 60 s to reach every location.\n");
   }

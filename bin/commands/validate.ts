@@ -1,6 +1,7 @@
 // `validate [file]`: every issue in an environment's bindings and in a policy document, judged exactly as
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
+import { describeCap } from "../../src/core/policy/ceilings.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
@@ -113,6 +114,7 @@ function toJson({ environment, file, check, ok, grades }: Verdict): unknown {
     sends,
     removes,
     conflicts: check.conflicts,
+    caps: check.caps.map((cap) => ({ ...cap, message: describeCap(cap) })),
     patternWarnings: splatReachWarnings(check.policy),
     warnings: ruleWarnings(check.policy, "KV"),
     nonceMarker: markerNote(check.policy),
@@ -202,6 +204,8 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
   if (note !== null) io.out(`  ${note}\n`);
+  // Not a defect: the Worker caps these values in this environment, and the document is valid elsewhere.
+  for (const cap of check.caps) io.out(`  ${style.yellow("capped:")} ${printable(describeCap(cap))}\n`);
   for (const warning of splatReachWarnings(check.policy)) io.out(`  ${style.yellow("warning:")} ${printable(warning)}\n`);
   for (const warning of policyBundleWarnings(check.policy)) {
     io.out(`  ${style.yellow("warning:")} ${printable(warning.where)} "${printable(warning.bundle)}": ${printable(warning.message)}\n`);

@@ -3,6 +3,7 @@
 // rule combinations sample paths reach (some conflicts only appear when two rules apply).
 
 import { readFile, writeFile } from "node:fs/promises";
+import type { Cap } from "../../src/core/policy/ceilings.js";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
 import type { RejectedLayer } from "../../src/core/policy/types.js";
 import type { EnvConfig } from "../../src/core/policy/parse-env.js";
@@ -60,6 +61,8 @@ export type DocumentCheck =
       readonly policy: CompiledPolicy;
       /** Rule combinations the Worker would have to skip a rule for; `ok` is false when there are any. */
       readonly conflicts: readonly RuleConflict[];
+      /** The values the environment's CEILINGS lower (the Worker caps them; the document stays valid). */
+      readonly caps: readonly Cap[];
     };
 
 /** The layer name the Worker gives the KV document. */
@@ -72,11 +75,16 @@ export function checkDocument(text: string, env: EnvConfig): DocumentCheck {
   const document = parsed.value;
   const combinations: RejectedCombination[] = [];
   // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.
-  const { policy, rejected } = compileEnvironment(env, document, { onRejected: (combination) => combinations.push(combination) }, true);
+  const { policy, rejected, caps } = compileEnvironment(
+    env,
+    document,
+    { onRejected: (combination) => combinations.push(combination) },
+    true,
+  );
   const own = rejected.filter((layer: RejectedLayer) => layer.from === FROM);
   if (own.length > 0) return { ok: false, stage: "compile", document, issues: own.flatMap((layer) => layer.issues) };
   const conflicts = findRuleConflicts(policy, FROM, combinations);
-  return { ok: conflicts.length === 0, stage: "rules", document, policy, conflicts };
+  return { ok: conflicts.length === 0, stage: "rules", document, policy, conflicts, caps };
 }
 
 /**

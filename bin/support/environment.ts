@@ -150,5 +150,6 @@ export function describeEnvironment(environment: Environment): string {
     config.reportOnly ? "CSP_REPORT_ONLY" : "CSP enforced",
     config.reports.enabled ? `REPORTS_ENABLED (report-uri ${config.reports.path})` : "no report collector",
   ];
+  if (config.ceilings !== undefined) settings.push("CEILINGS");
   return `${parts.join(" ")}: ${settings.join(", ")}`;
 }

@@ -2,6 +2,7 @@
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
 import { compilePolicy } from "../core/policy/compile-policy.js";
+import { describeCap, type Cap } from "../core/policy/ceilings.js";
 import { compileEnvironment } from "../core/policy/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
@@ -181,7 +182,7 @@ class PolicyStore {
       scrubbed: [...this.retired, ...this.kvNotApplied.markers],
       markedSources: this.kvNotApplied.marked ? ["the KV document (not applied)"] : [],
     };
-    const { policy, rejected } = compileEnvironment(this.envConfig, document, { onRejected: logCombination }, false, markers);
+    const { policy, rejected, caps } = compileEnvironment(this.envConfig, document, { onRejected: logCombination }, false, markers);
     this.retire(policy);
     for (const layer of rejected) {
       if (layer.from === "KV") logIssuesOnce("KV", layer.issues, text, this.serving());
@@ -189,6 +190,8 @@ class PolicyStore {
       else logIssuesOnce("env", prefixIssues(layer.from, layer.issues), undefined, { serving: "built-in defaults" });
     }
     const config = { env: this.envConfig, policy };
+    const applied = document === undefined || !rejected.some((r) => r.from === "KV");
+    if (applied) logCapsOnce(caps, text);
     if (document === undefined) return { config, policyRefused: rejected.some((r) => r.from === "POLICY") };
     return rejected.some((r) => r.from === "KV") ? undefined : config;
   }
@@ -267,6 +270,22 @@ export function logIssuesOnce(source: string, issues: readonly PolicyIssue[], te
     applied: false,
     ...serving,
     issues,
+  });
+}
+
+/** One line per policy version whose values the CEILINGS lowered: each field, the value asked for, the ceiling. */
+function logCapsOnce(caps: readonly Cap[], text: string | undefined): void {
+  if (caps.length === 0) return;
+  const version = text === undefined ? undefined : documentVersion(text);
+  const key = `caps|${version ?? JSON.stringify(caps)}`;
+  if (logged.has(key)) return;
+  if (logged.size > 256) logged.clear();
+  logged.add(key);
+  log({
+    level: "warn",
+    event: "config.capped",
+    ...(version === undefined ? {} : { version }),
+    caps: caps.map((cap) => ({ field: cap.field, value: cap.value, ceiling: cap.ceiling, from: cap.from, message: describeCap(cap) })),
   });
 }
 

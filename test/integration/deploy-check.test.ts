@@ -67,6 +67,17 @@ describe("npm run deploy:check", () => {
     expect(run.output).not.toContain("Total Upload");
   });
 
+  it("fails on a bad CEILINGS in staging, naming the field and the value, before wrangler builds", async () => {
+    const root = await project("ceilings", (toml) =>
+      toml.replace("CEILINGS = { hsts = { maxAge = 300,", 'CEILINGS = { hsts = { maxAge = "300",'),
+    );
+    expect(await readFile(join(root, "wrangler.toml"), "utf8")).toContain('maxAge = "300"');
+    const run = await deployCheck(root);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(/CEILINGS\.hsts\.maxAge.*"300"/);
+    expect(run.output).not.toContain("Total Upload");
+  });
+
   it("fails on an invalid POLICY at the top level too", async () => {
     const root = await project("top", (toml) =>
       toml.replace('REPORTS_ENABLED = "false"\n', 'REPORTS_ENABLED = "false"\nPOLICY = \'{"hsts":{"maxAge":"a year"}}\'\n'),

@@ -2,6 +2,7 @@
 // KV document) and the options (Report-Only, the collector's report endpoint). The Worker's PolicyStore
 // and the CLI (validate, explain, push) both call this, so they cannot drift apart.
 
+import { cspCap, type Cap } from "./ceilings.js";
 import { compilePolicy, type PolicyHooks, type PolicySource } from "./compile-policy.js";
 import { type CompileOptions, type RejectedLayer } from "./types.js";
 import type { EnvConfig } from "./parse-env.js";
@@ -15,13 +16,15 @@ import type { CompiledPolicy, PolicyDocument } from "./types.js";
  */
 export function environmentOptions(env: EnvConfig, assumeSecrets = false): CompileOptions {
   return {
-    reportOnly: env.reportOnly,
+    // The CSP ceiling is CSP_REPORT_ONLY that no typo in that binding can turn off.
+    reportOnly: env.reportOnly || env.ceilings?.cspReportOnly === true,
     reportPath: env.reports.enabled ? env.reports.path : undefined,
     nonceMarker: env.nonceMarker,
     assumeNonceMarker: assumeSecrets && env.nonceMarker === undefined,
     // While a site rotates its marker NONCE_MARKER holds several: the valid ones are stamped, every one scrubbed.
     alternateMarkers: env.nonceMarkers.filter((m) => m.valid && m.marker !== env.nonceMarker).map((m) => m.marker),
     scrubbedMarkers: env.nonceMarkers.filter((m) => !m.valid && isScrubbable(m.marker)).map((m) => m.marker),
+    ceilings: env.ceilings,
   };
 }
 
@@ -36,6 +39,7 @@ export function environmentSources(env: EnvConfig, kvDocument: PolicyDocument | 
 /**
  * Compile exactly what the Worker with these bindings compiles for this KV document (undefined: none).
  * A layer that fails in context is rejected with its issues ("POLICY" or "KV"); the layers below serve.
+ * `caps` are the values the environment's CEILINGS lowered, for the Worker's log and the CLI.
  */
 export function compileEnvironment(
   env: EnvConfig,
@@ -43,10 +47,13 @@ export function compileEnvironment(
   hooks: PolicyHooks = {},
   assumeSecrets = false,
   markers: MarkersNotApplied = {},
-): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
+): { policy: CompiledPolicy; rejected: RejectedLayer[]; caps: Cap[] } {
   const options = environmentOptions(env, assumeSecrets);
   const scrubbedMarkers = [...(options.scrubbedMarkers ?? []), ...(markers.scrubbed ?? [])];
-  return compilePolicy(environmentSources(env, kvDocument), { ...options, scrubbedMarkers, markedSources: markers.markedSources }, hooks);
+  const sources = environmentSources(env, kvDocument);
+  const compiled = compilePolicy(sources, { ...options, scrubbedMarkers, markedSources: markers.markedSources }, hooks);
+  const csp = cspCap(compiled.policy.resolved, env.ceilings, env.reportOnly);
+  return csp === undefined ? compiled : { ...compiled, caps: [csp, ...compiled.caps] };
 }
 
 /** What the Worker knows of markers outside the layers it compiles: a KV document that does not parse, retired versions. */

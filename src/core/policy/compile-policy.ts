@@ -2,6 +2,7 @@
 // into the CompiledPolicy that requests read. The one merge a request may need later (a combination of
 // rules it is the first to meet) is compiled into the policy as a function: see README.md.
 
+import { capPolicy, distinctCaps, type Cap } from "./ceilings.js";
 import { compileMarkerScope, resolveSiteMarker, type SiteMarkers } from "../nonce/compile-marker-scope.js";
 import { isScrubbable, markedIn, markersIn } from "../nonce/nonce-marker.js";
 import { prefixIssues, type PolicyIssue, type Result } from "../shared/result.js";
@@ -40,10 +41,17 @@ export interface PolicyHooks {
   readonly onRejected?: (rejected: RejectedCombination) => void;
 }
 
-/** A resolved policy and its plans: what each layer merged so far compiles to. */
+/**
+ * A resolved policy and its plans: what each layer merged so far compiles to. `resolved` and the plans are
+ * under the environment's ceilings; the next layer merges onto `uncapped`, so a ceiling never makes a
+ * layer fail (e.g. preload checked against a max-age the ceiling lowered).
+ */
 interface Compiled {
   readonly resolved: ResolvedPolicy;
+  readonly uncapped: ResolvedPolicy;
   readonly plans: PlanPair;
+  /** The values the ceilings lowered in `resolved`. */
+  readonly caps: readonly Cap[];
 }
 
 function markerAvailable(options: CompileOptions): boolean {
@@ -54,9 +62,10 @@ function markerAvailable(options: CompileOptions): boolean {
 function mergeAndCompile(base: ResolvedPolicy, layer: PolicyLayer, from: string, options: CompileOptions): Result<Compiled> {
   const merged = mergeLayer(base, layer, from, markerAvailable(options));
   if (!merged.ok) return merged;
-  const plans = compilePlans(merged.value, options);
+  const capped = capPolicy(merged.value, options.ceilings);
+  const plans = compilePlans(capped.policy, options);
   if (!plans.ok) return plans;
-  return { ok: true, value: { resolved: merged.value, plans: plans.value } };
+  return { ok: true, value: { resolved: capped.policy, uncapped: merged.value, plans: plans.value, caps: capped.caps } };
 }
 
 /**
@@ -71,7 +80,7 @@ export function compileLayers(
   const rejected: RejectedLayer[] = [];
   let current = base;
   for (const { from, layer } of layers) {
-    const next = mergeAndCompile(current.resolved, layer, from, options);
+    const next = mergeAndCompile(current.uncapped, layer, from, options);
     if (next.ok) current = next.value;
     else rejected.push({ from, issues: next.issues });
   }
@@ -91,6 +100,8 @@ interface MergedSources {
   readonly rules: readonly CompiledRule[];
   readonly caseSensitive: boolean;
   readonly rejected: RejectedLayer[];
+  /** What the ceilings lowered in the final base, and in each accepted rule that sets the value itself. */
+  readonly caps: Cap[];
 }
 
 /**
@@ -107,16 +118,20 @@ function mergeSources(
   let current = compileDefaults(options);
   const rules: CompiledRule[] = [];
   let caseSensitive = false;
+  const ruleCaps: Cap[] = [];
   sources.forEach(({ from, document }, index) => {
     const issues: PolicyIssue[] = [...(conflicts.get(index) ?? [])];
-    const next = mergeAndCompile(current.resolved, document, from, options);
+    const next = mergeAndCompile(current.uncapped, document, from, options);
     if (!next.ok) issues.push(...next.issues);
     const base = next.ok ? next.value : current;
     const sourceRules: CompiledRule[] = [];
+    const sourceCaps: Cap[] = [];
     (document.rules ?? []).forEach((rule, i) => {
       const name = `${from}.rules[${i}] ${rule.path}`;
-      const alone = mergeAndCompile(base.resolved, rule, name, options);
+      const alone = mergeAndCompile(base.uncapped, rule, name, options);
       if (!alone.ok) issues.push(...prefixIssues(`rules[${i}]`, alone.issues));
+      // A value the rule inherits is its base's cap, reported once with the final base.
+      else sourceCaps.push(...alone.value.caps.filter((cap) => cap.from === name));
       sourceRules.push({
         from: name,
         pattern: rule.path,
@@ -132,10 +147,11 @@ function mergeSources(
     }
     current = next.value;
     rules.push(...sourceRules);
+    ruleCaps.push(...sourceCaps);
     // Like a base field: the highest accepted source that says wins.
     caseSensitive = document.paths?.caseSensitive ?? caseSensitive;
   });
-  return { current, rules, caseSensitive, rejected };
+  return { current, rules, caseSensitive, rejected, caps: distinctCaps([...current.caps, ...ruleCaps]) };
 }
 
 /**
@@ -198,7 +214,7 @@ export function compilePolicy(
   sources: readonly PolicySource[],
   options: CompileOptions,
   hooks: PolicyHooks = {},
-): { policy: CompiledPolicy; rejected: RejectedLayer[] } {
+): { policy: CompiledPolicy; rejected: RejectedLayer[]; caps: Cap[] } {
   // One marker per site: the first a document names, else NONCE_MARKER. Rule combinations compile with it too.
   const site = resolveSiteMarker(sources);
   const effective: CompileOptions = { ...options, nonceMarker: site.value ?? options.nonceMarker };
@@ -221,5 +237,6 @@ export function compilePolicy(
   return {
     policy: { base: merged.current.plans, resolved: merged.current.resolved, options: effective, marker, rules, paths, combine, combos },
     rejected: merged.rejected,
+    caps: merged.caps,
   };
 }

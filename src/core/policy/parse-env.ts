@@ -3,6 +3,7 @@
 
 import { parseAllowedHosts, type AllowedHosts } from "../origin/allowed-hosts.js";
 import { markerProblem, redactedMarker, splitMarkerList } from "../nonce/nonce-marker.js";
+import { parseCeilings, type Ceilings } from "./ceilings.js";
 import { parsePolicy, parsePolicyJson } from "./parse-policy.js";
 import type { PolicyDocument } from "./types.js";
 import { didYouMean, prefixIssues, renderReceived, suggest, type PolicyIssue } from "../shared/result.js";
@@ -26,6 +27,8 @@ export interface EnvConfig {
   readonly reportOnly: boolean;
   /** The POLICY binding, validated; undefined when unset or invalid. */
   readonly policy: PolicyDocument | undefined;
+  /** CEILINGS: what no policy layer can exceed; undefined when unset or invalid. */
+  readonly ceilings: Ceilings | undefined;
   /** The KV key holding the policy document. */
   readonly kvKey: string;
   /** How long a loaded KV document serves before it is refreshed in the background. */
@@ -59,6 +62,7 @@ export const KNOWN_BINDINGS = [
   "ORIGIN_URL",
   "ORIGIN_TIMEOUT_MS",
   "POLICY",
+  "CEILINGS",
   "CSP_REPORT_ONLY",
   "POLICY_KV",
   "POLICY_KV_KEY",
@@ -98,6 +102,7 @@ export function parseEnv(env: Readonly<Record<string, unknown>>): { config: EnvC
     originTimeoutMs: parseTimeout(env.ORIGIN_TIMEOUT_MS, issues),
     reportOnly: parseBoolean("CSP_REPORT_ONLY", env.CSP_REPORT_ONLY, issues),
     policy: parsePolicyBinding(env.POLICY, issues),
+    ceilings: parseCeilings(env.CEILINGS, issues),
     kvKey: parseKvKey(env.POLICY_KV_KEY, issues),
     cacheSeconds: parseWholeNumber("POLICY_CACHE_SECONDS", env.POLICY_CACHE_SECONDS, 1, MAX_CACHE_SECONDS, DEFAULT_CACHE_SECONDS, issues),
     reports: {

@@ -5,6 +5,7 @@ import type { DirectiveValue } from "../csp/directives.js";
 import type { HeaderKind } from "../headers/known-headers.js";
 import type { CompiledMarker } from "../nonce/marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
+import type { Ceilings } from "./ceilings.js";
 
 import type { CombinationMemo } from "./combinations.js";
 import type { PathIndex, PathRoute } from "./match-path.js";
@@ -227,6 +228,8 @@ export interface CompileOptions {
   readonly scrubbedMarkers?: readonly string[] | undefined;
   /** Sources outside `sources` that ask for a marked nonce but are not applied (a KV document that does not parse). */
   readonly markedSources?: readonly string[] | undefined;
+  /** The environment's CEILINGS: HSTS values above them are lowered in every plan. */
+  readonly ceilings?: Ceilings | undefined;
 }
 
 /** A policy compiled for requests. Everything but rule combinations is computed once per version. */

@@ -1,0 +1,179 @@
+// CEILINGS: parsing (every bad field named with its value), capping at compile, and the property that no
+// KV document compiles to a staging plan above a ceiling, on any path or rule combination.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { describeCap, parseCeilings } from "../../../src/core/policy/ceilings.js";
+import { compileEnvironment } from "../../../src/core/policy/compile-environment.js";
+import { parseEnv } from "../../../src/core/policy/parse-env.js";
+import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
+import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import type { CompiledPolicy, HeaderOp, PolicyDocument } from "../../../src/core/policy/types.js";
+import type { PolicyIssue } from "../../../src/core/shared/result.js";
+import { fuzzParameters } from "../../fuzz-config.js";
+import { TEST_MARKER } from "../support.js";
+
+/** staging's bindings as wrangler.toml sets them (CSP_REPORT_ONLY given per test). */
+const STAGING_CEILINGS = { hsts: { maxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: true };
+const STAGING_POLICY = { hsts: { maxAge: 300, includeSubDomains: false, preload: false } };
+const YEAR = 31536000;
+
+function stagingEnv(vars: Record<string, unknown> = {}) {
+  const { config, issues } = parseEnv({ CEILINGS: STAGING_CEILINGS, NONCE_MARKER: TEST_MARKER, ...vars });
+  expect(issues).toEqual([]);
+  return config;
+}
+
+function kv(input: unknown): PolicyDocument {
+  const parsed = parsePolicy(input);
+  if (!parsed.ok) throw new Error(`invalid test document: ${JSON.stringify(parsed.issues)}`);
+  return parsed.value;
+}
+
+/** Every op a response on `path` over https can get: the plain plan and the nonce plan. */
+function httpsOps(policy: CompiledPolicy, path: string): HeaderOp[] {
+  const plan = planHeaders(policy, { https: true, path, contentType: "text/html" });
+  return [...plan.ops, ...(plan.nonce?.ops ?? [])];
+}
+
+function hstsValues(ops: readonly HeaderOp[]): string[] {
+  return ops.flatMap((op) => (op.key === "strict-transport-security" && op.kind !== "remove" ? [op.value] : []));
+}
+
+describe("parseCeilings", () => {
+  it("reads the TOML table form and the JSON text form alike", () => {
+    const issues: PolicyIssue[] = [];
+    const table = parseCeilings(STAGING_CEILINGS, issues);
+    expect(parseCeilings(JSON.stringify(STAGING_CEILINGS), issues)).toEqual(table);
+    expect(table).toEqual({ hstsMaxAge: 300, hstsIncludeSubDomains: false, hstsPreload: false, cspReportOnly: true });
+    expect(issues).toEqual([]);
+  });
+
+  it("names each bad field and its value, and keeps the valid ceilings", () => {
+    const issues: PolicyIssue[] = [];
+    const ceilings = parseCeilings({ hsts: { maxAge: "300", preload: false, includeSubdomains: false }, cspReportonly: true }, issues);
+    expect(issues.map((i) => [i.path, i.received])).toEqual([
+      ["CEILINGS.cspReportonly", "true"],
+      ["CEILINGS.hsts.includeSubdomains", "false"],
+      ["CEILINGS.hsts.maxAge", '"300"'],
+    ]);
+    expect(ceilings).toEqual({ hstsMaxAge: undefined, hstsIncludeSubDomains: undefined, hstsPreload: false, cspReportOnly: undefined });
+  });
+
+  it("refuses text that is not JSON and a max-age beyond two years", () => {
+    const issues: PolicyIssue[] = [];
+    expect(parseCeilings("{hsts", issues)).toBeUndefined();
+    parseCeilings({ hsts: { maxAge: 63072001 } }, issues);
+    parseCeilings({ hsts: { maxAge: -1 } }, issues);
+    expect(issues.map((i) => i.path)).toEqual(["CEILINGS", "CEILINGS.hsts.maxAge", "CEILINGS.hsts.maxAge"]);
+  });
+
+  it("is a binding parseEnv knows, so a near-miss name gets a did-you-mean", () => {
+    const { issues } = parseEnv({ CEILING: "{}" });
+    expect(issues).toEqual([expect.objectContaining({ path: "CEILING", message: expect.stringContaining("CEILINGS") })]);
+  });
+});
+
+describe("capping at compile", () => {
+  const yearWithPreload = kv({ hsts: { maxAge: YEAR, includeSubDomains: true, preload: true } });
+
+  it("lowers a year of HSTS with preload to the staging ceiling, and names each cap", () => {
+    const { policy, caps, rejected } = compileEnvironment(stagingEnv({ CSP_REPORT_ONLY: "true" }), yearWithPreload);
+    expect(rejected).toEqual([]);
+    expect(hstsValues(httpsOps(policy, "/"))).toEqual(["max-age=300"]);
+    expect(caps).toEqual([
+      { field: "hsts.maxAge", value: YEAR, ceiling: 300, from: "KV" },
+      { field: "hsts.includeSubDomains", value: true, ceiling: false, from: "KV" },
+      { field: "hsts.preload", value: true, ceiling: false, from: "KV" },
+    ]);
+    expect(caps.map(describeCap)[0]).toBe("hsts.maxAge 31536000 s (from KV) is above the CEILINGS' 300 s: capped to 300 s");
+  });
+
+  it("sends the enforced CSP as Report-Only when CSP_REPORT_ONLY is off or mistyped, and says so", () => {
+    for (const value of ["false", "ture"]) {
+      const { config } = parseEnv({ CEILINGS: STAGING_CEILINGS, CSP_REPORT_ONLY: value });
+      const { policy, caps } = compileEnvironment(config, undefined);
+      const keys = httpsOps(policy, "/").map((op) => op.key);
+      expect(keys).toContain("content-security-policy-report-only");
+      expect(keys).not.toContain("content-security-policy");
+      expect(caps).toContainEqual({ field: "csp", value: "enforced", ceiling: "Report-Only", from: "defaults" });
+    }
+  });
+
+  it("caps a rule's own HSTS, and names the rule", () => {
+    const document = kv({ rules: [{ path: "/admin/*", hsts: { maxAge: 600 } }] });
+    const { policy, caps } = compileEnvironment(stagingEnv({ CSP_REPORT_ONLY: "true" }), document);
+    expect(hstsValues(httpsOps(policy, "/admin/x"))).toEqual(["max-age=300"]);
+    expect(caps).toContainEqual({ field: "hsts.maxAge", value: 600, ceiling: 300, from: "KV.rules[0] /admin/*" });
+  });
+
+  it("never rejects a document over a ceiling: rules merge onto the uncapped values", () => {
+    // preload is checked against the KV base's year, not against the 300 s the ceiling serves.
+    const document = kv({ hsts: { maxAge: YEAR, includeSubDomains: true }, rules: [{ path: "/x", hsts: { preload: true } }] });
+    const { rejected } = compileEnvironment(stagingEnv(), document);
+    expect(rejected).toEqual([]);
+  });
+
+  it("changes nothing without CEILINGS", () => {
+    const { config } = parseEnv({});
+    const { policy, caps } = compileEnvironment(config, yearWithPreload);
+    expect(caps).toEqual([]);
+    expect(hstsValues(httpsOps(policy, "/"))).toEqual([`max-age=${YEAR}; includeSubDomains; preload`]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The property: whatever KV holds, no staging response carries HSTS above the ceilings or an enforced CSP.
+
+const hsts = fc.oneof(
+  fc.constant(false),
+  fc.record(
+    {
+      action: fc.constantFrom("set", "default"),
+      maxAge: fc.oneof(fc.integer({ min: 0, max: 400 }), fc.constantFrom(YEAR, 63072000, 2 ** 31)),
+      includeSubDomains: fc.boolean(),
+      preload: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
+);
+const csp = fc.oneof(
+  fc.constant(false),
+  fc.record({ action: fc.constantFrom("set", "default"), directives: fc.constant({ "default-src": ["'self'"] }) }),
+);
+const layer = fc.record({ hsts, csp }, { requiredKeys: [] });
+const paths = ["/", "/admin", "/admin/x", "/api/y"];
+const rule = fc.tuple(fc.constantFrom("/admin/*", "/admin", "/api/*", "/*"), layer).map(([path, fields]) => ({ path, ...fields }));
+const kvDocument = fc.tuple(layer, fc.array(rule, { maxLength: 3 })).map(([base, rules]) => ({ ...base, rules }));
+
+function maxAgeOf(value: string): number {
+  const match = /max-age=(\d+)/.exec(value);
+  return match === null ? Number.NaN : Number(match[1]);
+}
+
+describe("property: staging never exceeds a ceiling", () => {
+  it("holds for every KV document the Worker applies, on every path and rule combination", () => {
+    let capped = 0;
+    fc.assert(
+      fc.property(kvDocument, fc.constantFrom("true", "false", "yes"), (input, reportOnly) => {
+        const parsed = parsePolicy(input);
+        fc.pre(parsed.ok);
+        // "yes" is a typo that makes CSP_REPORT_ONLY fall back to false: the ceiling must hold regardless.
+        const vars = { CEILINGS: STAGING_CEILINGS, NONCE_MARKER: TEST_MARKER, CSP_REPORT_ONLY: reportOnly, POLICY: STAGING_POLICY };
+        const { policy, caps } = compileEnvironment(parseEnv(vars).config, parsed.value);
+        capped += caps.length > 0 ? 1 : 0;
+        for (const path of paths) {
+          const ops = httpsOps(policy, path);
+          expect(ops.some((op) => op.key === "content-security-policy")).toBe(false);
+          for (const value of hstsValues(ops)) {
+            expect(maxAgeOf(value)).toBeLessThanOrEqual(300);
+            expect(value).not.toMatch(/includeSubDomains|preload/i);
+          }
+        }
+      }),
+      fuzzParameters(200),
+    );
+    // Not vacuous: many generated documents asked for more than the ceilings allow.
+    expect(capped).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,91 @@
+// CEILINGS in the Worker: a KV document above staging's ceilings is capped on every response (HSTS
+// lowered, CSP Report-Only), and each cap is logged once per KV version, not per request.
+
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Env } from "../../src/env.js";
+import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
+import { createConfigLoader } from "../../src/policy/policy-store.js";
+import { ORIGIN_URL, unique } from "./support.js";
+
+/** staging's bindings in wrangler.toml, with CSP_REPORT_ONLY mistyped so only the ceiling keeps CSP Report-Only. */
+const STAGING = {
+  CSP_REPORT_ONLY: "ture",
+  POLICY: { hsts: { maxAge: 300, includeSubDomains: false, preload: false } },
+  CEILINGS: { hsts: { maxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: true },
+};
+/** A year of HSTS with preload; `tag` makes each test's text (and so its version) its own. */
+const yearWithPreload = (tag: string) => ({
+  headers: { "X-Test-Version": tag },
+  hsts: { action: "set", maxAge: 31536000, includeSubDomains: true, preload: true },
+  rules: [{ path: "/admin/*", hsts: { maxAge: 63072000 } }],
+});
+
+let now = 0;
+let key: string;
+let worker: ReturnType<typeof createHandler>;
+let bindings: Env;
+
+beforeEach(() => {
+  now = 1_700_000_000_000;
+  key = unique("ceilings");
+  worker = createHandler({ ...DEFAULT_DEPS, loadConfig: createConfigLoader({ clock: () => now, kvTimeoutMs: 300 }) });
+  bindings = { ...env, ...STAGING, ORIGIN_URL, POLICY_KV_KEY: key };
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function get(path: string): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`https://www.example.com${path}`), bindings, ctx);
+  await res.body?.cancel();
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** The config.capped lines of KV versions (the bindings' own caps, without a version, are logged apart). */
+function cappedVersions(spy: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
+  return spy.mock.calls
+    .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+    .filter((e) => e.event === "config.capped" && e.version !== undefined);
+}
+
+describe("staging's ceilings through KV", () => {
+  it("caps a year of HSTS with preload, on the base and on a rule, and keeps CSP Report-Only", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await env.POLICY_KV.put(key, JSON.stringify(yearWithPreload(unique("base"))));
+    for (const path of ["/html", "/admin/x"]) {
+      const res = await get(path);
+      expect(res.headers.get("strict-transport-security")).toBe("max-age=300");
+      expect(res.headers.has("content-security-policy")).toBe(false);
+      expect(res.headers.has("content-security-policy-report-only")).toBe(true);
+    }
+    const capped = cappedVersions(errors);
+    expect(capped).toHaveLength(1);
+    expect(capped[0]?.caps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: "hsts.maxAge", value: 31536000, ceiling: 300, from: "KV" }),
+        expect.objectContaining({ field: "hsts.preload", value: true, ceiling: false, from: "KV" }),
+        expect.objectContaining({ field: "hsts.maxAge", value: 63072000, ceiling: 300, from: "KV.rules[0] /admin/*" }),
+        expect.objectContaining({ field: "csp", value: "enforced", ceiling: "Report-Only" }),
+      ]),
+    );
+  });
+
+  it("logs the caps once per KV version, not once per request", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    await env.POLICY_KV.put(key, JSON.stringify(yearWithPreload(unique("once"))));
+    for (let i = 0; i < 20; i++) await get("/html");
+    expect(cappedVersions(errors)).toHaveLength(1);
+    await env.POLICY_KV.put(key, JSON.stringify({ headers: { "X-Test-Version": unique("day") }, hsts: { action: "set", maxAge: 86400 } }));
+    now += 30_000;
+    await get("/html"); // the stale version serves while the refresh runs
+    for (let i = 0; i < 20; i++) expect((await get("/html")).headers.get("strict-transport-security")).toBe("max-age=300");
+    const capped = cappedVersions(errors);
+    expect(capped).toHaveLength(2);
+    expect(capped[1]?.caps).toContainEqual(expect.objectContaining({ field: "hsts.maxAge", value: 86400, ceiling: 300, from: "KV" }));
+  });
+});
