@@ -179,7 +179,13 @@ describe("npm start, stopped by a signal to npm alone", () => {
     "stops everything on SIGTERM (npm passes it on) and on SIGHUP (npm does not: the script sees npm gone)",
     async () => {
       // Before, a SIGTERM to npm killed its `sh -c` and left tsx, wrangler and workerd running.
-      const [term, hup] = await Promise.all([startDemo("npm", ["start"]), startDemo("npm", ["start"])]);
+      // One after the other: both share the checkout's local state (.wrangler/state), and two D1 migrations
+      // run at once fail with SQLITE_BUSY.
+      const term = await startDemo("npm", ["start"]);
+      const hup = await startDemo("npm", ["start"]).catch(async (error: unknown) => {
+        await killGroup(term.child);
+        throw error;
+      });
       try {
         for (const [current, signal] of [
           [term, "SIGTERM"],
