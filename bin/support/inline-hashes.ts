@@ -15,9 +15,18 @@ export interface InlineHashes {
   readonly handlers: number;
 }
 
-const EXECUTABLE_TYPES = new Set(["", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"]);
+/** Script `type` values browsers run as classic or module script (shared with scan). */
+export const EXECUTABLE_TYPES = new Set([
+  "",
+  "text/javascript",
+  "application/javascript",
+  "module",
+  "text/ecmascript",
+  "application/ecmascript",
+]);
 
-function isElement(node: Node): node is Element {
+/** A parse5 node that is an element. */
+export function isElement(node: Node): node is Element {
   return "tagName" in node;
 }
 

@@ -3,6 +3,7 @@
 
 import { html as spec, parse } from "parse5";
 import type { DefaultTreeAdapterMap } from "parse5";
+import { EXECUTABLE_TYPES, isElement } from "../inline-hashes.js";
 
 type Node = DefaultTreeAdapterMap["node"];
 type Element = DefaultTreeAdapterMap["element"];
@@ -37,11 +38,6 @@ export interface Markup {
 const SVG = spec.NS.SVG;
 /** HTML and SVG both have script and style elements that run; MathML has none. */
 const NAMESPACES = new Set<string>([spec.NS.HTML, SVG]);
-const EXECUTABLE_TYPES = new Set(["", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"]);
-
-function isElement(node: Node): node is Element {
-  return "tagName" in node;
-}
 
 /** Every element in tree order, template contents left out: they are inert, and run only if a script clones them in. */
 function* walk(node: Node): Generator<Element> {
