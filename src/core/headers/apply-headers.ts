@@ -15,11 +15,28 @@ function valueOf(op: { readonly value: string; readonly parts?: readonly string[
   return op.parts.join(nonce);
 }
 
+/**
+ * What strip-version made of the last value seen under each header: an origin sends the same `Server`
+ * line on every response, so the parse runs once per value, not per response. `null` = leave it alone.
+ * One entry per header name a policy strips, so the map stays as small as the policies.
+ */
+const lastStripped = new Map<string, { readonly value: string; readonly result: string | null }>();
+
+/** The value strip-version sends for `current` (null: unchanged), from the memo when the value repeats. */
+export function strippedValue(key: string, current: string): string | null {
+  const last = lastStripped.get(key);
+  if (last !== undefined && last.value === current) return last.result;
+  const result = isVersionFree(key, current) ? null : stripVersion(key, current);
+  lastStripped.set(key, { value: current, result });
+  return result;
+}
+
 /** The strip-version action: a value naming no version is left byte for byte; one naming nothing else goes. */
 function stripVersions(headers: Headers, name: string, key: string): void {
   const current = headers.get(key);
-  if (current === null || isVersionFree(key, current)) return;
-  const stripped = stripVersion(key, current);
+  if (current === null) return;
+  const stripped = strippedValue(key, current);
+  if (stripped === null) return;
   if (stripped === "") headers.delete(key);
   else headers.set(name, stripped);
 }

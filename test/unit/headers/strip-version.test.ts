@@ -2,7 +2,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
+import { applyHeaders, strippedValue } from "../../../src/core/headers/apply-headers.js";
 import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
 import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 import { isVersionFree, stripVersion, VERSION_HEADERS } from "../../../src/core/headers/strip-version.js";
@@ -84,5 +84,22 @@ describe("the strip-version action in a document", () => {
     const headers = new Headers([["Server", "nginx/1.24.0"]]);
     applyHeaders(headers, planHeaders(compile([{ headers: { Server: null } }]), { https: true, path: "/", contentType: "text/html" }).ops);
     expect(headers.get("server")).toBe("nginx/1.24.0");
+  });
+});
+
+describe("strippedValue (the per-value memo the Worker uses)", () => {
+  it("gives what the parse gives, for every sequence of values, repeated or not, under each header", () => {
+    const names = ["Server", "Via", "X-Generator"];
+    const values = fc.constantFrom("nginx/1.24.0", "nginx", "1.1 varnish (Varnish/6.0)", "Drupal 10", "gunicorn", "2.0", "");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), fc.oneof(values, fc.string())), { maxLength: 30 }), (seen) => {
+        for (const [name, value] of seen) {
+          const key = name.toLowerCase();
+          const direct = isVersionFree(key, value) ? null : stripVersion(key, value);
+          expect(strippedValue(key, value)).toBe(direct);
+        }
+      }),
+      fuzzParameters(200),
+    );
   });
 });
