@@ -75,7 +75,8 @@ function treat(response: Response, t: Target): Treatment {
     contentEncoding: t.scope === null && plan.nonce === null ? null : response.headers.get("content-encoding"),
     hasBody: response.body !== null,
     originHeaders: response.headers,
-    headerNames: response.headers.keys(),
+    // Only a site with a marker checks header names; workerd's keys() copies every header to iterate them.
+    headerNames: t.scope === null ? [] : response.headers.keys(),
   };
   const { decision, refusal } = decideResponse(plan, facts, t.scope);
   if (refusal !== undefined) return { plan, decision, refusal, nonce: undefined, scrub: null };
