@@ -2,6 +2,7 @@
 // Judged with the compiled policy's own path index, so they follow whatever the matcher does.
 
 import { nearMiss } from "../../src/core/headers/near-misses.js";
+import { matchRules } from "../../src/core/policy/match-rules.js";
 import type { CompiledPolicy, CompiledRule, PolicyLayer } from "../../src/core/policy/types.js";
 
 /** One rule pattern that probably does not do what its author meant. */
@@ -38,7 +39,11 @@ const LAYER_FIELDS = ["headers", "remove", "csp", "cspReportOnly", "hsts", "nonc
 /** Every warning for the document's rules (those whose `from` starts with `from.`). */
 export function ruleWarnings(policy: CompiledPolicy, from: string): RuleWarning[] {
   const own = policy.rules.filter((rule) => rule.from.startsWith(`${from}.`));
-  return [...own.flatMap((rule) => splatWithoutBase(policy, rule, own)), ...shadowed(own), ...own.flatMap(contentTypeMisses)];
+  return [
+    ...own.flatMap((rule) => splatWithoutBase(policy, rule, own)),
+    ...own.flatMap((rule) => neverDecides(policy, rule)),
+    ...own.flatMap(contentTypeMisses),
+  ];
 }
 
 /** Indices (into policy.rules) of the rules whose pattern matches `path`. */
@@ -77,20 +82,6 @@ function fieldsOf(layer: PolicyLayer): Set<string> {
   return out;
 }
 
-/** A rule another one with the same pattern and content types always overrides in full: it never decides anything. */
-function shadowed(own: readonly CompiledRule[]): RuleWarning[] {
-  const out: RuleWarning[] = [];
-  const key = (r: CompiledRule) => JSON.stringify([r.pattern.toLowerCase(), [...(r.contentTypes ?? [])].sort()]);
-  own.forEach((rule, i) => {
-    const mine = fieldsOf(rule.layer);
-    const winner = own.slice(i + 1).find((later) => key(later) === key(rule) && [...mine].every((f) => fieldsOf(later.layer).has(f)));
-    if (winner !== undefined && mine.size > 0) {
-      out.push({ rule: rule.from, message: `can never win: ${winner.from} matches the same requests and sets everything it sets` });
-    }
-  });
-  return out;
-}
-
 /** A content-type limit that matches nothing it can act on: a misspelled type, or nonces limited away from HTML. */
 function contentTypeMisses(rule: CompiledRule): RuleWarning[] {
   const types = rule.contentTypes;
@@ -110,4 +101,64 @@ function contentTypeMisses(rule: CompiledRule): RuleWarning[] {
     });
   }
   return out;
+}
+
+/**
+ * Paths a pattern matches, for judging it by outcome: the pattern with each `:name` as "1", its `*` as
+ * nothing and as two segments, and the pattern's page with more path and with an extension (which the
+ * matcher gives the same rules). Samples the pattern does not match are skipped by the caller.
+ */
+function samplePaths(pattern: string): string[] {
+  const filled = pattern.replace(/:[A-Za-z_][A-Za-z0-9_]*/g, "1");
+  const bases = filled.includes("*") ? [filled.replaceAll("*", ""), filled.replaceAll("*", "a/b")] : [filled];
+  const trimmed = bases.map((b) => (b.length > 1 && b.endsWith("/") ? b.slice(0, -1) : b));
+  return [...new Set([...trimmed, ...trimmed.flatMap((b) => (b === "/" ? ["/a"] : [`${b}/a`, `${b}.json`]))])];
+}
+
+/** The media types worth trying for one rule: its own limit, or HTML and every type another rule is limited to. */
+function sampleTypes(policy: CompiledPolicy, rule: CompiledRule): (string | null)[] {
+  if (rule.contentTypes !== undefined) return rule.contentTypes.map((t) => (t.endsWith("/*") ? `${t.slice(0, -1)}x` : t));
+  const others = policy.rules.flatMap((r) => r.contentTypes ?? []).map((t) => (t.endsWith("/*") ? `${t.slice(0, -1)}x` : t));
+  return [...new Set(["text/html", "application/octet-stream", ...others]), null];
+}
+
+/** A policy as comparable text: Maps as their entries, functions left out. */
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? [...(v as Map<unknown, unknown>).entries()] : v));
+}
+
+/**
+ * A rule whose removal changes nothing on any path it matches, for any response, although it changes what
+ * the rules before it send: the rules after it (more specific or later) decide everything it sets. (A rule
+ * that only repeats what is sent anyway is left alone: pinning a value is a choice.) Judged by outcome, with the Worker's own matcher and merge,
+ * so `csp.add`, `replace` and content-type limits count as they do at request time. Sampled paths: a
+ * warning, never an error.
+ */
+function neverDecides(policy: CompiledPolicy, rule: CompiledRule): RuleWarning[] {
+  const index = policy.rules.indexOf(rule);
+  if (index === -1) return [];
+  let reached = false;
+  const deciders = new Set<number>();
+  for (const path of samplePaths(rule.pattern)) {
+    for (const contentType of sampleTypes(policy, rule)) {
+      const { applied } = matchRules(policy, { https: true, path, contentType });
+      if (!applied.includes(index)) continue;
+      const without = applied.filter((i) => i !== index);
+      if (fingerprint(policy.combine(applied).resolved) !== fingerprint(policy.combine(without).resolved)) return [];
+      // Overridden, not merely repeating what the rules before it send: at its own place it changes something.
+      const upTo = applied.filter((i) => i <= index);
+      const upToWithout = upTo.filter((i) => i !== index);
+      if (fingerprint(policy.combine(upTo).resolved) !== fingerprint(policy.combine(upToWithout).resolved)) reached = true;
+      for (const i of without) if (i > index) deciders.add(i);
+    }
+  }
+  if (!reached || deciders.size === 0) return [];
+  const key = (r: CompiledRule | undefined) => JSON.stringify([r?.pattern.toLowerCase(), [...(r?.contentTypes ?? [])].sort()]);
+  const names = [...deciders].map((i) => policy.rules[i]?.from ?? String(i));
+  const only = deciders.size === 1 ? policy.rules[[...deciders][0] ?? -1] : undefined;
+  const message =
+    only !== undefined && key(only) === key(rule)
+      ? `can never win: ${only.from} matches the same requests and sets everything it sets`
+      : `can never win: on every path it matches, ${names.join(", ")} decide${names.length === 1 ? "s" : ""} everything it sets`;
+  return [{ rule: rule.from, message }];
 }

@@ -58,3 +58,33 @@ describe("rule warnings", () => {
     expect(found[1]).toMatch(/^KV\.rules\[1\] \/j: sets only nonces/);
   });
 });
+
+describe("rules that never decide anything, judged by outcome", () => {
+  it("name a rule that more specific rules override on every path it matches", () => {
+    const found = warnings([
+      { path: "/docs/:page", headers: { "X-A": "1" } },
+      { path: "/docs/*", headers: { "X-A": "2", "X-B": "1" } },
+    ]);
+    expect(found.filter((w) => w.includes("can never win"))).toEqual([
+      "KV.rules[0] /docs/:page: can never win: on every path it matches, KV.rules[1] /docs/* decides everything it sets",
+    ]);
+  });
+
+  it("say nothing when a later rule only extends the CSP it sets, or overrides it on some paths only", () => {
+    const found = warnings([
+      { path: "/a", csp: { directives: { "img-src": ["'self'", "https://img.example"] } } },
+      { path: "/a", csp: { add: { "img-src": ["https://cdn.example"] } } },
+      { path: "/b/*", headers: { "X-A": "1" } },
+      { path: "/b/c", headers: { "X-A": "2" } },
+    ]);
+    expect(found.filter((w) => w.includes("can never win"))).toEqual([]);
+  });
+
+  it("say nothing when the later rule is limited to other content types", () => {
+    const found = warnings([
+      { path: "/p", headers: { "X-A": "1" } },
+      { path: "/p", contentType: ["application/json"], headers: { "X-A": "2" } },
+    ]);
+    expect(found).toEqual([]);
+  });
+});
