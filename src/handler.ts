@@ -137,7 +137,7 @@ async function forward(
             request,
             url,
             config.env,
-            forwardedHeadersToDrop(scope),
+            scope === null ? [] : forwardedHeadersToDrop(scope, request.headers.get("Range")),
             scope === null ? null : readableAcceptEncoding(request.headers.get("Accept-Encoding")),
           );
     return originResponse(outcome, request, url, config !== undefined);

@@ -273,7 +273,7 @@ const MARKER_BODY_CODINGS: Record<string, { header: string; encode: (b: Buffer) 
  * /marker-body: a body for the marker tests. The body is ?body= (base64) or, when absent, the request's own
  * body echoed; ?status=, ?h=Name:Value lines, ?enc= a coding from MARKER_BODY_CODINGS. A single
  * `Range: bytes=a-b` or `bytes=a-` is honoured (206) on an unencoded body, and ?force206=1 answers 206
- * without one. X-Seen-Range says which Range reached the origin.
+ * without one. X-Seen-Range (and X-Seen-Request-Range, the old spelling) say which range reached the origin.
  */
 function markerBody(req: IncomingMessage, res: ServerResponse, url: URL): void {
   const parts: Buffer[] = [];
@@ -284,7 +284,12 @@ function markerBody(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const coding = MARKER_BODY_CODINGS[url.searchParams.get("enc") ?? ""];
     const bytes = coding === undefined ? plain : coding.encode(plain);
     let status = Number(url.searchParams.get("status") ?? "200");
-    const lines: string[] = ["X-Seen-Range", req.headers.range ?? "none"];
+    const lines: string[] = [
+      "X-Seen-Range",
+      req.headers.range ?? "none",
+      "X-Seen-Request-Range",
+      String(req.headers["request-range"] ?? "none"),
+    ];
     for (const pair of url.searchParams.getAll("h")) {
       const colon = pair.indexOf(":");
       lines.push(pair.slice(0, colon), pair.slice(colon + 1));

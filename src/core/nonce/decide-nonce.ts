@@ -71,12 +71,17 @@ function decideScrubbed(plan: HeaderPlan, facts: ResponseFacts, mime: MimeType |
   const decided = decideBlanket(plan, facts, mime, bodyless);
   if (bodyless || facts.status === 304) return decided;
   // A slice is scrubbed of whole markers only: its edges can cut one, and slices of the origin's layout
-  // (where a marker lives) would spell the secret out piece by piece. Text is refused as a slice; media,
-  // fonts and other binary types keep their ranges (seeking), scrubbed (docs/csp.md, "Range requests").
-  if (facts.status === 206 && isTextual(mime)) {
+  // (where a marker lives) would spell the secret out piece by piece, whatever type the origin labels
+  // them with (a template served raw as octet-stream, a multipart/byteranges answer). Only media and
+  // fonts keep their ranges (seeking), scrubbed; any other slice is refused (docs/csp.md, "Range requests").
+  if (facts.status === 206 && !isSeekableMedia(mime)) {
+    const type = mime === null ? "no type" : mime.essence;
     return {
       ...decided,
-      body: { kind: "refuse", why: "a 206 slice of a text body on a site with a marker, which could carry part of one" },
+      body: {
+        kind: "refuse",
+        why: `a 206 slice of a body that is not media (${type}) on a site with a marker, which could carry part of one`,
+      },
     };
   }
   const coding = parseContentCoding(facts.contentEncoding ?? null);
@@ -190,12 +195,14 @@ export function createFiller(length: number, random: (bytes: Uint8Array) => Uint
   return out;
 }
 
-/** Types an origin's layout, and so a marker, can be in as text: no type at all counts as text. */
-function isTextual(mime: MimeType | null): boolean {
-  if (mime === null) return true;
+/**
+ * Media whose slices a site with a marker still serves (seeking, resuming): images but SVG (XML text),
+ * audio, video, fonts and PDF, none of which an origin's layout is written into. An allowlist: a type we
+ * do not know is refused as a slice rather than guessed.
+ */
+function isSeekableMedia(mime: MimeType | null): boolean {
+  if (mime === null) return false;
   const [type = "", subtype = ""] = mime.essence.split("/");
-  if (type === "text" || subtype.endsWith("+xml") || subtype.endsWith("+json")) return true;
-  return type === "application" && TEXTUAL_APPLICATION.has(subtype);
+  if (type === "image") return !subtype.endsWith("+xml");
+  return type === "audio" || type === "video" || type === "font" || mime.essence === "application/pdf";
 }
-
-const TEXTUAL_APPLICATION = new Set(["json", "javascript", "ecmascript", "x-javascript", "xml", "manifest+json", "x-www-form-urlencoded"]);

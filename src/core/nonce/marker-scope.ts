@@ -26,10 +26,24 @@ export function matchMarkerScope(policy: CompiledPolicy, path: string, route?: P
  * Request headers not forwarded on a path in the marker's scope: a range of the page could cut a marker in
  * two (several small ranges would spell it out), so the origin sends the whole body, which is scrubbed
  * and answered 200. Media on such a path loses range requests: scope marked nonces to page paths.
+ * `Request-Range` is the pre-standard spelling some servers (Apache) still honour.
  */
-export const RANGE_HEADERS: readonly string[] = ["Range", "If-Range"];
+export const RANGE_HEADERS: readonly string[] = ["Range", "If-Range", "Request-Range"];
 
-/** The request headers to drop before forwarding: Range only on a marked path (elsewhere a slice is scrubbed as it is). */
-export function forwardedHeadersToDrop(scope: MarkerScope | null): readonly string[] {
-  return scope?.marked === true ? RANGE_HEADERS : [];
+/** Off the marked paths: only the old spelling goes, a single range is forwarded (media can seek). */
+const OLD_RANGE_HEADER: readonly string[] = ["Request-Range"];
+
+/** One byte range (`bytes=a-b`, `bytes=a-`, `bytes=-n`): the only Range forwarded off the marked paths. */
+const SINGLE_RANGE = /^bytes=(?:\d+-\d*|-\d+)$/i;
+
+/**
+ * The request headers to drop before forwarding, on a site with a marker: every range header on a marked
+ * path; elsewhere `Request-Range` always, and a `Range` that asks for more than one range (or that we
+ * cannot read as one): the parts of a multipart/byteranges answer could each hold a piece of a marker,
+ * which the scrubber, seeing no whole one, would let through. The origin then answers the whole body.
+ */
+export function forwardedHeadersToDrop(scope: MarkerScope | null, range: string | null): readonly string[] {
+  if (scope === null) return [];
+  if (scope.marked) return RANGE_HEADERS;
+  return range === null || SINGLE_RANGE.test(range.trim()) ? OLD_RANGE_HEADER : RANGE_HEADERS;
 }

@@ -268,11 +268,23 @@ describe("the marker's scope", () => {
     ).toBe(true);
   });
 
-  it("keeps Range and If-Range from the origin inside the scope, and only there", () => {
-    expect(forwardedHeadersToDrop(scopeOf({ nonce: {} }, "/"))).toEqual(["Range", "If-Range"]);
+  it("keeps every range header from the origin inside the scope; elsewhere on the site, all but one single range", () => {
+    const all = ["Range", "If-Range", "Request-Range"];
+    expect(forwardedHeadersToDrop(scopeOf({ nonce: {} }, "/"), null)).toEqual(all);
+    expect(forwardedHeadersToDrop(scopeOf({ nonce: {} }, "/"), "bytes=0-10")).toEqual(all);
     // `/app/*` reaches `/app` itself (docs/policy-format.md), so the path outside it is `/application`.
-    expect(forwardedHeadersToDrop(scopeOf({ rules: [{ path: "/app/*", nonce: {} }] }, "/application"))).toEqual([]);
-    expect(forwardedHeadersToDrop(scopeOf({}, "/"))).toEqual([]);
+    const outside = scopeOf({ rules: [{ path: "/app/*", nonce: {} }] }, "/application");
+    for (const single of [null, "bytes=0-10", "bytes=100-", "bytes=-500", " BYTES=0-1 "]) {
+      expect(forwardedHeadersToDrop(outside, single)).toEqual(["Request-Range"]);
+    }
+    // Several ranges (a multipart answer whose parts could each hold a piece of a marker), or one we cannot read.
+    for (const other of ["bytes=0-10,11-20", "bytes=0-10, 20-", "bytes=0-10;x", "items=0-1", "bytes=", "bytes=a-b"]) {
+      expect(forwardedHeadersToDrop(outside, other)).toEqual(all);
+    }
+    // A site with a marker and no marked rule at all is scrubbed everywhere the same way; a site without one keeps every range.
+    expect(forwardedHeadersToDrop(scopeOf({}, "/"), "bytes=0-1,2-3")).toEqual(all);
+    expect(forwardedHeadersToDrop(scopeOf({}, "/"), "bytes=0-1")).toEqual(["Request-Range"]);
+    expect(forwardedHeadersToDrop(null, "bytes=0-1,2-3")).toEqual([]);
   });
 });
 
