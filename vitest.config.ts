@@ -35,6 +35,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          // Each lifecycle case starts `npm start` (wrangler dev) of its own: run by vitest.e2e.config.ts.
+          exclude: ["test/integration/lifecycle/**"],
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 60_000,
