@@ -138,9 +138,9 @@ describe("push and pull --env, with the real local wrangler", () => {
     const doc = join(dir, "preload.json");
     await writeFile(doc, JSON.stringify({ hsts: { preload: true } }));
     // A wrangler that does not exist: the refusal must come before wrangler would ever run.
-    const push = await cli(["push", doc, "--env", "staging", "--local"], {
+    const push = await runMain(["push", doc, "--env", "staging", "--local"], {
       cwd: dir,
-      env: { SHW_WRANGLER: join(dir, "no-wrangler-here") },
+      env: { PATH: process.env.PATH, SHW_WRANGLER: join(dir, "no-wrangler-here") },
     });
     expect(push.code).toBe(1);
     expect(push.stderr).toContain("is not valid as wrangler.toml [env.staging]");
