@@ -1,6 +1,7 @@
 // Three test projects (the pure core in plain Node, the bundled Worker in Miniflare, the Worker shell inside workerd); in each, a test that prints to the console fails (test/console-guard.ts).
 
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { FUZZ_SEED, providedFuzzRuns } from "./test/fuzz-config.js";
 import { dropRefusedFetchLines } from "./test/pool-log-filter.js";
@@ -12,6 +13,11 @@ dropRefusedFetchLines();
 
 export default defineConfig({
   test: {
+    // vitest's default for a run is one worker fewer than the cores: on the 2-core machines we and CI use,
+    // that is a single worker, and the 116 files ran one after another (no two files' spans overlapped in
+    // a --reporter=json run). Most integration time is waiting on other processes (workerd, wrangler, the
+    // CLI, origin timeouts), so two files at once keep both cores busy; bigger machines keep the default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         // Property tests are bounded by run count, not time (GUIDE.md: no timed assertions); on a 2-core machine
