@@ -59,6 +59,9 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // As in the unit project: with two files at once on a loaded 2-core machine, kv.test's 1,000 requests
+          // took over the 5 s default (and the file's later cases then failed on the state the first left).
+          testTimeout: 30_000,
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/worker/global-setup.ts"],
           setupFiles: ["./test/console-guard.ts", "./test/worker/apply-migrations.ts"],
