@@ -1,6 +1,7 @@
 // Three test projects (the pure core in plain Node, the bundled Worker in Miniflare, the Worker shell inside workerd); in each, a test that prints to the console fails (test/console-guard.ts).
 
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { FUZZ_SEED, providedFuzzRuns } from "./test/fuzz-config.js";
 import { dropRefusedFetchLines } from "./test/pool-log-filter.js";
@@ -12,6 +13,11 @@ dropRefusedFetchLines();
 
 export default defineConfig({
   test: {
+    // vitest's default for a run is one worker fewer than the cores: on the 2-core machines we and CI use,
+    // that is a single worker, and the 116 files ran one after another (no two files' spans overlapped in
+    // a --reporter=json run). Most integration time is waiting on other processes (workerd, wrangler, the
+    // CLI, origin timeouts), so two files at once keep both cores busy; bigger machines keep the default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         // Property tests are bounded by run count, not time (GUIDE.md: no timed assertions); on a 2-core machine
@@ -35,6 +41,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
+          // Each lifecycle case starts `npm start` (wrangler dev) of its own: run by vitest.e2e.config.ts.
+          exclude: ["test/integration/lifecycle/**"],
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 60_000,
@@ -51,6 +59,9 @@ export default defineConfig({
         ],
         test: {
           name: "worker",
+          // As in the unit project: with two files at once on a loaded 2-core machine, kv.test's 1,000 requests
+          // took over the 5 s default (and the file's later cases then failed on the state the first left).
+          testTimeout: 30_000,
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["./test/worker/global-setup.ts"],
           setupFiles: ["./test/console-guard.ts", "./test/worker/apply-migrations.ts"],

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMarker } from "../../src/core/nonce/nonce-marker.js";
 import { runMain } from "../support/cli-io.js";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
-import { cli, EXAMPLE, ROOT } from "./support/cli.js";
+import { cli, CLI_TIMEOUT_MS, EXAMPLE, ROOT } from "./support/cli.js";
 
 /** A third environment: collector on at its own path, CSP enforced, POLICY as JSON text, its own KV key. */
 const REPORTS_ENV = `
@@ -138,9 +138,9 @@ describe("push and pull --env, with the real local wrangler", () => {
     const doc = join(dir, "preload.json");
     await writeFile(doc, JSON.stringify({ hsts: { preload: true } }));
     // A wrangler that does not exist: the refusal must come before wrangler would ever run.
-    const push = await cli(["push", doc, "--env", "staging", "--local"], {
+    const push = await runMain(["push", doc, "--env", "staging", "--local"], {
       cwd: dir,
-      env: { SHW_WRANGLER: join(dir, "no-wrangler-here") },
+      env: { PATH: process.env.PATH, SHW_WRANGLER: join(dir, "no-wrangler-here") },
     });
     expect(push.code).toBe(1);
     expect(push.stderr).toContain("is not valid as wrangler.toml [env.staging]");
@@ -149,15 +149,19 @@ describe("push and pull --env, with the real local wrangler", () => {
     expect(push.stderr).not.toContain("no-wrangler-here");
   });
 
-  it("stores under the environment's POLICY_KV_KEY and reads it back from there", async () => {
-    const persist = join(dir, "state-reports");
-    const push = await cli(["push", EXAMPLE, "--env", "reports", "--local", "--persist-to", persist], { cwd: dir });
-    expect(push.stderr).toBe("");
-    expect(push.code).toBe(0);
-    expect(push.stdout).toContain('key "site-policy" in POLICY_KV');
-    expect(push.stdout).toContain("validated as wrangler.toml [env.reports]");
-    const pull = await cli(["pull", "--env", "reports", "--local", "--persist-to", persist], { cwd: dir });
-    expect(pull.code).toBe(0);
-    expect(pull.stdout).toBe(await readFile(EXAMPLE, "utf8"));
-  });
+  it(
+    "stores under the environment's POLICY_KV_KEY and reads it back from there",
+    async () => {
+      const persist = join(dir, "state-reports");
+      const push = await cli(["push", EXAMPLE, "--env", "reports", "--local", "--persist-to", persist], { cwd: dir });
+      expect(push.stderr).toBe("");
+      expect(push.code).toBe(0);
+      expect(push.stdout).toContain('key "site-policy" in POLICY_KV');
+      expect(push.stdout).toContain("validated as wrangler.toml [env.reports]");
+      const pull = await cli(["pull", "--env", "reports", "--local", "--persist-to", persist], { cwd: dir });
+      expect(pull.code).toBe(0);
+      expect(pull.stdout).toBe(await readFile(EXAMPLE, "utf8"));
+    },
+    2 * CLI_TIMEOUT_MS,
+  );
 });

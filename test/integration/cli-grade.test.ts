@@ -1,5 +1,6 @@
-// `check`'s grade end to end: the real CLI against the Worker in Miniflare (over http, and over https with a
-// certificate the CLI trusts through NODE_EXTRA_CA_CERTS) in front of a local origin; --min-grade as a CI gate.
+// `check`'s grade end to end: the CLI against the Worker in Miniflare (over https, the bin itself with a
+// certificate it trusts through NODE_EXTRA_CA_CERTS, which node reads only at start; over http, the same
+// main() in this process) in front of a local origin; --min-grade as a CI gate.
 
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type RunningWorker } from "../support/miniflare-worker.js";
 import { startOrigin, type Origin } from "../support/origin.js";
+import { runMain } from "../support/cli-io.js";
 import { cli, json } from "./support/cli.js";
 
 interface GradeJson {
@@ -158,17 +160,17 @@ describe("check's grade behind the Worker over https", () => {
 describe("check's grade over http", () => {
   it("counts an http:// URL as a site without https: the defaults earn C+ (60), and --min-grade gates on it", async () => {
     // 100 - 20 (no https, so no HSTS) - 20 (no redirect to https) = 60 < 90: the +15 of bonuses is dropped.
-    const pass = await cli(["check", httpUrl("/html"), "--min-grade", "C+", "--json"]);
+    const pass = await runMain(["check", httpUrl("/html"), "--min-grade", "C+", "--json"]);
     expect([json<CheckJson>(pass).grade?.grade, json<CheckJson>(pass).grade?.score]).toEqual(["C+", 60]);
     expect(pass.code).toBe(0);
-    const fail = await cli(["check", httpUrl("/html"), "--min-grade", "b"]);
+    const fail = await runMain(["check", httpUrl("/html"), "--min-grade", "b"]);
     expect(fail.code).toBe(1);
     expect(fail.stdout).toContain("an http:// URL counts as a site without https");
     expect(fail.stdout).toContain("is below --min-grade B");
   });
 
   it("exits 2 for a --min-grade that is no grade", async () => {
-    const run = await cli(["check", httpUrl("/html"), "--min-grade", "A++"]);
+    const run = await runMain(["check", httpUrl("/html"), "--min-grade", "A++"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--min-grade: expected one of A+, A, A-, B+, B, B-, C+, C, C-, D+, D, D-, F, received "A++"');
   });

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runMain } from "../support/cli-io.js";
 import { cli, EXAMPLE } from "./support/cli.js";
 
 /** Written out here, not taken from the CLI: C0 but the line break, DEL, C1, zero-width and bidi controls, separators, the BOM. */
@@ -70,7 +71,7 @@ describe("control characters from the network or a document", () => {
   });
 
   it.each([[[] as string[]], [["--json"]]])("check %j escapes what the server sent", async (flags) => {
-    const run = await cli(["check", `${base}/`, ...flags]);
+    const run = await runMain(["check", `${base}/`, ...flags]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(flags.length === 0 ? "\\x9b2J" : "\\u009b2J");
     expect(run.stdout).not.toMatch(RAW_CONTROL);
@@ -84,7 +85,7 @@ describe("control characters from the network or a document", () => {
       JSON.stringify({ rules: [{ path: "/x", description: `clears${CSI} the screen\u202e`, headers: { "X-Note": "fine" } }] }),
     );
     for (const flags of [[], ["--json"]]) {
-      const run = await cli(["explain", file, "/x", "--origin-header", `X-Origin: a${CSI}\u007f`, ...flags]);
+      const run = await runMain(["explain", file, "/x", "--origin-header", `X-Origin: a${CSI}\u007f`, ...flags]);
       expect(run.code).toBe(0);
       expect(run.stdout).not.toMatch(RAW_CONTROL);
     }
@@ -97,7 +98,7 @@ describe("control characters from the network or a document", () => {
         ? `/x\n  X-Frame-Options: ALLOW${CSI}\n  Set-Cookie: a${CSI}\n`
         : JSON.stringify({ headers: { "X-Frame-Options": `ALLOW${CSI}`, [`X-Bad${CSI}`]: "x" }, rules: [{ path: `/a${CSI}` }] });
     await writeFile(file, text);
-    const run = await cli([command, file], { env: { SHW_WRANGLER: join(dir, "no-wrangler") } });
+    const run = await runMain([command, file], { env: { SHW_WRANGLER: join(dir, "no-wrangler") } });
     expect(run.code).toBe(1);
     expect(`${run.stdout}${run.stderr}`).toContain("\\x9b2J");
     expect(run.stdout).not.toMatch(RAW_CONTROL);

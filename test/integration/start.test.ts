@@ -1,33 +1,12 @@
 // `npm start` end to end: scripts/start.ts brings up the demo origin and wrangler dev (https), serves the demo
-// through the Worker, and takes everything down again on Ctrl+C, on any signal to npm, or a supervisor's SIGTERM.
+// through the Worker, and takes everything down again on Ctrl+C. The other stop signals (SIGTERM and SIGHUP to
+// npm, a supervisor's SIGTERM) each need a start of their own: lifecycle/start-signals.test.ts, in test:e2e.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  BANNER_TIMEOUT_MS,
-  connectionRefused,
-  EXIT_TIMEOUT_MS,
-  killAll,
-  killGroup,
-  REQUEST_TIMEOUT_MS,
-  startDemo,
-  waitForExit,
-  waitForGroupGone,
-  type Started,
-} from "../support/demo-process.js";
+import { BANNER_TIMEOUT_MS, connectionRefused, killAll, REQUEST_TIMEOUT_MS, startDemo, type Started } from "../support/demo-process.js";
 import { uploadExpectingContinue } from "../support/expect-upload.js";
 import { fetchLocal } from "../support/fetch-local.js";
-
-/** After a stop signal: the process exits, nothing of its group survives, and both ports are closed. */
-async function expectStopped(started: Started): Promise<void> {
-  const { child, output, originPort, workerPort } = started;
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("no pid");
-  expect(await waitForExit(child, EXIT_TIMEOUT_MS), `still running after the signal:\n${output.tail()}`).toBe(true);
-  const gone = await waitForGroupGone(pid, EXIT_TIMEOUT_MS);
-  expect(gone, `wrangler or workerd outlived the start script:\n${output.tail()}`).toBe(true);
-  expect(await connectionRefused(originPort), "the demo origin still accepts connections").toBe(true);
-  expect(await connectionRefused(workerPort), "the Worker still accepts connections").toBe(true);
-}
+import { expectStopped } from "./support/expect-stopped.js";
 
 afterAll(killAll);
 
@@ -171,50 +150,5 @@ describe("npm start", () => {
     // whole foreground group, so wrangler gets SIGINT from the terminal and from the script, both harmless.
     process.kill(-pid, "SIGINT");
     await expectStopped(current);
-  });
-});
-
-describe("npm start, stopped by a signal to npm alone", () => {
-  it(
-    "stops everything on SIGTERM (npm passes it on) and on SIGHUP (npm does not: the script sees npm gone)",
-    async () => {
-      // Before, a SIGTERM to npm killed its `sh -c` and left tsx, wrangler and workerd running.
-      // One after the other: both share the checkout's local state (.wrangler/state), and two D1 migrations
-      // run at once fail with SQLITE_BUSY.
-      const term = await startDemo("npm", ["start"]);
-      const hup = await startDemo("npm", ["start"]).catch(async (error: unknown) => {
-        await killGroup(term.child);
-        throw error;
-      });
-      try {
-        for (const [current, signal] of [
-          [term, "SIGTERM"],
-          [hup, "SIGHUP"],
-        ] as const) {
-          const pid = current.child.pid;
-          if (pid === undefined) throw new Error("no pid");
-          process.kill(pid, signal);
-        }
-        await Promise.all([expectStopped(term), expectStopped(hup)]);
-      } finally {
-        await Promise.all([killGroup(term.child), killGroup(hup.child)]);
-      }
-    },
-    2 * (BANNER_TIMEOUT_MS + EXIT_TIMEOUT_MS),
-  );
-});
-
-describe("the start script under a supervisor", () => {
-  it("passes SIGTERM on to wrangler when only the script is signalled", async () => {
-    // Nothing else signals wrangler, so only forwarding stops it.
-    const current = await startDemo(process.execPath, ["--import", "tsx", "scripts/start.ts"]);
-    try {
-      const pid = current.child.pid;
-      if (pid === undefined) throw new Error("no pid");
-      process.kill(pid, "SIGTERM");
-      await expectStopped(current);
-    } finally {
-      await killGroup(current.child);
-    }
   });
 });
