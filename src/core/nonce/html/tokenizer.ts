@@ -124,14 +124,16 @@ export class Tokenizer {
   tagEnd = 0;
   /** Absolute offset of the first byte fed (after a byte order mark), or -1 before the first feed. */
   private origin = -1;
+  /** Set (by the stamper, from the sink) to stop `feed` right after the token being emitted. */
+  pause = false;
 
   constructor(
     readonly sink: TokenSink,
     readonly meter: Meter,
   ) {}
 
-  /** Tokenize one chunk. */
-  feed(b: Uint8Array): void {
+  /** Tokenize one chunk, or its beginning up to a token after which `pause` was set: how many bytes were read. */
+  feed(b: Uint8Array): number {
     let p = 0;
     const end = b.length;
     const meter = this.meter;
@@ -148,9 +150,11 @@ export class Tokenizer {
       meter.steps += next === p ? 1 : next - p;
       p = next;
       if (meter.steps > backstop + 2 * STEPS_PER_BYTE * p) throw new GiveUp(`the body needs more than ${STEPS_PER_BYTE} steps a byte`);
+      if (this.pause) break;
     }
-    this.base += end;
+    this.base += p;
     this.position = this.base;
+    return p;
   }
 
   /** A character of class `kind` in text; false once characters stop mattering (switch to skipping). */
