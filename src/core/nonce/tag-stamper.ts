@@ -158,7 +158,7 @@ class Stamper implements TagStamper {
     this.tree = new StampingTree(this.meter, targets);
     this.tokenizer = new Tokenizer(this.tree, this.meter);
     this.tree.beforeNoscript = (tag) => this.startShadow(tag);
-    this.nonceAttribute = new TextEncoder().encode(` nonce="${nonce}"`);
+    this.nonceAttribute = asciiBytes(` nonce="${nonce}"`);
   }
 
   transform(chunk: Uint8Array, enqueue: (chunk: Uint8Array) => void): void {
@@ -384,10 +384,9 @@ class Stamper implements TagStamper {
 
   /** Send what is decided: everything before a held start tag, with the nonce where the models put one. */
   private send(enqueue: (chunk: Uint8Array) => void, final: boolean): void {
-    const holds = [this.tokenizer.hold, this.shadow?.tokenizer.hold ?? -1].filter((h) => h >= 0);
-    this.settle(final || this.stopped ? this.received : Math.min(this.received, ...holds));
+    this.settle(this.decided(final));
     // settle may have given up: then everything received goes, with the stamps settled before that point.
-    const limit = final || this.stopped ? this.received : Math.min(this.received, ...holds);
+    const limit = this.decided(final);
     if (this.sent >= limit) return;
     const stamps = this.stamps;
     let last = this.next;
@@ -419,6 +418,17 @@ class Stamper implements TagStamper {
     enqueue(out);
   }
 
+  /** Where the decided bytes end: all received, but for a start tag a model still holds back. */
+  private decided(final: boolean): number {
+    if (final || this.stopped) return this.received;
+    let limit = this.received;
+    const on = this.tokenizer.hold;
+    const off = this.shadow?.tokenizer.hold ?? -1;
+    if (on >= 0 && on < limit) limit = on;
+    if (off >= 0 && off < limit) limit = off;
+    return limit;
+  }
+
   /** Copy the pending bytes up to absolute offset `to` into `out` at `at`; returns where the copy ended. */
   private copy(out: Uint8Array, at: number, to: number): number {
     while (this.sent < to) {
@@ -436,6 +446,17 @@ class Stamper implements TagStamper {
     }
     return at;
   }
+}
+
+/** The bytes of `text`: a nonce is base64, so one byte a character, without a TextEncoder per response. */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return new TextEncoder().encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
 function isEscapeSequence(byte: number | undefined): boolean {
