@@ -175,6 +175,10 @@ export interface BlanketRow {
   readonly timesDense: number;
   /** What the stamper did with it (run here in Node): elements stamped, or where and why it gave up. */
   readonly outcome: string;
+  /** The stamper's steps (its meter: bytes examined and tree operations) per byte: deterministic. */
+  readonly stepsPerByte: number;
+  /** stepsPerByte ÷ the dense page's. */
+  readonly stepsTimesDense: number;
   readonly errors: number;
 }
 
@@ -382,11 +386,13 @@ function elementCost(big: PageResult | undefined): ElementCost | null {
 }
 
 /** What the stamper does with a body, run in this process: how many elements it stamps, or where it gives up. */
-function outcomeOf(body: Uint8Array): string {
-  const stamper = tagStampTransformer({ scripts: true, styles: true }, "bm9uY2U=");
+function outcomeOf(body: Uint8Array): { outcome: string; stepsPerByte: number } {
+  const meter = { steps: 0 };
+  const stamper = tagStampTransformer({ scripts: true, styles: true }, "bm9uY2U=", { meter });
   transformChunks(slices(body, READ_SIZE), stamper);
   const o = stamper.outcome();
-  return o.gaveUp === null ? `${o.stamped} stamped` : `gives up at ${(o.gaveUp.at / 1024).toFixed(0)} KiB: ${o.gaveUp.reason}`;
+  const outcome = o.gaveUp === null ? `${o.stamped} stamped` : `gives up at ${(o.gaveUp.at / 1024).toFixed(0)} KiB: ${o.gaveUp.reason}`;
+  return { outcome, stepsPerByte: meter.steps / Math.max(1, body.length) };
 }
 
 /**
@@ -424,8 +430,10 @@ async function blanketSideBySide(
   };
   const sparse = bodies.find((b) => b.ordinary && b.path.endsWith("/big"));
   const dense = bodies.find((b) => b.ordinary && b.path.endsWith("/dense"));
+  const denseSteps = dense === undefined ? Number.NaN : outcomeOf(dense.body).stepsPerByte;
   return bodies.map((b) => {
     const c = cpu.get(b.path);
+    const { outcome, stepsPerByte } = outcomeOf(b.body);
     return {
       name: b.name,
       bytes: b.body.length,
@@ -437,7 +445,9 @@ async function blanketSideBySide(
       markedMsPerMiB: perMiB(b, "marked"),
       timesSparse: sparse === undefined ? Number.NaN : perMiB(b) / perMiB(sparse),
       timesDense: dense === undefined ? Number.NaN : perMiB(b) / perMiB(dense),
-      outcome: outcomeOf(b.body),
+      outcome,
+      stepsPerByte,
+      stepsTimesDense: stepsPerByte / denseSteps,
       errors: c?.errors ?? 0,
     };
   });
@@ -600,6 +610,8 @@ export function formatNonce(result: NonceResult): string {
             "× dense page",
             "marked cpu/req µs",
             "marked ms/MiB",
+            "steps/byte",
+            "steps × dense",
             "stamper",
             "errors",
           ],
@@ -612,6 +624,8 @@ export function formatNonce(result: NonceResult): string {
             b.timesDense.toFixed(2),
             b.markedCpuUs.toFixed(0),
             b.markedMsPerMiB.toFixed(2),
+            b.stepsPerByte.toFixed(2),
+            b.stepsTimesDense.toFixed(2),
             b.outcome,
             String(b.errors),
           ]),
@@ -661,6 +675,8 @@ export function roundNonce(result: NonceResult): NonceResult {
       markedMsPerMiB: round(b.markedMsPerMiB, 3),
       timesSparse: round(b.timesSparse, 3),
       timesDense: round(b.timesDense, 3),
+      stepsPerByte: round(b.stepsPerByte, 3),
+      stepsTimesDense: round(b.stepsTimesDense, 3),
     })),
     ttfb: result.ttfb.map((f) => ({
       ...f,

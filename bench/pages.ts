@@ -91,7 +91,15 @@ const SIDE_BY_SIDE = [
   "select contents",
   "a long comment with --!",
   "thousands of formatting elements",
+  "<a><li><i> repeated (reconstruction after every li)",
+  "<a><p><i> repeated (the adoption agency with a furthest block)",
 ];
+
+/** A tag manager's <noscript> snippet right after <body> (the second parser model runs until its end). */
+function withTagManager(page: string): string {
+  const at = page.indexOf(">", page.indexOf("<body")) + 1;
+  return `${page.slice(0, at)}<noscript><iframe src="https://tags.example/ns.html?id=GTM-X" height="0" width="0" style="display:none"></iframe></noscript>${page.slice(at)}`;
+}
 
 /**
  * The blanket side-by-side's bodies, 1 MiB each: the big page (sparse: 2,000 script/style elements in
@@ -103,6 +111,11 @@ export function blanketBodies(): BlanketBody[] {
   const bodies: BlanketBody[] = [
     { ...big, name: "ordinary: the big page (sparse)", ordinary: true, path: "/blanket/big" },
     { ...page("/blanket/dense", realisticPage(20260426, size).slice(0, size)), name: "ordinary: a dense realistic page", ordinary: true },
+    {
+      ...page("/blanket/dense-noscript", withTagManager(realisticPage(20260426, size)).slice(0, size)),
+      name: "ordinary: the dense page with a tag manager's <noscript> after <body>",
+      ordinary: true,
+    },
   ];
   HOSTILE.filter((h) => SIDE_BY_SIDE.includes(h.name)).forEach((h, i) => {
     bodies.push({ ...page(`/blanket/hostile-${i}`, fill(h.prefix, h.unit, size)), name: `hostile: ${h.name}`, ordinary: false });

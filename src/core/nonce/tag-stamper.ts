@@ -15,6 +15,7 @@ import { MAX_TAG_BYTES, Tokenizer, type Meter } from "./html/tokenizer.js";
 import { TEXT, TreeBuilder } from "./html/tree.js";
 import { copyTree } from "./html/tree-copy.js";
 import { RAWTEXT } from "./html/states.js";
+import { sameState } from "./html/tree-equal.js";
 
 /** What to stamp. */
 export interface StampTargets {
@@ -42,6 +43,11 @@ export interface StamperOptions {
   readonly meter?: Meter;
   /** Called once, when the stamper gives up on a body. */
   readonly onGiveUp?: (reason: string, at: number) => void;
+  /**
+   * False: keep the scripting-off model to the end of the body, as before reconvergence existed (the
+   * tests' reference for the same output). Default true: drop it once both models are in the same state.
+   */
+  readonly reconverge?: boolean;
 }
 
 /** Whether the element the parser created for `tag` gets the nonce. */
@@ -69,6 +75,8 @@ class StampingTree extends TreeBuilder {
   readonly stamps: number[] = [];
   /** Called before a <noscript> start tag is processed (the model still as it was before it). */
   beforeNoscript: ((tag: TagToken) => void) | null = null;
+  /** Called after a </noscript> end tag was processed. */
+  afterNoscript: (() => void) | null = null;
   /** Scripting on: where each <noscript> read as raw text starts and ends (its text is markup with scripting off). */
   readonly noscripts: number[] = [];
 
@@ -93,6 +101,7 @@ class StampingTree extends TreeBuilder {
     const last = this.noscripts.length - 1;
     if (this.mode === TEXT && tag.id === T.noscript && this.noscripts[last] === Number.POSITIVE_INFINITY) this.noscripts[last] = tag.start;
     super.endTag(tag);
+    if (tag.id === T.noscript) this.afterNoscript?.();
   }
 }
 
@@ -101,9 +110,17 @@ interface Shadow {
   readonly tree: StampingTree;
   readonly tokenizer: Tokenizer;
   readonly meter: Meter;
+  /** Absolute offset where it started. */
+  readonly from: number;
 }
 
 const ESC = 0x1b;
+
+/** Where and why a model gave up. */
+interface Failure {
+  readonly reason: string;
+  readonly at: number;
+}
 
 class Stamper implements TagStamper {
   /** The scripting-on model's own meter: its budget checks must not see the other model's work. */
@@ -111,6 +128,9 @@ class Stamper implements TagStamper {
   private readonly tree: StampingTree;
   private readonly tokenizer: Tokenizer;
   private shadow: Shadow | null = null;
+  /** Steps of scripting-off models dropped at reconvergence, and of the state comparisons. */
+  private retired = 0;
+  private readonly compared: Meter = { steps: 0 };
   private readonly nonceAttribute: Uint8Array;
   /** Bytes not yet sent, oldest first, with the absolute offset each starts at. */
   private readonly pending: { bytes: Uint8Array; start: number }[] = [];
@@ -138,7 +158,7 @@ class Stamper implements TagStamper {
     this.tree = new StampingTree(this.meter, targets);
     this.tokenizer = new Tokenizer(this.tree, this.meter);
     this.tree.beforeNoscript = (tag) => this.startShadow(tag);
-    this.nonceAttribute = new TextEncoder().encode(` nonce="${nonce}"`);
+    this.nonceAttribute = asciiBytes(` nonce="${nonce}"`);
   }
 
   transform(chunk: Uint8Array, enqueue: (chunk: Uint8Array) => void): void {
@@ -188,7 +208,8 @@ class Stamper implements TagStamper {
   /**
    * Before the first <noscript>, the parses with scripting on and off are the same. From it on, a second
    * model follows the scripting-off parse (a browser with JavaScript disabled reads noscript's contents as
-   * markup): a copy of the model as it is now, given the same tag, then the same bytes.
+   * markup): a copy of the model as it is now, given the same tag, then the same bytes, until both are
+   * in the same state after a </noscript> (reconverge) and one model suffices again.
    */
   private startShadow(tag: TagToken): void {
     if (this.shadow !== null) return;
@@ -203,7 +224,10 @@ class Stamper implements TagStamper {
     tokenizer.state = state;
     tokenizer.lastStartTag = tag.name;
     tokenizer.tokenDone();
-    this.shadow = { tree, tokenizer, meter };
+    if (this.options.reconverge !== false) tree.afterNoscript = () => (tokenizer.pause = true);
+    this.shadow = { tree, tokenizer, meter, from: tokenizer.base };
+    // This model stops right after the tag too: from here on the two read in step (see feedBoth).
+    this.tokenizer.pause = true;
   }
 
   /** Tokenize bytes starting at absolute offset `at` with both models, up to an ISO-2022-JP escape if there is one. */
@@ -216,29 +240,78 @@ class Stamper implements TagStamper {
     }
     this.afterEsc = bytes[bytes.length - 1] === ESC;
     const slice = end === bytes.length ? bytes : bytes.subarray(0, end);
-    let failure = this.feed(this.tokenizer, slice, at);
-    // The scripting-off model reads the same bytes, from where it started, also when the other gave up:
-    // the stamps before that point are only settled once both have seen them.
-    const shadow = this.shadow;
-    if (shadow !== null) {
-      const skip = Math.max(0, shadow.tokenizer.base - at);
-      const other = skip < slice.length ? this.feed(shadow.tokenizer, slice.subarray(skip), at + skip) : null;
-      if (other !== null && (failure === null || other.at < failure.at)) failure = other;
-    }
+    let failure = this.feedBoth(slice, at);
     if (failure === null && end < bytes.length) {
       failure = { reason: "an ISO-2022-JP escape sequence: ASCII bytes may not mean ASCII characters", at: at + end };
     }
-    if (this.options.meter !== undefined) this.options.meter.steps = this.meter.steps + (shadow?.meter.steps ?? 0);
+    if (this.options.meter !== undefined)
+      this.options.meter.steps = this.meter.steps + (this.shadow?.meter.steps ?? 0) + this.retired + this.compared.steps;
     if (failure !== null) this.stop(failure.reason, failure.at);
   }
 
-  /** Feed one model; where and why it gave up, if it did. */
-  private feed(tokenizer: Tokenizer, bytes: Uint8Array, at: number): { reason: string; at: number } | null {
+  /**
+   * Feed `bytes` (at absolute offset `at`) to the model, and to the scripting-off one while there is one.
+   * Both read the same bytes in step: the scripting-off model first, up to the next </noscript> it reads,
+   * then the other up to the same byte; there the two may be in the same state, and one is dropped.
+   */
+  private feedBoth(bytes: Uint8Array, at: number): Failure | null {
+    let p = 0;
+    while (p < bytes.length) {
+      const shadow = this.shadow;
+      if (shadow === null) {
+        // Up to the end, or to a <noscript> start tag, after which a scripting-off model reads too.
+        const result = this.feed(this.tokenizer, bytes.subarray(p), at + p);
+        if (typeof result !== "number") return result;
+        this.tokenizer.pause = false;
+        p += result;
+        if (p === bytes.length) return this.tooLong(this.tokenizer);
+        continue;
+      }
+      const off = this.feed(shadow.tokenizer, bytes.subarray(p), at + p);
+      // When the scripting-off model gave up, the other still reads the whole: the stamps before that
+      // point are only settled once both have seen them.
+      const q = typeof off === "number" ? p + off : bytes.length;
+      const on = this.feed(this.tokenizer, bytes.subarray(p, q), at + p);
+      const failures = [off, on].filter((f): f is Failure => typeof f !== "number");
+      if (q === bytes.length) {
+        // Held start tags are measured once both have read all there is (as when fed whole).
+        if (typeof on === "number") failures.push(...[this.tooLong(this.tokenizer)].filter((f) => f !== null));
+        if (typeof off === "number") failures.push(...[this.tooLong(shadow.tokenizer)].filter((f) => f !== null));
+      }
+      if (failures.length > 0) return failures.reduce((a, b) => (b.at < a.at ? b : a));
+      p = q;
+      if (shadow.tokenizer.pause) this.reconverge(shadow, at + p);
+    }
+    return null;
+  }
+
+  /**
+   * At offset `at`, both models just past a token: if they are in the same state, settle the stamps so
+   * far and drop the scripting-off model. The comparisons walk the stacks; they may cost at most one
+   * step per byte the scripting-off model has read, so a body full of </noscript> cannot make them add up.
+   */
+  private reconverge(shadow: Shadow, at: number): void {
+    shadow.tokenizer.pause = false;
+    if (this.compared.steps > at - shadow.from) return;
+    const on = { tokenizer: this.tokenizer, tree: this.tree };
+    if (!sameState(on, shadow, this.compared)) return;
+    this.settle(at);
+    if (this.stopped || this.settledOn !== this.tree.stamps.length || this.settledOff !== shadow.tree.stamps.length) return;
+    this.retired += shadow.meter.steps;
+    this.shadow = null;
+    this.settledOff = 0;
+  }
+
+  /** A start tag the model has held back for longer than the cap, once it has read all there is. */
+  private tooLong(tokenizer: Tokenizer): Failure | null {
+    const hold = tokenizer.hold;
+    return hold >= 0 && this.received - hold > MAX_TAG_BYTES ? { reason: `a start tag longer than ${MAX_TAG_BYTES} bytes`, at: hold } : null;
+  }
+
+  /** Feed one model: how many bytes it read (all, unless it paused after a token), or where and why it gave up. */
+  private feed(tokenizer: Tokenizer, bytes: Uint8Array, at: number): number | Failure {
     try {
-      tokenizer.feed(bytes);
-      const hold = tokenizer.hold;
-      if (hold >= 0 && this.received - hold > MAX_TAG_BYTES) throw new GiveUp(`a start tag longer than ${MAX_TAG_BYTES} bytes`, hold);
-      return null;
+      return tokenizer.feed(bytes);
     } catch (error) {
       const where = error instanceof GiveUp && error.at !== null ? error.at : Math.min(tokenizer.position, at + bytes.length);
       return { reason: error instanceof GiveUp ? error.reason : `the model failed: ${errorMessage(error)}`, at: where };
@@ -311,10 +384,9 @@ class Stamper implements TagStamper {
 
   /** Send what is decided: everything before a held start tag, with the nonce where the models put one. */
   private send(enqueue: (chunk: Uint8Array) => void, final: boolean): void {
-    const holds = [this.tokenizer.hold, this.shadow?.tokenizer.hold ?? -1].filter((h) => h >= 0);
-    this.settle(final || this.stopped ? this.received : Math.min(this.received, ...holds));
+    this.settle(this.decided(final));
     // settle may have given up: then everything received goes, with the stamps settled before that point.
-    const limit = final || this.stopped ? this.received : Math.min(this.received, ...holds);
+    const limit = this.decided(final);
     if (this.sent >= limit) return;
     const stamps = this.stamps;
     let last = this.next;
@@ -346,6 +418,17 @@ class Stamper implements TagStamper {
     enqueue(out);
   }
 
+  /** Where the decided bytes end: all received, but for a start tag a model still holds back. */
+  private decided(final: boolean): number {
+    if (final || this.stopped) return this.received;
+    let limit = this.received;
+    const on = this.tokenizer.hold;
+    const off = this.shadow?.tokenizer.hold ?? -1;
+    if (on >= 0 && on < limit) limit = on;
+    if (off >= 0 && off < limit) limit = off;
+    return limit;
+  }
+
   /** Copy the pending bytes up to absolute offset `to` into `out` at `at`; returns where the copy ended. */
   private copy(out: Uint8Array, at: number, to: number): number {
     while (this.sent < to) {
@@ -363,6 +446,17 @@ class Stamper implements TagStamper {
     }
     return at;
   }
+}
+
+/** The bytes of `text`: a nonce is base64, so one byte a character, without a TextEncoder per response. */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return new TextEncoder().encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
 function isEscapeSequence(byte: number | undefined): boolean {

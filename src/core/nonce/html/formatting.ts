@@ -188,6 +188,17 @@ export class FormattingList {
     }
   }
 
+  /**
+   * Whether the bookkeeping beside the entries is the same as `other`'s: the marker count and the counts
+   * by name after the last marker and before each marker. They filter lookups (a zero count skips a
+   * scan), so two lists with the same entries must also have the same counts to answer alike.
+   */
+  sameCounts(other: FormattingList): boolean {
+    if (this.markers !== other.markers || this.length !== other.length || this.saved.length !== other.saved.length) return false;
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.every((n, i) => n === b[i]);
+    return same(this.counts, other.counts) && this.saved.every((counts, i) => same(counts, other.saved[i] ?? []));
+  }
+
   private noahsArk(node: OpenElement, tag: TagToken, hash: number): void {
     let equal = 0;
     let uncertain = 0;

@@ -124,14 +124,16 @@ export class Tokenizer {
   tagEnd = 0;
   /** Absolute offset of the first byte fed (after a byte order mark), or -1 before the first feed. */
   private origin = -1;
+  /** Set (by the stamper, from the sink) to stop `feed` right after the token being emitted. */
+  pause = false;
 
   constructor(
     readonly sink: TokenSink,
     readonly meter: Meter,
   ) {}
 
-  /** Tokenize one chunk. */
-  feed(b: Uint8Array): void {
+  /** Tokenize one chunk, or its beginning up to a token after which `pause` was set: how many bytes were read. */
+  feed(b: Uint8Array): number {
     let p = 0;
     const end = b.length;
     const meter = this.meter;
@@ -148,9 +150,11 @@ export class Tokenizer {
       meter.steps += next === p ? 1 : next - p;
       p = next;
       if (meter.steps > backstop + 2 * STEPS_PER_BYTE * p) throw new GiveUp(`the body needs more than ${STEPS_PER_BYTE} steps a byte`);
+      if (this.pause) break;
     }
-    this.base += end;
+    this.base += p;
     this.position = this.base;
+    return p;
   }
 
   /** A character of class `kind` in text; false once characters stop mattering (switch to skipping). */
@@ -199,12 +203,12 @@ export class Tokenizer {
     this.nameFuzzy = false;
   }
 
-  /** The tag name ended at absolute offset `at`. */
-  endTagName(at: number): void {
+  /** The tag name ended at absolute offset `at`; `id` is its tag id when already known (else -1). */
+  endTagName(at: number, id = -1): void {
     const tag = this.tag;
     tag.name = this.name;
     tag.fuzzy = this.nameFuzzy;
-    tag.id = this.nameFuzzy ? 0 : tagId(this.name);
+    tag.id = this.nameFuzzy ? 0 : id >= 0 ? id : tagId(this.name);
     tag.nameEnd = at;
     if (!tag.end) {
       tag.wants = wantsOf(tag.name);
@@ -382,20 +386,30 @@ function tagName(t: Tokenizer, b: Uint8Array, p: number, end: number): number {
     if ((c >= 0x41 && c <= 0x5a) || c === 0 || c >= 0x80) plain = false;
   }
   // Most names are short, lower-case ASCII and within one chunk: one string for the whole of it.
-  if (plain && t.name === "" && p - from <= MAX_NAME) t.name = internName(b, from, p);
-  else for (let i = from; i < p; i++) t.nameByte(b[i] ?? 0);
+  let id = -1;
+  if (plain && t.name === "" && p - from <= MAX_NAME) {
+    const slot = internName(b, from, p);
+    t.name = NAMES[slot] ?? "";
+    id = IDS[slot] ?? -1;
+  } else {
+    for (let i = from; i < p; i++) t.nameByte(b[i] ?? 0);
+  }
   if (p === end) return end;
-  t.endTagName(t.base + p);
+  t.endTagName(t.base + p, id);
   if (c === GT) t.emitTag(p);
   else t.state = c === SLASH ? S.SELF_CLOSING_START_TAG : S.BEFORE_ATTRIBUTE_NAME;
   return p + 1;
 }
 
-/** Names seen before, in slots by a hash of their bytes: most tags reuse a few dozen names, one string each. */
+/**
+ * Names seen before, in slots by a hash of their bytes: most tags reuse a few dozen names, one string
+ * each, with its tag id (so neither the string nor the id lookup is made again per tag).
+ */
 const NAMES: string[] = new Array<string>(1024).fill("");
+const IDS = new Int32Array(1024);
 
-/** The lower-case ASCII name in b[from, to) as a string, the same string every time it is seen. */
-function internName(b: Uint8Array, from: number, to: number): string {
+/** The slot of the lower-case ASCII name in b[from, to): NAMES holds it, the same string every time it is seen. */
+function internName(b: Uint8Array, from: number, to: number): number {
   let h = to - from;
   for (let i = from; i < to; i++) h = Math.imul(h ^ (b[i] ?? 0), 0x01000193);
   const slot = (h >>> 22) & 1023;
@@ -403,12 +417,13 @@ function internName(b: Uint8Array, from: number, to: number): string {
   if (known.length === to - from) {
     let same = true;
     for (let i = from; i < to && same; i++) same = known.charCodeAt(i - from) === b[i];
-    if (same) return known;
+    if (same) return slot;
   }
   let name = "";
   for (let i = from; i < to; i++) name += String.fromCharCode(b[i] ?? 0);
   NAMES[slot] = name;
-  return name;
+  IDS[slot] = tagId(name);
+  return slot;
 }
 
 const STATES: StateFn[] = [];
