@@ -117,6 +117,10 @@ function outcomeOf(op: HeaderOp, originValue: string | null): string {
           : "strip-version: the origin's product names kept, versions dropped";
       }
       return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
+    case "cookies":
+      return originValue === null
+        ? "cookies: each Set-Cookie line the origin sends gets the attributes the policy requires (it sent none here)"
+        : "cookies: each Set-Cookie line, with the attributes the policy requires appended";
   }
 }
 
