@@ -24,7 +24,7 @@ export interface CookieLine {
   readonly name: string;
   readonly secure: boolean;
   readonly httpOnly: boolean;
-  /** The last SameSite with a valid value (lower case), as browsers read it; undefined when none is valid. */
+  /** The last SameSite's value (lower case) as browsers read it: undefined when there is none or it is invalid. */
   readonly sameSite: "strict" | "lax" | "none" | undefined;
   readonly domain: boolean;
   /** The last Path's value (trimmed); undefined when there is none. */
@@ -56,12 +56,13 @@ export function readCookieLine(line: string): CookieLine | null {
     const value = at < 0 ? "" : trim(piece.slice(at + 1));
     if (key === "secure") secure = true;
     else if (key === "httponly") httpOnly = true;
-    else if (key === "domain") domain = true;
+    // An empty Domain is ignored by browsers (RFC 6265bis §5.6.3).
+    else if (key === "domain") domain ||= value !== "";
     else if (key === "path") path = value;
     else if (key === "samesite") {
       const lower = value.toLowerCase();
-      // An invalid value leaves the browser's default, so it counts as none; a later valid one wins.
-      if (lower === "strict" || lower === "lax" || lower === "none") sameSite = lower;
+      // The last SameSite decides (§5.7, step 22), and an invalid value there means the browser's default.
+      sameSite = lower === "strict" || lower === "lax" || lower === "none" ? lower : undefined;
     }
   }
   return { name, secure, httpOnly, sameSite, domain, path };
