@@ -65,7 +65,9 @@ function checkCookieRule({ dataset, addIssue }: Ctx<CookieRuleOut>): void {
     const message = hasName ? "either name or pattern, not both" : "a name (one cookie) or a pattern (e.g. __Host-*) saying which cookies";
     addAt(addIssue, entry, hasName ? "pattern" : "name", message, hasName ? entry.pattern : undefined);
   }
-  if (!("secure" in entry) && !("httpOnly" in entry) && !("sameSite" in entry)) {
+  // An entry with a misspelled field ("httponly") is reported for that field alone.
+  const unknownField = dataset.issues?.some((issue) => issue.expected === "never") === true;
+  if (!unknownField && !("secure" in entry) && !("httpOnly" in entry) && !("sameSite" in entry)) {
     addIssue({
       message: "secure, httpOnly, sameSite or some of them: an entry that requires nothing does nothing",
       received: renderValue(entry),
