@@ -93,12 +93,13 @@ export function applyCookies(
   if (!headers.has("set-cookie")) return;
   const lines = headers.getSetCookie();
   let changed = false;
-  const out = lines.map((line) => {
+  const out: string[] = [];
+  for (const line of lines) {
     const hardened = hardenCookieLine(line, cookies.requirementFor, https);
     if (hardened.warning !== undefined) onWarning?.(hardened.warning);
-    if (hardened.line !== line) changed = true;
-    return hardened.line;
-  });
+    changed ||= hardened.line !== line;
+    out.push(hardened.line);
+  }
   if (!changed) return;
   headers.delete("set-cookie");
   for (const line of out) headers.append("Set-Cookie", line);
