@@ -105,7 +105,7 @@ function headersFrom(lines: readonly (readonly [string, string])[]): Headers {
 /** The six name/value pairs the https plan writes (everything but its removals), for the six-set loop. */
 function sixPairs(policy: CompiledPolicy): (readonly [string, string])[] {
   const pairs: (readonly [string, string])[] = [];
-  for (const op of planHeaders(policy, FACTS).ops) if (op.kind !== "remove") pairs.push([op.name, op.value]);
+  for (const op of planHeaders(policy, FACTS).ops) if (op.kind !== "remove" && op.kind !== "cookies") pairs.push([op.name, op.value]);
   if (pairs.length !== 6) throw new Error(`expected the default https plan to write 6 headers, got ${pairs.length}`);
   return pairs;
 }

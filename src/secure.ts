@@ -11,6 +11,7 @@ import { adjustForStampedBody } from "./core/nonce/stamped-response.js";
 import { planHeaders } from "./core/policy/plan-headers.js";
 import type { CompiledPolicy, HeaderOp, HeaderPlan, MarkerScope, RequestFacts } from "./core/policy/types.js";
 import { log, logFault } from "./log.js";
+import { warnCookieOnce } from "./cookie-log.js";
 import { rewriteBody, withoutMarker } from "./nonce/rewrite-body.js";
 import { plainResponse } from "./origin/answer.js";
 
@@ -105,7 +106,7 @@ function rewrite(response: Response, treatment: Treatment, t: Target): Response 
 function writeHeaders(res: Response, treatment: Treatment, t: Target): Response {
   const { decision, nonce, scrub } = treatment;
   const written = attempt(t, "headers", () => {
-    applyHeaders(res.headers, decision.ops, nonce);
+    applyHeaders(res.headers, decision.ops, nonce, warnCookieOnce);
     if (decision.stamp && decision.body.kind === "rewrite") adjustForStampedBody(res.headers);
   });
   if (!written.ok) applySafely(res.headers, () => defaultOps(t), t);
@@ -143,7 +144,7 @@ function failSafe(response: Response, ops: () => readonly HeaderOp[], why: strin
 
 /** Apply ops, logging (never throwing) if even that fails. */
 function applySafely(headers: Headers, ops: () => readonly HeaderOp[], t: Target): void {
-  attempt(t, "default-headers", () => applyHeaders(headers, ops()));
+  attempt(t, "default-headers", () => applyHeaders(headers, ops(), undefined, warnCookieOnce));
 }
 
 /**

@@ -6,6 +6,7 @@ import { renderIssue } from "../support/documents.js";
 import type { Io, Style } from "../support/io.js";
 import type { BundleWarning } from "../../src/core/csp/bundles-warnings.js";
 import { printable } from "../support/printable.js";
+import type { CookieExplanation } from "./explain-cookies.js";
 
 /** What happened to one owned header. */
 export interface OpOutcome {
@@ -57,6 +58,8 @@ export interface Explanation {
   readonly sent: readonly OpOutcome[];
   readonly removed: readonly OpOutcome[];
   readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
+  /** The cookie entries for this path and what each origin Set-Cookie line becomes (bin/commands/explain-cookies.ts). */
+  readonly cookies?: CookieExplanation | null;
   /** How the nonce plan applies to this response, when the policy asks for nonces. */
   readonly nonce: string | null;
   /** Why the Worker answers 502 instead of the origin's response (a marker could leave), or null. */
@@ -169,6 +172,8 @@ export function renderExplanation(x: Explanation, io: Io): void {
   for (const op of x.removed)
     io.out(`  ${printable(op.name).padEnd(width)}  ${style.dim("←")} ${printable(op.from)} ${style.dim(`· ${op.outcome}`)}\n`);
   io.out(`\n${style.bold("Passed through from the origin unchanged")}\n`);
-  if (x.passedThrough.length === 0) io.out("  nothing\n");
-  for (const header of x.passedThrough) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
+  // Set-Cookie lines, hardened one by one, are shown under Cookies when the policy has cookie entries.
+  const passed = x.cookies == null ? x.passedThrough : x.passedThrough.filter(({ name }) => name.toLowerCase() !== "set-cookie");
+  if (passed.length === 0) io.out("  nothing\n");
+  for (const header of passed) io.out(`  ${printable(header.name)}: ${printable(header.value)}\n`);
 }

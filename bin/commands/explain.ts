@@ -31,6 +31,7 @@ import { EXIT, type ExitStatus, type Io } from "../support/io.js";
 import { refusalForEveryRequest } from "../../src/core/origin/request-guard.js";
 import { printable, printableJson } from "../support/printable.js";
 import { renderExplanation, type Explanation, type OpOutcome } from "./explain-output.js";
+import { explainCookies, renderCookies } from "./explain-cookies.js";
 
 const DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8";
 /** Shown where the Worker writes a fresh random nonce into each HTML response. */
@@ -54,6 +55,7 @@ Options:
   --content-type T          the origin's Content-Type (default "${DEFAULT_CONTENT_TYPE}"; "" for none);
                             rules limited to other content types are shown as skipped
   --origin-header "N: v"    a header the origin sends (repeatable), to see default/append/remove act on it
+  --set-cookie LINE         a Set-Cookie line the origin sends (repeatable), to see what the Worker sends
   -e, --env NAME            a wrangler environment ("" for the top level; default: CLOUDFLARE_ENV, else
                             the top level of the nearest wrangler.toml; without one, the built-in defaults)
   -c, --config FILE         the wrangler configuration (default: wrangler.json or wrangler.toml here or above)
@@ -117,6 +119,10 @@ function outcomeOf(op: HeaderOp, originValue: string | null): string {
           : "strip-version: the origin's product names kept, versions dropped";
       }
       return originValue === null ? "removed if the origin sends it (it sent none here)" : "removed: the origin sent it";
+    case "cookies":
+      return originValue === null
+        ? "cookies: each Set-Cookie line the origin sends gets the attributes the policy requires (it sent none here)"
+        : "cookies: each Set-Cookie line, with the attributes the policy requires appended";
   }
 }
 
@@ -226,6 +232,8 @@ function headerOutcomes(
   const removed: OpOutcome[] = [];
   const owned = new Set<string>();
   for (const op of ops) {
+    // Set-Cookie lines stay the origin's, each hardened apart: they show as passed through (and in cookies).
+    if (op.kind === "cookies") continue;
     owned.add(op.name.toLowerCase());
     const originValue = before.get(op.name);
     const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
@@ -302,6 +310,11 @@ export function explain(
     cspDirectives: cspAttribution(combined.resolved, policy.options.reportOnly, facts.https, selected.nonce !== undefined),
     cspBundles: bundleAttribution(combined.resolved, policy.options.reportOnly),
     bundleWarnings: bundleWarnings(combined.resolved),
+    cookies: explainCookies(
+      selected.ops,
+      sentBefore.getSetCookie(),
+      passedThrough.filter(({ name }) => name.toLowerCase() === "set-cookie").map(({ value }) => value),
+    ),
   };
 }
 
@@ -341,6 +354,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     status: { type: "string" },
     "content-type": { type: "string" },
     "origin-header": { type: "string", multiple: true },
+    "set-cookie": { type: "string", multiple: true },
     ...ENVIRONMENT_OPTIONS,
     "report-only": { type: "boolean" },
     json: { type: "boolean" },
@@ -354,6 +368,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const { path, https } = parseTarget(target, values.https === true);
   const status = integerOption("status", values.status, 100, 599, 200);
   const origin = (values["origin-header"] ?? []).map(parseOriginHeader);
+  for (const line of values["set-cookie"] ?? []) origin.push(["Set-Cookie", line]);
   const flagType = values["content-type"];
   const originType = origin.find(([name]) => name.toLowerCase() === "content-type")?.[1];
   const contentType = flagType !== undefined ? (flagType.trim() === "" ? null : flagType.trim()) : (originType ?? DEFAULT_CONTENT_TYPE);
@@ -381,6 +396,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.ok;
   }
   renderExplanation(explanation, io);
+  renderCookies(explanation.cookies ?? null, https, io);
   // Why a value above differs from the document's: this environment's CEILINGS lowered it.
   for (const cap of check.caps) io.out(`${io.style.yellow("capped:")} ${printable(describeCap(cap))}\n`);
   io.out(`\n${io.style.bold("Grade")} ${styleGrade(grade, io.style)} ${io.style.dim(`on https: ${OFFLINE_SCOPE}`)}\n`);

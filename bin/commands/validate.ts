@@ -53,7 +53,8 @@ Exit status: 0 valid, 1 an issue in the bindings or the document (or a file cann
 export function ownedHeaders(policy: CompiledPolicy): { sends: string[]; removes: string[] } {
   const sends: string[] = [];
   const removes: string[] = [];
-  for (const op of policy.base.https.ops) (op.kind === "remove" ? removes : sends).push(op.name);
+  // Set-Cookie lines stay the origin's (the cookies op only appends attributes to each): not an owned header.
+  for (const op of policy.base.https.ops) if (op.kind !== "cookies") (op.kind === "remove" ? removes : sends).push(op.name);
   return { sends, removes };
 }
 

@@ -82,7 +82,8 @@ describe("npm start", () => {
     expect(res.status).toBe(200);
     const cookies = res.headers.getSetCookie();
     expect(cookies).toHaveLength(2);
-    expect(cookies).toContain("demo_theme=dark; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; SameSite=Lax");
+    // The demo serves https by default, so the built-in cookie defaults append Secure.
+    expect(cookies).toContain("demo_theme=dark; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; SameSite=Lax; Secure");
   });
 
   it("passes the 302 of /old-page through without following it", async () => {

@@ -33,20 +33,23 @@ const OBSERVATORY_FIXES: ReadonlyMap<string, string> = new Map([
   ],
   [
     "cookies-without-secure-flag-but-protected-by-hsts",
-    "add Secure to the origin's Set-Cookie lines (the policy does not rewrite cookies)",
+    'cookies: [{ "pattern": "*", "secure": true }] (the built-in default; Secure goes on over https only): drop a cookies: false or secure: false that lifts it',
   ],
   [
     "cookies-session-without-secure-flag-but-protected-by-hsts",
-    "add Secure to the origin's session cookies (the policy does not rewrite cookies)",
+    'cookies: [{ "name": "<session cookie>", "secure": true }] (the built-in default gives every cookie Secure over https)',
   ],
+  ["cookies-without-secure-flag", 'serve https with HSTS: cookies: [{ "pattern": "*", "secure": true }] adds Secure over https only'],
   [
-    "cookies-without-secure-flag",
-    "add Secure to the origin's Set-Cookie lines, and serve https with HSTS (the policy does not rewrite cookies)",
+    "cookies-samesite-flag-invalid",
+    'cookies: [{ "pattern": "*", "sameSite": "Lax", "override": true }] (SameSite=None gets Secure over https)',
   ],
-  ["cookies-samesite-flag-invalid", "SameSite=Strict or Lax on the origin's cookies (SameSite=None only with Secure)"],
-  ["cookies-anticsrf-without-samesite-flag", "SameSite=Strict or Lax on the origin's anti-CSRF cookie"],
-  ["cookies-session-without-httponly-flag", "HttpOnly on the origin's session cookies"],
-  ["cookies-session-without-secure-flag", "Secure on the origin's session cookies, and https with HSTS"],
+  ["cookies-anticsrf-without-samesite-flag", 'cookies: [{ "name": "<csrf cookie>", "sameSite": "Strict" }]'],
+  [
+    "cookies-session-without-httponly-flag",
+    'cookies: [{ "name": "<session cookie>", "httpOnly": true }] (only if no script of the site reads it)',
+  ],
+  ["cookies-session-without-secure-flag", 'serve https with HSTS, and cookies: [{ "name": "<session cookie>", "secure": true }]'],
   [
     "cross-origin-resource-sharing-implemented-with-universal-access",
     'stop the origin reflecting any Origin with Access-Control-Allow-Credentials: true, or strip both: "remove": ["Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"]',

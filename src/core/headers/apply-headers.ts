@@ -3,10 +3,23 @@
 import { itemKey, splitListValue } from "./known-headers.js";
 import type { HeaderOp } from "../policy/types.js";
 import { isVersionFree, stripVersion } from "./strip-version.js";
+import { applyCookies } from "./cookies.js";
+import type { CookieWarning } from "./cookie-line.js";
 
-/** Apply ops to `headers` (the response's own, mutable copy); `nonce` fills the ops that carry one. */
-export function applyHeaders(headers: Headers, ops: readonly HeaderOp[], nonce?: string): void {
-  for (const op of ops) applyOp(headers, op, nonce);
+/**
+ * Apply ops to `headers` (the response's own, mutable copy); `nonce` fills the ops that carry one;
+ * `onCookie` hears of Set-Cookie lines left alone that the policy would have changed.
+ */
+export function applyHeaders(
+  headers: Headers,
+  ops: readonly HeaderOp[],
+  nonce?: string,
+  onCookie?: (warning: CookieWarning) => void,
+): void {
+  for (const op of ops) {
+    if (op.kind === "cookies") applyCookies(headers, op.cookies, op.https, onCookie);
+    else applyOp(headers, op, nonce);
+  }
 }
 
 function valueOf(op: { readonly value: string; readonly parts?: readonly string[] }, nonce: string | undefined): string {
@@ -41,7 +54,7 @@ function stripVersions(headers: Headers, name: string, key: string): void {
   else headers.set(name, stripped);
 }
 
-function applyOp(headers: Headers, op: HeaderOp, nonce: string | undefined): void {
+function applyOp(headers: Headers, op: Exclude<HeaderOp, { kind: "cookies" }>, nonce: string | undefined): void {
   switch (op.kind) {
     case "set":
       headers.set(op.name, valueOf(op, nonce));

@@ -3,6 +3,7 @@
 
 import { cspRestricts } from "../csp/csp-restricts.js";
 import { directivesFor, NONCE_SLOT, renderCsp, REPORT_ENDPOINT_NAME } from "../csp/render-csp.js";
+import { compileCookies } from "../headers/cookies.js";
 import { parseHsts, specFor, splitListValue } from "../headers/known-headers.js";
 import type { Result } from "../shared/result.js";
 import type {
@@ -150,7 +151,14 @@ function planOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean
   }
   ops.push(...cspOps(policy, options, https, nonce));
   for (const header of policy.headers.values()) ops.push(headerOp(header));
+  const cookies = compileCookies(policy.cookies);
+  if (cookies !== null) ops.push({ kind: "cookies", name: "Set-Cookie", key: "set-cookie", cookies, https, from: cookiesFrom(policy) });
   return ops;
+}
+
+/** The layers whose cookie entries make up the op, for explain: "defaults, KV". */
+function cookiesFrom(policy: ResolvedPolicy): string {
+  return [...new Set(policy.cookies.map(({ from }) => from.replace(/ cookies\[\d+\]$/, "")))].join(", ");
 }
 
 const CSP_HEADERS = new Set(["content-security-policy", "content-security-policy-report-only"]);
@@ -165,7 +173,7 @@ function headerPlan(policy: ResolvedPolicy, options: CompileOptions, https: bool
     ops,
     nonce: {
       ops: stamped,
-      carriers: stamped.filter((op) => CSP_HEADERS.has(op.key) && op.kind !== "remove" && op.kind !== "append" && op.parts !== undefined),
+      carriers: stamped.filter((op) => CSP_HEADERS.has(op.key) && (op.kind === "set" || op.kind === "default") && op.parts !== undefined),
       notModifiedOps: stamped
         .filter((op) => !CSP_HEADERS.has(op.key))
         .concat(
@@ -188,7 +196,8 @@ export function compilePlans(policy: ResolvedPolicy, options: CompileOptions): R
   const https = headerPlan(policy, options, true);
   const http = headerPlan(policy, options, false);
   let bytes = 0;
-  for (const op of https.nonce?.ops ?? https.ops) if (op.kind !== "remove") bytes += op.name.length + op.value.length + 24 + 4;
+  for (const op of https.nonce?.ops ?? https.ops)
+    if (op.kind !== "remove" && op.kind !== "cookies") bytes += op.name.length + op.value.length + 24 + 4;
   if (bytes > POLICY_HEADER_BUDGET) {
     return {
       ok: false,

@@ -26,5 +26,8 @@ export function defaultPolicyDocument(): PolicyDocument {
       ...Object.fromEntries(VERSION_HEADERS.map((name) => [name, { action: "strip-version" as const }])),
     },
     remove: ["X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"],
+    // Secure over https and SameSite=Lax when the origin gave none; HttpOnly only by a rule, since a
+    // page's scripts may read a cookie legitimately.
+    cookies: [{ pattern: "*", secure: true, sameSite: "Lax" }],
   };
 }

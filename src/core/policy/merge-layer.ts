@@ -5,10 +5,11 @@ import { mergeCspField } from "../csp/merge-csp.js";
 import { itemKey, specFor, splitListValue } from "../headers/known-headers.js";
 import { MARKER_HOWTO, redactMarkers } from "../nonce/nonce-marker.js";
 import { joinPath, renderReceived, type PolicyIssue, type Result } from "../shared/result.js";
+import type { ResolvedCookieRule } from "../headers/cookies.js";
 import type { HstsLayer, NonceLayer, PolicyLayer, ResolvedHsts, ResolvedNonce, ResolvedPolicy } from "./types.js";
 
 /** Nothing owned: the starting point that the built-in defaults are merged onto. */
-export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null, nonce: null };
+export const EMPTY_POLICY: ResolvedPolicy = { headers: new Map(), csp: null, cspReportOnly: null, hsts: null, nonce: null, cookies: [] };
 
 /** HSTS preload list requirements (hstspreload.org): at least a year, and every subdomain. */
 const PRELOAD_MIN_MAX_AGE = 31536000;
@@ -54,7 +55,14 @@ export function mergeLayer(base: ResolvedPolicy, layer: PolicyLayer, from: strin
   const hsts = mergeHstsField(base.hsts, layer.hsts, from, issues);
   const nonce = mergeNonceField(base.nonce, layer.nonce, from, markerAvailable, issues);
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, value: { headers, csp, cspReportOnly, hsts, nonce } };
+  return { ok: true, value: { headers, csp, cspReportOnly, hsts, nonce, cookies: mergeCookies(base.cookies, layer.cookies, from) } };
+}
+
+/** A layer's cookie entries go before those below (first match decides each field); false drops them all. */
+function mergeCookies(base: readonly ResolvedCookieRule[], layer: PolicyLayer["cookies"], from: string): readonly ResolvedCookieRule[] {
+  if (layer === undefined) return base;
+  if (layer === false) return [];
+  return [...layer.map((rule, i) => ({ rule, from: `${from} cookies[${i}]` })), ...base];
 }
 
 /**

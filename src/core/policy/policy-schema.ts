@@ -11,6 +11,7 @@ import { didYouMean, isObject, renderValue, suggest } from "../shared/result.js"
 import { BUNDLE_NAMES, SOURCE_BUNDLES } from "../csp/bundles.js";
 import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
 import { CUSTOM_FIELD, featureMisses, headerNameMiss, reportGroupMisses } from "./schema-near-misses.js";
+import { COOKIES_ENTRY } from "./schema-cookies.js";
 
 export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
 export type HeaderAction = (typeof HEADER_ACTIONS)[number];
@@ -325,6 +326,7 @@ export const LAYER_ENTRIES = {
       v.description("A fresh nonce per HTML response, in the CSP and on marked (or all) script/style elements, or false."),
     ),
   ),
+  cookies: COOKIES_ENTRY,
 };
 
 /** Checks across fields of one layer. */

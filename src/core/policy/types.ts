@@ -3,6 +3,7 @@
 
 import type { DirectiveValue } from "../csp/directives.js";
 import type { HeaderKind } from "../headers/known-headers.js";
+import type { CompiledCookies, ResolvedCookieRule } from "../headers/cookies.js";
 import type { CompiledMarker } from "../nonce/marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 import type { Ceilings } from "./ceilings.js";
@@ -71,6 +72,8 @@ export interface ResolvedPolicy {
   readonly cspReportOnly: ResolvedCsp | null;
   readonly hsts: ResolvedHsts | null;
   readonly nonce: ResolvedNonce | null;
+  /** Cookie entries, most precedent first (core/headers/cookies.ts); empty when no layer has any. */
+  readonly cookies: readonly ResolvedCookieRule[];
 }
 
 /**
@@ -115,6 +118,16 @@ export type HeaderOp =
       readonly from: string;
       /** The strip-version action: remove only the versions, keep the product names (core/headers/strip-version.ts). */
       readonly versionsOnly?: true;
+    }
+  | {
+      /** Harden each origin Set-Cookie line with the attributes the policy requires (core/headers/cookies.ts). */
+      readonly kind: "cookies";
+      readonly name: "Set-Cookie";
+      readonly key: "set-cookie";
+      readonly cookies: CompiledCookies;
+      /** Secure (and the __Host- Path) only over https: a browser refuses a Secure cookie set over http. */
+      readonly https: boolean;
+      readonly from: string;
     };
 
 /** How to stamp a nonce into an HTML body, and the headers that go with it. */

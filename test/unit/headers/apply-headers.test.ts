@@ -147,7 +147,7 @@ describe("https gating", () => {
 });
 
 describe("what the policy does not own", () => {
-  it("leaves Set-Cookie lines, other headers and their order alone", () => {
+  it("leaves other headers and their order alone, and Set-Cookie lines apart, each with the defaults' attributes appended", () => {
     const h = origin(
       ["Content-Type", "text/html"],
       ["Set-Cookie", "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT"],
@@ -155,7 +155,7 @@ describe("what the policy does not own", () => {
       ["ETag", '"v1"'],
     );
     applied(defaults, h);
-    expect(h.getSetCookie()).toEqual(["a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT", "b=2"]);
+    expect(h.getSetCookie()).toEqual(["a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Secure; SameSite=Lax", "b=2; Secure; SameSite=Lax"]);
     expect(h.get("etag")).toBe('"v1"');
     expect(h.get("content-type")).toBe("text/html");
   });

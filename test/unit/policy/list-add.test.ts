@@ -12,7 +12,7 @@ import { compile } from "../support.js";
 
 function value(policy: CompiledPolicy, name: string): string | undefined {
   const found = policy.base.https.ops.find((o) => o.name.toLowerCase() === name.toLowerCase());
-  return found === undefined || found.kind === "remove" ? undefined : found.value;
+  return found === undefined || found.kind === "remove" || found.kind === "cookies" ? undefined : found.value;
 }
 
 function issuesOf(input: unknown): { path: string; message: string }[] {
