@@ -171,11 +171,19 @@ function nonceGoesOut(nonce: NoncePlan, origin: Pick<Headers, "get">): boolean {
 
 /** A fresh 128-bit nonce from a CSPRNG, base64-encoded. `random` is injectable for tests. */
 export function createNonce(random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
-  const bytes = random(new Uint8Array(16));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  const b = random(new Uint8Array(16));
+  // Standard base64 written out (no binary string, no btoa: this runs per stamped response): five groups
+  // of three bytes, then the last byte as two characters and "==".
+  let out = "";
+  for (let i = 0; i < 15; i += 3) {
+    const n = ((b[i] ?? 0) << 16) | ((b[i + 1] ?? 0) << 8) | (b[i + 2] ?? 0);
+    out += BASE64.charAt(n >> 18) + BASE64.charAt((n >> 12) & 63) + BASE64.charAt((n >> 6) & 63) + BASE64.charAt(n & 63);
+  }
+  const last = b[15] ?? 0;
+  return `${out}${BASE64.charAt(last >> 2)}${BASE64.charAt((last & 3) << 4)}==`;
 }
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 const FILLER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
