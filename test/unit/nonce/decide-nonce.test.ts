@@ -299,6 +299,17 @@ describe("decideNonce and charsets in blanket mode", () => {
   ])("%s → stamp %s", (contentType, stamp) => {
     expect(decideNonce(plan, { ...facts, contentType }).stamp).toBe(stamp);
   });
+
+  it("decides the same for a content type seen before, also past the number of types it remembers", () => {
+    const types = Array.from({ length: 700 }, (_, i) =>
+      i % 3 === 0 ? `text/html; v=${i}` : i % 3 === 1 ? `text/html; charset=utf-16; v=${i}` : `application/json; v=${i}`,
+    );
+    const first = types.map((contentType) => decideNonce(plan, { ...facts, contentType }).stamp);
+    expect(first).toEqual(types.map((_, i) => i % 3 === 0));
+    expect(types.map((contentType) => decideNonce(plan, { ...facts, contentType }).stamp)).toEqual(first);
+    expect(decideNonce(plan, { ...facts, contentType: "no/such; type" }).stamp).toBe(false);
+    expect(decideNonce(plan, { ...facts, contentType: "no/such; type" }).stamp).toBe(false);
+  });
 });
 
 describe("createFiller", () => {
