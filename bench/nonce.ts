@@ -21,6 +21,7 @@ import {
 import { READ_SIZE, transformChunks } from "../src/core/nonce/body-driver.js";
 import { tagStampTransformer } from "../src/core/nonce/tag-stamper.js";
 import { slices } from "../test/support/bytes.js";
+import { formatSitewide, runSitewide, type SitewideRow } from "./nonce-sitewide.js";
 import { MARKER, startPages, type BlanketBody, type Page, type PagesOrigin } from "./pages.js";
 import { childWorkerdPids, workerdVersionOf } from "./procfs.js";
 import { formatSpread, formatTable, median, percentile, round, spread, type Spread } from "./stats.js";
@@ -192,6 +193,8 @@ export interface NonceResult {
   readonly elementCost: ElementCost | null;
   readonly ttfb: TtfbStats[];
   readonly blanket: BlanketRow[];
+  /** Site-wide scrubbing: pages outside the marked rules of a site with a marker (bench/nonce-sitewide.ts). */
+  readonly sitewide: SitewideRow[];
   readonly verdicts: { readonly markedSmall: boolean; readonly markedBig: boolean; readonly markedTtfb: boolean };
   readonly workerdLog: Partial<Record<Who, StdioLog>>;
   readonly autocannonBodyStringsSkipped: boolean;
@@ -508,6 +511,7 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
     const blanket = await blanketSideBySide(workers, origin.blanket, o, log);
     const workerdLog = Object.fromEntries(started.map((w) => [w.who, w.stdio]));
     await stop();
+    const sitewide = await runSitewide(o, log);
     const markedOn = (p: PageResult | undefined): ContenderStats | undefined => p?.contenders.find((c) => c.who === "marked");
     const markedTtfb = ttfb.find((t) => t.who === "marked");
     return {
@@ -520,6 +524,7 @@ export async function runNonce(o: NonceOptions = NONCE_DEFAULTS, log: (line: str
       elementCost: elementCost(pages[1]),
       ttfb,
       blanket,
+      sitewide,
       verdicts: {
         markedSmall: (markedOn(pages[0])?.rpsRatio?.median ?? 0) >= NONCE_TARGETS.markedSmallRps,
         markedBig: (markedOn(pages[1])?.rpsRatio?.median ?? 0) >= NONCE_TARGETS.markedBigRps,
@@ -630,7 +635,8 @@ export function formatNonce(result: NonceResult): string {
             String(b.errors),
           ]),
         );
-  return `${tables.join("\n\n")}\n\n${ttfb}  (hold ${result.options.holdMs} ms)\n\n${element}${blanket}`;
+  const sitewide = result.sitewide.length === 0 ? "" : `\n\n${formatSitewide(result.sitewide)}`;
+  return `${tables.join("\n\n")}\n\n${ttfb}  (hold ${result.options.holdMs} ms)\n\n${element}${blanket}${sitewide}`;
 }
 
 /** The nonce result with numbers rounded for the JSON file. */

@@ -6,7 +6,7 @@
 import { applyHeaders } from "./core/headers/apply-headers.js";
 import { bodyTransformer, type Scrub } from "./core/nonce/body-transformer.js";
 import { createNonce, type NonceDecision } from "./core/nonce/decide-nonce.js";
-import { decideResponse, headerNameWithMarker, scrubsFor } from "./core/nonce/decide-response.js";
+import { decideResponse, scrubsFor } from "./core/nonce/decide-response.js";
 import { adjustForStampedBody } from "./core/nonce/stamped-response.js";
 import { planHeaders } from "./core/policy/plan-headers.js";
 import type { CompiledPolicy, HeaderOp, HeaderPlan, MarkerScope, RequestFacts } from "./core/policy/types.js";
@@ -111,10 +111,10 @@ function writeHeaders(res: Response, treatment: Treatment, t: Target): Response 
   });
   if (!written.ok) applySafely(res.headers, () => defaultOps(t), t);
   if (scrub === null) return res;
-  const named = t.scope === null ? undefined : headerNameWithMarker(res.headers.keys(), t.scope);
-  if (named !== undefined) return refuse(res, () => defaultOps(t), named, t);
+  // One pass over the headers checks their names for a marker (scrub holds every marker of the scope) and scrubs their values.
   const scrubbed = attempt(t, "marker-headers", () => withoutMarker(res, scrub, t.scope?.marked === true));
-  return scrubbed.ok ? scrubbed.value : refuse(res, () => defaultOps(t), "the headers could not be scrubbed", t);
+  if (!scrubbed.ok) return refuse(res, () => defaultOps(t), "the headers could not be scrubbed", t);
+  return scrubbed.value ?? refuse(res, () => defaultOps(t), "a header name carries the marker", t);
 }
 
 /** Run one step; a throw is logged as a `worker.fault` of that stage, and the caller chooses what serves instead. */

@@ -4,7 +4,7 @@
 
 import { driveBody, transformChunks, type ChunkTransformer } from "../core/nonce/body-driver.js";
 import type { BodyCoding } from "../core/nonce/content-coding.js";
-import { adjustForDecodedBody, scrubHeaders } from "../core/nonce/stamped-response.js";
+import { adjustForDecodedBody, scrubHeaderValues } from "../core/nonce/stamped-response.js";
 import type { Scrub } from "../core/nonce/body-transformer.js";
 import { concatBytes } from "../core/shared/bytes.js";
 import { decode } from "./decode-body.js";
@@ -82,15 +82,17 @@ async function rewriteWhole(response: Response, transformer: ChunkTransformer): 
 /**
  * The response with no trace of a marker outside its body: every header value (Set-Cookie included) and
  * the status text rewritten with the body's replacements, and on a marked path `Accept-Ranges: none`,
- * since the Worker answers no ranges there. Header names are checked before (secure.ts refuses those).
+ * since the Worker answers no ranges there. Null, with nothing sent, when a header name carries a marker
+ * (the caller refuses the response: a name cannot be rewritten).
  */
-export function withoutMarker(response: Response, scrubs: readonly Scrub[], marked = true): Response {
-  for (const { marker, replacement } of scrubs) scrubHeaders(response.headers, marker.marker, replacement);
+export function withoutMarker(response: Response, scrubs: readonly Scrub[], marked = true): Response | null {
+  const values = scrubs.map(({ marker, replacement }) => ({ marker: marker.marker, replacement }));
+  if (!scrubHeaderValues(response.headers, values)) return null;
   // A 101 carries the WebSocket and cannot be rebuilt from an init dictionary; it has no ranges either.
   if (response.status === 101) return response;
   if (marked) response.headers.set("Accept-Ranges", "none");
   let statusText = response.statusText;
-  for (const { marker, replacement } of scrubs) statusText = statusText.replaceAll(marker.marker, replacement);
+  for (const { marker, replacement } of values) statusText = statusText.replaceAll(marker, replacement);
   if (statusText === response.statusText) return response;
   return new Response(response.body, { status: response.status, statusText, headers: response.headers });
 }

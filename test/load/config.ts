@@ -15,7 +15,7 @@ export interface LoadConfig {
   /**
    * Allowed growth of our workerd's RSS (after a full GC, start to end) beyond the growth of a bare
    * pass-through Worker's workerd under the same schedule, before the per-10-MiB-download slack that
-   * load.test.ts adds. See there for why 72 MiB.
+   * load.test.ts adds. See there for why 32 MiB.
    */
   readonly maxRssGrowthBytes: number;
   /** How often workerd's RSS is sampled during the measured phase. */
@@ -45,7 +45,7 @@ export function loadConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LoadCon
     warmupRequests: positiveInt(env, "LOAD_WARMUP", connections * 8, 100_000),
     timeLimitMs: positiveInt(env, "LOAD_TIME_LIMIT_S", 120, 3600) * 1000,
     idleTimeoutMs: positiveInt(env, "LOAD_IDLE_TIMEOUT_S", 30, 600) * 1000,
-    maxRssGrowthBytes: positiveInt(env, "LOAD_MAX_RSS_GROWTH_MB", 72, 4096) * MiB,
+    maxRssGrowthBytes: positiveInt(env, "LOAD_MAX_RSS_GROWTH_MB", 32, 4096) * MiB,
     sampleEveryMs: positiveInt(env, "LOAD_SAMPLE_MS", 250, 60_000),
     seed: positiveInt(env, "LOAD_SEED", 1, 2 ** 31 - 1),
   };

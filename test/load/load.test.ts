@@ -165,14 +165,14 @@ describe("load with integrity", () => {
         baselineErrors: 0,
         baselineFailed: 0,
       });
-      // 72 MiB plus the large-download slack (78 MiB at the default size): measured differences were +5 to
-      // +10 MiB over 6,000 requests until every body of a site with a marker went through the scrubber (the
-      // load policy has one), then +45 to +57 MiB with the isolate's heap and ArrayBuffers flat after GC
-      // (fresh 256 KiB read buffers per scrubbed stream, kept by workerd's allocator: issue 13's buffer
-      // reuse is the fix). A Worker keeping 16 KiB per request came out ~100 MiB over, and
-      // holding on to four of the 10 MiB bodies would exceed it. Raw RSS is reported, not asserted: it
-      // includes garbage workerd has not collected yet and grows by ~110 MiB per 6,000 requests for the
-      // bare Worker too.
+      // 32 MiB plus the large-download slack (38 MiB at the default size): measured differences were +5 to
+      // +10 MiB over 6,000 requests; when every body of a site with a marker went through the scrubber (the
+      // load policy has one) they rose to +45 to +57 MiB with the isolate's heap and ArrayBuffers flat after
+      // GC: a fresh 256 KiB read buffer per read of every scrubbed stream, whose memory workerd's allocator
+      // kept. With read buffers reused per stream and pooled per isolate (core/nonce/body-driver.ts) it
+      // measured +10.0 MiB again. A Worker keeping 16 KiB per request came out ~100 MiB over, and holding
+      // on to four of the 10 MiB bodies would exceed it. Raw RSS is reported, not asserted: it includes
+      // garbage workerd has not collected yet and grows by ~110 MiB per 6,000 requests for the bare Worker too.
       expect(summary.growthOverBaselineBytes, "workerd RSS growth after GC, ours minus the bare Worker's").toBeLessThan(rssBound);
       expect(
         retainedBytes(oursRun.heapEnd) - retainedBytes(oursRun.heapStart),

@@ -40,6 +40,8 @@ export function bodyTransformer(
 
 function chain(first: ChunkTransformer, second: ChunkTransformer): ChunkTransformer {
   return {
+    // The second one sees views of the first one's input: the chain releases chunks only if both do.
+    releasesChunks: first.releasesChunks === true && second.releasesChunks === true,
     transform(chunk, enqueue) {
       first.transform(chunk, (c) => second.transform(c, enqueue));
     },

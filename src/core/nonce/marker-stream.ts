@@ -161,6 +161,8 @@ export function markerScrubber(compiled: CompiledMarker, replacement: string): M
 
   return {
     work,
+    // What it holds back between chunks is copied (below): the driver may reuse a chunk's memory.
+    releasesChunks: true,
     transform(chunk, enqueue) {
       const base = pos;
       const heldStart = emitted;

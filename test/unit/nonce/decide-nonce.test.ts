@@ -7,7 +7,7 @@ import { matchMarkerScope } from "../../../src/core/nonce/marker-scope.js";
 import { createFiller, createNonce, decideNonce, XHTML, type ResponseFacts } from "../../../src/core/nonce/decide-nonce.js";
 import { planHeaders } from "../../../src/core/policy/plan-headers.js";
 import { createMarker } from "../../../src/core/nonce/nonce-marker.js";
-import { adjustForStampedBody, scrubHeaders } from "../../../src/core/nonce/stamped-response.js";
+import { adjustForStampedBody, scrubHeaders, scrubHeaderValues } from "../../../src/core/nonce/stamped-response.js";
 import { compile, cspMap, doc } from "../support.js";
 
 const NONCE = "bm9uY2Vub25jZW5vbmNlMQ==";
@@ -200,6 +200,15 @@ describe("createNonce", () => {
   it("draws from the platform CSPRNG by default", () => {
     expect(createNonce()).not.toBe(createNonce());
   });
+
+  it("agrees with btoa for every value of every byte position", () => {
+    for (let position = 0; position < 16; position++) {
+      for (let value = 0; value < 256; value++) {
+        const bytes = new Uint8Array(16).map((_, i) => (i === position ? value : (i * 37 + value) & 255));
+        expect(createNonce((b) => (b.set(bytes), b))).toBe(btoa(String.fromCharCode(...bytes)));
+      }
+    }
+  });
 });
 
 describe("adjustForStampedBody", () => {
@@ -245,6 +254,27 @@ describe("scrubHeaders", () => {
     expect(headers.getSetCookie()).toEqual(["a=NEW; Path=/", "b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT"]);
   });
 
+  it("scrubs every marker in one pass, and reports a header name that carries one (in any case) without rewriting anything", () => {
+    const other = createMarker();
+    const both = [
+      { marker, replacement: "NEW" },
+      { marker: other, replacement: "OTHER" },
+    ];
+    const headers = new Headers([
+      ["Link", `${marker} ${other}`],
+      ["Set-Cookie", `a=${other}`],
+    ]);
+    expect(scrubHeaderValues(headers, both)).toBe(true);
+    expect(headers.get("link")).toBe("NEW OTHER");
+    expect(headers.getSetCookie()).toEqual(["a=OTHER"]);
+    const named = new Headers([
+      ["Link", marker],
+      [`X-${other.toUpperCase()}`, "1"],
+    ]);
+    expect(scrubHeaderValues(named, both)).toBe(false);
+    expect(named.get("link")).toBe(marker);
+  });
+
   it("leaves Set-Cookie lines alone when none carries the marker", () => {
     const headers = new Headers([
       ["Set-Cookie", "a=1"],
@@ -268,6 +298,17 @@ describe("decideNonce and charsets in blanket mode", () => {
     ["text/html; charset=shift_jis", true],
   ])("%s → stamp %s", (contentType, stamp) => {
     expect(decideNonce(plan, { ...facts, contentType }).stamp).toBe(stamp);
+  });
+
+  it("decides the same for a content type seen before, also past the number of types it remembers", () => {
+    const types = Array.from({ length: 700 }, (_, i) =>
+      i % 3 === 0 ? `text/html; v=${i}` : i % 3 === 1 ? `text/html; charset=utf-16; v=${i}` : `application/json; v=${i}`,
+    );
+    const first = types.map((contentType) => decideNonce(plan, { ...facts, contentType }).stamp);
+    expect(first).toEqual(types.map((_, i) => i % 3 === 0));
+    expect(types.map((contentType) => decideNonce(plan, { ...facts, contentType }).stamp)).toEqual(first);
+    expect(decideNonce(plan, { ...facts, contentType: "no/such; type" }).stamp).toBe(false);
+    expect(decideNonce(plan, { ...facts, contentType: "no/such; type" }).stamp).toBe(false);
   });
 });
 
