@@ -53,7 +53,11 @@ Exit status: 0 valid, 1 an issue in the bindings or the document (or a file cann
 export function ownedHeaders(policy: CompiledPolicy): { sends: string[]; removes: string[] } {
   const sends: string[] = [];
   const removes: string[] = [];
-  for (const op of policy.base.https.ops) (op.kind === "remove" ? removes : sends).push(op.name);
+  for (const op of policy.base.https.ops) {
+    // Under CEILINGS an HSTS the policy does not send is the origin's, capped: neither sent nor stripped.
+    if (op.kind === "remove" && op.cap !== undefined) continue;
+    (op.kind === "remove" ? removes : sends).push(op.name);
+  }
   return { sends, removes };
 }
 

@@ -98,7 +98,24 @@ export interface BundleAttribution {
   readonly added: Readonly<Record<string, readonly string[]>>;
 }
 
+/** What a CEILINGS cap does to the origin's HSTS value; undefined when it does not apply (no value, or one it cannot read). */
+function capOutcome(op: HeaderOp, originValue: string | null): string | undefined {
+  const capped =
+    (op.kind === "default" || op.kind === "remove") && op.cap !== undefined && originValue !== null ? op.cap(originValue) : null;
+  if (capped === null) return undefined;
+  return capped === originValue
+    ? "the origin's value is kept (within the CEILINGS)"
+    : "the origin's value is kept, lowered to the CEILINGS";
+}
+
 function outcomeOf(op: HeaderOp, originValue: string | null): string {
+  const capped = capOutcome(op, originValue);
+  if (capped !== undefined) return `${op.kind === "default" ? "default" : "capped"}: ${capped}`;
+  if (op.kind === "remove" && op.cap !== undefined) {
+    return originValue === null
+      ? "capped to the CEILINGS if the origin sends it (it sent none here)"
+      : "removed: the origin's value cannot be read, so it could exceed the CEILINGS";
+  }
   switch (op.kind) {
     case "set":
       return originValue === null
@@ -234,7 +251,7 @@ function headerOutcomes(
   for (const op of ops) {
     owned.add(op.name.toLowerCase());
     const originValue = before.get(op.name);
-    const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
+    const kept = (op.kind === "default" && originValue !== null && op.isValid(originValue)) || capOutcome(op, originValue) !== undefined;
     const outcome: OpOutcome = {
       name: op.name,
       action: op.kind,
@@ -244,7 +261,7 @@ function headerOutcomes(
       policyValue: op.kind !== "remove" && !kept,
       outcome: outcomeOf(op, originValue),
     };
-    (op.kind === "remove" ? removed : sent).push(outcome);
+    (op.kind === "remove" && outcome.value === null ? removed : sent).push(outcome);
   }
   const passedThrough = [...after]
     .filter(([lower]) => !owned.has(lower))

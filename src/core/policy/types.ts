@@ -96,6 +96,8 @@ export type HeaderOp =
       readonly parts?: readonly string[];
       /** An origin value for which this is false counts as absent. */
       readonly isValid: (value: string) => boolean;
+      /** Strict-Transport-Security under CEILINGS: the origin's valid value kept lowered to the ceilings. */
+      readonly cap?: HstsCap;
       readonly from: string;
     }
   | {
@@ -115,7 +117,12 @@ export type HeaderOp =
       readonly from: string;
       /** The strip-version action: remove only the versions, keep the product names (core/headers/strip-version.ts). */
       readonly versionsOnly?: true;
+      /** Strict-Transport-Security under CEILINGS when the policy sends none: the origin's kept, lowered to the ceilings. */
+      readonly cap?: HstsCap;
     };
+
+/** The origin's Strict-Transport-Security value within the ceilings, or null when it cannot be read (then it does not pass). */
+export type HstsCap = (value: string) => string | null;
 
 /** How to stamp a nonce into an HTML body, and the headers that go with it. */
 export interface NoncePlan {
