@@ -5,7 +5,8 @@ import * as v from "valibot";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
-import { isObject } from "../shared/result.js";
+import { didYouMean, isObject } from "../shared/result.js";
+import { PRESET_NAMES } from "./presets.js";
 import { addAt, choose, strict, type Ctx } from "./schema-kit.js";
 import { headerNameMiss, reportGroupMisses } from "./schema-near-misses.js";
 import { CspField } from "./csp-schema.js";
@@ -177,10 +178,18 @@ const PathsObject = strict(
   "a paths object { caseSensitive }",
 );
 
+const PresetSchema = v.picklist(PRESET_NAMES, (issue) => {
+  const hint = typeof issue.input === "string" ? didYouMean(issue.input, PRESET_NAMES) : "";
+  return `a preset name: ${PRESET_NAMES.join(", ")}${hint}`;
+});
+
 const DocumentObject = strict(
   {
     $schema: v.optional(v.string("a string (the path to policy.schema.json)")),
     paths: v.optional(v.pipe(PathsObject, v.description("How request paths are compared with rule patterns (docs/policy-format.md)."))),
+    preset: v.optional(
+      v.pipe(PresetSchema, v.description('"strict": start from the strict preset instead of the defaults (docs/policy-format.md).')),
+    ),
     ...LAYER_ENTRIES,
     rules: v.optional(
       v.pipe(

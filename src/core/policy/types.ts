@@ -6,6 +6,7 @@ import type { HeaderKind } from "../headers/known-headers.js";
 import type { CompiledMarker } from "../nonce/marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 import type { Ceilings } from "./ceilings.js";
+import type { PresetName } from "./presets.js";
 
 import type { CombinationMemo } from "./combinations.js";
 import type { PathIndex, PathRoute } from "./match-path.js";
@@ -257,6 +258,8 @@ export interface CompiledPolicy {
   readonly combine: (indices: readonly number[]) => Combination;
   /** Plans for each combination of matching rules met so far (through `combine`, reporting skipped rules). Bounded. */
   readonly combos: CombinationMemo;
+  /** The preset the policy starts from (`"preset"` in an applied document), if any. */
+  readonly preset?: PresetName | undefined;
 }
 
 /** What planning needs to know about one request and its response. */
