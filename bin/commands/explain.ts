@@ -119,6 +119,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }
+  // The preset sits right over the defaults, below POLICY and KV (whichever of them names it).
+  if (check.policy.preset !== undefined) layers.splice(1, 0, `preset ${check.policy.preset}`);
   const explanation = explain(check.policy, { https, path, contentType }, status, originHeaders, {
     environment: describeEnvironment(environment),
     layers,

@@ -204,6 +204,8 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   const { sends, removes } = ownedHeaders(check.policy);
   io.out(`${style.green("✓")} ${name} is valid\n`);
   io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${printable(rules.join(", "))})` : ""}\n`);
+  const preset = check.policy.preset;
+  if (preset !== undefined) io.out(`  preset: ${preset} (over the built-in defaults; the document's own fields layer over it)\n`);
   io.out(`  headers owned on https in this environment: ${sends.length} sent (${printable(sends.join(", "))})\n`);
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);
