@@ -11,7 +11,7 @@ import type { Env } from "./env.js";
 import { log, logFault } from "./log.js";
 import { originResponse, plainResponse } from "./origin/answer.js";
 import { fetchOrigin, loopToken, type OriginOutcome } from "./origin/forward.js";
-import { DEFAULT_POLICIES, isolateConfigLoader, type ConfigLoader, type LoadedConfig } from "./policy/policy-store.js";
+import { fallbackPolicy, isolateConfigLoader, type ConfigLoader, type LoadedConfig } from "./policy/policy-store.js";
 import { rewriteBody } from "./nonce/rewrite-body.js";
 import { handleReportRequest } from "./reports/endpoint.js";
 import { secure, type SecureDeps } from "./secure.js";
@@ -46,7 +46,7 @@ export async function handleRequest(request: Request, env: Env, ctx: Ctx, deps: 
   const loaded = configFor(request, env, ctx, deps);
   // Cached (every request but an isolate's first): no await, no extra turn of the event loop.
   const config = loaded instanceof Promise ? await loaded : loaded;
-  const fallback = config?.env.reportOnly === true ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+  const fallback = fallbackPolicy(env, config);
   const policy = config?.policy ?? fallback;
   const answer = (response: Response, route?: PathRoute, scope: MarkerScope | null = null): Response | Promise<Response> => {
     const facts: RequestFacts = {

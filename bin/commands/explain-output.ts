@@ -1,85 +1,11 @@
 // What `explain` says: the explanation's shape (its --json output) and how it is printed for a person.
 
-import type { HeaderOp } from "../../src/core/policy/types.js";
-import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { renderIssue } from "../support/documents.js";
+import type { BundleAttribution, Explanation } from "../support/explain-response.js";
 import type { Io, Style } from "../support/io.js";
-import type { BundleWarning } from "../../src/core/csp/bundles-warnings.js";
 import { printable } from "../support/printable.js";
-import type { CookieExplanation } from "./explain-cookies.js";
 
-/** What happened to one owned header. */
-export interface OpOutcome {
-  readonly name: string;
-  readonly action: HeaderOp["kind"];
-  readonly from: string;
-  /** The value in the response, or null when the header is absent from it. */
-  readonly value: string | null;
-  readonly originValue: string | null;
-  /** True when the value sent is the policy's (not the origin's kept). */
-  readonly policyValue: boolean;
-  readonly outcome: string;
-}
-
-/** Everything explain found for one request: its --json output. */
-export interface Explanation {
-  /** The bindings the policy was compiled under. */
-  readonly environment: string;
-  /** What the Worker answers every request with these bindings, when it refuses them all (no origin); else null. */
-  readonly everyRequest: { readonly status: number; readonly event: string; readonly hint: string } | null;
-  readonly request: {
-    readonly method: "GET";
-    readonly path: string;
-    readonly https: boolean;
-    readonly status: number;
-    readonly contentType: string | null;
-  };
-  /** The canonical path the rules matched (null without rules, or when refused), or why the Worker refuses it. */
-  readonly route: {
-    readonly matchedAs: string | null;
-    /** The other ways origins read the path, each selecting the same rules (else it is refused). */
-    readonly readings: readonly { readonly path: string; readonly how: string }[];
-    readonly refused: string | null;
-  };
-  readonly layers: readonly string[];
-  readonly reportOnly: boolean;
-  /** The simulated origin response's headers. */
-  readonly origin: readonly { readonly name: string; readonly value: string }[];
-  readonly rules: {
-    readonly applied: readonly { readonly from: string; readonly pattern: string; readonly description: string | undefined }[];
-    readonly skippedForContentType: readonly {
-      readonly from: string;
-      readonly pattern: string;
-      readonly contentTypes: readonly string[];
-    }[];
-    /** Rules the Worker skips on this path because they cannot be combined with the ones before them. */
-    readonly conflicts: readonly { readonly rule: string; readonly issues: readonly PolicyIssue[] }[];
-  };
-  readonly sent: readonly OpOutcome[];
-  readonly removed: readonly OpOutcome[];
-  readonly passedThrough: readonly { readonly name: string; readonly value: string }[];
-  /** The cookie entries for this path and what each origin Set-Cookie line becomes (bin/commands/explain-cookies.ts). */
-  readonly cookies?: CookieExplanation | null;
-  /** How the nonce plan applies to this response, when the policy asks for nonces. */
-  readonly nonce: string | null;
-  /** Why the Worker answers 502 instead of the origin's response (a marker could leave), or null. */
-  readonly refused: string | null;
-  /** Per CSP header: which layer or rule last decided each directive. */
-  readonly cspDirectives: Readonly<Record<string, readonly { readonly directive: string; readonly from: string }[]>>;
-  /** Per CSP header: the source bundles behind it, where each was allowed, and the sources it adds per directive. */
-  readonly cspBundles: Readonly<Record<string, readonly BundleAttribution[]>>;
-  /** What the bundles on this path still need from the policy (a nonce, say). */
-  readonly bundleWarnings: readonly BundleWarning[];
-}
-
-/** One bundle behind a CSP header. */
-export interface BundleAttribution {
-  readonly bundle: string;
-  readonly from: string;
-  readonly path: string;
-  /** Directive → the sources the bundle adds (empty: it adds nothing here). */
-  readonly added: Readonly<Record<string, readonly string[]>>;
-}
+export type { BundleAttribution, Explanation, OpOutcome } from "../support/explain-response.js";
 
 /** One line per bundle: "stripe (KV: csp.allow[0]) adds script-src https://js.stripe.com; connect-src …". */
 function renderBundle(b: BundleAttribution, style: Style): string {

@@ -53,8 +53,13 @@ Exit status: 0 valid, 1 an issue in the bindings or the document (or a file cann
 export function ownedHeaders(policy: CompiledPolicy): { sends: string[]; removes: string[] } {
   const sends: string[] = [];
   const removes: string[] = [];
-  // Set-Cookie lines stay the origin's (the cookies op only appends attributes to each): not an owned header.
-  for (const op of policy.base.https.ops) if (op.kind !== "cookies") (op.kind === "remove" ? removes : sends).push(op.name);
+  for (const op of policy.base.https.ops) {
+    // Set-Cookie lines stay the origin's (the cookies op only appends attributes to each): not an owned header.
+    if (op.kind === "cookies") continue;
+    // Under CEILINGS an HSTS the policy does not send is the origin's, capped: neither sent nor stripped.
+    if (op.kind === "remove" && op.cap !== undefined) continue;
+    (op.kind === "remove" ? removes : sends).push(op.name);
+  }
   return { sends, removes };
 }
 
@@ -201,6 +206,8 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
   const { sends, removes } = ownedHeaders(check.policy);
   io.out(`${style.green("✓")} ${name} is valid\n`);
   io.out(`  rules: ${rules.length}${rules.length > 0 ? ` (${printable(rules.join(", "))})` : ""}\n`);
+  const preset = check.policy.preset;
+  if (preset !== undefined) io.out(`  preset: ${preset} (over the built-in defaults; the document's own fields layer over it)\n`);
   io.out(`  headers owned on https in this environment: ${sends.length} sent (${printable(sends.join(", "))})\n`);
   io.out(`  headers removed: ${removes.length} (${printable(removes.join(", "))})\n`);
   const note = markerNote(check.policy);

@@ -2,7 +2,7 @@
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
 import { compilePolicy } from "../core/policy/compile-policy.js";
-import { describeCap, type Cap } from "../core/policy/ceilings.js";
+import { describeCap, parseCeilings, STRICTEST_CEILINGS, type Cap, type Ceilings } from "../core/policy/ceilings.js";
 import { compileEnvironment } from "../core/policy/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
@@ -32,6 +32,56 @@ export const DEFAULT_POLICIES = {
   enforce: compilePolicy([], { reportOnly: false }).policy,
   reportOnly: compilePolicy([], { reportOnly: true }).policy,
 };
+
+/** Fallbacks compiled under CEILINGS, once per parsed configuration or raw CEILINGS value (a site has one or two). */
+const cappedFallbacks = new WeakMap<object, CompiledPolicy>();
+const rawFallbacks = new Map<string, CompiledPolicy>();
+
+function cappedDefaults(ceilings: Ceilings, reportOnly: boolean): CompiledPolicy {
+  return compilePolicy([], { reportOnly: reportOnly || ceilings.cspReportOnly === true, ceilings }).policy;
+}
+
+/**
+ * What serves when the policy cannot be loaded or planned: the built-in defaults, under the environment's
+ * CEILINGS. With a configuration, its parsed ceilings; without one (the loader threw), CEILINGS read from
+ * the binding here, and when it is set but does not parse, the strictest reading (STRICTEST_CEILINGS: no
+ * HSTS at all, CSP Report-Only), so a fault never sends a longer HSTS than staging allows.
+ */
+export function fallbackPolicy(env: Env, config: LoadedConfig | undefined): CompiledPolicy {
+  if (config !== undefined) {
+    const ceilings = config.env.ceilings;
+    if (ceilings === undefined) return config.env.reportOnly ? DEFAULT_POLICIES.reportOnly : DEFAULT_POLICIES.enforce;
+    let policy = cappedFallbacks.get(config.env);
+    if (policy === undefined) {
+      policy = cappedDefaults(ceilings, config.env.reportOnly);
+      cappedFallbacks.set(config.env, policy);
+    }
+    return policy;
+  }
+  try {
+    const raw: unknown = env.CEILINGS;
+    if (raw === undefined || raw === "") return DEFAULT_POLICIES.enforce;
+    const key = typeof raw === "string" ? raw : JSON.stringify(raw);
+    let policy = rawFallbacks.get(key);
+    if (policy === undefined) {
+      const issues: PolicyIssue[] = [];
+      const ceilings = parseCeilings(raw, issues);
+      policy = issues.length > 0 || ceilings === undefined ? strictestFallback() : cappedDefaults(ceilings, false);
+      if (rawFallbacks.size >= 4) rawFallbacks.clear();
+      rawFallbacks.set(key, policy);
+    }
+    return policy;
+  } catch {
+    // The bindings themselves cannot be read: the fault is already logged by the caller's loader.
+    return strictestFallback();
+  }
+}
+
+let strictest: CompiledPolicy | undefined;
+function strictestFallback(): CompiledPolicy {
+  strictest ??= cappedDefaults(STRICTEST_CEILINGS, true);
+  return strictest;
+}
 
 /** The configuration for these bindings: at once when it is cached, a promise only when KV must be read first. */
 export type ConfigLoader = (env: Env, ctx: Pick<ExecutionContext, "waitUntil">) => LoadedConfig | Promise<LoadedConfig>;

@@ -130,3 +130,16 @@ describe("the core", () => {
     expect(config).toMatchObject({ compilerOptions: { types: [] }, include: ["src/core/**/*.ts"] });
   });
 });
+
+describe("the CLI's support code", () => {
+  it("imports nothing from the commands (a command is built from support, never the reverse)", () => {
+    const upward = filesUnder("bin/support").flatMap((file) =>
+      ts
+        .preProcessFile(readFileSync(join(ROOT, file), "utf8"))
+        .importedFiles.map((f) => relative(ROOT, join(ROOT, dirname(file), f.fileName)))
+        .filter((to) => to.startsWith("bin/commands/"))
+        .map((to) => `${file} → ${to}`),
+    );
+    expect(upward).toEqual([]);
+  });
+});

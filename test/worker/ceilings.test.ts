@@ -89,3 +89,76 @@ describe("staging's ceilings through KV", () => {
     expect(capped[1]?.caps).toContainEqual(expect.objectContaining({ field: "hsts.maxAge", value: 86400, ceiling: 300, from: "KV" }));
   });
 });
+
+/** A handler whose origin answers 200 with this HSTS (and a loader that may be replaced). */
+function withOrigin(hsts: string, loadConfig = DEFAULT_DEPS.loadConfig) {
+  const response = () => new Response("ok", { headers: { "Content-Type": "text/plain", "Strict-Transport-Security": hsts } });
+  return createHandler({
+    ...DEFAULT_DEPS,
+    loadConfig,
+    fetchOrigin: () => Promise.resolve({ kind: "response", response: response() }),
+  });
+}
+
+async function fetchWith(handler: ReturnType<typeof createHandler>, vars: Partial<Env> = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await handler.fetch(new Request("https://www.example.com/page"), { ...bindings, ...vars }, ctx);
+  await res.body?.cancel();
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe("the origin's own HSTS under staging's ceilings", () => {
+  it("is capped when the policy's action is default, and when the policy sends none", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const loader = () => createConfigLoader({ clock: () => now, kvTimeoutMs: 300 });
+    const twoYears = "max-age=63072000; includeSubDomains; preload";
+    expect((await fetchWith(withOrigin(twoYears, loader()))).headers.get("strict-transport-security")).toBe("max-age=300");
+    await env.POLICY_KV.put(key, JSON.stringify({ hsts: false }));
+    expect((await fetchWith(withOrigin(twoYears, loader()))).headers.get("strict-transport-security")).toBe("max-age=300");
+  });
+});
+
+describe("the fault fallback under CEILINGS", () => {
+  const broken = () => {
+    throw new Error("the loader broke");
+  };
+
+  it("caps the defaults' HSTS and keeps CSP Report-Only when the loader throws", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const res = await fetchWith(withOrigin("max-age=63072000; preload", broken));
+    // No configuration: the Worker refuses to guess an origin, and its own answer carries the fallback.
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=300");
+    expect(res.headers.has("content-security-policy")).toBe(false);
+    expect(res.headers.has("content-security-policy-report-only")).toBe(true);
+    expect(errors.mock.calls.some(([line]) => String(line).includes("the loader broke"))).toBe(true);
+  });
+
+  it("sends no HSTS at all when CEILINGS is set but does not parse", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const CEILINGS of ['{"hsts":{"maxAge":"300"}}', "{not json"]) {
+      const res = await fetchWith(withOrigin("max-age=63072000", broken), { CEILINGS });
+      expect(res.headers.has("strict-transport-security")).toBe(false);
+      expect(res.headers.has("content-security-policy")).toBe(false);
+    }
+  });
+
+  it("caps the fallback that serves when planning the loaded policy fails", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    let calls = 0;
+    const handler = createHandler({
+      ...DEFAULT_DEPS,
+      loadConfig: createConfigLoader({ clock: () => now, kvTimeoutMs: 300 }),
+      fetchOrigin: () => Promise.resolve({ kind: "response", response: new Response("ok", { headers: { "Content-Type": "text/plain" } }) }),
+      // The loaded policy's plan throws; secure() then plans the fallback itself.
+      planHeaders: () => {
+        calls += 1;
+        throw new Error("planning broke");
+      },
+    });
+    const res = await fetchWith(handler, { CSP_REPORT_ONLY: "false" });
+    expect(calls).toBe(1);
+    expect(res.headers.get("strict-transport-security")).toBe("max-age=300");
+    expect(res.headers.has("content-security-policy")).toBe(false);
+  });
+});

@@ -55,6 +55,11 @@ declare module "@mdn/mdn-http-observatory/src/grader/grader.js" {
 declare module "@mdn/mdn-http-observatory/src/grader/charts.js" {
   export const MINIMUM_SCORE_FOR_EXTRA_CREDIT: number;
   export const GRADE_CHART: ReadonlyMap<number, string>;
+  /** Each expectation (a test's possible result) and the points it adds or costs. */
+  export const SCORE_TABLE: ReadonlyMap<
+    string,
+    { readonly description: string; readonly modifier: number; readonly recommendation: string }
+  >;
 }
 
 declare module "@mdn/mdn-http-observatory/src/retriever/session.js" {

@@ -2,7 +2,7 @@
 // Worker's own planHeaders and applyHeaders on a simulated origin that sends only a Content-Type), scored
 // offline. validate shows it; push compares it with what KV holds now.
 
-import { explain, explainedHeaders } from "../../commands/explain.js";
+import { explain, explainedHeaders } from "../explain-response.js";
 import type { EnvConfig } from "../../../src/core/policy/parse-env.js";
 import type { CompiledPolicy } from "../../../src/core/policy/types.js";
 import { checkDocument, samplePath } from "../documents.js";

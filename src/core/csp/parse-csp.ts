@@ -2,6 +2,7 @@
 // serialized policy parsed into a directive map (the CLI's import and check read origin CSPs with it).
 
 import { asciiTokens, CSP_DIRECTIVES, type DirectiveKind, type DirectiveValue } from "./directives.js";
+import { schemeNearMiss } from "./scheme-near-miss.js";
 
 const KEYWORDS = new Set([
   "'self'",
@@ -86,6 +87,8 @@ function sourceExpressionProblem(kind: "sources" | "ancestors", source: string):
   if (lower.startsWith("nonce-") || /^sha(256|384|512)-/.test(lower)) {
     return `the source in single quotes: did you mean \`'${source}'\`?`;
   }
+  const scheme = schemeNearMiss(source);
+  if (scheme !== undefined) return scheme;
   if (source === "*" || SCHEME_SOURCE.test(source) || HOST_SOURCE.test(source)) return undefined;
   return "a host (example.com, *.example.com, https://cdn.example.com:443/path), a scheme (https:) or *";
 }

@@ -1,7 +1,7 @@
 // Apply a header plan's ops to a mutable Headers object, so that every owned header ends up exactly once.
 
 import { itemKey, splitListValue } from "./known-headers.js";
-import type { HeaderOp } from "../policy/types.js";
+import type { HeaderOp, HstsCap } from "../policy/types.js";
 import { isVersionFree, stripVersion } from "./strip-version.js";
 import { applyCookies } from "./cookies.js";
 import type { CookieWarning } from "./cookie-line.js";
@@ -54,6 +54,17 @@ function stripVersions(headers: Headers, name: string, key: string): void {
   else headers.set(name, stripped);
 }
 
+/** The origin's value within the ceilings; when it has none it can read, `fallback` (none: the header goes). */
+function capValue(headers: Headers, name: string, key: string, cap: HstsCap, fallback: string | undefined): void {
+  const current = headers.get(key);
+  const capped = current === null ? null : cap(current);
+  if (capped !== null) {
+    // Several origin lines arrive joined by ", ", which HSTS cannot read: they never pass, and one line leaves.
+    if (capped !== current) headers.set(name, capped);
+  } else if (fallback !== undefined) headers.set(name, fallback);
+  else headers.delete(key);
+}
+
 function applyOp(headers: Headers, op: Exclude<HeaderOp, { kind: "cookies" }>, nonce: string | undefined): void {
   switch (op.kind) {
     case "set":
@@ -61,9 +72,14 @@ function applyOp(headers: Headers, op: Exclude<HeaderOp, { kind: "cookies" }>, n
       return;
     case "remove":
       if (op.versionsOnly === true) stripVersions(headers, op.name, op.key);
+      else if (op.cap !== undefined) capValue(headers, op.name, op.key, op.cap, undefined);
       else headers.delete(op.key);
       return;
     case "default": {
+      if (op.cap !== undefined) {
+        capValue(headers, op.name, op.key, op.cap, valueOf(op, nonce));
+        return;
+      }
       const current = headers.get(op.key);
       if (current === null || !op.isValid(current)) headers.set(op.name, valueOf(op, nonce));
       // Several origin lines arrive joined by ", "; writing the joined value back leaves one line.

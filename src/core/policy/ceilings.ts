@@ -1,6 +1,7 @@
 // An environment's ceilings (the CEILINGS binding): limits no policy layer can exceed, so staging stays
 // short-lived and Report-Only whatever its KV namespace holds. Parsed with the bindings, applied at compile.
 
+import { parseHsts } from "../headers/known-headers.js";
 import { renderReceived, type PolicyIssue } from "../shared/result.js";
 import type { ResolvedPolicy } from "./types.js";
 
@@ -14,7 +15,19 @@ export interface Ceilings {
   readonly hstsPreload?: boolean | undefined;
   /** true: the enforced CSP always goes out as Content-Security-Policy-Report-Only. */
   readonly cspReportOnly?: boolean | undefined;
+  /**
+   * true: no HSTS at all, the origin's removed too. Not a CEILINGS field: the fault fallback's reading of a
+   * CEILINGS that does not parse (see strictestCeilings).
+   */
+  readonly hstsNone?: boolean | undefined;
 }
+
+/**
+ * What the fault fallback obeys when CEILINGS is set but does not parse: no HSTS sent or passed (never
+ * longer than any ceiling, and unlike max-age=0 it does not make browsers forget a production HSTS),
+ * and the CSP as Report-Only.
+ */
+export const STRICTEST_CEILINGS: Ceilings = { hstsNone: true, hstsIncludeSubDomains: false, hstsPreload: false, cspReportOnly: true };
 
 /** One value a ceiling lowered: the field, the value the policy asked for, the ceiling, and its layer. */
 export interface Cap {
@@ -117,6 +130,7 @@ export function capPolicy(policy: ResolvedPolicy, ceilings: Ceilings | undefined
   const caps: Cap[] = [];
   const hsts = policy.hsts;
   if (ceilings === undefined || hsts === null) return { policy, caps };
+  if (ceilings.hstsNone === true) return { policy: { ...policy, hsts: null }, caps };
   const from = hsts.from;
   let { maxAge, includeSubDomains, preload } = hsts;
   if (ceilings.hstsMaxAge !== undefined && maxAge > ceilings.hstsMaxAge) {
@@ -133,6 +147,32 @@ export function capPolicy(policy: ResolvedPolicy, ceilings: Ceilings | undefined
   }
   if (caps.length === 0) return { policy, caps };
   return { policy: { ...policy, hsts: { ...hsts, maxAge, includeSubDomains, preload } }, caps };
+}
+
+/** Whether the ceilings limit HSTS at all: decided once per policy load, so that without one a response does no work. */
+export function limitsHsts(ceilings: Ceilings | undefined): ceilings is Ceilings {
+  if (ceilings === undefined) return false;
+  return (
+    ceilings.hstsNone === true ||
+    ceilings.hstsMaxAge !== undefined ||
+    ceilings.hstsIncludeSubDomains === false ||
+    ceilings.hstsPreload === false
+  );
+}
+
+/**
+ * An origin's Strict-Transport-Security value within the ceilings: the same string when it is within them,
+ * lowered where it is above, and null when it cannot be read (a value the Worker cannot read might be
+ * read by a browser as longer than the ceilings allow, so it does not pass).
+ */
+export function capHstsValue(value: string, ceilings: Ceilings): string | null {
+  const parsed = parseHsts(value);
+  if (parsed === null || ceilings.hstsNone === true) return null;
+  const maxAge = ceilings.hstsMaxAge !== undefined && parsed.maxAge > ceilings.hstsMaxAge ? ceilings.hstsMaxAge : parsed.maxAge;
+  const includeSubDomains = parsed.includeSubDomains && ceilings.hstsIncludeSubDomains !== false;
+  const preload = parsed.preload && ceilings.hstsPreload !== false;
+  if (maxAge === parsed.maxAge && includeSubDomains === parsed.includeSubDomains && preload === parsed.preload) return value;
+  return `max-age=${maxAge}${includeSubDomains ? "; includeSubDomains" : ""}${preload ? "; preload" : ""}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { directivesFor, NONCE_SLOT, renderCsp, REPORT_ENDPOINT_NAME } from "../c
 import { compileCookies } from "../headers/cookies.js";
 import { parseHsts, specFor, splitListValue } from "../headers/known-headers.js";
 import type { Result } from "../shared/result.js";
+import { capHstsValue, limitsHsts, type Ceilings } from "./ceilings.js";
 import type {
   CompileOptions,
   HeaderOp,
@@ -36,16 +37,35 @@ const VALIDITY_CACHE_SIZE = 64;
  * and parsing one (a structured-field dictionary, an HSTS value) costs far more than a Map lookup.
  */
 export function memoizeValidity(isValid: (value: string) => boolean): (value: string) => boolean {
-  const verdicts = new Map<string, boolean>();
+  return memoizeByValue(isValid);
+}
+
+/** The same bounded per-value memo for any verdict (HSTS capping returns a string, or null). */
+function memoizeByValue<T>(verdictOf: (value: string) => T): (value: string) => T {
+  const verdicts = new Map<string, T>();
   return (value) => {
-    let verdict = verdicts.get(value);
-    if (verdict === undefined) {
-      verdict = isValid(value);
-      if (verdicts.size >= VALIDITY_CACHE_SIZE) verdicts.clear();
-      verdicts.set(value, verdict);
-    }
+    if (verdicts.has(value)) return verdicts.get(value) as T;
+    const verdict = verdictOf(value);
+    if (verdicts.size >= VALIDITY_CACHE_SIZE) verdicts.clear();
+    verdicts.set(value, verdict);
     return verdict;
   };
+}
+
+const HSTS = { name: "Strict-Transport-Security", key: "strict-transport-security" } as const;
+
+/**
+ * The https HSTS op. Under CEILINGS that limit HSTS (decided here, once per policy version) an origin's own
+ * value is capped too, whenever the edge does not replace it: a `default` action, or no HSTS of the policy's.
+ */
+function hstsOp(hsts: ResolvedHsts | null, ceilings: Ceilings | undefined): HeaderOp | undefined {
+  if (ceilings?.hstsNone === true) return { kind: "remove", ...HSTS, from: "CEILINGS (unreadable: no HSTS)" };
+  if (hsts?.action === "set" || !limitsHsts(ceilings)) {
+    return hsts === null ? undefined : wholeValueOp(HSTS.name, hsts.action, renderHsts(hsts), hsts.from, isValidHsts);
+  }
+  const cap = memoizeByValue((v) => capHstsValue(v, ceilings));
+  if (hsts === null) return { kind: "remove", ...HSTS, cap, from: "CEILINGS (the origin's value, capped)" };
+  return { kind: "default", ...HSTS, value: renderHsts(hsts), isValid: memoizeValidity(isValidHsts), cap, from: hsts.from };
 }
 
 function wholeValueOp(name: string, action: "set" | "default", value: string, from: string, isValid: (v: string) => boolean): HeaderOp {
@@ -146,8 +166,9 @@ function planOps(policy: ResolvedPolicy, options: CompileOptions, https: boolean
       key: "strict-transport-security",
       from: "http (HSTS is for https only)",
     });
-  else if (policy.hsts !== null) {
-    ops.push(wholeValueOp("Strict-Transport-Security", policy.hsts.action, renderHsts(policy.hsts), policy.hsts.from, isValidHsts));
+  else {
+    const hsts = hstsOp(policy.hsts, options.ceilings);
+    if (hsts !== undefined) ops.push(hsts);
   }
   ops.push(...cspOps(policy, options, https, nonce));
   for (const header of policy.headers.values()) ops.push(headerOp(header));

@@ -9,6 +9,7 @@ import { prefixIssues, type PolicyIssue, type Result } from "../shared/result.js
 import { CombinationMemo } from "./combinations.js";
 import { compilePlans } from "./compile-plans.js";
 import { defaultPolicyDocument } from "./defaults.js";
+import { presetLayer, type PresetName } from "./presets.js";
 import { compilePathIndex, patternSpecificity } from "./match-path.js";
 import { EMPTY_POLICY, mergeLayer } from "./merge-layer.js";
 import type {
@@ -94,6 +95,37 @@ export function compileDefaults(options: CompileOptions): Compiled {
   return compiled.value;
 }
 
+/** The built-in defaults with a preset over them. Throws only on a bug in the preset. */
+function compilePreset(name: PresetName, options: CompileOptions): Compiled {
+  const compiled = mergeAndCompile(compileDefaults(options).uncapped, presetLayer(name), `preset ${name}`, options);
+  if (!compiled.ok) throw new Error(`the ${name} preset does not compile: ${JSON.stringify(compiled.issues)}`);
+  return compiled.value;
+}
+
+/** The preset in force: the highest of `sources` that names one (like a base field), or none. */
+export function presetOf(sources: readonly PolicySource[]): PresetName | undefined {
+  let preset: PresetName | undefined;
+  for (const { document } of sources) preset = document.preset ?? preset;
+  return preset;
+}
+
+/**
+ * Merge the sources over the preset they name. A preset named by a source that is then rejected does not
+ * serve: the merge runs again under the preset of the accepted sources (at most once more).
+ */
+function mergeWithPreset(
+  sources: readonly PolicySource[],
+  options: CompileOptions,
+  conflicts: ReadonlyMap<number, readonly PolicyIssue[]>,
+): MergedSources & { preset: PresetName | undefined } {
+  const asked = presetOf(sources);
+  const first = mergeSources(sources, options, conflicts, asked);
+  const refused = new Set(first.rejected.map((r) => r.from));
+  const applied = presetOf(sources.filter(({ from }) => !refused.has(from)));
+  if (applied === asked) return { ...first, preset: asked };
+  return { ...mergeSources(sources, options, conflicts, applied), preset: applied };
+}
+
 /** The sources merged over the defaults: the accepted bases and their rules (unranked), and the rejected sources. */
 interface MergedSources {
   readonly current: Compiled;
@@ -113,9 +145,10 @@ function mergeSources(
   sources: readonly PolicySource[],
   options: CompileOptions,
   conflicts: ReadonlyMap<number, readonly PolicyIssue[]>,
+  preset: PresetName | undefined,
 ): MergedSources {
   const rejected: RejectedLayer[] = [];
-  let current = compileDefaults(options);
+  let current = preset === undefined ? compileDefaults(options) : compilePreset(preset, options);
   const rules: CompiledRule[] = [];
   let caseSensitive = false;
   const ruleCaps: Cap[] = [];
@@ -218,7 +251,7 @@ export function compilePolicy(
   // One marker per site: the first a document names, else NONCE_MARKER. Rule combinations compile with it too.
   const site = resolveSiteMarker(sources);
   const effective: CompileOptions = { ...options, nonceMarker: site.value ?? options.nonceMarker };
-  const merged = mergeSources(sources, effective, site.conflicts);
+  const merged = mergeWithPreset(sources, effective, site.conflicts);
   const rules = rankRules(merged.rules);
   const combine = combiner(merged.current, rules, effective);
   const onRejected = hooks.onRejected;
@@ -235,7 +268,17 @@ export function compilePolicy(
     { caseSensitive: merged.caseSensitive },
   );
   return {
-    policy: { base: merged.current.plans, resolved: merged.current.resolved, options: effective, marker, rules, paths, combine, combos },
+    policy: {
+      base: merged.current.plans,
+      resolved: merged.current.resolved,
+      options: effective,
+      marker,
+      rules,
+      paths,
+      combine,
+      combos,
+      preset: merged.preset,
+    },
     rejected: merged.rejected,
     caps: merged.caps,
   };

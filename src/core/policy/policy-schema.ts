@@ -2,248 +2,23 @@
 // that the JSON Schema for editors is generated from.
 
 import * as v from "valibot";
-import { CSP_DIRECTIVES } from "../csp/directives.js";
-import { sourceListProblems } from "../csp/parse-csp.js";
-import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, headerValueProblem, isHeaderName, specFor } from "../headers/known-headers.js";
+import { DEDICATED_HEADERS, FORBIDDEN_HEADERS } from "../headers/known-headers.js";
 import { pathPatternProblem } from "./match-path.js";
 import { MARKER_PATTERN, markerProblem } from "../nonce/nonce-marker.js";
-import { didYouMean, isObject, renderValue, suggest } from "../shared/result.js";
-import { BUNDLE_NAMES, SOURCE_BUNDLES } from "../csp/bundles.js";
-import { addAt, choose, plain, strict, type Ctx } from "./schema-kit.js";
-import { CUSTOM_FIELD, featureMisses, headerNameMiss, reportGroupMisses } from "./schema-near-misses.js";
+import { didYouMean, isObject } from "../shared/result.js";
+import { PRESET_NAMES } from "./presets.js";
+import { addAt, choose, strict, type Ctx } from "./schema-kit.js";
+import { headerNameMiss, reportGroupMisses } from "./schema-near-misses.js";
+import { CspField } from "./csp-schema.js";
+import { HeadersSchema, RemoveSchema, WholeValueAction } from "./header-schema.js";
 import { COOKIES_ENTRY } from "./schema-cookies.js";
 
-export const HEADER_ACTIONS = ["set", "default", "append", "remove", "strip-version"] as const;
-export type HeaderAction = (typeof HEADER_ACTIONS)[number];
-export const WHOLE_VALUE_ACTIONS = ["set", "default"] as const;
+export { HEADER_ACTIONS, WHOLE_VALUE_ACTIONS, HeaderEntry, HeaderEntryObject, HeadersSchema, RemoveSchema } from "./header-schema.js";
+export type { HeaderAction, HeaderEntryValue } from "./header-schema.js";
+export { BUNDLE_ARRAY, CspField, CspLayerSchema, DIRECTIVE_NAME, DirectiveValueSchema } from "./csp-schema.js";
+export type { CspLayer } from "./csp-schema.js";
 
-const HeaderName = v.pipe(v.string("a header name"), v.check(isHeaderName, "an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)"));
-
-const HeaderValue = v.pipe(
-  v.string("a header value (a string)"),
-  v.check(
-    (s) => headerValueProblem(s) === undefined,
-    (issue) => headerValueProblem(issue.input) ?? "a valid header value",
-  ),
-);
-
-const HeaderActionSchema = v.picklist(HEADER_ACTIONS, (issue) => {
-  const hint = typeof issue.input === "string" ? didYouMean(issue.input, HEADER_ACTIONS) : "";
-  return `one of ${HEADER_ACTIONS.join(", ")}${hint}`;
-});
-
-const WholeValueAction = v.picklist(
-  WHOLE_VALUE_ACTIONS,
-  "set (the edge's value replaces the origin's) or default (the origin's valid value wins)",
-);
-
-export const HeaderEntryObject = strict(
-  {
-    value: v.optional(HeaderValue),
-    action: v.optional(HeaderActionSchema),
-    add: v.optional(
-      v.pipe(
-        HeaderValue,
-        v.description("List headers: members added to the value below (defaults, lower layers); a member with the same key replaces it."),
-      ),
-    ),
-    [CUSTOM_FIELD]: v.optional(
-      v.pipe(
-        v.literal(true, "true (the header is your own, not a misspelling of one browsers know)"),
-        v.description("true: a header of your own whose name is one edit from a known one (X-Frame-Option would be refused)."),
-      ),
-    ),
-  },
-  "a header value string, an object { value, action, add, custom }, or null to stop owning the header",
-);
-
-/** A header entry: a value string, { value, action }, or null (the header is no longer owned). */
-const NULL = v.null();
-export const HeaderEntry = choose([HeaderValue, HeaderEntryObject, NULL], (input) =>
-  typeof input === "string" ? HeaderValue : input === null ? NULL : HeaderEntryObject,
-);
-
-/** Checks that need the header's name: what it may be, and what its value and action must look like. */
-function checkHeaderEntries({ dataset, addIssue }: Ctx<HeadersOut>): void {
-  // Also when some entry is malformed (the dataset is then untyped): every issue shows in one run.
-  if (!isObject(dataset.value)) return;
-  const entries = dataset.value;
-  const seen = new Map<string, string>();
-  for (const [name, entry] of Object.entries(entries)) {
-    const lower = name.toLowerCase();
-    const previous = seen.get(lower);
-    if (previous !== undefined) {
-      addAt(addIssue, entries, name, `each header once: "${previous}" is the same header (names are case-insensitive)`, name);
-    }
-    seen.set(lower, name);
-    const forbidden = FORBIDDEN_HEADERS.get(lower);
-    if (forbidden !== undefined) {
-      addAt(addIssue, entries, name, `a header the policy may own: ${name} cannot be, because ${forbidden}`, name);
-      continue;
-    }
-    const dedicated = DEDICATED_HEADERS.get(lower);
-    if (dedicated !== undefined) {
-      addAt(addIssue, entries, name, `the \`${dedicated}\` field for ${name}, which validates it`, name);
-      continue;
-    }
-    const miss = isObject(entry) && entry[CUSTOM_FIELD] === true ? undefined : headerNameMiss(name, "headers");
-    if (miss !== undefined) addAt(addIssue, entries, name, miss, name);
-    if (entry === null || (typeof entry !== "string" && !isObject(entry))) continue;
-    const spec = specFor(lower);
-    const object = typeof entry === "string" ? { value: entry } : { value: entry.value, action: entry.action };
-    // A value of the wrong type is reported by the entry's own schema.
-    const value = typeof object.value === "string" ? object.value : undefined;
-    const valuePath = typeof entry === "string" ? [] : ["value"];
-    if (value !== undefined && !spec.isValid(value)) {
-      addAt(addIssue, entries, name, `a valid ${name} value: ${spec.expected}`, value, valuePath);
-    } else if (value !== undefined && (lower === "permissions-policy" || lower === "permissions-policy-report-only")) {
-      for (const message of featureMisses(value)) addAt(addIssue, entries, name, message, value, valuePath);
-    }
-    if (typeof entry === "object") {
-      // An entry with a misspelled field ("valeu") is reported for that field alone.
-      const fieldIssue = dataset.issues?.some((issue) => issue.path?.[0]?.key === name) === true;
-      if (object.action === undefined && object.value === undefined && entry.add === undefined && !fieldIssue) {
-        addAt(addIssue, entries, name, "a value, an action, an add, or some of them (null stops owning the header)", entry);
-      }
-      if ((object.action === "remove" || object.action === "strip-version") && value !== undefined) {
-        addAt(addIssue, entries, name, `no value with action ${object.action}`, value, ["value"]);
-      }
-      if (object.action === "append" && spec.kind === "singleton") {
-        addAt(addIssue, entries, name, `set or default: ${name} takes one value, so append would make it invalid`, "append", ["action"]);
-      }
-      checkAdd(entries, name, entry.add, object.action, addIssue);
-    }
-  }
-}
-
-/** `add` only on list headers, with members the header accepts, and never beside remove or strip-version. */
-function checkAdd(
-  entries: Record<string, unknown>,
-  name: string,
-  add: unknown,
-  action: unknown,
-  addIssue: Ctx<HeadersOut>["addIssue"],
-): void {
-  if (typeof add !== "string") return;
-  const lower = name.toLowerCase();
-  const spec = specFor(lower);
-  if (spec.kind === "singleton") {
-    addAt(addIssue, entries, name, `value: ${name} takes one value, so there is no list to add to`, add, ["add"]);
-  } else if (action === "remove" || action === "strip-version") {
-    addAt(addIssue, entries, name, `no add with action ${action}`, add, ["add"]);
-  } else if (!spec.isValid(add)) {
-    addAt(addIssue, entries, name, `members of a valid ${name} value: ${spec.expected}`, add, ["add"]);
-  } else if (lower === "permissions-policy" || lower === "permissions-policy-report-only") {
-    for (const message of featureMisses(add)) addAt(addIssue, entries, name, message, add, ["add"]);
-  }
-}
-
-/** The directive-name schema (exported so the JSON Schema can list the names for completion). */
-export const DIRECTIVE_NAME = v.pipe(
-  v.string("a CSP directive name"),
-  v.check(
-    (s) => CSP_DIRECTIVES.has(s),
-    (issue) => `a CSP directive in its spec spelling${didYouMean(issue.input, CSP_DIRECTIVES.keys())}`,
-  ),
-);
-
-const DirectiveName = DIRECTIVE_NAME;
-
-const SourceList = v.array(v.string("a source (a string)"), 'a list of sources, e.g. ["\'self\'", "https:"]');
-
-/** A directive's value: a list of sources, or true for a directive without one (upgrade-insecure-requests). */
-const TRUE = v.literal(true);
-export const DirectiveValueSchema = choose([SourceList, TRUE], (input) => (input === true ? TRUE : SourceList));
-
-/** Checks that need the directive's name: the shape of its value and each source in it. */
-function checkDirectiveValues<T extends Readonly<Record<string, true | string[]>>>(mode: "replace" | "add") {
-  return ({ dataset, addIssue }: Ctx<T>): void => {
-    if (!isObject(dataset.value)) return;
-    const directives = dataset.value;
-    for (const [name, value] of Object.entries(directives)) {
-      // A misspelled name is reported by the key check; its sources are still checked, as the directive it
-      // most likely meant (or as a plain source list), so fixing the name reveals nothing new.
-      const kind = CSP_DIRECTIVES.get(name) ?? CSP_DIRECTIVES.get(suggest(name, CSP_DIRECTIVES.keys()) ?? "") ?? "sources";
-      if (kind === "flag") {
-        if (value !== true) addAt(addIssue, directives, name, `true: ${name} takes no sources`, value);
-        continue;
-      }
-      if (!Array.isArray(value)) {
-        addAt(addIssue, directives, name, `a list of sources: only flag directives take true`, value);
-        continue;
-      }
-      if (!value.every((source) => typeof source === "string")) continue; // reported by the source schema
-      const sources = value;
-      for (const { index, message } of sourceListProblems(kind, sources, mode)) {
-        if (index === undefined) addAt(addIssue, directives, name, message, value);
-        else addAt(addIssue, directives, name, message, sources[index], [index]);
-      }
-    }
-  };
-}
-
-const DirectivesRecord = plain(
-  v.record(DirectiveName, DirectiveValueSchema, "an object of CSP directive name to sources"),
-  "an object of CSP directive name to sources",
-);
-const Directives = v.pipe(DirectivesRecord, v.rawCheck<v.InferOutput<typeof DirectivesRecord>>(checkDirectiveValues("replace")));
-
-const AdditionsRecord = plain(
-  v.record(DirectiveName, SourceList, "an object of CSP directive name to sources to add"),
-  "an object of CSP directive name to sources to add",
-);
-const DirectiveAdditions = v.pipe(AdditionsRecord, v.rawCheck<v.InferOutput<typeof AdditionsRecord>>(checkDirectiveValues("add")));
-
-/** A source bundle's name (src/core/csp/bundles.ts), with the closest one offered for a typo. */
-const BUNDLE_NAME = v.pipe(
-  v.string("a source bundle name (a string)"),
-  v.check(
-    (s) => SOURCE_BUNDLES.has(s),
-    (issue) => `a known source bundle${didYouMean(issue.input, BUNDLE_NAMES)}: one of ${BUNDLE_NAMES.join(", ")}`,
-  ),
-);
-
-/** Each bundle once: a repeat adds nothing, and is most likely a different one misremembered. */
-function checkBundleList({ dataset, addIssue }: Ctx<string[]>): void {
-  // Also when another item is invalid (a number, say): every issue is reported in one pass.
-  const names: unknown = dataset.value;
-  if (!Array.isArray(names)) return;
-  const seen = new Set<unknown>();
-  names.forEach((name: unknown, index) => {
-    if (typeof name === "string" && seen.has(name))
-      addIssue({
-        message: "each bundle once",
-        received: renderValue(name),
-        path: [{ type: "array", origin: "value", input: names, key: index, value: name }],
-      });
-    seen.add(name);
-  });
-}
-
-/** The `allow` array (exported so the JSON Schema can list the names for completion). */
-export const BUNDLE_ARRAY = v.array(BUNDLE_NAME, 'a list of source bundle names, e.g. ["stripe", "google-fonts"]');
-
-const BundleList = v.pipe(
-  BUNDLE_ARRAY,
-  v.minLength(1, "at least one bundle (leave allow out to allow none)"),
-  v.rawCheck<string[]>(checkBundleList),
-);
-
-export const CspLayerSchema = strict(
-  {
-    action: v.optional(WholeValueAction),
-    replace: v.optional(v.boolean("true or false")),
-    directives: v.optional(Directives),
-    add: v.optional(DirectiveAdditions),
-    remove: v.optional(v.array(DirectiveName, "a list of directive names")),
-    allow: v.optional(v.pipe(BundleList, v.description('Source bundles of well-known services to allow, e.g. ["stripe"]: docs/csp.md.'))),
-  },
-  "a CSP object { action, replace, directives, add, remove, allow }, or false to send none",
-);
-
-/** A CSP layer, or false: this layer sends no policy (an origin's own policy then passes). */
 const FALSE = v.literal(false);
-export const CspField = choose([CspLayerSchema, FALSE], (input) => (input === false ? FALSE : CspLayerSchema));
 
 export const HstsLayerSchema = strict(
   {
@@ -297,13 +72,6 @@ export const NonceLayerSchema = strict(
 
 /** Per-response nonces: on (an object), or false (off). */
 export const NonceField = choose([NonceLayerSchema, FALSE], (input) => (input === false ? FALSE : NonceLayerSchema));
-
-const HeadersRecord = plain(v.record(HeaderName, HeaderEntry, "an object of header name to entry"), "an object of header name to entry");
-type HeadersOut = v.InferOutput<typeof HeadersRecord>;
-export const HeadersSchema = v.pipe(HeadersRecord, v.rawCheck<HeadersOut>(checkHeaderEntries));
-
-export const RemoveSchema = v.array(HeaderName, "a list of header names to strip");
-
 /** The fields a layer of policy may carry: the document base today, and per-path rules later. */
 export const LAYER_ENTRIES = {
   headers: v.optional(
@@ -412,10 +180,18 @@ const PathsObject = strict(
   "a paths object { caseSensitive }",
 );
 
+const PresetSchema = v.picklist(PRESET_NAMES, (issue) => {
+  const hint = typeof issue.input === "string" ? didYouMean(issue.input, PRESET_NAMES) : "";
+  return `a preset name: ${PRESET_NAMES.join(", ")}${hint}`;
+});
+
 const DocumentObject = strict(
   {
     $schema: v.optional(v.string("a string (the path to policy.schema.json)")),
     paths: v.optional(v.pipe(PathsObject, v.description("How request paths are compared with rule patterns (docs/policy-format.md)."))),
+    preset: v.optional(
+      v.pipe(PresetSchema, v.description('"strict": start from the strict preset instead of the defaults (docs/policy-format.md).')),
+    ),
     ...LAYER_ENTRIES,
     rules: v.optional(
       v.pipe(
@@ -432,7 +208,5 @@ export const PolicyDocumentSchema = v.pipe(DocumentObject, v.rawCheck<DocumentOu
 export type PolicyDocument = v.InferOutput<typeof PolicyDocumentSchema>;
 export type PolicyLayer = Pick<PolicyDocument, keyof typeof LAYER_ENTRIES>;
 export type PathRule = v.InferOutput<typeof PathRuleSchema>;
-export type CspLayer = v.InferOutput<typeof CspLayerSchema>;
 export type HstsLayer = v.InferOutput<typeof HstsLayerSchema>;
 export type NonceLayer = v.InferOutput<typeof NonceLayerSchema>;
-export type HeaderEntryValue = v.InferOutput<typeof HeaderEntry>;

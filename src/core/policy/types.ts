@@ -7,6 +7,7 @@ import type { CompiledCookies, ResolvedCookieRule } from "../headers/cookies.js"
 import type { CompiledMarker } from "../nonce/marker-stream.js";
 import type { HeaderAction } from "./policy-schema.js";
 import type { Ceilings } from "./ceilings.js";
+import type { PresetName } from "./presets.js";
 
 import type { CombinationMemo } from "./combinations.js";
 import type { PathIndex, PathRoute } from "./match-path.js";
@@ -99,6 +100,8 @@ export type HeaderOp =
       readonly parts?: readonly string[];
       /** An origin value for which this is false counts as absent. */
       readonly isValid: (value: string) => boolean;
+      /** Strict-Transport-Security under CEILINGS: the origin's valid value kept lowered to the ceilings. */
+      readonly cap?: HstsCap;
       readonly from: string;
     }
   | {
@@ -118,6 +121,8 @@ export type HeaderOp =
       readonly from: string;
       /** The strip-version action: remove only the versions, keep the product names (core/headers/strip-version.ts). */
       readonly versionsOnly?: true;
+      /** Strict-Transport-Security under CEILINGS when the policy sends none: the origin's kept, lowered to the ceilings. */
+      readonly cap?: HstsCap;
     }
   | {
       /** Harden each origin Set-Cookie line with the attributes the policy requires (core/headers/cookies.ts). */
@@ -129,6 +134,9 @@ export type HeaderOp =
       readonly https: boolean;
       readonly from: string;
     };
+
+/** The origin's Strict-Transport-Security value within the ceilings, or null when it cannot be read (then it does not pass). */
+export type HstsCap = (value: string) => string | null;
 
 /** How to stamp a nonce into an HTML body, and the headers that go with it. */
 export interface NoncePlan {
@@ -263,6 +271,8 @@ export interface CompiledPolicy {
   readonly combine: (indices: readonly number[]) => Combination;
   /** Plans for each combination of matching rules met so far (through `combine`, reporting skipped rules). Bounded. */
   readonly combos: CombinationMemo;
+  /** The preset the policy starts from (`"preset"` in an applied document), if any. */
+  readonly preset?: PresetName | undefined;
 }
 
 /** What planning needs to know about one request and its response. */

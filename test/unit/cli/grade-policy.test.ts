@@ -2,7 +2,7 @@
 // print and what push compares.
 
 import { describe, expect, it } from "vitest";
-import { explain, explainedHeaders } from "../../../bin/commands/explain.js";
+import { explain, explainedHeaders } from "../../../bin/support/explain-response.js";
 import { gradeDocument, gradePolicy, gradeSamples, PAGE_TYPE, weakenings } from "../../../bin/support/grade/policy-grade.js";
 import { runMain } from "../../support/cli-io.js";
 import { compile } from "../support.js";

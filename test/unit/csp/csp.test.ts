@@ -36,7 +36,7 @@ describe("cspSourceProblem for source lists", () => {
     ["a.com b.com", "whitespace"],
     ["bücher.example", "punycode"],
     ["", "non-empty"],
-    ["https://", "a host"],
+    ["https://", "did you mean `https:`?"],
   ])("rejects %s", (source, hint) => {
     expect(cspSourceProblem("sources", source)).toContain(hint);
   });

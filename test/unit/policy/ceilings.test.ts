@@ -8,6 +8,7 @@ import { compileEnvironment } from "../../../src/core/policy/compile-environment
 import { parseEnv } from "../../../src/core/policy/parse-env.js";
 import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
 import { planHeaders } from "../../../src/core/policy/plan-headers.js";
+import { applyHeaders } from "../../../src/core/headers/apply-headers.js";
 import type { CompiledPolicy, HeaderOp, PolicyDocument } from "../../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../../src/core/shared/result.js";
 import { fuzzParameters } from "../../fuzz-config.js";
@@ -122,6 +123,53 @@ describe("capping at compile", () => {
   });
 });
 
+/** The Strict-Transport-Security a response leaves with, when the origin sent `origin` (null: none). */
+function sentHsts(ops: readonly HeaderOp[], origin: string | null): string | null {
+  const headers = new Headers(origin === null ? {} : { "Strict-Transport-Security": origin });
+  applyHeaders(headers, ops, "bm9uY2U=");
+  return headers.get("strict-transport-security");
+}
+
+describe("the origin's own HSTS under CEILINGS", () => {
+  const twoYears = "max-age=63072000; includeSubDomains; preload";
+
+  it("is capped when the policy's action is default (the origin keeps its own)", () => {
+    const { policy } = compileEnvironment(stagingEnv({ CSP_REPORT_ONLY: "true" }), undefined);
+    expect(sentHsts(httpsOps(policy, "/"), twoYears)).toBe("max-age=300");
+    expect(sentHsts(httpsOps(policy, "/"), "max-age=60")).toBe("max-age=60");
+    expect(sentHsts(httpsOps(policy, "/"), null)).toBe("max-age=300");
+  });
+
+  it("is capped when the policy sends no HSTS (hsts: false), on the base and on a rule", () => {
+    const document = kv({ hsts: false, rules: [{ path: "/admin/*", hsts: false }] });
+    const { policy } = compileEnvironment(stagingEnv({ CSP_REPORT_ONLY: "true" }), document);
+    for (const path of ["/", "/admin/x"]) {
+      expect(sentHsts(httpsOps(policy, path), twoYears)).toBe("max-age=300");
+      expect(sentHsts(httpsOps(policy, path), "max-age=10; includeSubDomains")).toBe("max-age=10");
+      expect(sentHsts(httpsOps(policy, path), null)).toBeNull();
+    }
+  });
+
+  it("does not pass when the Worker cannot read it: two lines, or a malformed max-age", () => {
+    const document = kv({ hsts: false });
+    const { policy } = compileEnvironment(stagingEnv({ CSP_REPORT_ONLY: "true" }), document);
+    expect(sentHsts(httpsOps(policy, "/"), "max-age=63072000, max-age=60")).toBeNull();
+    expect(sentHsts(httpsOps(policy, "/"), "max-age=1e9")).toBeNull();
+    // With a policy value to fall back on, that value is sent instead.
+    const { policy: withDefault } = compileEnvironment(stagingEnv({ CSP_REPORT_ONLY: "true" }), undefined);
+    expect(sentHsts(httpsOps(withDefault, "/"), "max-age=63072000, max-age=60")).toBe("max-age=300");
+  });
+
+  it("is left alone, with no work per response, when no ceiling limits HSTS", () => {
+    for (const vars of [{}, { CEILINGS: { cspReportOnly: true } }]) {
+      const { policy } = compileEnvironment(parseEnv(vars).config, kv({}));
+      const ops = httpsOps(policy, "/");
+      expect(ops.every((op) => !("cap" in op))).toBe(true);
+      expect(sentHsts(ops, twoYears)).toBe(twoYears);
+    }
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // The property: whatever KV holds, no staging response carries HSTS above the ceilings or an enforced CSP.
 
@@ -145,6 +193,35 @@ const layer = fc.record({ hsts, csp }, { requiredKeys: [] });
 const paths = ["/", "/admin", "/admin/x", "/api/y"];
 const rule = fc.tuple(fc.constantFrom("/admin/*", "/admin", "/api/*", "/*"), layer).map(([path, fields]) => ({ path, ...fields }));
 const kvDocument = fc.tuple(layer, fc.array(rule, { maxLength: 3 })).map(([base, rules]) => ({ ...base, rules }));
+
+/**
+ * An origin's HSTS: well-formed values at and above the ceiling in the spellings RFC 6797 allows (any case,
+ * quoted, spaced, directives in any order), lines joined as the runtime joins repeats, and near-garbage.
+ */
+const originHsts = fc.oneof(
+  fc.constant(null),
+  fc
+    .record({
+      name: fc.constantFrom("max-age", "Max-Age", "MAX-AGE"),
+      age: fc.oneof(fc.integer({ min: 0, max: 600 }), fc.constantFrom(YEAR, 63072000, 9999999999)),
+      quoted: fc.boolean(),
+      space: fc.constantFrom("", " ", "  "),
+      flags: fc.subarray(["includeSubDomains", "INCLUDESUBDOMAINS", "preload", "Preload"]),
+      first: fc.boolean(),
+    })
+    .map(({ name, age, quoted, space, flags, first }) => {
+      const maxAge = `${name}=${quoted ? `"${age}"` : String(age)}`;
+      return (first ? [maxAge, ...flags] : [...flags, maxAge]).join(`;${space}`);
+    }),
+  fc.tuple(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 2 ** 31 })).map(([a, b]) => `max-age=${a}, max-age=${b}`),
+  fc.string({ maxLength: 40 }).map((junk) => `max-age=${YEAR}${junk}`),
+);
+
+/** The longest max-age a lenient reader could find in a value (every max-age, quoted or not): never less than a browser's. */
+function longestMaxAge(value: string): number {
+  const ages = [...value.matchAll(/max-age\s*=\s*"?(\d+)/gi)].map((m) => Number(m[1]));
+  return Math.max(0, ...ages);
+}
 
 function maxAgeOf(value: string): number {
   const match = /max-age=(\d+)/.exec(value);
@@ -175,5 +252,30 @@ describe("property: staging never exceeds a ceiling", () => {
     );
     // Not vacuous: many generated documents asked for more than the ceilings allow.
     expect(capped).toBeGreaterThan(20);
+  });
+
+  it("holds for whatever HSTS the origin sends, under every document, path and plan", () => {
+    let lowered = 0;
+    fc.assert(
+      fc.property(kvDocument, originHsts, (input, origin) => {
+        const parsed = parsePolicy(input);
+        fc.pre(parsed.ok);
+        const vars = { CEILINGS: STAGING_CEILINGS, NONCE_MARKER: TEST_MARKER, POLICY: STAGING_POLICY };
+        const { policy } = compileEnvironment(parseEnv(vars).config, parsed.value);
+        for (const path of paths) {
+          const plan = planHeaders(policy, { https: true, path, contentType: "text/html" });
+          for (const ops of plan.nonce === null ? [plan.ops] : [plan.ops, plan.nonce.ops]) {
+            const sent = sentHsts(ops, origin);
+            if (sent === null) continue;
+            expect(longestMaxAge(sent)).toBeLessThanOrEqual(300);
+            expect(sent).not.toMatch(/includeSubDomains|preload/i);
+            if (origin !== null && longestMaxAge(origin) > 300) lowered += 1;
+          }
+        }
+      }),
+      fuzzParameters(300),
+    );
+    // Not vacuous: many origin values above the ceiling reached a response (lowered) rather than all being dropped.
+    expect(lowered).toBeGreaterThan(50);
   });
 });

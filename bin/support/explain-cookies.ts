@@ -3,8 +3,8 @@
 
 import { hardenCookieLine } from "../../src/core/headers/cookie-line.js";
 import type { HeaderOp } from "../../src/core/policy/types.js";
-import type { Io } from "../support/io.js";
-import { printable } from "../support/printable.js";
+import type { Io } from "./io.js";
+import { printable } from "./printable.js";
 
 /** The cookie part of an explanation (its --json shape). */
 export interface CookieExplanation {
