@@ -120,6 +120,15 @@ function outcomeOf(op: HeaderOp, originValue: string | null): string {
   }
 }
 
+/** What strip-version made of the origin's value, or undefined for any other op (or no origin value). */
+function stripOutcome(op: HeaderOp, originValue: string | null, value: string | null): string | undefined {
+  if (op.kind !== "remove" || op.versionsOnly !== true || originValue === null) return undefined;
+  if (value === null) return "strip-version: the origin's value named nothing but versions, so it is dropped";
+  return value === originValue
+    ? "strip-version: the origin's value names no version, sent as it is"
+    : `strip-version: the origin's ${JSON.stringify(originValue)} without its versions`;
+}
+
 /** The resolved CSPs behind each CSP header, so each directive can be attributed. */
 function cspAttribution(
   resolved: ResolvedPolicy,
@@ -229,16 +238,18 @@ function headerOutcomes(
     owned.add(op.name.toLowerCase());
     const originValue = before.get(op.name);
     const kept = op.kind === "default" && originValue !== null && op.isValid(originValue);
+    const value = after.get(op.name);
     const outcome: OpOutcome = {
       name: op.name,
       action: op.kind,
       from: op.from,
-      value: after.get(op.name),
+      value,
       originValue,
       policyValue: op.kind !== "remove" && !kept,
-      outcome: outcomeOf(op, originValue),
+      outcome: stripOutcome(op, originValue, value) ?? outcomeOf(op, originValue),
     };
-    (op.kind === "remove" ? removed : sent).push(outcome);
+    // strip-version sends what it leaves of the origin's value: that is a header sent, not removed.
+    (op.kind === "remove" && value === null ? removed : sent).push(outcome);
   }
   const passedThrough = [...after]
     .filter(([lower]) => !owned.has(lower))
