@@ -22,7 +22,7 @@ import type {
   ResolvedPolicy,
 } from "../../src/core/policy/types.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { checkDocument, readPolicyFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
 import type { GradeReport } from "../support/grade/grade.js";
 import { gradeHeaders, OFFLINE_SCOPE } from "../support/grade/offline.js";
@@ -374,7 +374,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const environment = await loadEnvironment(values, io, values["report-only"] === true);
   warnAboutEnvironment(environment, io);
   const layers = ["defaults", ...(environment.config.policy === undefined ? [] : ["POLICY"]), `KV (${file})`];
-  const check = checkDocument(await readTextFile(file, "the policy document"), environment.config);
+  const check = checkDocument((await readPolicyFile(file)).text, environment.config);
   if (check.stage !== "rules") {
     io.out(`${io.style.red("✗")} ${printable(file)} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);

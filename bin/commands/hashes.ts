@@ -4,7 +4,7 @@
 import { inlineHashes, withRuleHashes } from "../support/inline-hashes.js";
 import { pathPatternProblem } from "../../src/core/policy/match-path.js";
 import { integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue, writeTextFile } from "../support/documents.js";
+import { checkDocument, readPolicyFile, renderIssue, writeTextFile } from "../support/documents.js";
 import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
@@ -85,7 +85,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     else await writeTextFile(values.out, json);
     return EXIT.ok;
   }
-  const original = await readTextFile(values.policy, "the policy document");
+  const { text: original, bom } = await readPolicyFile(values.policy);
   const check = checkDocument(original, bareEnvironment().config);
   if (check.stage === "parse") {
     io.err(`${io.errStyle.red("✗")} ${printable(values.policy)} is not a valid policy document; fix it first:\n`);
@@ -102,7 +102,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.defect;
   }
   const out = values.out ?? values.policy;
-  await writeTextFile(out, json);
+  // The file keeps its byte order mark: the only change is the hashes.
+  await writeTextFile(out, bom ? `\uFEFF${json}` : json);
   io.out(
     `wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`,
   );

@@ -5,7 +5,7 @@ import { describeCap } from "../../src/core/policy/ceilings.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
-import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { checkDocument, markerNote, readPolicyFile, renderIssue, type DocumentCheck } from "../support/documents.js";
 import { policyBundleWarnings } from "../support/bundle-warnings.js";
 import {
   describeEnvironment,
@@ -240,7 +240,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const file = positionals[0];
   if (file === undefined && values.env === undefined && values["all-envs"] !== true)
     throw new UsageError("missing <file> (or --env NAME / --all-envs to check the bindings alone)");
-  const text = file === undefined ? undefined : await readTextFile(file, "the policy document");
+  const text = file === undefined ? undefined : (await readPolicyFile(file)).text;
   const verdicts: Verdict[] = [];
   for (const name of environmentsToJudge(values, io)) {
     const environment = await loadEnvironment({ ...values, env: name }, io);
