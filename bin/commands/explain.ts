@@ -1,6 +1,7 @@
 // `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
+import { onlyDuplicateKeys } from "../support/duplicate-keys.js";
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import { matchMarkerScope } from "../../src/core/nonce/marker-scope.js";
 import type { Scrub } from "../../src/core/nonce/body-transformer.js";
@@ -376,7 +377,10 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const layers = ["defaults", ...(environment.config.policy === undefined ? [] : ["POLICY"]), `KV (${file})`];
   const check = checkDocument((await readPolicyFile(file)).text, environment.config);
   if (check.stage !== "rules") {
-    io.out(`${io.style.red("✗")} ${printable(file)} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
+    const why = onlyDuplicateKeys(check.issues)
+      ? "push would not store it, and the Worker would read only the last copy of each repeated key"
+      : "so the Worker would not apply it (the layers below would serve)";
+    io.out(`${io.style.red("✗")} ${printable(file)} is not valid, ${why}:\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }

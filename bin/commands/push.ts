@@ -88,7 +88,7 @@ async function livePolicy(
   // No `kv key list` to tell a missing key from a stored "Value not found": neither is a policy the Worker applies.
   const stored = await readStoredDocument(binary, target, io, false);
   if (stored.found) {
-    const current = checkDocument(stored.text, environment.config);
+    const current = checkDocument(stored.text, environment.config, true);
     if (current.stage === "rules") return { policy: current.policy, label: `the document now in ${describeTarget(target)}` };
   }
   const why = stored.found ? "the stored document does not apply, so" : "no document in KV:";

@@ -1,6 +1,7 @@
 // `validate [file]`: every issue in an environment's bindings and in a policy document, judged exactly as
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
+import { onlyDuplicateKeys } from "../support/duplicate-keys.js";
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
@@ -183,7 +184,11 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
       style,
       io,
     );
-    io.out("The Worker would not apply this document; the layers below it would keep serving.\n");
+    io.out(
+      onlyDuplicateKeys(check.issues)
+        ? "push would not store this document; the Worker would apply only the last copy of each repeated key.\n"
+        : "The Worker would not apply this document; the layers below it would keep serving.\n",
+    );
     return;
   }
   if (check.conflicts.length > 0) {

@@ -14,6 +14,7 @@ import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
+import { duplicateKeyIssues } from "./duplicate-keys.js";
 import type { Style } from "./io.js";
 import { printable } from "./printable.js";
 import { errorMessage } from "../../src/core/shared/text.js";
@@ -89,10 +90,14 @@ export type DocumentCheck =
 /** The layer name the Worker gives the KV document. */
 const FROM = "KV";
 
-/** Validate document text the way the Worker with these bindings would before applying it from KV. */
-export function checkDocument(text: string, env: EnvConfig): DocumentCheck {
+/** Validate document text the way the Worker with these bindings would before applying it from KV; a key
+ *  repeated in an object is an error too (the Worker reads the last copy), unless `asStored` says to judge
+ *  a document already in KV exactly as the Worker does. */
+export function checkDocument(text: string, env: EnvConfig, asStored = false): DocumentCheck {
   const parsed = parsePolicyJson(text);
   if (!parsed.ok) return { ok: false, stage: "parse", issues: [...parsed.issues, ...compileIssuesOfTheRest(text, env, parsed.issues)] };
+  const duplicates = asStored ? [] : duplicateKeyIssues(text);
+  if (duplicates.length > 0) return { ok: false, stage: "parse", issues: duplicates };
   const document = parsed.value;
   const combinations: RejectedCombination[] = [];
   // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.
