@@ -92,6 +92,14 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
     return EXIT.defect;
   }
+  const off = (check.document.rules ?? []).findIndex((rule) => rule.path === path && rule.csp === false);
+  if (off !== -1) {
+    // Adding hashes would turn the rule's "no CSP here" into a CSP: a change of meaning, not an edit.
+    io.err(
+      `${io.errStyle.red("✗")} rules[${off}] (${printable(path)}) sets "csp": false, so no CSP is sent there and hashes have nothing to go in; remove "csp": false from that rule first if the page should have a CSP. Nothing written.\n`,
+    );
+    return EXIT.defect;
+  }
   const updated = withRuleHashes(check.document, path, hashes);
   const json = editJson(original, updated, hashPaths(updated.rules ?? [], path));
   const after = checkDocument(json, bareEnvironment().config);
