@@ -1,11 +1,12 @@
 // `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
+import { onlyDuplicateKeys } from "../support/duplicate-keys.js";
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import type { CompiledPolicy } from "../../src/core/policy/types.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { checkDocument, readPolicyFile, renderIssue } from "../support/documents.js";
 import { describeEnvironment, ENVIRONMENT_OPTIONS, loadEnvironment, type Environment } from "../support/environment.js";
 import { explain, explainedHeaders, type Explanation } from "../support/explain-response.js";
 import type { GradeReport } from "../support/grade/grade.js";
@@ -117,9 +118,12 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const environment = await loadEnvironment(values, io, values["report-only"] === true);
   warnAboutEnvironment(environment, io);
   const layers = ["defaults", ...(environment.config.policy === undefined ? [] : ["POLICY"]), `KV (${file})`];
-  const check = checkDocument(await readTextFile(file, "the policy document"), environment.config);
+  const check = checkDocument((await readPolicyFile(file)).text, environment.config);
   if (check.stage !== "rules") {
-    io.out(`${io.style.red("✗")} ${printable(file)} is not valid, so the Worker would not apply it (the layers below would serve):\n`);
+    const why = onlyDuplicateKeys(check.issues)
+      ? "push would not store it, and the Worker would read only the last copy of each repeated key"
+      : "so the Worker would not apply it (the layers below would serve)";
+    io.out(`${io.style.red("✗")} ${printable(file)} is not valid, ${why}:\n`);
     for (const issue of check.issues) io.out(`  ${renderIssue(issue, io.style)}\n`);
     return EXIT.defect;
   }

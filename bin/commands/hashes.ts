@@ -4,7 +4,7 @@
 import { inlineHashes, withRuleHashes } from "../support/inline-hashes.js";
 import { pathPatternProblem } from "../../src/core/policy/match-path.js";
 import { integerOption, parseCommandLine, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue, writeTextFile } from "../support/documents.js";
+import { checkDocument, readPolicyFile, renderIssue, writeTextFile } from "../support/documents.js";
 import { DEFAULT_MAX_PAGE_BYTES, MAX_REDIRECTS, readPage } from "../support/read-page.js";
 import { bareEnvironment } from "../support/environment.js";
 import { EXIT, type ExitStatus, type Io } from "../support/io.js";
@@ -85,11 +85,19 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     else await writeTextFile(values.out, json);
     return EXIT.ok;
   }
-  const original = await readTextFile(values.policy, "the policy document");
+  const { text: original, bom } = await readPolicyFile(values.policy);
   const check = checkDocument(original, bareEnvironment().config);
   if (check.stage === "parse") {
     io.err(`${io.errStyle.red("✗")} ${printable(values.policy)} is not a valid policy document; fix it first:\n`);
     for (const issue of check.issues) io.err(`  ${renderIssue(issue, io.errStyle)}\n`);
+    return EXIT.defect;
+  }
+  const off = (check.document.rules ?? []).findIndex((rule) => rule.path === path && rule.csp === false);
+  if (off !== -1) {
+    // Adding hashes would turn the rule's "no CSP here" into a CSP: a change of meaning, not an edit.
+    io.err(
+      `${io.errStyle.red("✗")} rules[${off}] (${printable(path)}) sets "csp": false, so no CSP is sent there and hashes have nothing to go in; remove "csp": false from that rule first if the page should have a CSP. Nothing written.\n`,
+    );
     return EXIT.defect;
   }
   const updated = withRuleHashes(check.document, path, hashes);
@@ -102,7 +110,8 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
     return EXIT.defect;
   }
   const out = values.out ?? values.policy;
-  await writeTextFile(out, json);
+  // The file keeps its byte order mark: the only change is the hashes.
+  await writeTextFile(out, bom ? `\uFEFF${json}` : json);
   io.out(
     `wrote ${printable(out)}: rule ${printable(path)} allows ${hashes.scripts.length} script and ${hashes.styles.length} style hash${hashes.styles.length === 1 ? "" : "es"}\n`,
   );

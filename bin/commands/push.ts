@@ -4,6 +4,7 @@
 
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import { decodeDocument } from "../../src/core/policy/decode-document.js";
 import { MAX_POLICY_BYTES } from "../../src/core/policy/parse-policy.js";
 import type { CompiledPolicy } from "../../src/core/policy/types.js";
 import { readFile } from "node:fs/promises";
@@ -71,7 +72,7 @@ async function readDocumentBytes(file: string): Promise<string> {
   }
   try {
     // The Worker decodes strictly, so a document that is not UTF-8 would never be applied.
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return decodeDocument(bytes);
   } catch {
     throw new CommandError(`${file} is not valid UTF-8, which the Worker requires: nothing was pushed`);
   }
@@ -87,7 +88,7 @@ async function livePolicy(
   // No `kv key list` to tell a missing key from a stored "Value not found": neither is a policy the Worker applies.
   const stored = await readStoredDocument(binary, target, io, false);
   if (stored.found) {
-    const current = checkDocument(stored.text, environment.config);
+    const current = checkDocument(stored.text, environment.config, true);
     if (current.stage === "rules") return { policy: current.policy, label: `the document now in ${describeTarget(target)}` };
   }
   const why = stored.found ? "the stored document does not apply, so" : "no document in KV:";

@@ -10,7 +10,7 @@ import { suggestionPatch } from "../support/suggest/patch.js";
 import { renderSuggestions } from "../support/suggest/render.js";
 import { BASE_AFTER_PAGES, suggest } from "../support/suggest/suggest.js";
 import { CommandError, integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
-import { checkDocument, readTextFile, renderIssue } from "../support/documents.js";
+import { checkDocument, readPolicyFile, renderIssue } from "../support/documents.js";
 import { ENVIRONMENT_SELECT_OPTIONS, loadEnvironment } from "../support/environment.js";
 import { getText, isLoopback } from "../support/get-text.js";
 import { EXIT, processIo, type ExitStatus, type Io } from "../support/io.js";
@@ -180,7 +180,7 @@ async function suggestFrom(json: unknown, url: URL, flags: SuggestFlags, io: Io)
 async function readDocument(file: string): Promise<Record<string, unknown>> {
   let json: unknown;
   try {
-    json = JSON.parse(await readTextFile(file, "the policy document"));
+    json = JSON.parse((await readPolicyFile(file)).text);
   } catch (error) {
     if (error instanceof CommandError) throw error;
     throw new CommandError(`${JSON.stringify(file)} is not JSON: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,11 +1,12 @@
 // `validate [file]`: every issue in an environment's bindings and in a policy document, judged exactly as
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
+import { onlyDuplicateKeys } from "../support/duplicate-keys.js";
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
-import { checkDocument, markerNote, readTextFile, renderIssue, type DocumentCheck } from "../support/documents.js";
+import { checkDocument, markerNote, readPolicyFile, renderIssue, type DocumentCheck } from "../support/documents.js";
 import { policyBundleWarnings } from "../support/bundle-warnings.js";
 import {
   describeEnvironment,
@@ -189,7 +190,11 @@ function renderDocument(file: string, check: DocumentCheck, io: Io, grades: read
       style,
       io,
     );
-    io.out("The Worker would not apply this document; the layers below it would keep serving.\n");
+    io.out(
+      onlyDuplicateKeys(check.issues)
+        ? "push would not store this document; the Worker would apply only the last copy of each repeated key.\n"
+        : "The Worker would not apply this document; the layers below it would keep serving.\n",
+    );
     return;
   }
   if (check.conflicts.length > 0) {
@@ -248,7 +253,7 @@ async function run(args: readonly string[], io: Io): Promise<ExitStatus> {
   const file = positionals[0];
   if (file === undefined && values.env === undefined && values["all-envs"] !== true)
     throw new UsageError("missing <file> (or --env NAME / --all-envs to check the bindings alone)");
-  const text = file === undefined ? undefined : await readTextFile(file, "the policy document");
+  const text = file === undefined ? undefined : (await readPolicyFile(file)).text;
   const verdicts: Verdict[] = [];
   for (const name of environmentsToJudge(values, io)) {
     const environment = await loadEnvironment({ ...values, env: name }, io);

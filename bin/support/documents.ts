@@ -5,6 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { Cap } from "../../src/core/policy/ceilings.js";
 import { compileEnvironment } from "../../src/core/policy/compile-environment.js";
+import { decodeDocument, hasByteOrderMark } from "../../src/core/policy/decode-document.js";
 import type { RejectedLayer } from "../../src/core/policy/types.js";
 import type { EnvConfig } from "../../src/core/policy/parse-env.js";
 import { parsePolicyJson } from "../../src/core/policy/parse-policy.js";
@@ -13,6 +14,7 @@ import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
+import { duplicateKeyIssues } from "./duplicate-keys.js";
 import type { Style } from "./io.js";
 import { printable } from "./printable.js";
 import { errorMessage } from "../../src/core/shared/text.js";
@@ -22,9 +24,29 @@ export async function readTextFile(path: string, what: string): Promise<string> 
   try {
     return await readFile(path, "utf8");
   } catch (error) {
-    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : errorMessage(error);
-    throw new CommandError(`cannot read ${what} ${JSON.stringify(path)}: ${reason}`);
+    throw new CommandError(`cannot read ${what} ${JSON.stringify(path)}: ${fileError(error)}`);
+  }
+}
+
+/** Why a file could not be read, in words. */
+function fileError(error: unknown): string {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : errorMessage(error);
+}
+
+/** A policy document file as the Worker would read it from KV (strict UTF-8, a byte order mark dropped);
+ *  `bom` says whether the file had one, so a command rewriting it can keep it. */
+export async function readPolicyFile(path: string): Promise<{ readonly text: string; readonly bom: boolean }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new CommandError(`cannot read the policy document ${JSON.stringify(path)}: ${fileError(error)}`);
+  }
+  try {
+    return { text: decodeDocument(bytes), bom: hasByteOrderMark(bytes) };
+  } catch {
+    throw new CommandError(`${JSON.stringify(path)} is not valid UTF-8, which the Worker requires to apply a document`);
   }
 }
 
@@ -68,10 +90,14 @@ export type DocumentCheck =
 /** The layer name the Worker gives the KV document. */
 const FROM = "KV";
 
-/** Validate document text the way the Worker with these bindings would before applying it from KV. */
-export function checkDocument(text: string, env: EnvConfig): DocumentCheck {
+/** Validate document text the way the Worker with these bindings would before applying it from KV; a key
+ *  repeated in an object is an error too (the Worker reads the last copy), unless `asStored` says to judge
+ *  a document already in KV exactly as the Worker does. */
+export function checkDocument(text: string, env: EnvConfig, asStored = false): DocumentCheck {
   const parsed = parsePolicyJson(text);
   if (!parsed.ok) return { ok: false, stage: "parse", issues: [...parsed.issues, ...compileIssuesOfTheRest(text, env, parsed.issues)] };
+  const duplicates = asStored ? [] : duplicateKeyIssues(text);
+  if (duplicates.length > 0) return { ok: false, stage: "parse", issues: duplicates };
   const document = parsed.value;
   const combinations: RejectedCombination[] = [];
   // The CLI cannot read the Worker's secrets: a marked nonce without nonce.marker is taken to use NONCE_MARKER.

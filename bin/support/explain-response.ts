@@ -150,6 +150,15 @@ function outcomeOf(op: HeaderOp, originValue: string | null): string {
   }
 }
 
+/** What strip-version made of the origin's value, or undefined for any other op (or no origin value). */
+function stripOutcome(op: HeaderOp, originValue: string | null, value: string | null): string | undefined {
+  if (op.kind !== "remove" || op.versionsOnly !== true || originValue === null) return undefined;
+  if (value === null) return "strip-version: the origin's value named nothing but versions, so it is dropped";
+  return value === originValue
+    ? "strip-version: the origin's value names no version, sent as it is"
+    : `strip-version: the origin's ${JSON.stringify(originValue)} without its versions`;
+}
+
 /** The resolved CSPs behind each CSP header, so each directive can be attributed. */
 function cspAttribution(
   resolved: ResolvedPolicy,
@@ -268,8 +277,9 @@ function headerOutcomes(
       value: after.get(op.name),
       originValue,
       policyValue: op.kind !== "remove" && !kept,
-      outcome: outcomeOf(op, originValue),
+      outcome: stripOutcome(op, originValue, after.get(op.name)) ?? outcomeOf(op, originValue),
     };
+    // strip-version (and a capped origin HSTS) send what is left of the origin's value: a header sent, not removed.
     (op.kind === "remove" && outcome.value === null ? removed : sent).push(outcome);
   }
   const passedThrough = [...after]

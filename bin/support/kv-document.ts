@@ -1,6 +1,7 @@
 // Read the policy document a Worker's KV namespace holds, byte for byte, with wrangler (for pull, and for
 // push's comparison with what is live).
 
+import { decodeDocument } from "../../src/core/policy/decode-document.js";
 import { CommandError } from "./command.js";
 import { describeTarget, plainOutput, runWrangler, targetFlags, type KvTarget } from "./wrangler.js";
 
@@ -47,7 +48,7 @@ export async function readStoredDocument(
   if (result.stdout.toString("utf8").trim() === NOT_FOUND && (!confirmMissing || !(await keyExists(binary, target, io))))
     return { found: false };
   try {
-    return { found: true, text: new TextDecoder("utf-8", { fatal: true }).decode(result.stdout) };
+    return { found: true, text: decodeDocument(result.stdout) };
   } catch {
     throw new CommandError(`${describeTarget(target)} is not valid UTF-8, so the Worker cannot apply it`);
   }

@@ -5,6 +5,7 @@ import { compilePolicy } from "../core/policy/compile-policy.js";
 import { describeCap, parseCeilings, STRICTEST_CEILINGS, type Cap, type Ceilings } from "../core/policy/ceilings.js";
 import { compileEnvironment } from "../core/policy/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
+import { decodeDocument } from "../core/policy/decode-document.js";
 import { MAX_POLICY_BYTES, parsePolicyJson } from "../core/policy/parse-policy.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../core/policy/types.js";
 import { readCapped } from "../core/shared/read-capped.js";
@@ -289,7 +290,7 @@ async function readDocument(kv: KVNamespace, key: string, cacheTtl: number): Pro
   if (stream === null) return null;
   const bytes = await readCapped(stream, MAX_DOCUMENT_BYTES);
   if (bytes === undefined) throw new Error(`policy document over ${MAX_DOCUMENT_BYTES} bytes`);
-  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  return decodeDocument(bytes);
 }
 
 const logged = new Set<string>();

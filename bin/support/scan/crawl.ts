@@ -34,6 +34,8 @@ interface Collecting {
   readonly violations: Map<Frame, ObservedViolation[]>;
   readonly workers: Map<string, ObservedViolation[]>;
   readonly requests: ObservedRequest[];
+  /** Main-frame navigations to another origin the scanner stopped (Chromium never loaded them). */
+  readonly left: { to: string; how: string }[];
 }
 
 /** Crawl the site twice and return what every visit saw. Throws when Chromium cannot start. */
@@ -101,6 +103,8 @@ async function runPass(
       const url = queue.shift() ?? "";
       options.progress(`${follow ? "load 1" : "load 2"}: ${url}`);
       const result = await visitPage(context, url, site, options, state);
+      for (const { to, how } of result.left) if (!seen.has(to)) skipped.push({ url: to, reason: `left the site via ${how} from ${url}` });
+      for (const { to } of result.left) seen.add(to);
       if (result.kind === "redirect") {
         // Chromium follows a redirect the scanner passed on without routing the next request: visit the target itself.
         if (++redirects > options.maxPages * 4)
@@ -112,7 +116,8 @@ async function runPass(
         continue;
       }
       if (result.kind === "skipped") {
-        if (follow) skipped.push({ url, reason: result.reason });
+        // Every visit that produced no document is listed, the second load's too.
+        skipped.push({ url, reason: follow ? result.reason : `on the second load: ${result.reason}` });
         continue;
       }
       visits.push(result.visit);
@@ -162,7 +167,12 @@ async function instrument(context: BrowserContext, site: string, state: { curren
 async function handleRoute(route: Route, site: string, state: { current: Collecting | undefined }): Promise<void> {
   const request = route.request();
   const url = new URL(request.url());
-  if (url.origin !== site) return route.continue();
+  if (url.origin !== site) {
+    if (!isMainFrameNavigation(request)) return route.continue();
+    // Another origin's page is not the site's to scan, and its scripts must not run in the scanner.
+    state.current?.left.push({ to: url.href, how: "a navigation (meta refresh, script or link)" });
+    return route.abort("blockedbyclient");
+  }
   if (url.pathname === WORKER_REPORT_PATH && request.method() === "POST") {
     recordWorkerViolation(request.postData(), state.current);
     return route.fulfill({ status: 204 });
@@ -172,6 +182,13 @@ async function handleRoute(route: Route, site: string, state: { current: Collect
   url.searchParams.delete(WORKER_PARAM);
   const response = await route.fetch({ url: url.href, maxRedirects: 0 });
   const headers = { ...response.headers() };
+  const location = response.status() >= 300 && response.status() < 400 ? headers.location : undefined;
+  const target = location === undefined ? undefined : new URL(location, url);
+  // Chromium follows a redirect without routing its target: one to another origin is stopped here.
+  if (target !== undefined && target.origin !== site && isMainFrameNavigation(request)) {
+    state.current?.left.push({ to: target.href, how: `a ${response.status()} redirect` });
+    return route.abort("blockedbyclient");
+  }
   const ownCsp = "content-security-policy" in headers || "content-security-policy-report-only" in headers;
   delete headers["content-security-policy"];
   delete headers["content-security-policy-report-only"];
@@ -182,6 +199,16 @@ async function handleRoute(route: Route, site: string, state: { current: Collect
   }
   if (/\bhtml\b/i.test(headers["content-type"] ?? "")) state.current?.html.set(request.url(), { html: await response.text(), ownCsp });
   return route.fulfill({ response, headers });
+}
+
+/** True for a request that would replace the top-level document. */
+function isMainFrameNavigation(request: ReturnType<Route["request"]>): boolean {
+  if (!request.isNavigationRequest()) return false;
+  try {
+    return request.frame().parentFrame() === null;
+  } catch {
+    return false; // a service worker's request has no frame
+  }
 }
 
 function recordWorkerViolation(body: string | null, current: Collecting | undefined): void {
@@ -204,8 +231,9 @@ function recordWorkerViolation(body: string | null, current: Collecting | undefi
   current.workers.set(url.href, list);
 }
 
-type VisitResult =
-  { kind: "visited"; visit: Visit; links: string[] } | { kind: "skipped"; reason: string } | { kind: "redirect"; to: string };
+type VisitResult = (
+  { kind: "visited"; visit: Visit; links: string[] } | { kind: "skipped"; reason: string } | { kind: "redirect"; to: string }
+) & { readonly left: readonly { to: string; how: string }[] };
 
 async function visitPage(
   context: BrowserContext,
@@ -214,14 +242,15 @@ async function visitPage(
   options: CrawlOptions,
   state: { current: Collecting | undefined },
 ): Promise<VisitResult> {
-  const collecting: Collecting = { html: new Map(), violations: new Map(), workers: new Map(), requests: [] };
+  const collecting: Collecting = { html: new Map(), violations: new Map(), workers: new Map(), requests: [], left: [] };
   state.current = collecting;
   const page = await context.newPage();
   let read: { pages: DocumentLoad[]; links: string[] };
   try {
     const response = await page.goto(url, { waitUntil: "load", timeout: options.timeoutMs });
     const final = withoutFragment(page.url());
-    if (response !== null && final !== withoutFragment(url) && originOf(final) === site) return { kind: "redirect", to: final };
+    if (response !== null && final !== withoutFragment(url) && originOf(final) === site)
+      return { kind: "redirect", to: final, left: collecting.left };
     const problem =
       response === null
         ? "no response"
@@ -230,12 +259,16 @@ async function visitPage(
           : collecting.html.has(final)
             ? undefined
             : `not an HTML page (${response.headers()["content-type"] ?? "no Content-Type"})`;
-    if (problem !== undefined) return { kind: "skipped", reason: problem };
+    if (problem !== undefined) return { kind: "skipped", reason: problem, left: collecting.left };
     await page.waitForLoadState("networkidle", { timeout: options.settleMs }).catch(() => undefined);
     // A round trip through every frame: violation events queued before it have reached the binding by then.
     read = await readFrames(page.frames(), site, collecting);
   } catch (error) {
-    return { kind: "skipped", reason: error instanceof Error ? (error.message.split("\n", 1)[0] ?? error.message) : String(error) };
+    return {
+      kind: "skipped",
+      left: collecting.left,
+      reason: error instanceof Error ? (error.message.split("\n", 1)[0] ?? error.message) : String(error),
+    };
   } finally {
     // Closing unloads the page: a beacon it sends on the way out is still recorded.
     await page.close();
@@ -252,6 +285,7 @@ async function visitPage(
     kind: "visited",
     visit: { url: pages[0]?.url ?? url, pages, workers, requests: collecting.requests },
     links: links.filter((l) => originOf(l) === site),
+    left: collecting.left,
   };
 }
 

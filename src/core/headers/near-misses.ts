@@ -1,8 +1,7 @@
 // Names a policy is likely to have misspelled: response headers and Permissions-Policy features the project
-// knows. A name one edit away from a known one (and not itself known) is taken for a typo, since a
-// misspelled header is sent and silently ignored by every browser.
+// knows. A name close to a known one (and not itself known) is taken for a typo, since a misspelled header is
+// sent and silently ignored by every browser.
 
-import { editDistance } from "../shared/result.js";
 import { DEDICATED_HEADERS, FORBIDDEN_HEADERS, KNOWN_HEADERS } from "./known-headers.js";
 
 /** Response headers worth naming in a policy, beyond those with a validated value (lower case). */
@@ -52,6 +51,8 @@ const OTHER_HEADERS = [
   "expect-ct",
   "feature-policy",
   "public-key-pins",
+  "integrity-policy",
+  "integrity-policy-report-only",
 ];
 
 /** Every response header name the project knows, lower case. */
@@ -152,10 +153,55 @@ export const PERMISSIONS_FEATURES: ReadonlySet<string> = new Set([
   "xr-spatial-tracking",
 ]);
 
-/** The known name `name` is one edit away from, when `name` is not itself known; matching is case-insensitive. */
-export function nearMiss(name: string, known: ReadonlySet<string>): string | undefined {
-  const lower = name.toLowerCase();
-  if (known.has(lower)) return undefined;
-  for (const candidate of known) if (editDistance(lower, candidate) === 1) return candidate;
-  return undefined;
+/** Names this long get two edits of slack: "Refferer-Policy" is two edits from the real name (one swap, as in
+ *  "X-Frame-Otpions", counts as one). Shorter names get one, or "te" would be a typo of "nel". */
+const LONG_NAME = 10;
+
+/** How many edits from `known` (a header name or Permissions-Policy feature) a name may be and still be taken
+ *  for its typo. */
+export function typoSlack(known: string): number {
+  return known.length >= LONG_NAME ? 2 : 1;
+}
+
+/** Edit distance where swapping two neighbouring characters is one edit (optimal string alignment). */
+export function typoDistance(a: string, b: string): number {
+  // Three rows: a swap looks two rows back.
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const same = a[i - 1] === b[j - 1];
+      let d = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (same ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] ?? 0) + 1);
+      row.push(d);
+    }
+    before = prev;
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** Lower case with `_` read as `-`: `X_Frame_Options` is how some servers spell `X-Frame-Options`, and nginx
+ *  drops such headers. */
+function fold(name: string): string {
+  return name.toLowerCase().replaceAll("_", "-");
+}
+
+/** The known name `name` is probably a typo of, when `name` is not itself known; matching is case-insensitive
+ *  and reads `_` as `-`. `slack` says how many edits from a known name still count as its typo: one unless
+ *  the caller knows its names are far apart (see the tests), since a near name may be a real one of its own. */
+export function nearMiss(name: string, known: ReadonlySet<string>, slack: (known: string) => number = () => 1): string | undefined {
+  if (known.has(name.toLowerCase())) return undefined;
+  const folded = fold(name);
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = typoDistance(folded, fold(candidate));
+    if (distance <= slack(candidate) && distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }

@@ -1,9 +1,9 @@
 // The policy schema's near-miss checks: a header name, a Permissions-Policy feature or a reporting group
-// one edit away from one the project knows is taken for a typo (it would be sent, and ignored by browsers).
+// close to one the project knows is taken for a typo (it would be sent, and ignored by browsers).
 
 import { parseDictionary } from "structured-headers";
 import { REPORT_ENDPOINT_NAME } from "../csp/render-csp.js";
-import { KNOWN_HEADER_NAMES, nearMiss, PERMISSIONS_FEATURES } from "../headers/near-misses.js";
+import { KNOWN_HEADER_NAMES, nearMiss, PERMISSIONS_FEATURES, typoSlack } from "../headers/near-misses.js";
 import { isObject } from "../shared/result.js";
 
 /** The field that says "this header is my own, not a misspelling of a known one". */
@@ -14,9 +14,9 @@ function displayName(lower: string): string {
   return lower.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
-/** The message for a header name one edit from a known one, or undefined. */
+/** The message for a header name close to a known one, or undefined. */
 export function headerNameMiss(name: string, where: "headers" | "remove"): string | undefined {
-  const hit = nearMiss(name, KNOWN_HEADER_NAMES);
+  const hit = nearMiss(name, KNOWN_HEADER_NAMES, typoSlack);
   if (hit === undefined) return undefined;
   const escape =
     where === "headers"
@@ -25,7 +25,7 @@ export function headerNameMiss(name: string, where: "headers" | "remove"): strin
   return `a header name browsers know (did you mean \`${displayName(hit)}\`?), ${escape}`;
 }
 
-/** One message per Permissions-Policy feature one edit from a known one. */
+/** One message per Permissions-Policy feature close to a known one. */
 export function featureMisses(value: string): string[] {
   let features: string[];
   try {
@@ -34,7 +34,7 @@ export function featureMisses(value: string): string[] {
     return []; // an invalid value is reported by the value check
   }
   return features.flatMap((feature) => {
-    const hit = nearMiss(feature, PERMISSIONS_FEATURES);
+    const hit = nearMiss(feature, PERMISSIONS_FEATURES, typoSlack);
     return hit === undefined ? [] : [`a Permissions-Policy feature browsers know: ${feature} (did you mean \`${hit}\`?)`];
   });
 }

@@ -90,6 +90,17 @@ describe("hashes --policy", () => {
     expect((JSON.parse(after) as { rules: { path: string }[] }).rules.map((r) => r.path)).toEqual(["/docs/*", "/other", "/new"]);
   });
 
+  it('refuses a rule whose "csp" is false, naming it, and writes nothing (hashes would turn "no CSP" into a CSP)', async () => {
+    const policy = '{\n  "rules": [\n    { "path": "/a", "csp": {} },\n    { "path": "/*", "csp": false }\n  ]\n}\n';
+    const file = join(dir, "policy.json");
+    await writeFile(file, policy);
+    await writeFile(join(dir, "page.html"), PAGE);
+    const run = await runMain(["hashes", join(dir, "page.html"), "--policy", file, "--path", "/*"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('rules[1] (/*) sets "csp": false');
+    expect(await readFile(file, "utf8")).toBe(policy);
+  });
+
   it("running twice with the same page leaves the file byte for byte", async () => {
     const once = await hashInto(POLICY, "/docs/*");
     const twice = await hashInto(once, "/docs/*");
