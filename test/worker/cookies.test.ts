@@ -28,8 +28,17 @@ const RULED = {
 };
 
 describe("Set-Cookie lines", () => {
-  it("get Secure and SameSite=Lax by default over https, each line apart and in order", async () => {
+  it("get Secure by default over https (and no SameSite: logins that POST back cross-site keep working), each line apart and in order", async () => {
     const res = await call(respond(THREE));
+    expect(res.headers.getSetCookie()).toEqual([
+      "theme=dark; Secure",
+      "sessionid=abc; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Secure",
+      "pref=a=b,c; SameSite=None; Secure",
+    ]);
+  });
+
+  it("get SameSite=Lax as well under the strict preset", async () => {
+    const res = await call(respond(THREE), {}, { POLICY: '{"preset":"strict"}' });
     expect(res.headers.getSetCookie()).toEqual([
       "theme=dark; Secure; SameSite=Lax",
       "sessionid=abc; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Secure; SameSite=Lax",
@@ -40,8 +49,8 @@ describe("Set-Cookie lines", () => {
   it("get no Secure over http, where a browser would refuse the cookie", async () => {
     const res = await call(respond(THREE, 200, "http://p.test"));
     expect(res.headers.getSetCookie()).toEqual([
-      "theme=dark; SameSite=Lax",
-      "sessionid=abc; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; SameSite=Lax",
+      "theme=dark",
+      "sessionid=abc; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT",
       "pref=a=b,c; SameSite=None",
     ]);
   });
@@ -49,7 +58,7 @@ describe("Set-Cookie lines", () => {
   it("follow the base's entries and a matching rule's, the rule's first, over the defaults", async () => {
     const res = await call(respond(THREE), {}, RULED);
     expect(res.headers.getSetCookie()).toEqual([
-      "theme=dark; Secure; HttpOnly; SameSite=Lax",
+      "theme=dark; Secure; HttpOnly",
       "sessionid=abc; Path=/; Expires=Wed, 21 Oct 2037 07:28:00 GMT; Secure; HttpOnly; SameSite=Strict",
       "pref=a=b,c; SameSite=None; Secure",
     ]);
@@ -87,8 +96,8 @@ describe("Set-Cookie lines", () => {
     });
     const bindings = { ...env, ORIGIN_URL, ...RULED } as Env;
     const res = await worker.fetch(new Request(respond([["Set-Cookie", "sessionid=1"]])), bindings, createExecutionContext());
-    // The policy's HttpOnly and Strict are lost with its plan; the defaults' Secure and Lax still go on.
-    expect(res.headers.getSetCookie()).toEqual(["sessionid=1; Secure; SameSite=Lax"]);
+    // The policy's HttpOnly and Strict are lost with its plan; the defaults' Secure still goes on.
+    expect(res.headers.getSetCookie()).toEqual(["sessionid=1; Secure"]);
     expect(errors).toHaveBeenCalledWith(expect.stringContaining("planner broke"));
   });
 });
@@ -114,8 +123,8 @@ describe("on a site with a nonce marker", () => {
     );
     const lines = res.headers.getSetCookie();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^sid=[^;]+; Secure; HttpOnly; SameSite=Lax$/);
-    expect(lines[1]).toMatch(/^__Host-x=a[^;]+b; Path=\/; Secure; SameSite=Lax$/);
+    expect(lines[0]).toMatch(/^sid=[^;]+; Secure; HttpOnly$/);
+    expect(lines[1]).toMatch(/^__Host-x=a[^;]+b; Path=\/; Secure$/);
     expect(await markerLeaks(res, marker)).toEqual([]);
   });
 });

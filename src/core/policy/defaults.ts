@@ -28,6 +28,9 @@ export function defaultPolicyDocument(): PolicyDocument {
     remove: ["X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"],
     // Secure over https and SameSite=Lax when the origin gave none; HttpOnly only by a rule, since a
     // page's scripts may read a cookie legitimately.
-    cookies: [{ pattern: "*", secure: true, sameSite: "Lax" }],
+    // Secure only: an explicit SameSite=Lax would end Chrome's two-minute grace for a cookie set just
+    // before a cross-site POST back (SAML's POST binding, OAuth's form_post, 3-D Secure) and break those
+    // logins in every browser; the strict preset adds it (docs/policy-format.md, "cookies").
+    cookies: [{ pattern: "*", secure: true }],
   };
 }
