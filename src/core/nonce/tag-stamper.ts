@@ -305,7 +305,9 @@ class Stamper implements TagStamper {
   /** A start tag the model has held back for longer than the cap, once it has read all there is. */
   private tooLong(tokenizer: Tokenizer): Failure | null {
     const hold = tokenizer.hold;
-    return hold >= 0 && this.received - hold > MAX_TAG_BYTES ? { reason: `a start tag longer than ${MAX_TAG_BYTES} bytes`, at: hold } : null;
+    return hold >= 0 && this.received - hold > MAX_TAG_BYTES
+      ? { reason: `a start tag longer than ${MAX_TAG_BYTES} bytes`, at: hold }
+      : null;
   }
 
   /** Feed one model: how many bytes it read (all, unless it paused after a token), or where and why it gave up. */
