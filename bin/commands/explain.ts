@@ -1,7 +1,7 @@
 // `explain <file> <path>`: the exact headers one environment's Worker would send for one request, and which
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
-import { onlyDuplicateKeys } from "../support/duplicate-keys.js";
+import { onlyDuplicateKeys } from "../../src/core/shared/duplicate-keys.js";
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import type { CompiledPolicy } from "../../src/core/policy/types.js";

@@ -1,7 +1,7 @@
 // `validate [file]`: every issue in an environment's bindings and in a policy document, judged exactly as
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
-import { onlyDuplicateKeys } from "../support/duplicate-keys.js";
+import { onlyDuplicateKeys } from "../../src/core/shared/duplicate-keys.js";
 import { describeCap } from "../../src/core/policy/ceilings.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";

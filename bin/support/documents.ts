@@ -14,7 +14,7 @@ import { planHeaders } from "../../src/core/policy/plan-headers.js";
 import type { CompiledPolicy, PolicyDocument, RejectedCombination } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { CommandError } from "./command.js";
-import { duplicateKeyIssues } from "./duplicate-keys.js";
+import { duplicateKeyIssues } from "../../src/core/shared/duplicate-keys.js";
 import type { Style } from "./io.js";
 import { printable } from "./printable.js";
 import { errorMessage } from "../../src/core/shared/text.js";

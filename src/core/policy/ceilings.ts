@@ -2,7 +2,8 @@
 // short-lived and Report-Only whatever its KV namespace holds. Parsed with the bindings, applied at compile.
 
 import { parseHsts } from "../headers/known-headers.js";
-import { renderReceived, type PolicyIssue } from "../shared/result.js";
+import { duplicateKeyIssues } from "../shared/duplicate-keys.js";
+import { joinPath, renderReceived, type PolicyIssue } from "../shared/result.js";
 import type { ResolvedPolicy } from "./types.js";
 
 /** What an environment allows at most. An absent field sets no ceiling. */
@@ -23,7 +24,7 @@ export interface Ceilings {
 }
 
 /**
- * What the fault fallback obeys when CEILINGS is set but does not parse: no HSTS sent or passed (never
+ * The ceilings when CEILINGS is set but has any issue (and what the fault fallback obeys then): no HSTS sent or passed (never
  * longer than any ceiling, and unlike max-age=0 it does not make browsers forget a production HSTS),
  * and the CSP as Report-Only.
  */
@@ -46,21 +47,28 @@ const MAX_AGE_LIMIT = 63072000;
 const isRecord = (raw: unknown): raw is Record<string, unknown> => typeof raw === "object" && raw !== null && !Array.isArray(raw);
 
 /**
- * Parse CEILINGS (a JSON string or, from wrangler.toml, an object). Each bad field is an issue and sets no
- * ceiling, while the valid ones still apply: a typo in one never lifts the others.
+ * Parse CEILINGS (a JSON string or, from wrangler.toml, an object). Every bad field is an issue naming it,
+ * and any issue at all makes the ceilings the strictest (STRICTEST_CEILINGS): a typo, a mistyped number,
+ * a key written twice or text that is not JSON never lifts a ceiling the environment asked for, since the
+ * Worker cannot tell which limit was meant (`MaxAge`, `"300"`, `300.5`). validate and deploy:check fail on it.
  */
 export function parseCeilings(raw: unknown, issues: PolicyIssue[]): Ceilings | undefined {
   if (raw === undefined || raw === "") return undefined;
+  const before = issues.length;
   let value: unknown = raw;
   if (typeof raw === "string") {
     try {
       value = JSON.parse(raw) as unknown;
     } catch {
       issues.push({ path: "CEILINGS", message: 'a JSON object such as {"hsts":{"maxAge":300}}', received: renderReceived(raw) });
-      return undefined;
+      return STRICTEST_CEILINGS;
+    }
+    for (const dup of duplicateKeyIssues(raw)) {
+      issues.push({ path: joinPath("CEILINGS", dup.path), message: "each key once (JSON keeps only the last copy)", received: dup.received });
     }
   }
-  return readCeilings(value, issues);
+  const read = readCeilings(value, issues);
+  return issues.length > before ? STRICTEST_CEILINGS : read;
 }
 
 function readCeilings(value: unknown, issues: PolicyIssue[]): Ceilings {

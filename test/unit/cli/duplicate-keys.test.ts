@@ -7,7 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkDocument } from "../../../bin/support/documents.js";
-import { duplicateKeyIssues } from "../../../bin/support/duplicate-keys.js";
+import { duplicateKeyIssues } from "../../../src/core/shared/duplicate-keys.js";
 import { bareEnvironment } from "../../../bin/support/environment.js";
 import { runMain } from "../../support/cli-io.js";
 import { fuzzParameters } from "../../fuzz-config.js";

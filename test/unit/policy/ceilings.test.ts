@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { describeCap, parseCeilings } from "../../../src/core/policy/ceilings.js";
+import { describeCap, parseCeilings, STRICTEST_CEILINGS } from "../../../src/core/policy/ceilings.js";
 import { compileEnvironment } from "../../../src/core/policy/compile-environment.js";
 import { parseEnv } from "../../../src/core/policy/parse-env.js";
 import { parsePolicy } from "../../../src/core/policy/parse-policy.js";
@@ -50,7 +50,7 @@ describe("parseCeilings", () => {
     expect(issues).toEqual([]);
   });
 
-  it("names each bad field and its value, and keeps the valid ceilings", () => {
+  it("names each bad field and its value, and then serves the strictest ceilings (a typo never lifts a limit)", () => {
     const issues: PolicyIssue[] = [];
     const ceilings = parseCeilings({ hsts: { maxAge: "300", preload: false, includeSubdomains: false }, cspReportonly: true }, issues);
     expect(issues.map((i) => [i.path, i.received])).toEqual([
@@ -58,15 +58,41 @@ describe("parseCeilings", () => {
       ["CEILINGS.hsts.includeSubdomains", "false"],
       ["CEILINGS.hsts.maxAge", '"300"'],
     ]);
-    expect(ceilings).toEqual({ hstsMaxAge: undefined, hstsIncludeSubDomains: undefined, hstsPreload: false, cspReportOnly: undefined });
+    expect(ceilings).toEqual(STRICTEST_CEILINGS);
   });
 
   it("refuses text that is not JSON and a max-age beyond two years", () => {
     const issues: PolicyIssue[] = [];
-    expect(parseCeilings("{hsts", issues)).toBeUndefined();
+    expect(parseCeilings("{hsts", issues)).toEqual(STRICTEST_CEILINGS);
     parseCeilings({ hsts: { maxAge: 63072001 } }, issues);
     parseCeilings({ hsts: { maxAge: -1 } }, issues);
     expect(issues.map((i) => i.path)).toEqual(["CEILINGS", "CEILINGS.hsts.maxAge", "CEILINGS.hsts.maxAge"]);
+  });
+
+  // The red team's round 3: each of these lifted the ceiling it spelt wrong, so a year with preload and an
+  // enforced CSP reached staging (only deploy:check stood in the way, and wrangler deploy skips it).
+  it.each([
+    [{ hsts: { maxAge: "300", includeSubDomains: false, preload: false }, cspReportOnly: true }],
+    [{ hsts: { MaxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: true }],
+    [{ hsts: { maxAge: 300, includeSubDomains: false, preload: "false" }, cspReportOnly: true }],
+    [{ hsts: { maxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: "true" }],
+    [{ hsts: [300], cspReportOnly: true }],
+    [{ hsts: { maxAge: 300.5 } }],
+    [{ hsts: { maxAge: -1 } }],
+    ['{"hsts":{"maxAge":300,"preload":false},"cspReportOnly":true,}'],
+    ['{"hsts":{"maxAge":300,"preload":false},"cspReportOnly":true,"hsts":{}}'],
+  ])("serves the strictest ceilings for %j, and says why", (raw) => {
+    const issues: PolicyIssue[] = [];
+    expect(parseCeilings(raw, issues)).toEqual(STRICTEST_CEILINGS);
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => i.path.startsWith("CEILINGS"))).toBe(true);
+  });
+
+  it("keeps a valid CEILINGS as written", () => {
+    const issues: PolicyIssue[] = [];
+    const raw = '{"hsts":{"maxAge":300,"includeSubDomains":false,"preload":false},"cspReportOnly":true}';
+    expect(parseCeilings(raw, issues)).toEqual({ hstsMaxAge: 300, hstsIncludeSubDomains: false, hstsPreload: false, cspReportOnly: true });
+    expect(issues).toEqual([]);
   });
 
   it("is a binding parseEnv knows, so a near-miss name gets a did-you-mean", () => {

@@ -2,7 +2,7 @@
 // "add" in one object says less than its author wrote (and hashes would edit the copy nobody reads). The
 // Worker parses as JSON.parse does; the CLI refuses such a document, naming each repeated key's path.
 
-import { joinPath, type PolicyIssue } from "../../src/core/shared/result.js";
+import { joinPath, type PolicyIssue } from "./result.js";
 
 type Container =
   | { readonly kind: "object"; readonly path: string; readonly keys: Set<string>; key: string | undefined; wantKey: boolean }
