@@ -64,7 +64,11 @@ export function parseCeilings(raw: unknown, issues: PolicyIssue[]): Ceilings | u
       return STRICTEST_CEILINGS;
     }
     for (const dup of duplicateKeyIssues(raw)) {
-      issues.push({ path: joinPath("CEILINGS", dup.path), message: "each key once (JSON keeps only the last copy)", received: dup.received });
+      issues.push({
+        path: joinPath("CEILINGS", dup.path),
+        message: "each key once (JSON keeps only the last copy)",
+        received: dup.received,
+      });
     }
   }
   const read = readCeilings(value, issues);
