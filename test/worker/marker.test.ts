@@ -79,7 +79,8 @@ describe("ranges on a path with a marked nonce", () => {
     const res = await get({ body: "0123456789", headers: [["Content-Type", "video/mp4"]] }, { headers: { Range: "bytes=2-5" } }, bindings);
     expect(res.status).toBe(206);
     expect(res.headers.get("x-seen-range")).toBe("bytes=2-5");
-    expect(await res.text()).toBe("2345");
+    // Read as bytes: workerd warns when .text() reads a video/mp4 body.
+    expect(new TextDecoder().decode(await res.arrayBuffer())).toBe("2345");
   });
 });
 
