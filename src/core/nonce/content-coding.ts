@@ -61,6 +61,9 @@ const READABLE_OFFERS = new Set(["gzip", "x-gzip", "deflate", "br", "identity"])
  * marker: every body there is scrubbed, and a coding it cannot decode (zstd, compress, `*`) would have to be
  * refused. Asking the origin only for readable codings keeps those responses served instead of refused.
  * Each kept offer stays as the client wrote it (its q-value included); null when the header is absent.
+ * Where the runtime rewrites Accept-Encoding itself (workerd behind Miniflare's socket sends the origin
+ * `br, gzip`, codings it decodes, whatever the Worker set: the red team's round 3), this changes nothing;
+ * either way a coding the Worker cannot read is refused, never passed through.
  */
 export function readableAcceptEncoding(value: string | null): string | null {
   if (value === null) return null;
