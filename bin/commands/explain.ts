@@ -2,7 +2,7 @@
 // layer or rule produced each, by simulating the origin's response and applying the real plan to it.
 
 import { onlyDuplicateKeys } from "../../src/core/shared/duplicate-keys.js";
-import { describeCap } from "../../src/core/policy/ceilings.js";
+import { ceilingsFailed, describeCap, STRICTEST_CEILINGS_SERVE } from "../../src/core/policy/ceilings.js";
 import { isHeaderName } from "../../src/core/headers/known-headers.js";
 import type { CompiledPolicy } from "../../src/core/policy/types.js";
 import { integerOption, parseCommandLine, takePositionals, UsageError, type Command } from "../support/command.js";
@@ -163,6 +163,7 @@ function warnAboutEnvironment(environment: Environment, io: Io): void {
     `${errStyle.yellow("warning:")} the bindings have issues; the Worker logs them and uses the safe fallback for each, as shown here:\n`,
   );
   for (const issue of environment.issues) io.err(`  ${renderIssue(issue, errStyle)}\n`);
+  if (ceilingsFailed(environment.issues)) io.err(`  ${errStyle.yellow("→")} the Worker serves ${STRICTEST_CEILINGS_SERVE}\n`);
 }
 
 export const explainCommand: Command = {

@@ -2,7 +2,7 @@
 // that environment's Worker compiles it (its POLICY var, Report-Only, the collector's report endpoint).
 
 import { onlyDuplicateKeys } from "../../src/core/shared/duplicate-keys.js";
-import { describeCap } from "../../src/core/policy/ceilings.js";
+import { ceilingsFailed, describeCap, STRICTEST_CEILINGS_SERVE } from "../../src/core/policy/ceilings.js";
 import type { CompiledPolicy, PolicyDocument } from "../../src/core/policy/types.js";
 import type { PolicyIssue } from "../../src/core/shared/result.js";
 import { parseCommandLine, UsageError, type Command } from "../support/command.js";
@@ -153,6 +153,7 @@ function renderEnvironment(environment: Environment, io: Io): void {
     `${style.red("✗")} the bindings have ${plural(environment.issues.length, "issue")}; the Worker logs them and uses the safe fallback for each:\n`,
   );
   for (const issue of environment.issues) io.out(`  ${renderIssue(issue, style)}\n`);
+  if (ceilingsFailed(environment.issues)) io.out(`  ${style.red("→")} the Worker serves ${STRICTEST_CEILINGS_SERVE}\n`);
 }
 
 function renderIssues(title: string, issues: readonly PolicyIssue[], style: Style, io: Io): void {

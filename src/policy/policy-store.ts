@@ -2,7 +2,15 @@
 // KV, cached and refreshed in the background. A bad version is logged once and never applied.
 
 import { compilePolicy } from "../core/policy/compile-policy.js";
-import { describeCap, parseCeilings, STRICTEST_CEILINGS, type Cap, type Ceilings } from "../core/policy/ceilings.js";
+import {
+  ceilingsFailed,
+  describeCap,
+  parseCeilings,
+  STRICTEST_CEILINGS,
+  STRICTEST_CEILINGS_SERVE,
+  type Cap,
+  type Ceilings,
+} from "../core/policy/ceilings.js";
 import { compileEnvironment } from "../core/policy/compile-environment.js";
 import { KNOWN_BINDINGS, parseEnv, type EnvConfig } from "../core/policy/parse-env.js";
 import { decodeDocument } from "../core/policy/decode-document.js";
@@ -150,7 +158,8 @@ class PolicyStore {
     // The secrets first: no line logged from here on may carry a marker, valid or not, from any binding.
     registerSecrets(envMarkers(env));
     const { config, issues } = parseEnv(env as unknown as Readonly<Record<string, unknown>>);
-    logIssuesOnce("env", issues);
+    // A bad CEILINGS serves the strictest ceilings (core/policy/ceilings.ts): the line says so.
+    logIssuesOnce("env", issues, undefined, ceilingsFailed(issues) ? { serving: STRICTEST_CEILINGS_SERVE } : undefined);
     this.envConfig = config;
     this.kv = env.POLICY_KV;
     const initial = this.compile(undefined);

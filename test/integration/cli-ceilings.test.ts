@@ -85,9 +85,10 @@ describe("the CLI reports staging's caps", () => {
     expect(run.stdout).not.toContain("capped:");
   });
 
-  it("validate fails on a bad CEILINGS, naming the field and the value", async () => {
+  it("validate fails on a bad CEILINGS, naming the field and the value, and says what the Worker serves instead", async () => {
     const run = await cli(wranglerToml('{ hsts = { maxAge = "300" } }'), {}, "validate", "--env", "staging");
     expect(run.code).not.toBe(0);
     expect(run.stdout + run.stderr).toMatch(/CEILINGS\.hsts\.maxAge.*"300"/);
+    expect(run.stdout + run.stderr).toContain("the Worker serves the strictest ceilings until CEILINGS is fixed: no HSTS at all");
   });
 });

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../src/env.js";
 import { createHandler, DEFAULT_DEPS } from "../../src/handler.js";
+import { STRICTEST_CEILINGS_SERVE } from "../../src/core/policy/ceilings.js";
 import { createConfigLoader } from "../../src/policy/policy-store.js";
 import { ORIGIN_URL, unique } from "./support.js";
 
@@ -160,5 +161,26 @@ describe("the fault fallback under CEILINGS", () => {
     expect(calls).toBe(1);
     expect(res.headers.get("strict-transport-security")).toBe("max-age=300");
     expect(res.headers.has("content-security-policy")).toBe(false);
+  });
+});
+
+describe("a CEILINGS with a mistake", () => {
+  // The red team's round 3: `MaxAge` (and every other bad field) lifted the ceiling it misspelt.
+  it("serves the strictest ceilings (no HSTS, CSP Report-Only) whatever KV asks for, and says so once", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    bindings = { ...bindings, CEILINGS: { hsts: { MaxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: true } } as Env;
+    await env.POLICY_KV.put(key, JSON.stringify({ ...yearWithPreload(unique("typo")), csp: { action: "set" } }));
+    for (let i = 0; i < 2; i++) {
+      const res = await get("/html");
+      expect(res.headers.get("strict-transport-security")).toBeNull();
+      expect(res.headers.get("content-security-policy")).toBeNull();
+      expect(res.headers.get("content-security-policy-report-only")).not.toBeNull();
+    }
+    const invalid = errors.mock.calls
+      .map(([line]) => JSON.parse(String(line)) as Record<string, unknown>)
+      .filter((e) => e.event === "config.invalid" && e.source === "env");
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]?.serving).toBe(STRICTEST_CEILINGS_SERVE);
+    expect(JSON.stringify(invalid[0]?.issues)).toContain("CEILINGS.hsts.MaxAge");
   });
 });

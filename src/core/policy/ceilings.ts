@@ -30,6 +30,14 @@ export interface Ceilings {
  */
 export const STRICTEST_CEILINGS: Ceilings = { hstsNone: true, hstsIncludeSubDomains: false, hstsPreload: false, cspReportOnly: true };
 
+/** What serves while CEILINGS has an issue, for the Worker's log line and the CLI (one wording). */
+export const STRICTEST_CEILINGS_SERVE = "the strictest ceilings until CEILINGS is fixed: no HSTS at all, every CSP as Report-Only";
+
+/** True when some binding issue is CEILINGS': the environment then serves STRICTEST_CEILINGS. */
+export function ceilingsFailed(issues: readonly { readonly path: string }[]): boolean {
+  return issues.some((issue) => issue.path === "CEILINGS" || issue.path.startsWith("CEILINGS."));
+}
+
 /** One value a ceiling lowered: the field, the value the policy asked for, the ceiling, and its layer. */
 export interface Cap {
   readonly field: "hsts.maxAge" | "hsts.includeSubDomains" | "hsts.preload" | "csp";
