@@ -168,7 +168,7 @@ describe("a CEILINGS with a mistake", () => {
   // The red team's round 3: `MaxAge` (and every other bad field) lifted the ceiling it misspelt.
   it("serves the strictest ceilings (no HSTS, CSP Report-Only) whatever KV asks for, and says so once", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    bindings = { ...bindings, CEILINGS: { hsts: { MaxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: true } } as Env;
+    bindings = { ...bindings, CEILINGS: { hsts: { MaxAge: 300, includeSubDomains: false, preload: false }, cspReportOnly: true } };
     await env.POLICY_KV.put(key, JSON.stringify({ ...yearWithPreload(unique("typo")), csp: { action: "set" } }));
     for (let i = 0; i < 2; i++) {
       const res = await get("/html");
