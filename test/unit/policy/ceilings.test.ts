@@ -88,6 +88,49 @@ describe("parseCeilings", () => {
     expect(issues.every((i) => i.path.startsWith("CEILINGS"))).toBe(true);
   });
 
+  // Not only the red team's spellings: any value, any shape, as JSON text or a TOML table. Whatever the
+  // Worker reads, it either holds exactly the limits written, or (with an issue) the strictest ones.
+  it("never yields a limit looser than written: with any issue, the strictest ceilings", () => {
+    const flag = fc.oneof(fc.boolean(), fc.constantFrom("false", "true", 0, 1, null));
+    const maxAge = fc.oneof(fc.integer({ min: -5, max: 63072005 }), fc.double(), fc.constantFrom("300", null, [300]));
+    const hsts = fc.dictionary(fc.constantFrom("maxAge", "MaxAge", "includeSubDomains", "preload", "max_age"), fc.oneof(flag, maxAge), {
+      maxKeys: 4,
+    });
+    const value = fc.dictionary(fc.constantFrom("hsts", "cspReportOnly", "CSPReportOnly", "hsts "), fc.oneof(hsts, flag, maxAge), {
+      maxKeys: 3,
+    });
+    const raw = fc.oneof(
+      value,
+      value.map((v) => JSON.stringify(v)),
+      value.map((v) => `${JSON.stringify(v).slice(0, -1)},}`),
+    );
+    const seen = { valid: 0, invalid: 0 };
+    fc.assert(
+      fc.property(raw, (input) => {
+        const issues: PolicyIssue[] = [];
+        const ceilings = parseCeilings(input, issues);
+        if (issues.length > 0) {
+          seen.invalid++;
+          expect(ceilings).toEqual(STRICTEST_CEILINGS);
+          return;
+        }
+        seen.valid++;
+        const written = (typeof input === "string" ? JSON.parse(input) : input) as Record<string, unknown>;
+        const h = (written.hsts ?? {}) as Record<string, unknown>;
+        expect(ceilings).toEqual({
+          hstsMaxAge: h.maxAge,
+          hstsIncludeSubDomains: h.includeSubDomains,
+          hstsPreload: h.preload,
+          cspReportOnly: written.cspReportOnly,
+        });
+      }),
+      fuzzParameters(500),
+    );
+    // Both branches are exercised: the property is not vacuous.
+    expect(seen.valid).toBeGreaterThan(0);
+    expect(seen.invalid).toBeGreaterThan(0);
+  });
+
   it("keeps a valid CEILINGS as written", () => {
     const issues: PolicyIssue[] = [];
     const raw = '{"hsts":{"maxAge":300,"includeSubDomains":false,"preload":false},"cspReportOnly":true}';
